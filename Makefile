@@ -1,0 +1,26 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv on first use
+# and reuse it afterwards (the stamp file is rebuilt only when the dependency files change).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dlarena-installed
+
+.PHONY: setup demo test clean
+
+$(STAMP): pyproject.toml requirements-cpu.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements-cpu.txt
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/dlarena run --suite quick
+	$(BIN)/dlarena report
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) dlarena-results

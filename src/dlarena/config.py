@@ -1,0 +1,110 @@
+"""Validated configuration: what to run (SuiteConfig) and the unit of measurement (Cell)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dlarena import frameworks as framework_registry
+from dlarena import workloads as workload_registry
+from dlarena.measure.env import physical_cores
+from dlarena.measure.timer import TimingConfig
+
+SPEED_SCENARIOS = ("infer_latency", "infer_throughput", "train")
+PARITY = "parity"
+
+
+class ConfigError(ValueError):
+    """Bad user input; the CLI prints it as one line and exits with code 2."""
+
+
+class Cell(BaseModel):
+    """One measurement: a workload, run by a framework in a mode, under a scenario."""
+
+    model_config = ConfigDict(frozen=True)
+    workload: str
+    framework: str
+    mode: str
+    scenario: str
+    batch: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.workload}/{self.framework}/{self.mode}/{self.scenario}/b{self.batch}"
+
+
+def _check(kind: str, values: list[str], valid: list[str]) -> list[str]:
+    if not values:
+        raise ValueError(f"no {kind}s selected; valid: {', '.join(valid)}")
+    for value in values:
+        if value not in valid:
+            raise ValueError(f"unknown {kind} '{value}'; valid: {', '.join(valid)}")
+    return list(dict.fromkeys(values))
+
+
+class SuiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    suite: str = "custom"
+    workloads: list[str] = Field(default_factory=workload_registry.names)
+    frameworks: list[str] = Field(default_factory=framework_registry.names)
+    modes: list[str] = Field(default_factory=framework_registry.all_modes)
+    scenarios: list[str] = Field(default_factory=lambda: list(SPEED_SCENARIOS))
+    # Same intra-op threads for every framework (default: physical cores, since SMT siblings
+    # share the FMA units that dense kernels saturate) and one inter-op thread, so neither
+    # framework gets extra parallelism the other is denied.
+    threads: int = Field(default_factory=physical_cores, ge=1)
+    interop_threads: int = Field(1, ge=1)
+    timeout_s: float = Field(600.0, gt=0)
+    seed: int = 0
+    timing: TimingConfig = Field(default_factory=TimingConfig)
+
+    @field_validator("workloads")
+    @classmethod
+    def _workloads(cls, v):
+        return _check("workload", v, workload_registry.names())
+
+    @field_validator("frameworks")
+    @classmethod
+    def _frameworks(cls, v):
+        return _check("framework", v, framework_registry.names())
+
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, v):
+        return _check("mode", v, framework_registry.all_modes())
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenarios(cls, v):
+        return _check("scenario", v, list(SPEED_SCENARIOS))
+
+    def speed_cells(self, workload: str) -> list[Cell]:
+        spec = workload_registry.get(workload)
+        return [
+            Cell(workload=workload, framework=fw, mode=mode, scenario=scenario, batch=spec.batch_for(scenario))
+            for fw in self.frameworks
+            for mode in framework_registry.info(fw).modes
+            if mode in self.modes
+            for scenario in self.scenarios
+        ]
+
+    def parity_cells(self, workload: str) -> list[Cell]:
+        batch = workload_registry.get(workload).batch_for(PARITY)
+        return [Cell(workload=workload, framework=fw, mode="eager", scenario=PARITY, batch=batch) for fw in self.frameworks]
+
+
+def one_line(exc: ValidationError) -> str:
+    """The first validation problem, as one readable line."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] in ("extra_forbidden", "missing"):
+        return f"config field '{where}': {msg.lower()}"
+    return msg if msg.startswith(("unknown", "no ")) else f"config field '{where}': {msg}"
+
+
+def build_config(**values) -> SuiteConfig:
+    try:
+        return SuiteConfig(**values)
+    except ValidationError as exc:
+        raise ConfigError(one_line(exc)) from None

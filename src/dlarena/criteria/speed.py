@@ -1,0 +1,58 @@
+"""Execution speed: inference latency (batch 1), inference throughput, training throughput,
+time to first step. Runs inside an isolated worker process, one cell per process."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from dlarena.criteria.common import metric, prepare
+from dlarena.measure.stats import summarize
+from dlarena.measure.timer import TimingConfig, measure
+
+ENTRY = "dlarena.criteria.speed:run_cell"
+
+
+def run_cell(payload: dict) -> dict:
+    prep = prepare(payload)
+    cell, adapter, workload = prep.cell, prep.adapter, prep.workload
+    x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
+
+    started = time.perf_counter()
+    model = adapter.build(workload, workload.make_params(payload["seed"]))
+    xt, yt = adapter.inputs(workload, x, y)
+    if cell.scenario == "train":
+        step = adapter.trainer(model, cell.mode, workload.learning_rate)
+        call = lambda: step(xt, yt)  # noqa: E731
+    else:
+        predict = adapter.predictor(model, cell.mode)
+        call = lambda: predict(xt)  # noqa: E731
+    build_s = time.perf_counter() - started
+
+    timing = measure(call, adapter.sync, TimingConfig(**payload["timing"]))
+    times = np.asarray(timing.samples_s)
+    warm = {"warmup_iters": timing.warmup_iters, "warmup_s": timing.warmup_s}
+
+    if cell.scenario == "infer_latency":
+        ms = times * 1e3
+        s = summarize(ms)
+        rows = [
+            metric("latency_ms", "ms", s.median, s, ms, **warm),
+            metric("latency_p90_ms", "ms", s.p90),
+            metric("latency_p99_ms", "ms", s.p99),
+        ]
+    else:
+        sps = cell.batch / times
+        s = summarize(sps)
+        name = "train_throughput_sps" if cell.scenario == "train" else "throughput_sps"
+        rows = [
+            metric(name, "samples/s", s.median, s, sps, **warm),
+            metric("step_time_ms", "ms", float(np.median(times) * 1e3)),
+        ]
+    rows += [
+        metric("first_call_s", "s", timing.first_call_s),
+        metric("time_to_first_step_s", "s", build_s + timing.first_call_s, build_s=build_s),
+    ]
+    rows += [metric(name, "MB", value) for name, value in adapter.device_memory().items()]
+    return {"status": "ok", "metrics": rows, "runtime": prep.runtime}

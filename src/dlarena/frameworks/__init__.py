@@ -1,0 +1,67 @@
+"""Registry of frameworks. Metadata lives here so the parent process never imports a framework;
+the adapter class (which does) is loaded only inside the isolated worker process."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    name: str
+    display_name: str
+    modes: tuple[str, ...]
+    import_name: str  # the module whose presence means "installed"
+    model_module: str  # file name of this framework's implementation in each workload package
+    adapter: str  # "module:Class"
+    install_hint: str
+
+    def is_installed(self) -> bool:
+        return importlib.util.find_spec(self.import_name) is not None
+
+
+FRAMEWORKS: dict[str, FrameworkInfo] = {
+    "torch": FrameworkInfo(
+        name="torch",
+        display_name="PyTorch",
+        modes=("eager", "compile"),
+        import_name="torch",
+        model_module="torch_model",
+        adapter="dlarena.frameworks.torch_adapter:TorchAdapter",
+        install_hint="pip install 'dlarena[torch]' (CPU-only build: pip install torch==2.13.0)",
+    ),
+    "tensorflow": FrameworkInfo(
+        name="tensorflow",
+        display_name="TensorFlow",
+        modes=("eager", "function", "xla"),
+        import_name="tensorflow",
+        model_module="keras_model",
+        adapter="dlarena.frameworks.tensorflow_adapter:TensorFlowAdapter",
+        install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
+    ),
+}
+
+
+def names() -> list[str]:
+    return list(FRAMEWORKS)
+
+
+def all_modes() -> list[str]:
+    seen: dict[str, None] = {}
+    for info in FRAMEWORKS.values():
+        seen.update(dict.fromkeys(info.modes))
+    return list(seen)
+
+
+def info(name: str) -> FrameworkInfo:
+    try:
+        return FRAMEWORKS[name]
+    except KeyError:
+        raise KeyError(f"unknown framework '{name}'; valid: {', '.join(names())}") from None
+
+
+def load_adapter(name: str):
+    module, cls = info(name).adapter.split(":")
+    return getattr(importlib.import_module(module), cls)(info(name))

@@ -1,0 +1,121 @@
+"""Shapes a run's stored rows into what the report shows. Reads numbers; never re-measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dlarena import frameworks, workloads
+from dlarena.report.verdict import Estimate, Verdict, compare
+
+# scenario -> (headline metric, higher is better, label)
+HEADLINES = {
+    "infer_latency": ("latency_ms", False, "Inference latency, batch 1 (ms, lower is better)"),
+    "infer_throughput": ("throughput_sps", True, "Inference throughput (samples/s, higher is better)"),
+    "train": ("train_throughput_sps", True, "Training throughput (samples/s, higher is better)"),
+}
+
+
+@dataclass
+class Entry:
+    framework: str
+    mode: str
+    batch: int
+    status: str
+    error: str | None = None
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    n: int | None = None
+    extras: dict[str, float] = field(default_factory=dict)  # other metrics of the cell
+
+    @property
+    def label(self) -> str:
+        return f"{frameworks.info(self.framework).display_name} {self.mode}"
+
+    def estimate(self) -> Estimate:
+        return Estimate(self.label, self.value, self.ci_low, self.ci_high)
+
+
+@dataclass
+class ScenarioView:
+    scenario: str
+    title: str
+    metric: str
+    higher_is_better: bool
+    entries: list[Entry]
+    best_verdict: Verdict | None = None
+    eager_verdict: Verdict | None = None
+
+
+@dataclass
+class WorkloadView:
+    name: str
+    description: str
+    parity: list[dict]
+    comparable: bool
+    scenarios: list[ScenarioView]
+
+
+def _best(entries: list[Entry], higher: bool) -> Entry | None:
+    ok = [e for e in entries if e.status == "ok" and e.value is not None]
+    if not ok:
+        return None
+    return max(ok, key=lambda e: e.value) if higher else min(ok, key=lambda e: e.value)
+
+
+def _verdicts(view: ScenarioView) -> None:
+    by_fw: dict[str, list[Entry]] = {}
+    for e in view.entries:
+        by_fw.setdefault(e.framework, []).append(e)
+    names = list(by_fw)
+    if len(names) < 2:
+        return
+    a, b = names[0], names[1]
+    best_a, best_b = _best(by_fw[a], view.higher_is_better), _best(by_fw[b], view.higher_is_better)
+    if best_a and best_b:
+        view.best_verdict = compare(best_a.estimate(), best_b.estimate(), view.higher_is_better)
+    eager_a = _best([e for e in by_fw[a] if e.mode == "eager"], view.higher_is_better)
+    eager_b = _best([e for e in by_fw[b] if e.mode == "eager"], view.higher_is_better)
+    if eager_a and eager_b:
+        view.eager_verdict = compare(eager_a.estimate(), eager_b.estimate(), view.higher_is_better)
+
+
+def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:
+    by_cell: dict[str, list[dict]] = {}
+    for r in rows:
+        by_cell.setdefault(r["cell_id"], []).append(r)
+    views = []
+    workload_names = list(dict.fromkeys(c["workload"] for c in cells))
+    for name in workload_names:
+        wcells = [c for c in cells if c["workload"] == name]
+        parity = []
+        for c in (c for c in wcells if c["scenario"] == "parity"):
+            metrics = {r["metric"]: r for r in by_cell.get(c["cell_id"], [])}
+            parity.append({"framework": frameworks.info(c["framework"]).display_name, "status": c["status"],
+                           "error": c["error"], "metrics": {k: v["value"] for k, v in metrics.items() if v["value"] is not None},
+                           "tolerances": {k: v["extra"].get("tolerance") for k, v in metrics.items()}})
+        comparable = all(p["status"] in ("ok", "skipped") for p in parity)
+        scenarios = []
+        for scenario, (metric, higher, title) in HEADLINES.items():
+            entries = []
+            for c in (c for c in wcells if c["scenario"] == scenario):
+                metrics = {r["metric"]: r for r in by_cell.get(c["cell_id"], [])}
+                head = metrics.get(metric, {})
+                entries.append(Entry(
+                    framework=c["framework"], mode=c["mode"], batch=c["batch"], status=c["status"], error=c["error"],
+                    value=head.get("value"), ci_low=head.get("ci_low"), ci_high=head.get("ci_high"),
+                    q1=head.get("q1"), q3=head.get("q3"), n=head.get("n"),
+                    extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
+                ))
+            if entries:
+                view = ScenarioView(scenario, title, metric, higher, entries)
+                _verdicts(view)
+                scenarios.append(view)
+        try:
+            description = workloads.get(name).description
+        except KeyError:
+            description = ""
+        views.append(WorkloadView(name, description, parity, comparable, scenarios))
+    return views

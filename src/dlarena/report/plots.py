@@ -1,0 +1,37 @@
+"""Matplotlib figures for the report, returned as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from dlarena.report.data import WorkloadView  # noqa: E402
+
+COLORS = {"torch": "#ee4c2c", "tensorflow": "#ff9f00", "jax": "#5e97f6"}
+
+
+def workload_figure(view: WorkloadView) -> bytes | None:
+    scenarios = [s for s in view.scenarios if any(e.value is not None for e in s.entries)]
+    if not scenarios:
+        return None
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(4.6 * len(scenarios), 3.2), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        entries = [e for e in scenario.entries if e.value is not None]
+        labels = [e.label for e in entries]
+        values = [e.value for e in entries]
+        err = [[e.value - e.ci_low for e in entries], [e.ci_high - e.value for e in entries]]
+        ax.barh(labels, values, xerr=err, color=[COLORS.get(e.framework, "#888") for e in entries], capsize=3)
+        ax.invert_yaxis()
+        ax.set_title(scenario.title.split(" (")[0], fontsize=10)
+        ax.set_xlabel(scenario.metric, fontsize=8)
+        ax.tick_params(labelsize=8)
+    fig.suptitle(f"{view.name}: median with 95% CI", fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()

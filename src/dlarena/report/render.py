@@ -1,0 +1,39 @@
+"""Writes report.html (self-contained: plots embedded as data URIs) and summary.md."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dlarena.report import data, plots
+from dlarena.store.db import ResultStore
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]))
+    images: dict[str, str] = {}
+    for view in views:
+        png = plots.workload_figure(view)
+        if png:
+            (out_dir / f"{view.name}.png").write_bytes(png)
+            images[view.name] = base64.b64encode(png).decode()
+    env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = _fmt
+    context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"]}
+    html = out_dir / "report.html"
+    html.write_text(env.get_template("report.html.j2").render(**context))
+    md = out_dir / "summary.md"
+    md.write_text(env.get_template("summary.md.j2").render(**context))
+    return html, md

@@ -1,0 +1,80 @@
+"""Run one measurement in its own process, with a timeout.
+
+Isolation is what makes a suite robust and its numbers independent: a segfault, OOM kill or
+hang in one cell cannot take the suite down, and no cell inherits another's warmed caches,
+compiled graphs or allocator state. The child gets its own process group so that a timeout
+kills it together with anything it spawned (compiler workers, for instance).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LOG_TAIL_LINES = 15
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        sig = signal.Signals(-returncode).name
+        hint = " (likely killed for running out of memory)" if sig == "SIGKILL" else ""
+        return f"process died with {sig}{hint}"
+    return f"process exited with code {returncode} without writing a result"
+
+
+def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None) -> dict:
+    """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened."""
+    with tempfile.TemporaryDirectory(prefix="dlarena-cell-") as tmp:
+        tmpdir = Path(tmp)
+        payload_path, result_path, log_path = tmpdir / "payload.json", tmpdir / "result.json", tmpdir / "log.txt"
+        payload_path.write_text(json.dumps(payload))
+        child_env = {**os.environ, **(env or {})}
+        started = time.perf_counter()
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dlarena.runner.worker", entry, str(payload_path), str(result_path)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env,
+                start_new_session=True,
+            )
+            try:
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                return {"status": "timeout", "error": f"cell exceeded its timeout of {timeout_s:g} s and was killed",
+                        "log_tail": _tail(log_path), "duration_s": time.perf_counter() - started, "metrics": []}
+            except BaseException:  # Ctrl-C in the parent: leave no orphan behind
+                _kill_group(proc)
+                raise
+        duration = time.perf_counter() - started
+        if result_path.exists():
+            result = json.loads(result_path.read_text())
+            result["duration_s"] = duration
+            if result.get("status") != "ok":
+                result.setdefault("log_tail", _tail(log_path))
+            return result
+        tail = _tail(log_path)
+        error = _describe_exit(proc.returncode)
+        return {"status": "failed", "error": error + (f": {tail.splitlines()[-1]}" if tail else ""),
+                "log_tail": tail, "duration_s": duration, "metrics": []}

@@ -1,0 +1,129 @@
+"""Runs a suite: for each workload, the parity check first, then every speed cell, each in its
+own process; every outcome (including crashes, timeouts and missing frameworks) is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dlarena import frameworks, workloads
+from dlarena.config import Cell, SuiteConfig
+from dlarena.criteria import parity, speed
+from dlarena.runner.isolate import run_isolated
+from dlarena.store.db import ResultStore
+
+ProgressFn = Callable[[str, int, int], None]  # (current cell id, done, total)
+
+# One worker per cell: we pin threads via the environment too, before the framework is
+# imported, because some thread pools (OpenMP, oneDNN) read it only at start-up.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+@dataclass
+class SuiteOutcome:
+    run_id: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+
+class SuiteRunner:
+    def __init__(self, config: SuiteConfig, store: ResultStore, run_id: str,
+                 progress: ProgressFn | None = None, entries: dict[str, str] | None = None):
+        self.config = config
+        self.store = store
+        self.run_id = run_id
+        self.progress = progress or (lambda *_: None)
+        # Entry points per scenario kind; tests swap in deliberately crashing/hanging ones.
+        self.entries = {"parity": parity.ENTRY, "speed": speed.ENTRY, **(entries or {})}
+        self.outcome = SuiteOutcome(run_id)
+        self._done = 0
+
+    @property
+    def total(self) -> int:
+        return sum(len(self.config.parity_cells(w)) + len(self.config.speed_cells(w)) for w in self.config.workloads)
+
+    def _payload(self, cell: Cell, **extra) -> dict:
+        c = self.config
+        return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
+                "seed": c.seed, "timing": c.timing.model_dump(), **extra}
+
+    def _env(self) -> dict[str, str]:
+        env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
+        env["TF_NUM_INTEROP_THREADS"] = str(self.config.interop_threads)
+        env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+        return env
+
+    def _record(self, cell: Cell, result: dict) -> str:
+        self.store.record_cell(self.run_id, cell, result)
+        status = result.get("status", "failed")
+        self.outcome.add(status)
+        self._done += 1
+        self.progress(cell.id, self._done, self.total)
+        return status
+
+    def _skip_done(self, cell: Cell, done: dict[str, str]) -> str | None:
+        if cell.id in done:
+            self.outcome.add(done[cell.id])
+            self._done += 1
+            self.progress(cell.id, self._done, self.total)
+            return done[cell.id]
+        return None
+
+    def _missing_framework(self, name: str) -> dict | None:
+        info = frameworks.info(name)
+        if info.is_installed():
+            return None
+        return {"status": "skipped", "error": f"{info.display_name} is not installed; install it with: {info.install_hint}"}
+
+    def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
+        done = done or {}
+        for workload in self.config.workloads:
+            comparable, reason = self._parity(workload, done)
+            for cell in self.config.speed_cells(workload):
+                if self._skip_done(cell, done):
+                    continue
+                self.progress(cell.id, self._done, self.total)
+                result = self._missing_framework(cell.framework)
+                if result is None and not comparable:
+                    result = {"status": "not_comparable", "error": reason}
+                if result is None:
+                    result = run_isolated(self.entries["speed"], self._payload(cell), self.config.timeout_s, self._env())
+                self._record(cell, result)
+        return self.outcome
+
+    def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:
+        """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not)."""
+        cells = self.config.parity_cells(workload)
+        spec = workloads.get(workload)
+        folder = self.store.artifacts_dir / self.run_id / "parity"
+        reference: Cell | None = None
+        statuses: dict[str, str] = {}
+        for cell in cells:
+            previous = self._skip_done(cell, done)
+            if previous is not None:
+                statuses[cell.framework] = previous
+                if reference is None and previous == "ok":
+                    reference = cell
+                continue
+            self.progress(cell.id, self._done, self.total)
+            result = self._missing_framework(cell.framework)
+            if result is None:
+                output = folder / f"{workload}__{cell.framework}.npz"
+                result = run_isolated(self.entries["parity"], self._payload(cell, output=str(output)),
+                                      self.config.timeout_s, self._env())
+                if result.get("status") == "ok" and reference is not None and Path(output).exists():
+                    ref_path = folder / f"{workload}__{reference.framework}.npz"
+                    result = {**result, **parity.compare(spec, str(ref_path), str(output), reference.framework)}
+                if result.get("status") == "ok" and reference is None:
+                    reference = cell
+                    result.setdefault("metrics", []).append(
+                        {"metric": "parity_reference", "unit": None, "value": 1.0, "extra": {"role": "reference"}})
+            statuses[cell.framework] = self._record(cell, result)
+
+        bad = {fw: s for fw, s in statuses.items() if s not in ("ok", "skipped")}
+        if bad:
+            return False, "parity check did not pass (" + ", ".join(f"{fw}: {s}" for fw, s in bad.items()) + ")"
+        return True, ""

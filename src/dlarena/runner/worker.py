@@ -1,0 +1,45 @@
+"""Entry point of an isolated measurement process.
+
+``python -m dlarena.runner.worker ENTRY PAYLOAD.json RESULT.json`` imports ``module:function``
+ENTRY, calls it with the payload and writes its result dict atomically. Anything the function
+raises becomes a ``failed`` result with the error text; a crash or kill leaves no result file,
+which the parent turns into a result of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+
+from dlarena.measure.memory import peak_rss_mb
+
+
+def _write(path: str, result: dict) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str]) -> int:
+    entry, payload_path, result_path = argv
+    with open(payload_path) as f:
+        payload = json.load(f)
+    try:
+        module, func = entry.split(":")
+        result = getattr(importlib.import_module(module), func)(payload)
+    except MemoryError as exc:
+        result = {"status": "failed", "error": f"out of memory: {exc}", "traceback": traceback.format_exc()}
+    except Exception as exc:  # the point of the worker: every failure becomes data
+        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".strip(), "traceback": traceback.format_exc()}
+    result.setdefault("metrics", [])
+    result["peak_rss_mb"] = peak_rss_mb()
+    _write(result_path, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Results database (DuckDB, one file).
+
+Every cell's rows are written in a single transaction, and the connection is opened only for
+the duration of a write: a process killed mid-run leaves every earlier cell intact (DuckDB's
+write-ahead log makes each commit atomic), and other commands can read between cells.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from dlarena.config import Cell
+
+DEFAULT_DIR = Path("dlarena-results")
+FINAL_STATUSES = ("ok", "failed", "timeout", "skipped", "not_comparable")
+CELL_COLUMNS = ("workload", "framework", "mode", "scenario", "batch")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR,
+    suite VARCHAR, config JSON, env JSON);
+CREATE TABLE IF NOT EXISTS cells (
+    run_id VARCHAR, cell_id VARCHAR, workload VARCHAR, framework VARCHAR, mode VARCHAR,
+    scenario VARCHAR, batch INTEGER, status VARCHAR, error VARCHAR, duration_s DOUBLE,
+    runtime JSON, recorded_at TIMESTAMP, PRIMARY KEY (run_id, cell_id));
+CREATE TABLE IF NOT EXISTS measurements (
+    run_id VARCHAR, cell_id VARCHAR, workload VARCHAR, framework VARCHAR, mode VARCHAR,
+    scenario VARCHAR, batch INTEGER, metric VARCHAR, value DOUBLE, unit VARCHAR,
+    samples DOUBLE[], ci_low DOUBLE, ci_high DOUBLE, q1 DOUBLE, q3 DOUBLE, n INTEGER,
+    status VARCHAR, error VARCHAR, extra JSON);
+"""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("DLARENA_RESULTS", DEFAULT_DIR)) / "results.duckdb"
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class ResultStore:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_path()
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.path.parent / "artifacts"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def _connect(self, read_only: bool = False):
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            if not read_only:
+                con.execute(SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    def _rows(self, sql: str, params: list | None = None) -> list[dict]:
+        if not self.exists():
+            return []
+        with self._connect(read_only=True) as con:
+            cur = con.execute(sql, params or [])
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    # -- writes ---------------------------------------------------------------------------
+    def start_run(self, run_id: str, suite: str, config: dict, env: dict) -> None:
+        with self._connect() as con:
+            con.execute("INSERT INTO runs VALUES (?, ?, NULL, 'running', ?, ?, ?)",
+                        [run_id, _now(), suite, json.dumps(config), json.dumps(env)])
+
+    def finish_run(self, run_id: str, status: str = "complete") -> None:
+        with self._connect() as con:
+            con.execute("UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?", [_now(), status, run_id])
+
+    def mark_running(self, run_id: str) -> None:
+        with self._connect() as con:
+            con.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", [run_id])
+
+    def record_cell(self, run_id: str, cell: Cell, result: dict) -> None:
+        status, error = result.get("status", "failed"), result.get("error")
+        key = [getattr(cell, c) for c in CELL_COLUMNS]
+        with self._connect() as con:
+            con.begin()
+            try:
+                con.execute("DELETE FROM cells WHERE run_id = ? AND cell_id = ?", [run_id, cell.id])
+                con.execute("DELETE FROM measurements WHERE run_id = ? AND cell_id = ?", [run_id, cell.id])
+                con.execute("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [run_id, cell.id, *key, status, error, result.get("duration_s"),
+                             json.dumps(result.get("runtime") or {}), _now()])
+                rows = list(result.get("metrics") or [])
+                if status == "ok" and "peak_rss_mb" in result:
+                    rows.append({"metric": "peak_rss_mb", "unit": "MB", "value": result["peak_rss_mb"]})
+                if not rows:  # a failure is a result too: keep one row that says so
+                    rows = [{"metric": "status", "unit": None, "value": None}]
+                con.executemany(
+                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[run_id, cell.id, *key, r["metric"], r.get("value"), r.get("unit"), r.get("samples"),
+                      r.get("ci_low"), r.get("ci_high"), r.get("q1"), r.get("q3"), r.get("n"),
+                      status, error, json.dumps(r.get("extra") or {})] for r in rows],
+                )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    # -- reads ----------------------------------------------------------------------------
+    def runs(self) -> list[dict]:
+        return self._rows(
+            "SELECT r.run_id, r.started_at, r.finished_at, r.status, r.suite, r.env, "
+            "count(c.cell_id) AS cells, count(c.cell_id) FILTER (WHERE c.status = 'ok') AS ok "
+            "FROM runs r LEFT JOIN cells c USING (run_id) GROUP BY ALL ORDER BY r.started_at DESC")
+
+    def run(self, run_id: str | None = None) -> dict | None:
+        if run_id is None:
+            rows = self._rows("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")
+        else:
+            rows = self._rows("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        if not rows:
+            return None
+        row = rows[0]
+        row["config"], row["env"] = json.loads(row["config"]), json.loads(row["env"])
+        return row
+
+    def cells(self, run_id: str) -> list[dict]:
+        return self._rows("SELECT * FROM cells WHERE run_id = ? ORDER BY recorded_at", [run_id])
+
+    def completed_cells(self, run_id: str) -> dict[str, str]:
+        return {r["cell_id"]: r["status"] for r in self.cells(run_id) if r["status"] in FINAL_STATUSES}
+
+    def measurements(self, run_id: str) -> list[dict]:
+        rows = self._rows("SELECT * FROM measurements WHERE run_id = ? ORDER BY cell_id, metric", [run_id])
+        for row in rows:
+            row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+        return rows
+
+    def export(self, fmt: str, out: Path, run_id: str | None = None) -> Path:
+        """Writes the measurements (joined with run info) as parquet, csv or json."""
+        if fmt not in ("parquet", "csv", "json"):
+            raise ValueError(f"unknown export format '{fmt}'; valid: parquet, csv, json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        where = "WHERE m.run_id = ?" if run_id else ""
+        query = ("SELECT r.started_at AS run_started_at, r.suite, m.* FROM measurements m "
+                 f"JOIN runs r USING (run_id) {where} ORDER BY m.run_id, m.cell_id, m.metric")
+        options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true"}[fmt]
+        with self._connect(read_only=True) as con:
+            con.execute(f"COPY ({query}) TO '{out}' ({options})", [run_id] if run_id else [])
+        return out

@@ -1,0 +1,41 @@
+"""Named suites, as data. A suite fixes defaults; command-line selections narrow it."""
+
+from __future__ import annotations
+
+from dlarena import frameworks, workloads
+from dlarena.config import SPEED_SCENARIOS, ConfigError
+
+SUITES: dict[str, dict] = {
+    # Every built-in workload, framework, mode and speed scenario, with timing budgets sized so
+    # the whole suite stays within a few minutes on a 2-core CPU.
+    "quick": {
+        "workloads": workloads.names(),
+        "frameworks": frameworks.names(),
+        "modes": frameworks.all_modes(),
+        "scenarios": list(SPEED_SCENARIOS),
+        "timing": {"warmup_iters": 5, "warmup_s": 0.2, "min_iters": 20, "min_s": 0.6, "max_s": 10.0},
+    },
+    # The same matrix with longer measurement windows, for numbers worth publishing.
+    "speed": {
+        "workloads": workloads.names(),
+        "frameworks": frameworks.names(),
+        "modes": frameworks.all_modes(),
+        "scenarios": list(SPEED_SCENARIOS),
+        "timing": {"warmup_iters": 10, "warmup_s": 1.0, "min_iters": 50, "min_s": 3.0, "max_s": 30.0},
+    },
+    # Minimal timing, for checking that everything runs (tests, CI).
+    "smoke": {
+        "workloads": ["mlp"],
+        "frameworks": frameworks.names(),
+        "modes": ["eager"],
+        "scenarios": list(SPEED_SCENARIOS),
+        "timing": {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 5, "min_s": 0.0, "max_s": 5.0},
+    },
+}
+
+
+def suite_defaults(name: str) -> dict:
+    try:
+        return {"suite": name, **SUITES[name]}
+    except KeyError:
+        raise ConfigError(f"unknown suite '{name}'; valid: {', '.join(SUITES)}") from None

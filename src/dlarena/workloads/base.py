@@ -1,0 +1,114 @@
+"""What a workload is: a canonical parameter set, an input generator and batch sizes.
+
+A workload is described once here, in framework-neutral numpy terms. Each framework's
+model lives beside it (``torch_model.py``, ``keras_model.py``) and loads the canonical
+parameters through a ``WEIGHT_MAP`` (framework parameter path -> canonical name(s)).
+
+Canonical layouts (the "math" layout, ``y = x @ W + b``):
+- ``dense``: (in, out)
+- ``conv2d``: (kh, kw, in, out)
+- ``vector``: 1-D (biases, norm scales/offsets, running statistics)
+- ``embedding``: (rows, dim)
+Images are channels-last (N, H, W, C); adapters convert to their framework's layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+ParamKind = Literal["dense", "conv2d", "vector", "embedding"]
+InputKind = Literal["features", "image", "tokens"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    shape: tuple[int, ...]
+    kind: ParamKind
+    init: Literal["he", "small", "ones", "zeros", "positive"] = "he"
+    trainable: bool = True
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Parity tolerances (fp32), as max |a-b| / max |reference| per tensor.
+
+    Forward and loss agree to ~1e-6 in practice; gradients go through more reductions in
+    different orders (and different conv/attention kernels), so they get a looser bound.
+    """
+
+    forward: float = 1e-4
+    loss: float = 1e-4
+    grad: float = 1e-3
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    description: str
+    input_kind: InputKind
+    input_shape: tuple[int, ...]  # per sample, channels-last for images
+    num_classes: int
+    config: dict  # model hyper-parameters passed to every framework's build_model
+    params: dict[str, ParamSpec]
+    batch_sizes: dict[str, int] = field(default_factory=dict)  # scenario -> batch
+    vocab_size: int = 0  # for token inputs
+    learning_rate: float = 0.01
+    tolerance: Tolerance = Tolerance()
+
+    def make_params(self, seed: int = 0) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        out: dict[str, np.ndarray] = {}
+        for name, p in self.params.items():
+            out[name] = _init(rng, p).astype(np.float32)
+        return out
+
+    def make_batch(self, batch: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        shape = (batch, *self.input_shape)
+        if self.input_kind == "tokens":
+            x = rng.integers(0, self.vocab_size, size=shape, dtype=np.int64).astype(np.int32)
+        else:
+            x = rng.standard_normal(shape).astype(np.float32)
+        y = rng.integers(0, self.num_classes, size=(batch,)).astype(np.int32)
+        return x, y
+
+    def batch_for(self, scenario: str) -> int:
+        return self.batch_sizes.get(scenario, 1)
+
+    @property
+    def parameter_count(self) -> int:
+        return int(sum(np.prod(p.shape) for p in self.params.values() if p.trainable))
+
+
+def _init(rng: np.random.Generator, p: ParamSpec) -> np.ndarray:
+    if p.init == "zeros":
+        return np.zeros(p.shape)
+    if p.init == "ones":
+        return np.ones(p.shape) + 0.1 * rng.standard_normal(p.shape)
+    if p.init == "positive":  # running variances
+        return 1.0 + 0.2 * rng.random(p.shape)
+    if p.init == "small":
+        return 0.05 * rng.standard_normal(p.shape)
+    fan_in = int(np.prod(p.shape[:-1])) if p.kind in ("dense", "conv2d") else p.shape[-1]
+    return rng.standard_normal(p.shape) * np.sqrt(2.0 / max(fan_in, 1))
+
+
+def dense(n_in: int, n_out: int, prefix: str, bias: bool = True) -> dict[str, ParamSpec]:
+    out = {f"{prefix}.kernel": ParamSpec((n_in, n_out), "dense")}
+    if bias:
+        out[f"{prefix}.bias"] = ParamSpec((n_out,), "vector", init="small")
+    return out
+
+
+def norm(dim: int, prefix: str, running_stats: bool = False) -> dict[str, ParamSpec]:
+    out = {
+        f"{prefix}.gamma": ParamSpec((dim,), "vector", init="ones"),
+        f"{prefix}.beta": ParamSpec((dim,), "vector", init="small"),
+    }
+    if running_stats:
+        out[f"{prefix}.moving_mean"] = ParamSpec((dim,), "vector", init="small", trainable=False)
+        out[f"{prefix}.moving_var"] = ParamSpec((dim,), "vector", init="positive", trainable=False)
+    return out
