@@ -50,6 +50,20 @@ def _load_config_file(path: Path) -> dict:
     return {}
 
 
+STATUS_STYLE = {"ok": "green", "skipped": "yellow", "not_comparable": "yellow"}
+
+
+def _print_cell(out: Console):
+    def show(cell_id: str, result: dict) -> None:
+        status = result.get("status", "failed")
+        style = STATUS_STYLE.get(status, "bold red")
+        error = f" — {result['error']}" if result.get("error") else ""
+        duration = f" ({result['duration_s']:.1f} s)" if result.get("duration_s") else ""
+        out.print(f"[{style}]{status:>14}[/] {cell_id}{duration}{error}", highlight=False, soft_wrap=True)
+
+    return show
+
+
 @app.command()
 def run(
     suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke."),
@@ -95,7 +109,7 @@ def run(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        runner = SuiteRunner(config, store, run_id)
+        runner = SuiteRunner(config, store, run_id, on_cell_done=_print_cell(progress.console))
         task = progress.add_task("starting", total=runner.total)
         runner.progress = lambda cell_id, n, total: progress.update(task, completed=n, description=cell_id)
         try:

@@ -30,8 +30,11 @@ class TensorFlowAdapter:
         self.gpu = bool(tf.config.list_physical_devices("GPU"))
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(interop_threads)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(interop_threads)
+        except RuntimeError:
+            pass  # already initialised in this process (not the case in an isolated cell); recorded below
         import keras
 
         keras.utils.set_random_seed(seed)

@@ -35,7 +35,13 @@ class TorchAdapter:
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         torch.set_num_threads(threads)
-        torch.set_num_interop_threads(interop_threads)
+        if torch.get_num_interop_threads() != interop_threads:
+            # Only settable before any parallel work; in an isolated cell that always holds.
+            # When it does not (a second setup in one process), the recorded value tells.
+            try:
+                torch.set_num_interop_threads(interop_threads)
+            except RuntimeError:
+                pass
         torch.manual_seed(seed)
         return {"device": str(self.device), "intra_op_threads": torch.get_num_threads(),
                 "inter_op_threads": torch.get_num_interop_threads()}

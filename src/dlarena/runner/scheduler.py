@@ -14,6 +14,7 @@ from dlarena.runner.isolate import run_isolated
 from dlarena.store.db import ResultStore
 
 ProgressFn = Callable[[str, int, int], None]  # (current cell id, done, total)
+CellDoneFn = Callable[[str, dict], None]  # (cell id, result) after each cell is stored
 
 # One worker per cell: we pin threads via the environment too, before the framework is
 # imported, because some thread pools (OpenMP, oneDNN) read it only at start-up.
@@ -31,11 +32,13 @@ class SuiteOutcome:
 
 class SuiteRunner:
     def __init__(self, config: SuiteConfig, store: ResultStore, run_id: str,
-                 progress: ProgressFn | None = None, entries: dict[str, str] | None = None):
+                 progress: ProgressFn | None = None, entries: dict[str, str] | None = None,
+                 on_cell_done: CellDoneFn | None = None):
         self.config = config
         self.store = store
         self.run_id = run_id
         self.progress = progress or (lambda *_: None)
+        self.on_cell_done = on_cell_done or (lambda *_: None)
         # Entry points per scenario kind; tests swap in deliberately crashing/hanging ones.
         self.entries = {"parity": parity.ENTRY, "speed": speed.ENTRY, **(entries or {})}
         self.outcome = SuiteOutcome(run_id)
@@ -61,6 +64,7 @@ class SuiteRunner:
         status = result.get("status", "failed")
         self.outcome.add(status)
         self._done += 1
+        self.on_cell_done(cell.id, result)
         self.progress(cell.id, self._done, self.total)
         return status
 

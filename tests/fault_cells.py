@@ -1,0 +1,35 @@
+"""Deliberately misbehaving cell entry points, run inside isolated workers by the tests."""
+
+import os
+import signal
+import time
+
+
+def crash(payload):
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def hang(payload):
+    # Spawn a grandchild too: a timeout must kill the whole process group, not just the worker.
+    child = os.fork()
+    if child == 0:
+        time.sleep(600)
+        os._exit(0)
+    if payload.get("pidfile"):
+        with open(payload["pidfile"], "w") as f:
+            f.write(f"{os.getpid()} {child}")
+    time.sleep(600)
+
+
+def raise_error(payload):
+    raise RuntimeError("deliberate failure inside the cell")
+
+
+def by_scenario(payload):
+    """infer_latency crashes, train hangs, infer_throughput succeeds."""
+    scenario = payload["cell"]["scenario"]
+    if scenario == "infer_latency":
+        crash(payload)
+    if scenario == "train":
+        hang(payload)
+    return {"status": "ok", "metrics": [{"metric": "throughput_sps", "unit": "samples/s", "value": 1.0}]}

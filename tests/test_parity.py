@@ -1,0 +1,61 @@
+"""Parity of every workload between PyTorch and TensorFlow, through the real worker code."""
+
+import numpy as np
+import pytest
+
+from dlarena import workloads
+from dlarena.config import Cell
+from dlarena.criteria import parity
+
+
+def _capture(tmp_path, workload: str, framework: str) -> str:
+    out = tmp_path / f"{workload}-{framework}.npz"
+    cell = Cell(workload=workload, framework=framework, mode="eager", scenario="parity",
+                batch=workloads.get(workload).batch_for("parity"))
+    result = parity.run_cell({"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0,
+                              "output": str(out)})
+    assert result["status"] == "ok"
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("parity")
+    return {(w, fw): _capture(tmp, w, fw) for w in workloads.names() for fw in ("torch", "tensorflow")}
+
+
+@pytest.mark.parametrize("workload", workloads.names())
+def test_tensorflow_matches_pytorch(captures, workload):
+    spec = workloads.get(workload)
+    result = parity.compare(spec, captures[(workload, "torch")], captures[(workload, "tensorflow")], "torch")
+    assert result["status"] == "ok", result.get("error")
+    diffs = {r["metric"]: r["value"] for r in result["metrics"]}
+    assert diffs["parity_forward_rel_diff"] < spec.tolerance.forward
+    assert diffs["parity_loss_rel_diff"] < spec.tolerance.loss
+    assert diffs["parity_grad_rel_diff"] < spec.tolerance.grad
+    assert diffs["parity_step_rel_diff"] < spec.tolerance.grad
+    # every trainable canonical parameter has a gradient in the record
+    record = np.load(captures[(workload, "tensorflow")])
+    trainable = {k for k, p in spec.params.items() if p.trainable}
+    assert {k[5:] for k in record.files if k.startswith("grad:")} == trainable
+
+
+def test_perturbed_model_is_not_comparable(captures, tmp_path):
+    spec = workloads.get("mlp")
+    record = dict(np.load(captures[("mlp", "tensorflow")]))
+    record["grad:fc2.kernel"] = record["grad:fc2.kernel"] * 1.01  # a 1% gradient error
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **record)
+    result = parity.compare(spec, captures[("mlp", "torch")], str(bad), "torch")
+    assert result["status"] == "not_comparable"
+    assert "gradient of fc2.kernel" in result["error"]
+    assert "> tolerance 1e-03" in result["error"]
+
+
+def test_weight_map_inconsistency_is_reported():
+    from dlarena.frameworks.base import WeightMapper
+
+    spec = workloads.get("mlp")
+    mapper = WeightMapper(spec, "torch_model", lambda k, a: a, lambda k, a, s: a)
+    with pytest.raises(ValueError, match="model params not in the weight map: \\['extra.weight'\\]"):
+        mapper.check_coverage(set(mapper.mapping) | {"extra.weight"})

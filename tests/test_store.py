@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from dlarena.config import Cell
+from dlarena.store.db import ResultStore
+
+CELL = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_latency", batch=1)
+OK = {"status": "ok", "duration_s": 1.5, "runtime": {"device": "cpu"}, "peak_rss_mb": 200.0,
+      "metrics": [{"metric": "latency_ms", "unit": "ms", "value": 0.5, "samples": [0.4, 0.5, 0.6],
+                   "ci_low": 0.45, "ci_high": 0.55, "q1": 0.45, "q3": 0.55, "n": 3, "extra": {"warmup_iters": 5}}]}
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ResultStore(tmp_path / "r.duckdb")
+    s.start_run("run1", "quick", {"suite": "quick"}, {"cpu_model": "test"})
+    return s
+
+
+def test_round_trip(store):
+    store.record_cell("run1", CELL, OK)
+    rows = store.measurements("run1")
+    by_metric = {r["metric"]: r for r in rows}
+    assert set(by_metric) == {"latency_ms", "peak_rss_mb"}
+    assert by_metric["latency_ms"]["samples"] == [0.4, 0.5, 0.6]
+    assert by_metric["latency_ms"]["extra"] == {"warmup_iters": 5}
+    assert by_metric["latency_ms"]["cell_id"] == "mlp/torch/eager/infer_latency/b1"
+    assert store.completed_cells("run1") == {CELL.id: "ok"}
+    assert store.run("run1")["env"] == {"cpu_model": "test"}
+
+
+def test_failure_is_a_row(store):
+    store.record_cell("run1", CELL, {"status": "timeout", "error": "cell exceeded its timeout"})
+    (row,) = store.measurements("run1")
+    assert (row["metric"], row["status"], row["error"]) == ("status", "timeout", "cell exceeded its timeout")
+
+
+def test_rerecording_a_cell_replaces_it(store):
+    store.record_cell("run1", CELL, {"status": "failed", "error": "x"})
+    store.record_cell("run1", CELL, OK)
+    assert {r["status"] for r in store.measurements("run1")} == {"ok"}
+
+
+def test_failed_write_rolls_back(store):
+    store.record_cell("run1", CELL, OK)
+    other = CELL.model_copy(update={"scenario": "train"})
+    bad = {"status": "ok", "metrics": [{"metric": "x", "unit": "ms", "value": "not a number"}]}
+    with pytest.raises(Exception):
+        store.record_cell("run1", other, bad)
+    assert set(store.completed_cells("run1")) == {CELL.id}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_export(store, tmp_path, fmt):
+    store.record_cell("run1", CELL, OK)
+    out = store.export(fmt, tmp_path / f"out.{fmt}")
+    reader = {"parquet": "read_parquet", "csv": "read_csv_auto", "json": "read_json_auto"}[fmt]
+    rows = duckdb.sql(f"SELECT metric, value, suite FROM {reader}('{out}') ORDER BY metric").fetchall()
+    assert rows == [("latency_ms", 0.5, "quick"), ("peak_rss_mb", 200.0, "quick")]
+
+
+def test_killed_writer_leaves_earlier_cells_intact(tmp_path):
+    """A process killed while writing cells in a loop never corrupts what it committed."""
+    db = tmp_path / "r.duckdb"
+    script = textwrap.dedent(f"""
+        import json, sys
+        from dlarena.config import Cell
+        from dlarena.store.db import ResultStore
+        store = ResultStore({str(db)!r})
+        store.start_run("run1", "quick", {{}}, {{}})
+        ok = json.loads({json.dumps(json.dumps(OK))})
+        i = 0
+        while True:
+            cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="train", batch=i)
+            store.record_cell("run1", cell, ok)
+            i += 1
+            if i == 20:
+                print("ready", flush=True)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    proc.kill()
+    proc.wait()
+    store = ResultStore(db)
+    done = store.completed_cells("run1")
+    assert len(done) >= 20
+    counts = duckdb.connect(str(db), read_only=True).execute(
+        "SELECT count(*) FILTER (WHERE metric = 'latency_ms'), count(DISTINCT cell_id) FROM measurements").fetchone()
+    assert counts[0] == counts[1] == len(done)  # every committed cell is whole

@@ -1,0 +1,82 @@
+"""The scheduler: isolation of failures, parity gating, missing frameworks, resume."""
+
+import pytest
+
+from dlarena import frameworks
+from dlarena.config import build_config
+from dlarena.runner.scheduler import SuiteRunner
+from dlarena.store.db import ResultStore
+
+
+def _config(tiny_timing, **kw):
+    values = {"workloads": ["mlp"], "frameworks": ["torch"], "modes": ["eager"],
+              "scenarios": ["infer_latency", "infer_throughput", "train"], "timing": tiny_timing, "timeout_s": 20}
+    return build_config(**{**values, **kw})
+
+
+def test_crash_and_hang_are_recorded_and_suite_completes(tmp_path, tiny_timing, fault_entries):
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = _config(tiny_timing, timeout_s=8)
+    store.start_run("r", "custom", config.model_dump(), {})
+    runner = SuiteRunner(config, store, "r", entries={"speed": "fault_cells:by_scenario"})
+    outcome = runner.run()
+    cells = {c["scenario"]: c for c in store.cells("r")}
+    assert cells["parity"]["status"] == "ok"
+    assert cells["infer_latency"]["status"] == "failed" and "SIGSEGV" in cells["infer_latency"]["error"]
+    assert cells["train"]["status"] == "timeout" and "timeout of 8 s" in cells["train"]["error"]
+    assert cells["infer_throughput"]["status"] == "ok"
+    assert outcome.counts == {"ok": 2, "failed": 1, "timeout": 1}
+
+
+def test_failed_parity_means_not_comparable_and_not_timed(tmp_path, tiny_timing, fault_entries):
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = _config(tiny_timing, frameworks=["torch", "tensorflow"], scenarios=["infer_latency"])
+    store.start_run("r", "custom", config.model_dump(), {})
+    SuiteRunner(config, store, "r", entries={"parity": "fault_cells:raise_error",
+                                              "speed": "fault_cells:crash"}).run()
+    speed = [c for c in store.cells("r") if c["scenario"] == "infer_latency"]
+    assert {c["status"] for c in speed} == {"not_comparable"}
+    assert all("parity check did not pass" in c["error"] for c in speed)
+
+
+def test_missing_framework_is_skipped_with_install_hint(tmp_path, tiny_timing, monkeypatch, fault_entries):
+    real = frameworks.FRAMEWORKS["tensorflow"]
+    monkeypatch.setitem(frameworks.FRAMEWORKS, "tensorflow",
+                        frameworks.FrameworkInfo(**{**real.__dict__, "import_name": "no_such_tensorflow"}))
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = _config(tiny_timing, frameworks=["torch", "tensorflow"], scenarios=["infer_throughput"])
+    store.start_run("r", "custom", config.model_dump(), {})
+    SuiteRunner(config, store, "r", entries={"speed": "fault_cells:by_scenario"}).run()
+    tf_cells = [c for c in store.cells("r") if c["framework"] == "tensorflow"]
+    assert len(tf_cells) == 2 and {c["status"] for c in tf_cells} == {"skipped"}
+    assert all("pip install 'dlarena[tensorflow]'" in c["error"] for c in tf_cells)
+    torch_speed = [c for c in store.cells("r") if c["framework"] == "torch" and c["scenario"] != "parity"]
+    assert [c["status"] for c in torch_speed] == ["ok"]
+
+
+def test_resume_runs_only_missing_cells(tmp_path, tiny_timing, fault_entries):
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = _config(tiny_timing, scenarios=["infer_throughput"])
+    store.start_run("r", "custom", config.model_dump(), {})
+    SuiteRunner(config, store, "r", entries={"speed": "fault_cells:by_scenario"}).run()
+    first = {c["cell_id"]: c["recorded_at"] for c in store.cells("r")}
+    # Resuming a finished run re-runs nothing, even with entries that would now fail.
+    done = store.completed_cells("r")
+    outcome = SuiteRunner(config, store, "r", entries={"speed": "fault_cells:crash", "parity": "fault_cells:crash"}).run(done)
+    assert {c["cell_id"]: c["recorded_at"] for c in store.cells("r")} == first
+    assert outcome.counts == {"ok": 2}
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("workloads", ["resnet"], "unknown workload 'resnet'; valid: mlp, cnn, transformer"),
+    ("frameworks", ["mxnet"], "unknown framework 'mxnet'; valid: torch, tensorflow"),
+    ("modes", ["turbo"], "unknown mode 'turbo'; valid: eager, compile, function, xla"),
+    ("threads", 0, "config field 'threads': Input should be greater than or equal to 1"),
+    ("colour", "red", "config field 'colour': extra inputs are not permitted"),
+])
+def test_config_errors_are_one_clear_line(field, value, message):
+    from dlarena.config import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        build_config(**{field: value})
+    assert str(info.value) == message
