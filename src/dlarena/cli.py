@@ -67,6 +67,7 @@ def _print_cell(out: Console):
 @app.command()
 def run(
     suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke."),
+    criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
     modes: Optional[list[str]] = typer.Option(None, "--modes", "-m", help="Modes: eager, compile, function, xla."),
@@ -83,7 +84,7 @@ def run(
         values = suite_defaults(suite)
         if config_file:
             values.update(_load_config_file(config_file))
-        overrides = {"workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
+        overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)

@@ -45,6 +45,7 @@ class SuiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     suite: str = "custom"
+    criteria: list[str] = Field(default_factory=lambda: ["speed"])
     workloads: list[str] = Field(default_factory=workload_registry.names)
     frameworks: list[str] = Field(default_factory=framework_registry.names)
     modes: list[str] = Field(default_factory=framework_registry.all_modes)
@@ -57,6 +58,13 @@ class SuiteConfig(BaseModel):
     timeout_s: float = Field(600.0, gt=0)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
+
+    @field_validator("criteria")
+    @classmethod
+    def _criteria(cls, v):
+        from dlarena import criteria
+
+        return _check("criterion", v, criteria.names())
 
     @field_validator("workloads")
     @classmethod
@@ -77,16 +85,6 @@ class SuiteConfig(BaseModel):
     @classmethod
     def _scenarios(cls, v):
         return _check("scenario", v, list(SPEED_SCENARIOS))
-
-    def speed_cells(self, workload: str) -> list[Cell]:
-        spec = workload_registry.get(workload)
-        return [
-            Cell(workload=workload, framework=fw, mode=mode, scenario=scenario, batch=spec.batch_for(scenario))
-            for fw in self.frameworks
-            for mode in framework_registry.info(fw).modes
-            if mode in self.modes
-            for scenario in self.scenarios
-        ]
 
     def parity_cells(self, workload: str) -> list[Cell]:
         batch = workload_registry.get(workload).batch_for(PARITY)

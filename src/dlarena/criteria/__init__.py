@@ -1,0 +1,29 @@
+"""Registry of criteria. Each criterion module exposes:
+
+- ``ENTRY``: ``"module:function"`` run inside an isolated worker for each of its cells;
+- ``plan(config, workload) -> list[Cell]``: its cells for one workload (run after that
+  workload's parity check), and/or ``plan_global(config) -> list[Cell]`` for cells that belong
+  to no workload (run after all workloads);
+- ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable".
+
+Modules are imported in the parent process, so they must not import a framework at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+CRITERIA: dict[str, str] = {
+    "speed": "dlarena.criteria.speed",
+}
+
+
+def names() -> list[str]:
+    return list(CRITERIA)
+
+
+def load(name: str):
+    try:
+        return importlib.import_module(CRITERIA[name])
+    except KeyError:
+        raise KeyError(f"unknown criterion '{name}'; valid: {', '.join(names())}") from None

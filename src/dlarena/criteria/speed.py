@@ -7,11 +7,25 @@ import time
 
 import numpy as np
 
+from dlarena import frameworks, workloads
+from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import metric, prepare
 from dlarena.measure.stats import summarize
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.speed:run_cell"
+NEEDS_PARITY = True
+
+
+def plan(config: SuiteConfig, workload: str) -> list[Cell]:
+    spec = workloads.get(workload)
+    return [
+        Cell(workload=workload, framework=fw, mode=mode, scenario=scenario, batch=spec.batch_for(scenario))
+        for fw in config.frameworks
+        for mode in frameworks.info(fw).modes
+        if mode in config.modes
+        for scenario in config.scenarios
+    ]
 
 
 def run_cell(payload: dict) -> dict:

@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 import base64
+import importlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena.report import data, plots
 from dlarena.store.db import ResultStore
+
+
+# Report sections contributed by criteria other than speed (which is the per-workload body).
+# Each entry is "module:function" with signature build(store, run, out_dir) -> Section | None.
+SECTIONS: list[str] = []
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    html: str  # an HTML fragment (trusted: built by dlarena from stored rows)
+    markdown: str
+
+
+def _sections(store: ResultStore, run: dict, out_dir: Path) -> list[Section]:
+    built = []
+    for entry in SECTIONS:
+        module, func = entry.split(":")
+        section = getattr(importlib.import_module(module), func)(store, run, out_dir)
+        if section is not None:
+            built.append(section)
+    return built
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -31,7 +56,8 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
-    context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"]}
+    context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
+               "sections": _sections(store, run, out_dir)}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

@@ -1,5 +1,6 @@
-"""Runs a suite: for each workload, the parity check first, then every speed cell, each in its
-own process; every outcome (including crashes, timeouts and missing frameworks) is stored."""
+"""Runs a suite: for each workload, the parity check first, then the cells of every selected
+criterion, each in its own process; then the criteria's global cells. Every outcome (including
+crashes, timeouts and missing frameworks) is stored."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from dlarena import frameworks, workloads
+from dlarena import criteria, frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria import parity, speed
+from dlarena.criteria import parity
 from dlarena.runner.isolate import run_isolated
 from dlarena.store.db import ResultStore
 
@@ -39,14 +40,24 @@ class SuiteRunner:
         self.run_id = run_id
         self.progress = progress or (lambda *_: None)
         self.on_cell_done = on_cell_done or (lambda *_: None)
-        # Entry points per scenario kind; tests swap in deliberately crashing/hanging ones.
-        self.entries = {"parity": parity.ENTRY, "speed": speed.ENTRY, **(entries or {})}
+        self.criteria = {name: criteria.load(name) for name in config.criteria}
+        # Entry points per criterion (and "parity"); tests swap in deliberately crashing/hanging ones.
+        self.entries = {"parity": parity.ENTRY, **{n: m.ENTRY for n, m in self.criteria.items()}, **(entries or {})}
         self.outcome = SuiteOutcome(run_id)
         self._done = 0
 
+    def _planned(self, workload: str) -> list[tuple[str, Cell]]:
+        return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan")
+                for cell in module.plan(self.config, workload)]
+
+    def _planned_global(self) -> list[tuple[str, Cell]]:
+        return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
+                for cell in module.plan_global(self.config)]
+
     @property
     def total(self) -> int:
-        return sum(len(self.config.parity_cells(w)) + len(self.config.speed_cells(w)) for w in self.config.workloads)
+        per_workload = sum(len(self.config.parity_cells(w)) + len(self._planned(w)) for w in self.config.workloads)
+        return per_workload + len(self._planned_global())
 
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
@@ -86,17 +97,23 @@ class SuiteRunner:
         done = done or {}
         for workload in self.config.workloads:
             comparable, reason = self._parity(workload, done)
-            for cell in self.config.speed_cells(workload):
-                if self._skip_done(cell, done):
-                    continue
-                self.progress(cell.id, self._done, self.total)
-                result = self._missing_framework(cell.framework)
-                if result is None and not comparable:
-                    result = {"status": "not_comparable", "error": reason}
-                if result is None:
-                    result = run_isolated(self.entries["speed"], self._payload(cell), self.config.timeout_s, self._env())
-                self._record(cell, result)
+            for criterion, cell in self._planned(workload):
+                needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
+                self._run_cell(criterion, cell, done, None if comparable or not needs_parity else reason)
+        for criterion, cell in self._planned_global():
+            self._run_cell(criterion, cell, done, None)
         return self.outcome
+
+    def _run_cell(self, criterion: str, cell: Cell, done: dict[str, str], not_comparable: str | None) -> None:
+        if self._skip_done(cell, done):
+            return
+        self.progress(cell.id, self._done, self.total)
+        result = self._missing_framework(cell.framework) if cell.framework in frameworks.FRAMEWORKS else None
+        if result is None and not_comparable:
+            result = {"status": "not_comparable", "error": not_comparable}
+        if result is None:
+            result = run_isolated(self.entries[criterion], self._payload(cell), self.config.timeout_s, self._env())
+        self._record(cell, result)
 
     def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:
         """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not)."""
