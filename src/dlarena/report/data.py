@@ -87,7 +87,9 @@ def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:
     for r in rows:
         by_cell.setdefault(r["cell_id"], []).append(r)
     views = []
-    workload_names = list(dict.fromkeys(c["workload"] for c in cells))
+    # Only workloads with parity or speed cells: other criteria render their own sections.
+    speed_scenarios = {"parity", *HEADLINES}
+    workload_names = list(dict.fromkeys(c["workload"] for c in cells if c["scenario"] in speed_scenarios))
     for name in workload_names:
         wcells = [c for c in cells if c["workload"] == name]
         parity = []
