@@ -149,10 +149,11 @@ def results(db: Optional[Path] = DbOption) -> None:
     if not rows:
         console.print(f"No runs in {store.path}.")
         return
-    table = Table("run", "started (UTC)", "suite", "status", "cells", "ok", "cpu / threads")
+    table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
-        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], str(r["cells"]), str(r["ok"]),
+        wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
+        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], wall, str(r["cells"]), str(r["ok"]),
                       f"{env.get('cpu_model', '?')} / {env.get('intra_op_threads', '?')}")
     console.print(table)
 
@@ -174,6 +175,48 @@ def export(
         fail(f"no run {run_id!r} in {store.path}")
     path = store.export(format, out or store.path.parent / f"export.{format}", run_id)
     console.print(f"Exported to [bold]{path}[/]")
+
+
+@app.command()
+def compare(
+    run_a: str = typer.Argument(..., help="Baseline run id."),
+    run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Compare the headline medians of the same cells in two runs (run-to-run spread)."""
+    from statistics import median
+
+    from dlarena.report.compare_runs import compare_runs
+
+    store = ResultStore(db)
+    for rid in (run_a, run_b):
+        if store.run(rid) is None:
+            fail(f"no run {rid!r} in {store.path}")
+    rows = compare_runs(store, run_a, run_b)
+    if not rows:
+        fail("the two runs have no successful cells in common")
+    table = Table("cell", "metric", run_a, run_b, "diff %")
+    for r in rows:
+        table.add_row(r["cell_id"], r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
+    console.print(table)
+    abs_diffs = sorted(abs(r["diff_pct"]) for r in rows)
+    within = sum(d <= 3 for d in abs_diffs)
+    console.print(f"{len(rows)} cells: median |diff| {median(abs_diffs):.1f}%, max {abs_diffs[-1]:.1f}%, "
+                  f"{within}/{len(rows)} within 3%")
+
+
+@app.command("bench-harness")
+def bench_harness(
+    threads: int = typer.Option(1, help="Threads for the fixed workload."),
+    rounds: int = typer.Option(5, min=1, help="Alternating harness/bare rounds."),
+) -> None:
+    """Measure the timing harness's own overhead on a fixed call (PyTorch MLP, batch 1)."""
+    from dlarena.measure.overhead import harness_overhead, torch_mlp_call
+
+    fn, sync = torch_mlp_call(threads)
+    r = harness_overhead(fn, sync, rounds=rounds)
+    console.print(f"harness median {r['harness_us']:.2f} us/call, bare loop {r['bare_us']:.2f} us/call: "
+                  f"overhead {r['overhead_pct']:+.2f}% ({r['rounds']} rounds x {r['calls_per_round']} calls)")
 
 
 def main() -> None:  # pragma: no cover - console entry point
