@@ -127,7 +127,8 @@ def run(
 @app.command()
 def report(
     run_id: Optional[str] = typer.Argument(None, help="Run id (default: the latest run)."),
-    out: Path = typer.Option(Path("dlarena-results/report"), "--out", help="Folder for report.html and summary.md."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for report.html and summary.md "
+                                       "(default: 'report' beside the database)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
@@ -137,7 +138,7 @@ def report(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    html, md = write_report(store, run_row, out)
+    html, md = write_report(store, run_row, out or store.path.parent / "report")
     console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
 
 
