@@ -32,12 +32,16 @@ def run_cell(payload: dict) -> dict:
     xt, yt = adapter.inputs(workload, x, y)
 
     forward = adapter.to_numpy(adapter.predictor(model, "eager")(xt))
+    # Per-layer outputs where the adapter can produce them (Keras backends), to name the first
+    # diverging layer when parity fails; taken before training changes the weights.
+    layers = adapter.layer_outputs(model, xt) if hasattr(adapter, "layer_outputs") else {}
     loss, grads = adapter.loss_and_gradients(model, workload, xt, yt)
     adapter.trainer(model, "eager", workload.learning_rate)(xt, yt)
     stepped = adapter.export_params(model, workload)
 
     arrays = {"forward": forward, "loss": np.asarray(loss)}
     arrays.update({f"grad:{k}": v for k, v in grads.items()})
+    arrays.update({f"layer:{k}": v for k, v in layers.items()})
     arrays.update({f"step:{k}": v for k, v in stepped.items() if workload.params[k].trainable})
     Path(payload["output"]).parent.mkdir(parents=True, exist_ok=True)
     np.savez(payload["output"], **arrays)
@@ -52,7 +56,7 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
     """Diffs of ``other`` against ``reference``; returns a cell result (status ok / not_comparable)."""
     ref, other = np.load(reference_path), np.load(other_path)
     tol = workload.tolerance
-    missing = sorted(set(ref.files) ^ set(other.files))
+    missing = sorted(k for k in set(ref.files) ^ set(other.files) if not k.startswith("layer:"))
     if missing:
         return {"status": "not_comparable", "error": f"records differ in content: {missing}", "metrics": []}
 
@@ -81,6 +85,23 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
         metric("parity_step_rel_diff", "ratio", step_diffs[worst_step], tolerance=tol.grad, worst=worst_step, **common),
     ]
     if failures:
+        diverging = first_diverging_layer(ref, other, tol.forward)
+        if diverging:
+            failures.append(diverging)
         return {"status": "not_comparable", "error": f"parity with {reference_name} failed: " + "; ".join(failures),
                 "metrics": rows}
     return {"status": "ok", "metrics": rows}
+
+
+def first_diverging_layer(ref, other, tolerance: float) -> str | None:
+    """The first layer (in model order) whose output differs beyond the forward tolerance,
+    when both records hold per-layer outputs."""
+    keys = sorted(k for k in ref.files if k.startswith("layer:") and k in other.files)
+    for key in keys:
+        a, b = ref[key], other[key]
+        if a.shape != b.shape:
+            return f"first diverging layer: {key.split(':', 2)[2]} (output shapes {a.shape} vs {b.shape})"
+        diff = _rel(b, a, float(np.max(np.abs(a))) if a.size else 0.0)
+        if not diff <= tolerance:
+            return f"first diverging layer: {key.split(':', 2)[2]} (rel diff {diff:.2e})"
+    return None
