@@ -157,6 +157,12 @@ def report(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
+    try:  # a run of the user's own models: make their descriptions known to the report
+        from dlarena import byom
+
+        byom.register_recorded(run_row["config"])
+    except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
+        pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
     console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
 
