@@ -18,7 +18,7 @@ def parse_shape(text: str | None) -> list[int] | None:
     if not text:
         return None
     try:
-        shape = [int(part) for part in text.replace("x", ",").split(",") if part.strip()]
+        shape = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         shape = []
     if not shape or any(d <= 0 for d in shape):
