@@ -156,3 +156,33 @@ def test_shape_that_does_not_fit_the_model(tmp_path):
     assert result.exit_code == 2
     assert ("input of shape (4, 9) (batch 4, WORKLOAD.input_shape (9,)) does not fit the PyTorch model of workload "
             "'wide': RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x9 and 8x4)") in out
+
+
+# --- way 3: conversions. Neither converter can run on the reference stack; each says why. ---------
+
+@pytest.mark.parametrize("tool,route", [("onnx2tf", "PyTorch -> ONNX -> TensorFlow"),
+                                        ("onnx2torch", "Keras -> ONNX -> PyTorch")])
+def test_converter_unavailable_is_one_line_exit_2(tmp_path, tool, route):
+    from dlarena import convert
+
+    result, out = _invoke("run", "--workload", EXAMPLE, "--convert", tool, "--db", tmp_path / "res" / "r.duckdb")
+    assert result.exit_code == 2
+    assert f"error: {tool} ({route}) " in out
+    if convert.CONVERTERS[tool].version() is None:
+        assert f"is unavailable: it is not installed; install it with: {convert.CONVERTERS[tool].install}" in out
+    assert not (tmp_path / "res").exists()
+
+
+def test_converter_that_does_not_import_names_the_error(monkeypatch):
+    from dlarena import convert
+
+    monkeypatch.setattr(convert.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(convert.Converter, "version", lambda self: "1.5.15")
+    monkeypatch.setattr(convert, "_import_error", lambda module: "RuntimeError: operator torchvision::nms does not exist")
+    with pytest.raises(convert.ConversionUnavailable) as info:
+        convert.check("onnx2torch")
+    assert str(info.value) == ("onnx2torch (Keras -> ONNX -> PyTorch) 1.5.15 is unavailable: importing it fails with "
+                               "RuntimeError: operator torchvision::nms does not exist (onnx2torch imports torchvision, "
+                               "which must match the installed torch)")
+    with pytest.raises(convert.ConversionUnavailable, match="unknown converter 'nobuco'; valid: onnx2tf, onnx2torch"):
+        convert.check("nobuco")

@@ -84,10 +84,13 @@ def run(
                                                      "on Keras 3's TensorFlow, PyTorch and JAX backends."),
     input_shape: Optional[str] = typer.Option(None, "--input-shape", help="Per-sample input shape for --keras-model "
                                               "when the file leaves dimensions open, e.g. 32,32,3."),
+    convert: Optional[str] = typer.Option(None, "--convert", help="Also compare a converted twin: onnx2tf "
+                                          "(PyTorch -> TensorFlow) or onnx2torch (Keras -> PyTorch)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
     from dlarena import byom
+    from dlarena.convert import ConversionUnavailable
     from dlarena.workloads import WorkloadError
 
     try:
@@ -100,10 +103,14 @@ def run(
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)
+        if convert:
+            from dlarena.convert import check as check_converter
+
+            check_converter(convert)
         if not resume:
             byom.validate(config, frameworks_given=bool(frameworks))
             byom.preflight(config)
-    except (ConfigError, WorkloadError) as exc:
+    except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
     store = ResultStore(db)

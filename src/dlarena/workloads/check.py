@@ -36,13 +36,14 @@ def run_cell(payload: dict) -> dict:
     cell = Cell(**payload["cell"])
     info = frameworks.info(cell.framework)
     name = cell.workload
+    # The adapter first: a Keras backend must be chosen before the model module imports Keras.
+    adapter = frameworks.load_adapter(cell.framework)
+    adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
     try:
         workload = workloads.get(name)
         module = workloads.framework_module(name, info.model_module)
     except Exception as exc:  # noqa: BLE001
         return _fail(f"workload '{name}' cannot run on {info.display_name}: {_first_line(exc)}", exc, name)
-    adapter = frameworks.load_adapter(cell.framework)
-    adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
     try:
         module.build_model(workload.config)
     except Exception as exc:  # noqa: BLE001
