@@ -112,6 +112,10 @@ def test_worked_example_end_to_end(tmp_path):
     sources = con.execute("SELECT config->>'workload_sources' FROM runs").fetchone()[0]
     assert str(EXAMPLE.resolve()) in sources  # recorded, so --resume and the report can find it again
 
+    workloads.os.environ[workloads.USER_SOURCES_ENV] = ""  # as in a new shell: resume re-registers the source
+    resumed, out = _invoke("run", "--resume", "--db", db)
+    assert resumed.exit_code == 0 and "4 cells already done" in out, resumed.output
+
     report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
     assert report.exit_code == 0, report.output
     assert "Residual MLP 32 -> 64 (LayerNorm, GELU" in (tmp_path / "report" / "report.html").read_text()
