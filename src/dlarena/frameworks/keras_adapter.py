@@ -24,6 +24,9 @@ from dlarena.frameworks.base import WeightMapper
 from dlarena.workloads.base import Workload
 
 
+LAYER_RECORD_LIMIT_BYTES = 256 * 2**20
+
+
 def _identity(kind: str, array: np.ndarray) -> np.ndarray:
     return array
 
@@ -154,7 +157,14 @@ class KerasAdapter:
             values = probe(x, training=False)
         except Exception:  # noqa: BLE001 - a diagnostic only; parity itself does not depend on it
             return {}
-        return {f"{i:03d}:{layer.name}": self.to_numpy(v) for i, (layer, v) in enumerate(zip(layers, values))}
+        out, size = {}, 0
+        for i, (layer, value) in enumerate(zip(layers, values)):
+            array = self.to_numpy(value)
+            size += array.nbytes
+            if size > LAYER_RECORD_LIMIT_BYTES:  # a big model: keep the first layers only
+                break
+            out[f"{i:03d}:{layer.name}"] = array
+        return out
 
     def to_numpy(self, value) -> np.ndarray:
         if isinstance(value, np.ndarray):
