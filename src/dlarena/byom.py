@@ -78,7 +78,13 @@ def preflight(config: SuiteConfig) -> None:
     for name in config.workloads:
         if name in workloads.BUILTIN or name in keras_files:  # built-ins are tested; files were inspected
             continue
-        batch = workloads.get(name).batch_for(PARITY)
+        try:  # an entry-point workload is imported here for the first time
+            batch = workloads.get(name).batch_for(PARITY)
+        except WorkloadError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise WorkloadError(f"workload '{name}' ({workloads.package_of(name)}) does not import: "
+                                f"{type(exc).__name__}: {exc}") from None
         for fw in config.frameworks:
             if not frameworks.info(fw).is_installed():
                 continue
