@@ -111,6 +111,7 @@ def test_worked_example_end_to_end(tmp_path):
     assert set(latency) == {"torch", "tensorflow"} and all(v > 0 for v in latency.values())
     sources = con.execute("SELECT config->>'workload_sources' FROM runs").fetchone()[0]
     assert str(EXAMPLE.resolve()) in sources  # recorded, so --resume and the report can find it again
+    con.close()
 
     workloads.os.environ[workloads.USER_SOURCES_ENV] = ""  # as in a new shell: resume re-registers the source
     resumed, out = _invoke("run", "--resume", "--db", db)

@@ -86,6 +86,7 @@ def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(tmp_path, mod
     assert {"keras-tensorflow", "keras-torch"} <= set(latency) and all(v > 0 for v in latency.values())
     versions = con.execute("SELECT runtime FROM cells WHERE framework = 'keras-torch' AND scenario = 'infer_latency'")
     assert '"keras_backend": "torch"' in versions.fetchone()[0]
+    con.close()
 
     report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
     assert report.exit_code == 0, report.output
