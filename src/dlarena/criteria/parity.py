@@ -17,9 +17,9 @@ from dlarena.criteria.common import metric, prepare
 from dlarena.workloads.base import Workload
 
 ENTRY = "dlarena.criteria.parity:run_cell"
-# Gradients smaller than this fraction of the largest gradient are compared against that floor:
-# some gradients are mathematically zero (e.g. attention key biases), and comparing their
-# float noise with each other would be meaningless.
+# Gradients smaller than this fraction of the largest gradient are numerically zero: some are
+# mathematically zero (e.g. attention key biases, a conv bias before batch norm), and comparing
+# their float noise with each other would be meaningless (see _floored_diffs).
 GRAD_FLOOR = 1e-3
 
 
@@ -63,16 +63,11 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
     forward = _rel(other["forward"], ref["forward"], np.max(np.abs(ref["forward"])))
     loss = _rel(other["loss"], ref["loss"], abs(float(ref["loss"])))
     grad_keys = [k for k in ref.files if k.startswith("grad:")]
-    grad_max = max(float(np.max(np.abs(ref[k]))) for k in grad_keys)
-    grad_diffs = {k[5:]: _rel(other[k], ref[k], max(float(np.max(np.abs(ref[k]))), GRAD_FLOOR * grad_max))
-                  for k in grad_keys}
-    # Same floor for parameters after a step: a parameter that starts at zero and has a
-    # mathematically zero gradient (a conv bias followed by batch norm, common in user models)
-    # holds only float noise afterwards, relative to which any difference would look huge.
-    step_keys = [k for k in ref.files if k.startswith("step:")]
-    step_max = max(float(np.max(np.abs(ref[k]))) for k in step_keys)
-    step_diffs = {k[5:]: _rel(other[k], ref[k], max(float(np.max(np.abs(ref[k]))), GRAD_FLOOR * step_max))
-                  for k in step_keys}
+    grad_diffs = _floored_diffs(ref, other, grad_keys)
+    # Same for parameters after a step: a parameter that starts at zero and has a mathematically
+    # zero gradient (a conv bias followed by batch norm, common in user models) holds only float
+    # noise afterwards.
+    step_diffs = _floored_diffs(ref, other, [k for k in ref.files if k.startswith("step:")])
     worst_grad = max(grad_diffs, key=grad_diffs.get)
     worst_step = max(step_diffs, key=step_diffs.get)
 
@@ -97,6 +92,17 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
         return {"status": "not_comparable", "error": f"parity with {reference_name} failed: " + "; ".join(failures),
                 "metrics": rows}
     return {"status": "ok", "metrics": rows}
+
+
+def _floored_diffs(ref, other, keys: list[str]) -> dict[str, float]:
+    """Relative diffs per tensor. A tensor whose reference is below GRAD_FLOOR of the largest one
+    is numerically zero (float noise from large reductions, e.g. 8k-term sums for a conv bias
+    before batch norm): it is compared relative to the largest tensor, i.e. both must be zero
+    at that resolution, since the relative difference of two noises means nothing."""
+    peaks = {k: float(np.max(np.abs(ref[k]))) for k in keys}
+    largest = max(peaks.values())
+    return {k.split(":", 1)[1]: _rel(other[k], ref[k], peaks[k] if peaks[k] >= GRAD_FLOOR * largest else largest)
+            for k in keys}
 
 
 def first_diverging_layer(ref, other, tolerance: float) -> str | None:
