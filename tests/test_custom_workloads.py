@@ -191,3 +191,10 @@ def test_converter_that_does_not_import_names_the_error(monkeypatch):
                                "which must match the installed torch)")
     with pytest.raises(convert.ConversionUnavailable, match="unknown converter 'nobuco'; valid: onnx2tf, onnx2torch"):
         convert.check("nobuco")
+
+
+def test_framework_without_a_model_is_named(tmp_path):
+    path = _single_file(tmp_path, name="torchonly")  # defines torch_model only
+    result, out = _invoke("run", "--workload", path, "--frameworks", "tensorflow", "--db", tmp_path / "res" / "r.duckdb")
+    assert result.exit_code == 2
+    assert "error: workload 'torchonly' cannot run on TensorFlow: workload 'torchonly' has no 'keras_model'" in out

@@ -42,6 +42,9 @@ def run_cell(payload: dict) -> dict:
     try:
         workload = workloads.get(name)
         module = workloads.framework_module(name, info.model_module)
+    except KeyError as exc:  # no model for this framework: the registry's message says which
+        return _fail(f"workload '{name}' cannot run on {info.display_name}: {exc.args[0]} "
+                     f"(choose frameworks with --frameworks)")
     except Exception as exc:  # noqa: BLE001
         return _fail(f"workload '{name}' cannot run on {info.display_name}: {_first_line(exc)}", exc, name)
     try:
