@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -28,7 +29,7 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -77,18 +78,39 @@ def run(
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
+    workload_paths: Optional[list[str]] = typer.Option(None, "--workload", help="Your own workload: a .py file or "
+                                                       "package directory (see docs/custom-workloads.md)."),
+    keras_models: Optional[list[str]] = typer.Option(None, "--keras-model", help="A Keras 3 model file (.keras), run "
+                                                     "on Keras 3's TensorFlow, PyTorch and JAX backends."),
+    input_shape: Optional[str] = typer.Option(None, "--input-shape", help="Per-sample input shape for --keras-model "
+                                              "when the file leaves dimensions open, e.g. 32,32,3."),
+    convert: Optional[str] = typer.Option(None, "--convert", help="Also compare a converted twin: onnx2tf "
+                                          "(PyTorch -> TensorFlow) or onnx2torch (Keras -> PyTorch)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
+    from dlarena import byom
+    from dlarena.convert import ConversionUnavailable
+    from dlarena.workloads import WorkloadError
+
     try:
         values = suite_defaults(suite)
         if config_file:
             values.update(_load_config_file(config_file))
+        if not resume:
+            byom.apply(values, workload_paths, keras_models, input_shape)
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)
-    except ConfigError as exc:
+        if convert:
+            from dlarena.convert import check as check_converter
+
+            check_converter(convert)
+        if not resume:
+            byom.validate(config, frameworks_given=bool(frameworks))
+            byom.preflight(config)
+    except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
     store = ResultStore(db)
@@ -98,7 +120,11 @@ def run(
         if previous is None:
             fail(f"no run to resume{f' with id {run_id}' if run_id else ''} in {store.path}")
         run_id = previous["run_id"]
-        config = build_config(**previous["config"])
+        try:
+            byom.register_recorded(previous["config"])
+            config = build_config(**previous["config"])
+        except (ConfigError, WorkloadError) as exc:
+            fail(f"cannot resume run {run_id}: {exc}")
         done = store.completed_cells(run_id)
         store.mark_running(run_id)
         console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
@@ -138,6 +164,12 @@ def report(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
+    try:  # a run of the user's own models: make their descriptions known to the report
+        from dlarena import byom
+
+        byom.register_recorded(run_row["config"])
+    except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
+        pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
     console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
 
