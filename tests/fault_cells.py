@@ -21,6 +21,10 @@ def hang(payload):
     time.sleep(600)
 
 
+def ok(payload):
+    return {"status": "ok", "metrics": []}
+
+
 def raise_error(payload):
     raise RuntimeError("deliberate failure inside the cell")
 

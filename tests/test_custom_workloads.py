@@ -119,7 +119,7 @@ def test_worked_example_end_to_end(tmp_path):
 
     report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
     assert report.exit_code == 0, report.output
-    assert "Residual MLP 32 -> 64 (LayerNorm, GELU" in (tmp_path / "report" / "report.html").read_text()
+    assert "Residual MLP 32 -&gt; 64 (LayerNorm, GELU" in (tmp_path / "report" / "report.html").read_text()
 
 
 @pytest.mark.parametrize("case,expected", [

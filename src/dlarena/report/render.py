@@ -53,7 +53,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
         if png:
             (out_dir / f"{view.name}.png").write_bytes(png)
             images[view.name] = base64.b64encode(png).decode()
-    env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html"]),
+    env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html", "html.j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],

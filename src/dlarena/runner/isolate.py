@@ -67,6 +67,7 @@ def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str
             except BaseException:  # Ctrl-C in the parent: leave no orphan behind
                 _kill_group(proc)
                 raise
+            _kill_group(proc)  # the worker is done; anything it started (servers, compilers) goes too
         duration = time.perf_counter() - started
         if result_path.exists():
             result = json.loads(result_path.read_text())
