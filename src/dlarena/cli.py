@@ -230,10 +230,11 @@ def loadtest(
         console.print_json(json.dumps(result.as_dict()))
         return
     p = result.percentiles()
-    table = Table("url", "concurrency", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms")
+    console.print(f"{result.url}: {concurrency} clients, {result.duration_s:.1f} s, batch {batch}, {body} bodies")
+    table = Table("requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms")
     fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
-    table.add_row(result.url, str(concurrency), str(result.requests), str(result.errors),
-                  f"{result.requests_per_s:.1f}", fmt(p["p50"]), fmt(p["p90"]), fmt(p["p99"]))
+    table.add_row(str(result.requests), str(result.errors), f"{result.requests_per_s:.1f}",
+                  fmt(p["p50"]), fmt(p["p90"]), fmt(p["p99"]))
     console.print(table)
     for example in result.error_examples:
         err_console.print(f"[red]error:[/] {example}", highlight=False, soft_wrap=True)

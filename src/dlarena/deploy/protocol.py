@@ -85,7 +85,7 @@ def conform(array: np.ndarray, spec: TensorSpec, max_batch: int) -> tuple[np.nda
     if array.ndim != len(spec.shape) or tuple(array.shape[1:]) != sample_shape:
         expected = ", ".join(str(d) for d in sample_shape)
         raise RequestError(422, f"wrong input shape {tuple(array.shape)}: expected (batch, {expected}) or "
-                                f"({expected}) for a single sample")
+                                f"({expected},) for a single sample")
     rows = array.shape[0]
     if rows == 0:
         raise RequestError(422, "empty batch: send at least one sample")
