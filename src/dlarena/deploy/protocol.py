@@ -79,12 +79,13 @@ def conform(array: np.ndarray, spec: TensorSpec, max_batch: int) -> tuple[np.nda
     """The array as the model's input (batch first, spec dtype); ``True`` when a single sample
     without a batch dimension was sent (the reply then drops the batch dimension too)."""
     sample_shape = tuple(spec.shape[1:])
-    single = array.ndim == len(sample_shape)
+    sent = tuple(array.shape)
+    single = array.ndim == len(sample_shape) and sent == sample_shape
     if single:
         array = array[None]
     if array.ndim != len(spec.shape) or tuple(array.shape[1:]) != sample_shape:
         expected = ", ".join(str(d) for d in sample_shape)
-        raise RequestError(422, f"wrong input shape {tuple(array.shape)}: expected (batch, {expected}) or "
+        raise RequestError(422, f"wrong input shape {sent}: expected (batch, {expected}) or "
                                 f"({expected},) for a single sample")
     rows = array.shape[0]
     if rows == 0:
