@@ -45,7 +45,7 @@ def _torch_threads(torch, threads: int, interop: int) -> None:
         pass  # already set in this process
 
 
-def _torchscript(torch, file: Path, threads: int, interop: int) -> tuple[Predict, dict]:
+def _torchscript(torch, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     _torch_threads(torch, threads, interop)
     module = torch.jit.load(str(file)).eval()
 
@@ -56,7 +56,7 @@ def _torchscript(torch, file: Path, threads: int, interop: int) -> tuple[Predict
     return predict, {"torch": torch.__version__}
 
 
-def _torch_export(torch, file: Path, threads: int, interop: int) -> tuple[Predict, dict]:
+def _torch_export(torch, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     _torch_threads(torch, threads, interop)
     module = torch.export.load(str(file)).module()
 
@@ -67,7 +67,7 @@ def _torch_export(torch, file: Path, threads: int, interop: int) -> tuple[Predic
     return predict, {"torch": torch.__version__}
 
 
-def _savedmodel(tf, file: Path, threads: int, interop: int) -> tuple[Predict, dict]:
+def _savedmodel(tf, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(interop)
@@ -81,7 +81,7 @@ def _savedmodel(tf, file: Path, threads: int, interop: int) -> tuple[Predict, di
     return predict, {"tensorflow": tf.__version__}
 
 
-def _tflite(module, file: Path, threads: int, interop: int) -> tuple[Predict, dict]:
+def _tflite(module, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     interpreter_cls = module.Interpreter if hasattr(module, "Interpreter") else module.lite.Interpreter
     interpreter = interpreter_cls(model_path=str(file), num_threads=threads)
     inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
@@ -100,10 +100,12 @@ def _tflite(module, file: Path, threads: int, interop: int) -> tuple[Predict, di
     return predict, {"interpreter": name}
 
 
-def _onnxruntime(ort, file: Path, threads: int, interop: int) -> tuple[Predict, dict]:
+def _onnxruntime(ort, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = interop
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return (lambda x: session.run(None, {name: x})[0]), {"onnxruntime": ort.__version__}
@@ -118,7 +120,10 @@ _LOADERS = {
 }
 
 
-def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 1) -> Loaded:
+def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 1, spin: bool = True) -> Loaded:
+    """``spin=False`` for a server: ONNX Runtime's intra-op pool busy-waits between calls by default,
+    taking the cores that the HTTP stack and its clients need (measured: 1.6-2x fewer req/s on
+    2 cores; docs/deployment.md). Micro-benchmarks keep the default."""
     try:
         module_name, loader = _LOADERS[manifest.runtime]
     except KeyError:
@@ -126,7 +131,7 @@ def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 
     started = time.perf_counter()
     module = importlib.import_module(module_name())
     imported = time.perf_counter()
-    predict, versions = loader(module, Path(folder) / manifest.file, threads, interop_threads)
+    predict, versions = loader(module, Path(folder) / manifest.file, threads, interop_threads, spin)
     return Loaded(predict, manifest.runtime, imported - started, time.perf_counter() - imported, versions)
 
 

@@ -45,7 +45,7 @@ class Model:
 
     def __init__(self, folder: Path, manifest: Manifest, options: ServerOptions):
         self.folder, self.manifest, self.options = folder, manifest, options
-        self.loaded = runtimes.load(folder, manifest, options.threads, options.interop_threads)
+        self.loaded = runtimes.load(folder, manifest, options.threads, options.interop_threads, spin=False)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="inference")
         self.counters = {"requests": 0, "rejected": 0, "failed": 0, "model_calls": 0, "rows": 0}
         self.batcher: DynamicBatcher | None = None
