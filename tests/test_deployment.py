@@ -12,6 +12,7 @@ from dlarena import deploy
 from dlarena.config import ConfigError, build_config
 from dlarena.criteria import deployment
 from dlarena.deploy.manifest import MANIFEST, REFERENCE, Manifest, artifact_dir
+from dlarena.measure.env import fingerprint
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore
 
@@ -92,7 +93,7 @@ def _suite(tmp_path, **deploy_options):
     store = ResultStore(tmp_path / "r.duckdb")
     config = build_config(workloads=["mlp"], criteria=["deployment"], timing=TIMING, timeout_s=300,
                           deployment={"serve_s": 1.0, "serve_concurrency": 3, **deploy_options})
-    store.start_run("r", "custom", config.model_dump(), {})
+    store.start_run("r", "custom", config.model_dump(), fingerprint(config.threads, config.interop_threads))
     return store, config
 
 
