@@ -66,7 +66,7 @@ def _print_cell(out: Console):
 
 @app.command()
 def run(
-    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke."),
+    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),

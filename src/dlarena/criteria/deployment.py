@@ -29,7 +29,7 @@ import numpy as np
 
 from dlarena import deploy, frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.common import metric
+from dlarena.criteria.common import metric, prepare
 from dlarena.deploy.manifest import MANIFEST, REFERENCE, Manifest, TensorSpec, artifact_dir, size_mb
 from dlarena.deploy.settings import DeploymentConfig
 from dlarena.measure.stats import summarize as summarize_samples
@@ -85,8 +85,6 @@ def _missing_artifact(cell: Cell, folder: Path) -> dict | None:
 
 # -- export -----------------------------------------------------------------------------------
 def _export(payload: dict) -> dict:
-    from dlarena.criteria.common import prepare
-
     prep = prepare(payload)
     cell, adapter, workload = prep.cell, prep.adapter, prep.workload
     path = deploy.get_path(cell.framework, cell.mode)
