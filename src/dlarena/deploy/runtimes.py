@@ -45,26 +45,22 @@ def _torch_threads(torch, threads: int, interop: int) -> None:
         pass  # already set in this process
 
 
-def _torchscript(torch, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
-    _torch_threads(torch, threads, interop)
-    module = torch.jit.load(str(file)).eval()
-
+def _torch_predict(torch, module) -> tuple[Predict, dict]:
     def predict(x):
         with torch.inference_mode():
             return module(torch.from_numpy(x)).numpy()
 
     return predict, {"torch": torch.__version__}
+
+
+def _torchscript(torch, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
+    _torch_threads(torch, threads, interop)
+    return _torch_predict(torch, torch.jit.load(str(file)).eval())
 
 
 def _torch_export(torch, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
     _torch_threads(torch, threads, interop)
-    module = torch.export.load(str(file)).module()
-
-    def predict(x):
-        with torch.inference_mode():
-            return module(torch.from_numpy(x)).numpy()
-
-    return predict, {"torch": torch.__version__}
+    return _torch_predict(torch, torch.export.load(str(file)).module())
 
 
 def _savedmodel(tf, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dlarena import deploy, frameworks
 from dlarena.criteria import deployment as criterion
-from dlarena.report.render import Section
+from dlarena.report.render import Section, _fmt
 from dlarena.report.verdict import Estimate, Verdict, compare
 from dlarena.store.db import ResultStore
 
@@ -133,14 +133,6 @@ def serving(cells: list[dict], rows: list[dict]) -> list[Served]:
         values = {k: v.get("value") for k, v in metrics.get(c["cell_id"], {}).items()}
         out.append(Served(c["workload"], c["framework"], c["mode"], backend, c["status"], c["error"], values))
     return out
-
-
-def _fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
 
 
 def _plot(served: list[Served]) -> bytes | None:
