@@ -76,8 +76,9 @@ class Model:
 
 
 async def _read_body(request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    too_big = declared.isdigit() and int(declared) > limit
+    header = request.headers.get("content-length", "")
+    declared = int(header) if header.isdigit() else 0
+    too_big = declared > limit
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -87,7 +88,7 @@ async def _read_body(request, limit: int) -> bytes:
             chunks.append(chunk)
     # The body is drained (not kept) before answering, so the client reads the 413 instead of a reset.
     if too_big:
-        raise RequestError(413, f"request body of {max(size, int(declared or 0))} bytes exceeds this server's "
+        raise RequestError(413, f"request body of {max(size, declared)} bytes exceeds this server's "
                                 f"limit of {limit} bytes")
     return b"".join(chunks)
 
