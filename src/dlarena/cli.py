@@ -67,7 +67,7 @@ def _print_cell(out: Console):
 
 @app.command()
 def run(
-    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke."),
+    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
@@ -250,6 +250,68 @@ def bench_harness(
     r = harness_overhead(fn, sync, rounds=rounds)
     console.print(f"harness median {r['harness_us']:.2f} us/call, bare loop {r['bare_us']:.2f} us/call: "
                   f"overhead {r['overhead_pct']:+.2f}% ({r['rounds']} rounds x {r['calls_per_round']} calls)")
+
+def serve(
+    artifact: Path = typer.Argument(..., help="Artifact folder written by the deployment criterion (or a file in it)."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (default: loopback only)."),
+    port: int = typer.Option(8000, help="TCP port."),
+    threads: Optional[int] = typer.Option(None, help="Intra-op threads of the runtime (default: physical cores)."),
+    interop_threads: int = typer.Option(1, "--interop-threads", help="Inter-op threads of the runtime."),
+    batch_max: int = typer.Option(1, "--batch-max", help="Dynamic batching: merge concurrent requests up to this many rows (1: off)."),
+    batch_timeout_ms: float = typer.Option(2.0, "--batch-timeout-ms", help="How long a batch waits for more requests."),
+    max_body_mb: float = typer.Option(16.0, "--max-body-mb", help="Largest request body accepted (413 above)."),
+    max_batch: int = typer.Option(1024, "--max-batch", help="Most samples in one request (413 above)."),
+) -> None:
+    """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz)."""
+    import os
+
+    from dlarena.deploy.manifest import locate
+    from dlarena.deploy.server import ServerOptions, serve as run_server
+    from dlarena.measure.env import physical_cores
+
+    if not 0 < port < 65536:
+        fail(f"port must be between 1 and 65535, got {port}")
+    if batch_max < 1 or max_batch < 1 or max_body_mb <= 0 or batch_timeout_ms < 0:
+        fail("--batch-max and --max-batch must be >= 1, --max-body-mb > 0, --batch-timeout-ms >= 0")
+    try:
+        locate(artifact)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    options = ServerOptions(threads=threads or physical_cores(), interop_threads=interop_threads,
+                            max_body_bytes=int(max_body_mb * 2**20), max_batch=max_batch, batch_max=batch_max,
+                            batch_timeout_ms=batch_timeout_ms)
+    run_server(artifact, host, port, options)
+
+
+@app.command()
+def loadtest(
+    url: str = typer.Argument(..., help="Server URL on this machine, e.g. http://127.0.0.1:8000"),
+    concurrency: int = typer.Option(4, "--concurrency", "-c", help="Concurrent clients."),
+    duration: float = typer.Option(10.0, "--duration", "-d", help="Seconds to run."),
+    batch: int = typer.Option(1, help="Samples per request."),
+    body: str = typer.Option("json", help="Request body: json or npy."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Drive a server with concurrent /predict requests (loopback only); report req/s and latency."""
+    from dlarena.deploy.loadtest import LoadtestError, run as run_loadtest
+
+    try:
+        result = run_loadtest(url, concurrency, duration, batch=batch, body=body)
+    except LoadtestError as exc:
+        fail(str(exc))
+    if as_json:
+        console.print_json(json.dumps(result.as_dict()))
+        return
+    p = result.percentiles()
+    console.print(f"{result.url}: {concurrency} clients, {result.duration_s:.1f} s, batch {batch}, {body} bodies")
+    table = Table("requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms")
+    fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    table.add_row(str(result.requests), str(result.errors), f"{result.requests_per_s:.1f}",
+                  fmt(p["p50"]), fmt(p["p90"]), fmt(p["p99"]))
+    console.print(table)
+    for example in result.error_examples:
+        err_console.print(f"[red]error:[/] {example}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

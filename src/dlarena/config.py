@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dlarena import frameworks as framework_registry
 from dlarena import workloads as workload_registry
+from dlarena.deploy.settings import DeploymentConfig
 from dlarena.measure.env import physical_cores
 from dlarena.measure.timer import TimingConfig
 
@@ -63,6 +64,7 @@ class SuiteConfig(BaseModel):
     timeout_s: float = Field(600.0, gt=0)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
 
     @field_validator("criteria")
     @classmethod

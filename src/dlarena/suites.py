@@ -31,6 +31,13 @@ SUITES: dict[str, dict] = {
         "scenarios": list(SPEED_SCENARIOS),
         "timing": {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 5, "min_s": 0.0, "max_s": 5.0},
     },
+    # Every export path of every workload, loaded in its runtime, and served over HTTP under load.
+    "deployment": {
+        "criteria": ["deployment"],
+        "workloads": workloads.names(),
+        "frameworks": frameworks.names(),
+        "timing": {"warmup_iters": 5, "warmup_s": 0.2, "min_iters": 20, "min_s": 0.6, "max_s": 10.0},
+    },
 }
 
 

@@ -62,7 +62,8 @@ class SuiteRunner:
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
         return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
-                "seed": c.seed, "timing": c.timing.model_dump(), **extra}
+                "seed": c.seed, "timing": c.timing.model_dump(),
+                "artifacts": str(self.store.artifacts_dir / self.run_id), **extra}
 
     def _env(self) -> dict[str, str]:
         env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
@@ -112,7 +113,10 @@ class SuiteRunner:
         if result is None and not_comparable:
             result = {"status": "not_comparable", "error": not_comparable}
         if result is None:
-            result = run_isolated(self.entries[criterion], self._payload(cell), self.config.timeout_s, self._env())
+            # A criterion may pass its own options to its cells (``payload_extra(config) -> dict``).
+            extra = getattr(self.criteria.get(criterion), "payload_extra", None)
+            payload = self._payload(cell, **(extra(self.config) if extra else {}))
+            result = run_isolated(self.entries[criterion], payload, self.config.timeout_s, self._env())
         self._record(cell, result)
 
     def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:

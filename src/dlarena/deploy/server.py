@@ -1,0 +1,156 @@
+"""HTTP inference server for any exported artifact (FastAPI + uvicorn).
+
+Endpoints: GET /health, GET /metadata (input shape/dtype, runtime, limits, counters) and
+POST /predict with JSON ``{"inputs": [...]}`` or a .npy/.npz body; the reply is JSON
+``{"outputs": [...], "shape": [...]}`` or .npy when the client accepts application/x-npy.
+Bad requests get a 4xx with a message and never reach the model. Model calls run on one
+dedicated thread (runtimes are not thread-safe), so the event loop keeps accepting and
+validating requests meanwhile; with ``batch_max > 1`` concurrent requests are batched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from dlarena.deploy import RUNTIMES, runtimes
+from dlarena.deploy.batching import DynamicBatcher
+from dlarena.deploy.manifest import Manifest, locate
+from dlarena.deploy.protocol import RequestError, conform, decode, encode_npy
+
+DEFAULT_MAX_BODY_MB = 16.0
+DEFAULT_MAX_BATCH = 1024
+
+
+@dataclass
+class ServerOptions:
+    threads: int = 1
+    interop_threads: int = 1
+    max_body_bytes: int = int(DEFAULT_MAX_BODY_MB * 2**20)
+    max_batch: int = DEFAULT_MAX_BATCH
+    batch_max: int = 1  # > 1: dynamic batching up to this many rows
+    batch_timeout_ms: float = 2.0
+
+
+class Model:
+    """A loaded artifact behind a single inference thread, with counters."""
+
+    def __init__(self, folder: Path, manifest: Manifest, options: ServerOptions):
+        self.folder, self.manifest, self.options = folder, manifest, options
+        self.loaded = runtimes.load(folder, manifest, options.threads, options.interop_threads, spin=False)
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="inference")
+        self.counters = {"requests": 0, "rejected": 0, "failed": 0, "model_calls": 0, "rows": 0}
+        self.batcher: DynamicBatcher | None = None
+        self.started_at = time.time()
+
+    def _call(self, x: np.ndarray) -> np.ndarray:
+        self.counters["model_calls"] += 1
+        self.counters["rows"] += len(x)
+        return self.loaded.predict(x)
+
+    async def run(self, x: np.ndarray) -> np.ndarray:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self._call, x)
+
+    async def infer(self, x: np.ndarray) -> np.ndarray:
+        return await (self.batcher.submit(x) if self.batcher else self.run(x))
+
+    def metadata(self) -> dict:
+        m, o = self.manifest, self.options
+        return {
+            "artifact": str(self.folder / m.file), "workload": m.workload, "framework": m.framework,
+            "export_path": m.path, "runtime": m.runtime, "runtime_name": RUNTIMES.get(m.runtime, m.runtime),
+            "versions": self.loaded.versions, "input": asdict(m.input), "output": asdict(m.output),
+            "layout": m.layout, "quantized": m.quantized, "exporter": m.exporter,
+            "limits": {"max_body_bytes": o.max_body_bytes, "max_batch": o.max_batch},
+            "batching": {"enabled": o.batch_max > 1, "batch_max": o.batch_max, "timeout_ms": o.batch_timeout_ms},
+            "load_s": self.loaded.load_s, "counters": {**self.counters, "batches": self.batcher.batches if self.batcher else None},
+        }
+
+
+async def _read_body(request, limit: int) -> bytes:
+    header = request.headers.get("content-length", "")
+    declared = int(header) if header.isdigit() else 0
+    too_big = declared > limit
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            too_big = True
+        if not too_big:
+            chunks.append(chunk)
+    # The body is drained (not kept) before answering, so the client reads the 413 instead of a reset.
+    if too_big:
+        raise RequestError(413, f"request body of {max(size, declared)} bytes exceeds this server's "
+                                f"limit of {limit} bytes")
+    return b"".join(chunks)
+
+
+def create_app(model: Model) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = None
+        if model.options.batch_max > 1:
+            model.batcher = DynamicBatcher(model.run, model.options.batch_max, model.options.batch_timeout_ms / 1e3)
+            task = asyncio.create_task(model.batcher.run_forever())
+        yield
+        if task:
+            task.cancel()
+        model.executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="dlarena inference server", lifespan=lifespan)
+
+    @app.get("/health")
+    async def health():
+        return {"status": "ok", "runtime": model.manifest.runtime, "uptime_s": round(time.time() - model.started_at, 3)}
+
+    @app.get("/metadata")
+    async def metadata():
+        return model.metadata()
+
+    @app.post("/predict")
+    async def predict(request: Request):
+        model.counters["requests"] += 1
+        try:
+            body = await _read_body(request, model.options.max_body_bytes)
+            x, single = conform(decode(body, request.headers.get("content-type", "")), model.manifest.input,
+                                model.options.max_batch)
+        except RequestError as exc:
+            model.counters["rejected"] += 1
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        try:
+            out = await model.infer(x)
+        except Exception as exc:  # noqa: BLE001 - a model failure is this request's 500, not the server's end
+            model.counters["failed"] += 1
+            return JSONResponse({"detail": f"inference failed: {type(exc).__name__}: {exc}"[:500]}, status_code=500)
+        out = out[0] if single else out
+        if "application/x-npy" in request.headers.get("accept", ""):
+            return Response(encode_npy(out), media_type="application/x-npy")
+        return {"outputs": out.tolist(), "shape": list(out.shape)}
+
+    return app
+
+
+def warm_up(model: Model) -> None:
+    from dlarena.deploy.loadtest import make_input
+
+    model.loaded.predict(make_input({"input": asdict(model.manifest.input)}, 1))
+
+
+def serve(artifact: str | Path, host: str = "127.0.0.1", port: int = 8000, options: ServerOptions | None = None,
+          log_level: str = "warning") -> None:
+    import uvicorn
+
+    folder, manifest = locate(artifact)
+    model = Model(folder, manifest, options or ServerOptions())
+    warm_up(model)  # the first call allocates and specialises; keep it out of the first client's latency
+    print(f"serving {manifest.key} ({manifest.workload}) with {RUNTIMES.get(manifest.runtime, manifest.runtime)} "
+          f"on http://{host}:{port}  input {manifest.input.describe()}", flush=True)
+    uvicorn.run(create_app(model), host=host, port=port, log_level=log_level, access_log=False)
