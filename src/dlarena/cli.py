@@ -251,6 +251,7 @@ def bench_harness(
     console.print(f"harness median {r['harness_us']:.2f} us/call, bare loop {r['bare_us']:.2f} us/call: "
                   f"overhead {r['overhead_pct']:+.2f}% ({r['rounds']} rounds x {r['calls_per_round']} calls)")
 
+
 @app.command()
 def serve(
     artifact: Path = typer.Argument(..., help="Artifact folder written by the deployment criterion (or a file in it)."),
