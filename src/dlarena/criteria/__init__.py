@@ -4,7 +4,8 @@
 - ``plan(config, workload) -> list[Cell]``: its cells for one workload (run after that
   workload's parity check), and/or ``plan_global(config) -> list[Cell]`` for cells that belong
   to no workload (run after all workloads);
-- ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable".
+- ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable";
+- optionally ``payload_extra(config) -> dict``: extra keys for its cells' payloads (its options).
 
 Modules are imported in the parent process, so they must not import a framework at import time.
 """
@@ -15,6 +16,7 @@ import importlib
 
 CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
+    "distributed": "dlarena.criteria.distributed",
 }
 
 
