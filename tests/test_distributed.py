@@ -140,3 +140,68 @@ def test_tensorflow_on_several_nodes_needs_every_node_address():
     assert [c.id for c in cells] == ["mlp/torch/ddp-2w/distributed_train/b64", "mlp/torch/ddp-4w/distributed_train/b64",
                                      "mlp/tensorflow/mwms-2w/distributed_train/b64",
                                      "mlp/tensorflow/mwms-4w/distributed_train/b64"]
+
+
+def _stored_run(tmp_path, throughputs: dict, failing=()):
+    """A run with synthetic distributed cells: {(framework, workers): (median, ci_low, ci_high)}."""
+    from dlarena.config import Cell
+    from dlarena.store.db import ResultStore
+
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {"physical_cores": 2})
+    for (fw, n), (value, low, high) in throughputs.items():
+        cell = Cell(workload="mlp", framework=fw, mode=analysis.mode_for(fw, n), scenario=analysis.SCENARIO, batch=64)
+        if (fw, n) in failing:
+            store.record_cell("r", cell, {"status": "failed", "error": "worker 1 died during phase 'measure'"})
+            continue
+        rows = [{"metric": "global_throughput_sps", "unit": "samples/s", "value": value, "ci_low": low, "ci_high": high},
+                {"metric": "step_time_ms", "unit": "ms", "value": 64 * n / value * 1e3},
+                {"metric": "weights_rel_diff_vs_single_process", "unit": "ratio", "value": 5e-8}]
+        store.record_cell("r", cell, {"status": "ok", "metrics": rows, "runtime": {"threads_per_worker": 2 // n}})
+    return store
+
+
+def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
+    store = _stored_run(tmp_path, {("torch", 1): (1000, 950, 1050), ("torch", 2): (1600, 1550, 1650),
+                                   ("tensorflow", 1): (1000, 980, 1020), ("tensorflow", 2): (1000, 960, 1040)})
+    cells, rows = store.cells("r"), store.measurements("r")
+    series = analysis.scaling(analysis.points(cells, rows))
+    torch2 = series[("mlp", "torch")][1]
+    assert torch2.efficiency == pytest.approx(0.8)
+    assert torch2.eff_low == pytest.approx(1550 / (2 * 1050)) and torch2.eff_high == pytest.approx(1650 / (2 * 950))
+    [verdict] = analysis.workload_verdicts(series)
+    assert verdict.efficiency_winner == "torch" and verdict.workers == 2
+    assert "PyTorch DDP faster than TensorFlow MultiWorkerMirroredStrategy by 60%" in verdict.throughput_text
+    assert analysis.claim_verdict([verdict]).startswith("not supported on this machine")
+
+    summary = distributed.summarize(cells, rows)
+    assert set(summary) == {"torch", "tensorflow"}
+    assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1.0)
+    assert summary["tensorflow"]["score"] == pytest.approx(0.5 * 0.5 + 0.5 * 1000 / 1600, abs=1e-3)
+    assert "2 workers reach 1,600 samples/s, 80% scaling efficiency" in summary["torch"]["line"]
+    assert summary["torch"]["evidence"] == ["mlp/torch/ddp-1w/distributed_train/b64", "mlp/torch/ddp-2w/distributed_train/b64"]
+
+    from dlarena.report.distributed import build
+
+    section = build(store, store.run("r"), tmp_path)
+    assert "Verdict: not supported on this machine" in section.markdown
+    assert "cannot speak for 2048 TPU cores" in section.markdown
+    assert "| mlp | PyTorch DDP | 2 | 1 | 1,600 (1,550 – 1,650) | 80% (74% – 87%) |" in section.markdown
+    assert (tmp_path / "distributed.png").stat().st_size > 1000 and "data:image/png;base64," in section.html
+
+
+def test_tie_and_failures_in_summary(tmp_path):
+    store = _stored_run(tmp_path, {("torch", 1): (1000, 900, 1100), ("torch", 2): (1500, 1300, 1700),
+                                   ("tensorflow", 1): (1000, 900, 1100), ("tensorflow", 2): (1400, 1200, 1600)},
+                        failing={("tensorflow", 1), ("tensorflow", 2)})
+    summary = distributed.summarize(store.cells("r"), store.measurements("r"))
+    assert summary["tensorflow"]["score"] == 0.0
+    assert "no successful distributed cell (mlp: worker 1 died during phase 'measure')" in summary["tensorflow"]["line"]
+    series = analysis.scaling(analysis.points(store.cells("r"), store.measurements("r")))
+    assert analysis.claim_verdict(analysis.workload_verdicts(series)).startswith("not measured")
+
+    both = _stored_run(tmp_path / "b", {("torch", 1): (1000, 900, 1100), ("torch", 2): (1500, 1300, 1700),
+                                        ("tensorflow", 1): (1000, 900, 1100), ("tensorflow", 2): (1400, 1200, 1600)})
+    [verdict] = analysis.workload_verdicts(analysis.scaling(analysis.points(both.cells("r"), both.measurements("r"))))
+    assert verdict.efficiency_winner is None and verdict.efficiency_text.startswith("tie")
+    assert analysis.claim_verdict([verdict]).startswith("not shown on this machine")
