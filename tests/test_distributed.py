@@ -9,6 +9,7 @@ import time
 
 import psutil
 import pytest
+from conftest import FULL
 
 from dlarena.config import ConfigError, build_config
 from dlarena.criteria import distributed
@@ -104,6 +105,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS if FULL else ["torch"])
+def test_two_nodes_map_to_torchrun_and_tf_config(framework, tmp_path):
+    """Two "nodes" on this host (one worker each), started as two users on two hosts would."""
+    port = _free_port()
+    payloads = [_payload(framework, 2, QUICK_TIMING, workdir=tmp_path / f"node{rank}", nodes=2, node_rank=rank,
+                         master_port=port, node_addrs=["127.0.0.1", "127.0.0.1"]) for rank in (0, 1)]
+    for p in payloads:
+        p["threads"] = 1
+    results = [None, None]
+    nodes = [threading.Thread(target=lambda r=r: results.__setitem__(r, run_isolated(distributed.ENTRY, payloads[r], 200)))
+             for r in (0, 1)]
+    for t in nodes:
+        t.start()
+    for t in nodes:
+        t.join()
+    for rank, result in enumerate(results):
+        assert result["status"] == "ok", result.get("error")
+        assert result["runtime"]["node_rank"] == rank and result["runtime"]["workers_on_this_node"] == 1
+        assert _metrics(result)["weights_rel_diff_vs_single_process"]["value"] < 1e-6
+        assert result["runtime"]["master"] == f"127.0.0.1:{port}"
+    if framework == "tensorflow":
+        assert results[0]["runtime"]["tf_workers"] == [f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"]
 
 
 def test_rendezvous_timeout_is_recorded(tmp_path):
