@@ -231,3 +231,17 @@ def test_tie_and_failures_in_summary(tmp_path):
     [verdict] = analysis.workload_verdicts(analysis.scaling(analysis.points(both.cells("r"), both.measurements("r"))))
     assert verdict.efficiency_winner is None and verdict.efficiency_text.startswith("tie")
     assert analysis.claim_verdict([verdict]).startswith("not shown on this machine")
+
+
+def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
+    # A 1-worker baseline far below capacity (threads descheduled on a shared CPU) gives 350%.
+    store = _stored_run(tmp_path, {("torch", 1): (6000, 5000, 7000), ("torch", 2): (42000, 40000, 44000),
+                                   ("tensorflow", 1): (94000, 93000, 95000), ("tensorflow", 2): (22600, 22000, 23000)})
+    series = analysis.scaling(analysis.points(store.cells("r"), store.measurements("r")))
+    [verdict] = analysis.workload_verdicts(series)
+    assert verdict.efficiency_winner == analysis.INCONCLUSIVE
+    assert "PyTorch DDP efficiency 350% is superlinear" in verdict.efficiency_text
+    assert analysis.claim_verdict([verdict]).startswith("inconclusive on this machine")
+    summary = distributed.summarize(store.cells("r"), store.measurements("r"))
+    assert summary["torch"]["score"] == 1.0  # relative throughput only
+    assert "superlinear" in summary["torch"]["line"]

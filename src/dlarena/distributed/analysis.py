@@ -16,6 +16,7 @@ from dlarena.report.verdict import Estimate, compare
 SCENARIO = "distributed_train"
 MODE_PREFIX = {"torch": "ddp", "tensorflow": "mwms"}
 ENGINE = {"torch": "DDP", "tensorflow": "MultiWorkerMirroredStrategy"}
+INCONCLUSIVE = "inconclusive"
 CLAIM = "For large distributed training, TensorFlow's architecture uses parallelism better."
 CAVEAT = ("This verdict is about this machine only: N worker processes on loopback sharing its CPU cores. "
           "Loopback CPU training on a few cores cannot speak for 2048 TPU cores (the cited benchmark), "
@@ -130,8 +131,16 @@ def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
             continue
         n, at = found
         (fa, a), (fb, b) = list(at.items())[:2]
+        superlinear = [p for p in (a, b) if p.eff_low is not None and p.eff_low > 1.0]
         if None in (a.eff_low, b.eff_low):
             eff_text, eff_winner = "efficiency intervals unavailable", None
+        elif superlinear:
+            # Weak scaling cannot beat N x the baseline unless the baseline ran below capacity
+            # (on a shared CPU: intra-op threads descheduled by other load); no fair comparison.
+            eff_text = ("inconclusive: " + ", ".join(f"{p.label} efficiency {p.efficiency:.0%}" for p in superlinear)
+                        + " is superlinear, so its 1-worker baseline ran below capacity (typically its intra-op "
+                          "threads losing the CPU to other load); efficiencies are not comparable here")
+            eff_winner = INCONCLUSIVE
         elif a.eff_low <= b.eff_high and b.eff_low <= a.eff_high:
             eff_text = (f"tie: scaling efficiency {a.efficiency:.0%} ({a.label}) vs {b.efficiency:.0%} ({b.label}), "
                         "intervals overlap")
@@ -152,8 +161,11 @@ def claim_verdict(verdicts: list[WorkloadVerdict]) -> str:
     if not verdicts:
         return ("not measured: no workload has successful multi-worker cells for both frameworks at the same "
                 "number of workers")
-    winners = {v.efficiency_winner for v in verdicts}
     where = ", ".join(f"{v.workload} at {v.workers} workers" for v in verdicts)
+    winners = {v.efficiency_winner for v in verdicts}
+    if winners == {INCONCLUSIVE}:
+        return f"inconclusive on this machine: the 1-worker baselines were degraded ({where})"
+    winners.discard(INCONCLUSIVE)
     if winners == {"tensorflow"}:
         return f"supported on this machine: TensorFlow's scaling efficiency is higher ({where})"
     if winners == {"torch"}:
@@ -171,7 +183,8 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
 
     Score: mean over workloads of 0.5 x scaling efficiency (capped at 1) at the framework's
     largest successful world size + 0.5 x its global throughput there relative to the best
-    framework at that world size (1.0 when it is the only one). 0 when nothing succeeded.
+    framework at that world size (1.0 when it is the only one); relative throughput alone when
+    the efficiency is unknown or superlinear (a degraded baseline). 0 when nothing succeeded.
     """
     series = scaling(points(cells, rows))
     out: dict[str, dict] = {}
@@ -189,13 +202,17 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             rivals = [q for (w, g), qs in series.items() if w == workload for q in qs
                       if q.ok and q.workers == head.workers]
             relative = head.throughput / max(q.throughput for q in rivals)
-            eff = head.efficiency if head.efficiency is not None else 0.0
-            scores.append(0.5 * min(eff, 1.0) + 0.5 * relative)
+            superlinear = head.eff_low is not None and head.eff_low > 1.0
+            if head.efficiency is None or superlinear:
+                scores.append(relative)
+            else:
+                scores.append(0.5 * min(head.efficiency, 1.0) + 0.5 * relative)
             if head.workers == ps[0].workers or head.efficiency is None:
                 parts.append(f"{workload}: {head.throughput:,.0f} samples/s with {head.workers} worker(s)")
             else:
                 parts.append(f"{workload}: {head.workers} workers reach {head.throughput:,.0f} samples/s, "
-                             f"{head.efficiency:.0%} scaling efficiency")
+                             f"{head.efficiency:.0%} scaling efficiency"
+                             + (" (superlinear: its 1-worker baseline ran below capacity)" if superlinear else ""))
         name = f"{frameworks.info(fw).display_name} {ENGINE[fw]}"
         if not scores:
             out[fw] = {"score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
