@@ -24,6 +24,7 @@ from dlarena.criteria.common import metric
 from dlarena.distributed import launch
 from dlarena.distributed.analysis import MODE_PREFIX, SCENARIO, mode_for, summarize  # noqa: F401  (protocol)
 from dlarena.distributed.spec import WorkerSpec, global_batch
+from dlarena.measure.env import physical_cores
 from dlarena.measure.stats import summarize as stats
 from dlarena.measure.timer import TimingConfig
 from dlarena.workloads.base import Workload
@@ -88,7 +89,7 @@ def run_cell(payload: dict) -> dict:
             tf_workers=cluster.tf_workers(tf_ports) if cell.framework == "tensorflow" else [])
         runtime = {"world_size": world, "nodes": d.nodes, "node_rank": d.node_rank, "workers_on_this_node":
                    cluster.local_size, "threads_per_worker": threads, "interop_threads_per_worker": spec.interop_threads,
-                   "oversubscribed": cluster.local_size * threads > payload["threads"],
+                   "oversubscribed": cluster.local_size * threads > physical_cores(),
                    "master": f"{d.master_addr}:{master_port}", "tf_workers": spec.tf_workers}
         outcome = launch.run(spec, cluster, d.rendezvous_timeout_s, budget, gpus)
         if outcome.status != "ok":

@@ -29,7 +29,8 @@ def _row(p: Point) -> list[str]:
     eff = "–" if p.efficiency is None else f"{p.efficiency:.0%}" + (
         f" ({p.eff_low:.0%} – {p.eff_high:.0%})" if p.eff_low is not None and p.eff_low != p.eff_high else "")
     status = p.status + (f": {p.error[:160]}" if p.error else "")
-    return [p.workload, p.label, str(p.workers), str(p.runtime.get("threads_per_worker", "–")),
+    threads = str(p.runtime.get("threads_per_worker", "–")) + (" (oversubscribed)" if p.runtime.get("oversubscribed") else "")
+    return [p.workload, p.label, str(p.workers), threads,
             _num(p.throughput) + ci, eff, _num(p.value("step_time_ms")), _num(p.value("compute_time_ms")),
             _num(p.value("communication_time_ms")), _num(p.value("runtime_startup_s")),
             _num(p.value("time_to_first_step_s")),
