@@ -161,16 +161,19 @@ def claim_verdict(verdicts: list[WorkloadVerdict]) -> str:
     if not verdicts:
         return ("not measured: no workload has successful multi-worker cells for both frameworks at the same "
                 "number of workers")
-    where = ", ".join(f"{v.workload} at {v.workers} workers" for v in verdicts)
-    winners = {v.efficiency_winner for v in verdicts}
-    if winners == {INCONCLUSIVE}:
-        return f"inconclusive on this machine: the 1-worker baselines were degraded ({where})"
-    winners.discard(INCONCLUSIVE)
+    decided = [v for v in verdicts if v.efficiency_winner != INCONCLUSIVE]
+    unsure = [v for v in verdicts if v.efficiency_winner == INCONCLUSIVE]
+    unsure_where = ", ".join(f"{v.workload} at {v.workers} workers" for v in unsure)
+    if not decided:
+        return f"inconclusive on this machine: the 1-worker baselines were degraded ({unsure_where})"
+    note = f"; inconclusive for {unsure_where}" if unsure else ""
+    where = ", ".join(f"{v.workload} at {v.workers} workers" for v in decided)
+    winners = {v.efficiency_winner for v in decided}
     if winners == {"tensorflow"}:
-        return f"supported on this machine: TensorFlow's scaling efficiency is higher ({where})"
+        return f"supported on this machine: TensorFlow's scaling efficiency is higher ({where}){note}"
     if winners == {"torch"}:
-        return f"not supported on this machine: PyTorch DDP's scaling efficiency is higher ({where})"
-    return f"not shown on this machine: no consistent difference in scaling efficiency ({where})"
+        return f"not supported on this machine: PyTorch DDP's scaling efficiency is higher ({where}){note}"
+    return f"not shown on this machine: no consistent difference in scaling efficiency ({where}){note}"
 
 
 def _headline(ps: list[Point]) -> Point | None:
