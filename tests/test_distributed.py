@@ -245,3 +245,20 @@ def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
     summary = distributed.summarize(store.cells("r"), store.measurements("r"))
     assert summary["torch"]["score"] == 1.0  # relative throughput only
     assert "superlinear" in summary["torch"]["line"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--workers", "1,x"], "--workers takes integers, e.g. 1,2,4; got 1,x"),
+    (["--nodes", "2", "--workers", "2", "--frameworks", "torch"], "several nodes need an agreed master_port"),
+    (["--nodes", "2", "--workers", "2", "--master-port", "29500"], "several nodes need node_addrs"),
+])
+def test_cli_distributed_options(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from dlarena.cli import app
+
+    db = tmp_path / "res" / "r.duckdb"
+    result = CliRunner().invoke(app, ["run", "--criteria", "distributed", *args, "--db", str(db)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not db.parent.exists()
