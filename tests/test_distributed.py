@@ -101,6 +101,32 @@ def test_killed_worker_is_a_recorded_error_and_leaves_no_process(framework, tmp_
     assert not _leftovers(str(workdir))
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS if FULL else ["torch"])
+def test_killed_launcher_takes_its_workers_with_it(framework, tmp_path):
+    """If the cell's own process dies (e.g. killed from outside), no worker is left behind."""
+    workdir = tmp_path / "w"
+    box = {}
+    runner = threading.Thread(target=lambda: box.update(
+        result=run_isolated(distributed.ENTRY, _payload(framework, 2, LONG_TIMING, timeout_s=200, workdir=workdir), 200)))
+    runner.start()
+    status = workdir / "rank1.status"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (status.exists() and '"measure"' in status.read_text()):
+        time.sleep(0.1)
+    assert len(_leftovers(str(workdir))) >= 2  # the 2 workers (and torchrun)
+    launcher = psutil.Process(_leftovers(str(workdir))[0].pid)
+    while "dlarena.runner.worker" not in " ".join(launcher.cmdline()):
+        launcher = launcher.parent()
+    launcher.kill()
+    runner.join(timeout=60)
+    assert box["result"]["status"] == "failed" and "SIGKILL" in box["result"]["error"]
+    deadline = time.monotonic() + 10
+    while _leftovers(str(workdir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _leftovers(str(workdir))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
