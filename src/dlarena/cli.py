@@ -40,6 +40,15 @@ def _split(values: Optional[list[str]]) -> Optional[list[str]]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
+    if values is None:
+        return None
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise ConfigError(f"{option} takes integers, e.g. 1,2,4; got {','.join(values)}") from None
+
+
 def _load_config_file(path: Path) -> dict:
     if not path.exists():
         fail(f"config file not found: {path}")
@@ -76,6 +85,12 @@ def run(
     threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
+    workers: Optional[list[str]] = typer.Option(None, "--workers", help="distributed: world sizes, e.g. 1,2,4."),
+    nodes: Optional[int] = typer.Option(None, "--nodes", help="distributed: number of hosts (run the same command on each)."),
+    node_rank: Optional[int] = typer.Option(None, "--node-rank", help="distributed: this host's rank, 0..nodes-1."),
+    master_addr: Optional[str] = typer.Option(None, "--master-addr", help="distributed: address of node 0 (torchrun rendezvous)."),
+    master_port: Optional[int] = typer.Option(None, "--master-port", help="distributed: agreed port on node 0 (several nodes)."),
+    node_addrs: Optional[list[str]] = typer.Option(None, "--node-addrs", help="distributed: every node's address (TF_CONFIG)."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
     workload_paths: Optional[list[str]] = typer.Option(None, "--workload", help="Your own workload: a .py file or "
@@ -102,6 +117,10 @@ def run(
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
         values.update({k: v for k, v in overrides.items() if v is not None})
+        dist = {"workers": _ints(_split(workers), "--workers"), "nodes": nodes, "node_rank": node_rank,
+                "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
+        if any(v is not None for v in dist.values()):
+            values["distributed"] = {**values.get("distributed", {}), **{k: v for k, v in dist.items() if v is not None}}
         config = build_config(**values)
         if convert:
             from dlarena.convert import check as check_converter

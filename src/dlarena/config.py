@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dlarena import frameworks as framework_registry
 from dlarena import workloads as workload_registry
@@ -42,6 +42,48 @@ def _check(kind: str, values: list[str], valid: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+class DistributedConfig(BaseModel):
+    """Options of the ``distributed`` criterion (data-parallel training on the frameworks' own runtimes).
+
+    ``workers`` are world sizes (worker processes over all nodes); each node runs
+    ``workers / nodes`` of them. On several hosts every node runs the same ``dlarena run`` with
+    its own ``node_rank``; ``master_addr:master_port`` is torchrun's static rendezvous, and
+    TensorFlow's TF_CONFIG lists every worker as ``node_addrs[node]:master_port + 1 + index``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    workers: list[int] = Field(default_factory=lambda: [1, 2])
+    nodes: int = Field(1, ge=1)
+    node_rank: int = Field(0, ge=0)
+    master_addr: str = "127.0.0.1"
+    master_port: int = Field(0, ge=0, le=65535)  # 0: pick a free port (single node only)
+    node_addrs: list[str] = Field(default_factory=list)  # one per node; TF_CONFIG needs every worker's address
+    check_steps: int = Field(3, ge=1)  # steps compared against single-process training on the global batch
+    rendezvous_timeout_s: float = Field(90.0, gt=0)
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, v):
+        if not v or any(n < 1 for n in v):
+            raise ValueError("workers must be positive integers, e.g. 1,2,4")
+        return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _cluster(self):
+        if self.node_rank >= self.nodes:
+            raise ValueError(f"node_rank {self.node_rank} must be below nodes ({self.nodes})")
+        if self.nodes > 1:
+            uneven = [n for n in self.workers if n % self.nodes]
+            if uneven:
+                raise ValueError(f"workers {uneven} cannot be split evenly over {self.nodes} nodes")
+            if self.master_port == 0:
+                raise ValueError("several nodes need an agreed master_port (--master-port)")
+            if self.node_addrs and len(self.node_addrs) != self.nodes:
+                raise ValueError(f"node_addrs lists {len(self.node_addrs)} addresses for {self.nodes} nodes")
+        return self
+
+
 class SuiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,6 +107,7 @@ class SuiteConfig(BaseModel):
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
     deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
+    distributed: DistributedConfig = Field(default_factory=DistributedConfig)
 
     @field_validator("criteria")
     @classmethod
@@ -110,6 +153,14 @@ class SuiteConfig(BaseModel):
     @classmethod
     def _scenarios(cls, v):
         return _check("scenario", v, list(SPEED_SCENARIOS))
+
+    @model_validator(mode="after")
+    def _tf_cluster(self):
+        d = self.distributed
+        if "distributed" in self.criteria and "tensorflow" in self.frameworks and d.nodes > 1 and not d.node_addrs:
+            raise ValueError("TensorFlow's TF_CONFIG lists every worker's address: "
+                             "several nodes need node_addrs (--node-addrs host0,host1,...)")
+        return self
 
     def parity_cells(self, workload: str) -> list[Cell]:
         batch = workload_registry.get(workload).batch_for(PARITY)

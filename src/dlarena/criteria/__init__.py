@@ -18,6 +18,7 @@ import importlib
 CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
     "deployment": "dlarena.criteria.deployment",
+    "distributed": "dlarena.criteria.distributed",
 }
 
 

@@ -113,10 +113,8 @@ class SuiteRunner:
         if result is None and not_comparable:
             result = {"status": "not_comparable", "error": not_comparable}
         if result is None:
-            # A criterion may pass its own options to its cells (``payload_extra(config) -> dict``).
-            extra = getattr(self.criteria.get(criterion), "payload_extra", None)
-            payload = self._payload(cell, **(extra(self.config) if extra else {}))
-            result = run_isolated(self.entries[criterion], payload, self.config.timeout_s, self._env())
+            extra = getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
+            result = run_isolated(self.entries[criterion], self._payload(cell, **extra), self.config.timeout_s, self._env())
         self._record(cell, result)
 
     def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:

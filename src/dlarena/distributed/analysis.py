@@ -1,0 +1,228 @@
+"""Scaling tables, the verdict on the claim and the per-framework summary, from stored rows.
+
+Reads what the distributed cells stored; never re-measures. Scaling efficiency is derived here:
+throughput(N) / ((N / N0) x throughput(N0)), N0 being the smallest world size that succeeded
+(normally 1), with a conservative interval from the two medians' 95% CIs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from dlarena import frameworks
+from dlarena.report.verdict import Estimate, compare
+
+SCENARIO = "distributed_train"
+MODE_PREFIX = {"torch": "ddp", "tensorflow": "mwms"}
+ENGINE = {"torch": "DDP", "tensorflow": "MultiWorkerMirroredStrategy"}
+INCONCLUSIVE = "inconclusive"
+CLAIM = "For large distributed training, TensorFlow's architecture uses parallelism better."
+CAVEAT = ("This verdict is about this machine only: N worker processes on loopback sharing its CPU cores. "
+          "Loopback CPU training on a few cores cannot speak for 2048 TPU cores (the cited benchmark), "
+          "where interconnect, compiler (XLA) and accelerator runtime dominate.")
+
+
+def mode_for(framework: str, workers: int) -> str:
+    return f"{MODE_PREFIX[framework]}-{workers}w"
+
+
+@dataclass
+class Point:
+    cell_id: str
+    workload: str
+    framework: str
+    workers: int
+    status: str
+    error: str | None
+    metrics: dict[str, dict] = field(default_factory=dict)  # metric name -> stored row
+    runtime: dict = field(default_factory=dict)
+    efficiency: float | None = None
+    eff_low: float | None = None
+    eff_high: float | None = None
+
+    def value(self, name: str) -> float | None:
+        return self.metrics.get(name, {}).get("value")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.throughput is not None
+
+    @property
+    def throughput(self) -> float | None:
+        return self.value("global_throughput_sps")
+
+    def estimate(self, label: str) -> Estimate:
+        row = self.metrics["global_throughput_sps"]
+        return Estimate(label, row["value"], row["ci_low"], row["ci_high"])
+
+    @property
+    def label(self) -> str:
+        return f"{frameworks.info(self.framework).display_name} {ENGINE[self.framework]}"
+
+
+def points(cells: list[dict], rows: list[dict]) -> list[Point]:
+    by_cell: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        by_cell.setdefault(r["cell_id"], {})[r["metric"]] = r
+    out = []
+    for c in cells:
+        if c["scenario"] != SCENARIO or c["framework"] not in MODE_PREFIX:
+            continue
+        runtime = c.get("runtime") or {}
+        if isinstance(runtime, str):
+            runtime = json.loads(runtime) if runtime else {}
+        out.append(Point(c["cell_id"], c["workload"], c["framework"], int(c["mode"].rsplit("-", 1)[1][:-1]),
+                         c["status"], c.get("error"), by_cell.get(c["cell_id"], {}), runtime))
+    return out
+
+
+def scaling(pts: list[Point]) -> dict[tuple[str, str], list[Point]]:
+    """(workload, framework) -> points sorted by workers, efficiency filled where derivable."""
+    series: dict[tuple[str, str], list[Point]] = {}
+    for p in pts:
+        series.setdefault((p.workload, p.framework), []).append(p)
+    for ps in series.values():
+        ps.sort(key=lambda p: p.workers)
+        ok = [p for p in ps if p.ok]
+        if not ok:
+            continue
+        base = ok[0]
+        b = base.metrics["global_throughput_sps"]
+        for p in ok:
+            r = p.metrics["global_throughput_sps"]
+            scale = p.workers / base.workers
+            p.efficiency = r["value"] / (scale * b["value"])
+            if p is base:
+                p.eff_low = p.eff_high = 1.0
+            elif None not in (r["ci_low"], r["ci_high"], b["ci_low"], b["ci_high"]):
+                p.eff_low = r["ci_low"] / (scale * b["ci_high"])
+                p.eff_high = r["ci_high"] / (scale * b["ci_low"])
+    return series
+
+
+@dataclass
+class WorkloadVerdict:
+    workload: str
+    workers: int
+    efficiency_text: str
+    efficiency_winner: str | None  # framework name, None for a tie
+    throughput_text: str
+    evidence: list[str]
+
+
+def _largest_common(series: dict, workload: str) -> tuple[int, dict[str, Point]] | None:
+    per_fw = {fw: {p.workers: p for p in ps if p.ok and p.workers > 1}
+              for (w, fw), ps in series.items() if w == workload}
+    if len(per_fw) < 2:
+        return None
+    common = set.intersection(*(set(v) for v in per_fw.values()))
+    if not common:
+        return None
+    n = max(common)
+    return n, {fw: v[n] for fw, v in per_fw.items()}
+
+
+def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
+    out = []
+    for workload in dict.fromkeys(w for w, _ in series):
+        found = _largest_common(series, workload)
+        if not found:
+            continue
+        n, at = found
+        (fa, a), (fb, b) = list(at.items())[:2]
+        superlinear = [p for p in (a, b) if p.eff_low is not None and p.eff_low > 1.0]
+        if None in (a.eff_low, b.eff_low):
+            eff_text, eff_winner = "efficiency intervals unavailable", None
+        elif superlinear:
+            # Weak scaling cannot beat N x the baseline unless the baseline ran below capacity
+            # (on a shared CPU: intra-op threads descheduled by other load); no fair comparison.
+            eff_text = ("inconclusive: " + ", ".join(f"{p.label} efficiency {p.efficiency:.0%}" for p in superlinear)
+                        + " is superlinear, so its 1-worker baseline ran below capacity (typically its intra-op "
+                          "threads losing the CPU to other load); efficiencies are not comparable here")
+            eff_winner = INCONCLUSIVE
+        elif a.eff_low <= b.eff_high and b.eff_low <= a.eff_high:
+            eff_text = (f"tie: scaling efficiency {a.efficiency:.0%} ({a.label}) vs {b.efficiency:.0%} ({b.label}), "
+                        "intervals overlap")
+            eff_winner = None
+        else:
+            win, lose = (a, b) if a.efficiency > b.efficiency else (b, a)
+            eff_text = (f"{win.label} scales better: efficiency {win.efficiency:.0%} vs {lose.efficiency:.0%} "
+                        f"({lose.label})")
+            eff_winner = win.framework
+        thr = compare(a.estimate(a.label), b.estimate(b.label), higher_is_better=True)
+        out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr.text}",
+                                   [a.cell_id, b.cell_id] + [p.cell_id for p in series[(workload, fa)] + series[(workload, fb)]
+                                                              if p.ok and p.workers < n][:4]))
+    return out
+
+
+def claim_verdict(verdicts: list[WorkloadVerdict]) -> str:
+    if not verdicts:
+        return ("not measured: no workload has successful multi-worker cells for both frameworks at the same "
+                "number of workers")
+    decided = [v for v in verdicts if v.efficiency_winner != INCONCLUSIVE]
+    unsure = [v for v in verdicts if v.efficiency_winner == INCONCLUSIVE]
+    unsure_where = ", ".join(f"{v.workload} at {v.workers} workers" for v in unsure)
+    if not decided:
+        return f"inconclusive on this machine: the 1-worker baselines were degraded ({unsure_where})"
+    note = f"; inconclusive for {unsure_where}" if unsure else ""
+    where = ", ".join(f"{v.workload} at {v.workers} workers" for v in decided)
+    winners = {v.efficiency_winner for v in decided}
+    if winners == {"tensorflow"}:
+        return f"supported on this machine: TensorFlow's scaling efficiency is higher ({where}){note}"
+    if winners == {"torch"}:
+        return f"not supported on this machine: PyTorch DDP's scaling efficiency is higher ({where}){note}"
+    return f"not shown on this machine: no consistent difference in scaling efficiency ({where}){note}"
+
+
+def _headline(ps: list[Point]) -> Point | None:
+    ok = [p for p in ps if p.ok]
+    return max(ok, key=lambda p: p.workers) if ok else None
+
+
+def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+    """framework -> {"score": 0..1, "line": one article-style sentence, "evidence": [cell ids]}.
+
+    Score: mean over workloads of 0.5 x scaling efficiency (capped at 1) at the framework's
+    largest successful world size + 0.5 x its global throughput there relative to the best
+    framework at that world size (1.0 when it is the only one); relative throughput alone when
+    the efficiency is unknown or superlinear (a degraded baseline). 0 when nothing succeeded.
+    """
+    series = scaling(points(cells, rows))
+    out: dict[str, dict] = {}
+    for fw in dict.fromkeys(fw for _, fw in series):
+        scores, parts, evidence = [], [], []
+        failed = []
+        for (workload, f), ps in series.items():
+            if f != fw:
+                continue
+            evidence += [p.cell_id for p in ps]
+            head = _headline(ps)
+            if head is None:
+                failed.append(f"{workload}: {ps[0].error or ps[0].status}")
+                continue
+            rivals = [q for (w, g), qs in series.items() if w == workload for q in qs
+                      if q.ok and q.workers == head.workers]
+            relative = head.throughput / max(q.throughput for q in rivals)
+            superlinear = head.eff_low is not None and head.eff_low > 1.0
+            if head.efficiency is None or superlinear:
+                scores.append(relative)
+            else:
+                scores.append(0.5 * min(head.efficiency, 1.0) + 0.5 * relative)
+            if head.workers == ps[0].workers or head.efficiency is None:
+                parts.append(f"{workload}: {head.throughput:,.0f} samples/s with {head.workers} worker(s)")
+            else:
+                parts.append(f"{workload}: {head.workers} workers reach {head.throughput:,.0f} samples/s, "
+                             f"{head.efficiency:.0%} scaling efficiency"
+                             + (" (superlinear: its 1-worker baseline ran below capacity)" if superlinear else ""))
+        name = f"{frameworks.info(fw).display_name} {ENGINE[fw]}"
+        if not scores:
+            out[fw] = {"score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
+                       "evidence": evidence}
+            continue
+        line = f"{name} on this machine: " + "; ".join(parts)
+        if failed:
+            line += f" (failed: {'; '.join(failed)})"
+        out[fw] = {"score": round(sum(scores) / len(scores), 3), "line": line + ".", "evidence": evidence}
+    return out

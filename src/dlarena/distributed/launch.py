@@ -1,0 +1,339 @@
+"""Starts the workers of one distributed measurement, watches them, and cleans up.
+
+Runs in the cell's process and imports no framework. PyTorch workers are started by
+``torchrun`` (its static rendezvous on ``master_addr:master_port``); TensorFlow workers are
+started one process each with their ``TF_CONFIG``. Everything ends within bounded time:
+- a worker that dies (any exit before its ``done`` phase) fails the measurement at once;
+- workers that have not all joined the runtime within ``join_timeout_s`` fail it
+  ("rendezvous timed out");
+- the whole measurement has a budget.
+Whatever happens, every process started here is killed with its process group (torchrun puts
+each of its workers in a group of its own, so those are killed by the ids they report), and
+a last sweep kills any process whose command line names this measurement's spec file. Workers
+also ask the kernel to kill them if their parent dies (see ``worker.die_with_parent``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from dlarena.distributed.spec import WorkerSpec
+
+POLL_S = 0.05
+TORCHRUN_REPORT_GRACE_S = 5.0  # after a worker death, time torchrun gets to report the exit code
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    world_size: int
+    nodes: int = 1
+    node_rank: int = 0
+    master_addr: str = "127.0.0.1"
+    master_port: int = 0
+    node_addrs: tuple[str, ...] = ()
+
+    @property
+    def local_size(self) -> int:
+        return self.world_size // self.nodes
+
+    @property
+    def local_ranks(self) -> list[int]:
+        return list(range(self.node_rank * self.local_size, (self.node_rank + 1) * self.local_size))
+
+    def tf_workers(self, ports: list[int]) -> list[str]:
+        """TF_CONFIG's worker list: worker i on its node's address and ``ports[i]``."""
+        hosts = list(self.node_addrs) or [self.master_addr] * self.nodes
+        return [f"{hosts[i // self.local_size]}:{ports[i]}" for i in range(self.world_size)]
+
+
+def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
+    """``n`` distinct ports free right now (the usual bind-to-0 trick; a small race remains)."""
+    sockets, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            sockets.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in sockets:
+            s.close()
+    return ports
+
+
+def loopback_interface() -> str | None:
+    for name, addrs in psutil.net_if_addrs().items():
+        if any(a.address == "127.0.0.1" for a in addrs):
+            return name
+    return None
+
+
+def torchrun_command(spec_path: Path, cluster: Cluster, rendezvous_timeout_s: float) -> list[str]:
+    # torchrun's own rendezvous timeout is set a little later than ours, so that the launcher's
+    # message (how many workers joined) is the one recorded.
+    return [sys.executable, "-m", "torch.distributed.run",
+            f"--nnodes={cluster.nodes}", f"--nproc-per-node={cluster.local_size}", f"--node-rank={cluster.node_rank}",
+            f"--master-addr={cluster.master_addr}", f"--master-port={cluster.master_port}",
+            f"--rdzv-conf=timeout={int(rendezvous_timeout_s) + 10}", "--max-restarts=0", "--monitor-interval=0.1",
+            "--shutdown-timeout=2", "-m", "dlarena.distributed.torch_ddp", str(spec_path)]
+
+
+def tf_config(workers: list[str], index: int) -> dict:
+    return {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+
+
+def _short(text: str, limit: int = 200) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
+def _describe_code(code: int) -> str:
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+
+
+def _die_with_parent() -> None:  # preexec_fn of the processes started here
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+@dataclass
+class Outcome:
+    status: str  # "ok" | "failed" | "timeout"
+    error: str | None
+    results: dict[int, dict] = field(default_factory=dict)  # rank -> rank{R}.json
+    spawned_at: float = 0.0
+    joined_after_s: float | None = None  # spawn -> every local worker joined the runtime
+    log_tail: str = ""
+
+
+class Launch:
+    """One distributed measurement on this node: its processes, files and deadlines."""
+
+    def __init__(self, spec: WorkerSpec, cluster: Cluster, rendezvous_timeout_s: float, budget_s: float,
+                 gpus: int = 0):
+        self.spec, self.cluster = spec, cluster
+        self.dir = Path(spec.out_dir)
+        self.spec_path = self.dir / "spec.json"
+        self.rendezvous_timeout_s, self.budget_s, self.gpus = rendezvous_timeout_s, budget_s, gpus
+        self.procs: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    # -- starting -----------------------------------------------------------------------------
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({var: str(self.spec.threads) for var in THREAD_ENV_VARS})
+        env["TF_NUM_INTEROP_THREADS"] = str(self.spec.interop_threads)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        if self.cluster.nodes == 1 and self.cluster.master_addr in LOOPBACK:
+            iface = loopback_interface()
+            if iface:
+                env["GLOO_SOCKET_IFNAME"] = iface  # else gloo may pick an address that does not route back
+        return env
+
+    def _spawn(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.logs.append(log)
+        with open(log, "w") as out:
+            self.procs.append(subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, start_new_session=True,
+                                               preexec_fn=_die_with_parent))
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.spec.save(self.spec_path)
+        env = self._env()
+        if self.spec.framework == "torch":
+            self._spawn(torchrun_command(self.spec_path, self.cluster, self.rendezvous_timeout_s), env,
+                        self.dir / "torchrun.log")
+            return
+        for local, index in enumerate(self.cluster.local_ranks):
+            worker_env = {**env, "TF_CONFIG": json.dumps(tf_config(self.spec.tf_workers, index))}
+            if self.gpus:
+                worker_env["CUDA_VISIBLE_DEVICES"] = str(local % self.gpus)
+            self._spawn([sys.executable, "-m", "dlarena.distributed.tf_multiworker", str(self.spec_path), str(index)],
+                        worker_env, self.dir / f"worker{index}.log")
+
+    # -- watching -----------------------------------------------------------------------------
+    def _read(self, rank: int, suffix: str) -> dict | str | None:
+        path = self.dir / f"rank{rank}.{suffix}"
+        try:
+            text = path.read_text()
+        except OSError:
+            return None
+        if suffix == "error":
+            return text.strip()
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return None
+
+    def statuses(self) -> dict[int, dict]:
+        return {r: s for r in self.cluster.local_ranks if (s := self._read(r, "status"))}
+
+    @staticmethod
+    def _alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    def _dead_workers(self, statuses: dict[int, dict]) -> list[tuple[int, str]]:
+        return [(rank, st["phase"]) for rank, st in statuses.items()
+                if st["phase"] != "done" and not self._alive(st["pid"])]
+
+    def _tf_exit(self, rank: int) -> str:
+        proc = self.procs[self.cluster.local_ranks.index(rank)]
+        try:
+            # A killed multi-threaded process shows as a zombie before its last thread is gone
+            # and it can be reaped: give it a moment.
+            code = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return ""
+        return _describe_code(code)
+
+    def _torchrun_exit_codes(self) -> dict[int, int]:
+        """rank -> exit code, from the failure summary torchrun prints when a worker fails."""
+        try:
+            text = (self.dir / "torchrun.log").read_text(errors="replace")
+        except OSError:
+            return {}
+        summary = text.rsplit(" FAILED", 1)[-1] if " FAILED" in text else ""
+        return {int(r): int(c) for r, c in re.findall(r"rank\s*:\s*(\d+).*?exitcode\s*:\s*(-?\d+)", summary, re.S)}
+
+    def _worker_failure(self, dead: list[tuple[int, str]]) -> str:
+        """Names the root cause: a worker that died without an error of its own (killed) comes
+        before workers that then failed because a peer was gone."""
+        how = ""
+        if self.spec.framework == "torch":
+            deadline = time.monotonic() + TORCHRUN_REPORT_GRACE_S
+            while self.procs[0].poll() is None and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+            dead = dead + [d for d in self._dead_workers(self.statuses()) if d not in dead]
+        errors = {rank: self._read(rank, "error") for rank, _ in dead}
+        dead.sort(key=lambda d: errors[d[0]] is not None)
+        rank, phase = dead[0]
+        if self.spec.framework == "tensorflow":
+            how = self._tf_exit(rank)
+        elif rank in (codes := self._torchrun_exit_codes()):
+            how = _describe_code(codes[rank])
+        text = f"worker {rank} died during phase '{phase}'" + (f" ({how})" if how else "")
+        if errors[rank]:
+            text += f": {_short(errors[rank])}"
+        others = [f"worker {r} then failed: {_short(errors[r])}" for r, _ in dead[1:] if errors[r]]
+        return "; ".join([text, *others])
+
+    def _first_error(self) -> str | None:
+        for rank in self.cluster.local_ranks:
+            if error := self._read(rank, "error"):
+                return f"worker {rank}: {error}"
+        return None
+
+    def wait(self) -> Outcome:
+        spawned_at, started = time.time(), time.monotonic()
+        joined_after = None
+        ranks = self.cluster.local_ranks
+        while True:
+            elapsed = time.monotonic() - started
+            statuses = self.statuses()
+            if joined_after is None and len(statuses) == len(ranks) and \
+                    all(s["phase"] not in ("joining",) for s in statuses.values()):
+                joined_after = elapsed
+            if all(s.get("phase") == "done" for s in statuses.values()) and len(statuses) == len(ranks):
+                return self._collect(spawned_at, joined_after)
+            dead = self._dead_workers(statuses)
+            if dead:
+                return self._fail("failed", self._worker_failure(dead), spawned_at, joined_after)
+            codes = [p.poll() for p in self.procs]
+            if any(c is not None for c in codes):
+                # A launcher or worker process ended before every worker reported "done".
+                if all(c == 0 for c in codes):  # exited cleanly: give the status files a last look
+                    statuses = self.statuses()
+                    if len(statuses) == len(ranks) and all(s["phase"] == "done" for s in statuses.values()):
+                        return self._collect(spawned_at, joined_after)
+                error = self._first_error() or self._exit_description(codes)
+                return self._fail("failed", error, spawned_at, joined_after)
+            if joined_after is None and elapsed > self.rendezvous_timeout_s:
+                joined = sum(1 for s in statuses.values() if s["phase"] != "joining")
+                return self._fail("timeout", f"rendezvous timed out after {self.rendezvous_timeout_s:g} s: "
+                                  f"{joined} of {len(ranks)} workers on this node joined a world of "
+                                  f"{self.cluster.world_size}", spawned_at, joined_after)
+            if elapsed > self.budget_s:
+                return self._fail("timeout", f"distributed run exceeded its budget of {self.budget_s:g} s",
+                                  spawned_at, joined_after)
+            time.sleep(POLL_S)
+
+    def _exit_description(self, codes: list[int | None]) -> str:
+        torch = self.spec.framework == "torch"
+        parts = [f"{'torchrun' if torch else f'worker {self.cluster.local_ranks[i]}'} ended early ({_describe_code(code)})"
+                 for i, code in enumerate(codes) if code not in (None, 0)]
+        if torch:
+            parts += [f"worker {r}: {_describe_code(c)}" for r, c in self._torchrun_exit_codes().items()]
+        return "; ".join(parts) or "a process ended early"
+
+    def _collect(self, spawned_at: float, joined_after: float | None) -> Outcome:
+        results = {r: self._read(r, "json") for r in self.cluster.local_ranks}
+        missing = [r for r, v in results.items() if v is None]
+        if missing:
+            return self._fail("failed", f"workers {missing} finished without results", spawned_at, joined_after)
+        self.terminate()
+        return Outcome("ok", None, results, spawned_at, joined_after, self.log_tail())
+
+    def _fail(self, status: str, error: str, spawned_at: float, joined_after: float | None) -> Outcome:
+        self.terminate()
+        return Outcome(status, error, {}, spawned_at, joined_after, self.log_tail())
+
+    # -- cleaning up --------------------------------------------------------------------------
+    def terminate(self) -> None:
+        """Kills every process of this measurement, by process group, and reaps our children."""
+        own = os.getpgid(0)
+        groups = {p.pid for p in self.procs} | {s.get("pgid") for s in self.statuses().values()}
+        for pgid in groups - {None, own}:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        marker = str(self.spec_path)
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if proc.pid != os.getpid() and marker in " ".join(proc.info["cmdline"] or []):
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def log_tail(self, lines: int = 12) -> str:
+        out = []
+        for log in self.logs:
+            try:
+                text = log.read_text(errors="replace").strip().splitlines()
+            except OSError:
+                continue
+            if text:
+                out.append(f"== {log.name}\n" + "\n".join(text[-lines:]))
+        return "\n".join(out)
+
+
+def run(spec: WorkerSpec, cluster: Cluster, rendezvous_timeout_s: float, budget_s: float, gpus: int = 0) -> Outcome:
+    launch = Launch(spec, cluster, rendezvous_timeout_s, budget_s, gpus)
+    try:
+        launch.start()
+        return launch.wait()
+    finally:
+        launch.terminate()

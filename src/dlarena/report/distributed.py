@@ -1,0 +1,120 @@
+"""Report section of the distributed criterion: scaling plot, table, verdict on the claim."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from dlarena.distributed import analysis
+from dlarena.distributed.analysis import CAVEAT, CLAIM, Point
+from dlarena.report.render import Section
+from dlarena.store.db import ResultStore
+
+COLUMNS = ("workload", "framework", "workers", "threads/worker", "global samples/s (95% CI)", "scaling efficiency",
+           "step ms", "compute ms", "comm ms", "runtime start-up s", "launch to 1st step s",
+           "weights: across workers / vs 1 process", "status")
+
+
+def _num(v, digits: int = 3) -> str:
+    if v is None:
+        return "–"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.{digits}g}"
+
+
+def _row(p: Point) -> list[str]:
+    thr = p.metrics.get("global_throughput_sps", {})
+    ci = f" ({_num(thr.get('ci_low'))} – {_num(thr.get('ci_high'))})" if thr.get("ci_low") is not None else ""
+    eff = "–" if p.efficiency is None else f"{p.efficiency:.0%}" + (
+        f" ({p.eff_low:.0%} – {p.eff_high:.0%})" if p.eff_low is not None and p.eff_low != p.eff_high else "")
+    status = p.status + (f": {p.error[:160]}" if p.error else "")
+    threads = str(p.runtime.get("threads_per_worker", "–")) + (" (oversubscribed)" if p.runtime.get("oversubscribed") else "")
+    return [p.workload, p.label, str(p.workers), threads,
+            _num(p.throughput) + ci, eff, _num(p.value("step_time_ms")), _num(p.value("compute_time_ms")),
+            _num(p.value("communication_time_ms")), _num(p.value("runtime_startup_s")),
+            _num(p.value("time_to_first_step_s")),
+            f"{_num(p.value('weights_max_abs_diff_across_workers'), 2)} / {_num(p.value('weights_rel_diff_vs_single_process'), 2)}",
+            status]
+
+
+def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlarena.report.plots import COLORS
+
+    names = list(dict.fromkeys(w for (w, _), ps in series.items() if any(p.ok for p in ps)))
+    if not names:
+        return None
+    fig, axes = plt.subplots(len(names), 2, figsize=(9.5, 3.1 * len(names)), squeeze=False)
+    for (ax_thr, ax_eff), workload in zip(axes, names):
+        for (w, fw), ps in series.items():
+            ok = [p for p in ps if w == workload and p.ok]
+            if not ok:
+                continue
+            xs = [p.workers for p in ok]
+            rows = [p.metrics["global_throughput_sps"] for p in ok]
+            err = [[r["value"] - (r["ci_low"] or r["value"]) for r in rows], [(r["ci_high"] or r["value"]) - r["value"] for r in rows]]
+            color = COLORS.get(fw, "#888")
+            ax_thr.errorbar(xs, [r["value"] for r in rows], yerr=err, marker="o", capsize=3, color=color, label=ok[0].label)
+            eff = [p for p in ok if p.efficiency is not None]
+            ax_eff.plot([p.workers for p in eff], [p.efficiency for p in eff], marker="o", color=color, label=ok[0].label)
+        workers = sorted({p.workers for (w, _), ps in series.items() if w == workload for p in ps})
+        ax_eff.axhline(1.0, color="#999", linestyle="--", linewidth=1, label="ideal")
+        for ax, title, ylabel in ((ax_thr, "global throughput", "samples/s"), (ax_eff, "scaling efficiency", "T(N) / (N T(1))")):
+            ax.set_xticks(workers)
+            ax.set_xlabel("workers", fontsize=8)
+            ax.set_ylabel(ylabel, fontsize=8)
+            ax.set_title(f"{workload}: {title}", fontsize=10)
+            ax.tick_params(labelsize=8)
+            ax.legend(fontsize=7)
+        ax_eff.set_ylim(bottom=0)
+    fig.suptitle("Data-parallel scaling (median, 95% CI)", fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
+    pts = analysis.points(store.cells(run["run_id"]), store.measurements(run["run_id"]))
+    if not pts:
+        return None
+    series = analysis.scaling(pts)
+    ordered = [p for ps in series.values() for p in ps]
+    verdicts = analysis.workload_verdicts(series)
+    overall = analysis.claim_verdict(verdicts)
+    env = run.get("env") or {}
+    setup = (f"Weak scaling: each worker trains on the workload's training batch, so the global batch grows with "
+             f"the number of workers. One host unless stated: {env.get('physical_cores', '?')} physical cores, "
+             "each worker gets cores / workers intra-op threads (at least 1), workers talk over loopback. "
+             "Compute = the same step without gradient synchronisation; communication = step minus compute "
+             "(the part not hidden behind compute). Correctness: after a few steps, every worker's weights equal "
+             "every other's and single-process training on the concatenated global batch (a failed check makes "
+             "the cell not comparable).")
+
+    png = figure(series)
+    parts_html = [f"<p>{html.escape(setup)}</p>"]
+    md = [setup, ""]
+    if png:
+        (out_dir / "distributed.png").write_bytes(png)
+        parts_html.append(f'<img alt="scaling plot" src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+        md += ["![scaling plot](distributed.png)", ""]
+    parts_html.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>" + "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in _row(p)) + "</tr>" for p in ordered) + "</table>")
+    md += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    md += ["| " + " | ".join(v.replace("|", "/") for v in _row(p)) + " |" for p in ordered]
+
+    claim_lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}; {v.throughput_text} "
+                   f"(evidence: {', '.join(v.evidence)})" for v in verdicts]
+    parts_html.append(f"<h3>Claim: “{html.escape(CLAIM)}”</h3><p><strong>Verdict: {html.escape(overall)}.</strong></p>"
+                      + "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in claim_lines) + "</ul>"
+                      + f"<p><em>{html.escape(CAVEAT)}</em></p>")
+    md += ["", f"### Claim: \"{CLAIM}\"", "", f"**Verdict: {overall}.**", ""]
+    md += [f"- {line}" for line in claim_lines]
+    md += ["", f"*{CAVEAT}*"]
+    return Section("distributed", "Distributed training (data parallel)", "\n".join(parts_html), "\n".join(md))
