@@ -15,6 +15,10 @@ import importlib
 
 CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
+    "ease": "dlarena.criteria.ease",
+    "debugging": "dlarena.criteria.debugging",
+    "pretrained": "dlarena.criteria.pretrained",
+    "community": "dlarena.criteria.community",
 }
 
 
