@@ -129,3 +129,89 @@ def run_cell(payload: dict) -> dict:
                        targets=y.tolist(), max_abs_convergence_delta=float(np.max(np.abs(delta))))]
         return {"status": "ok", "metrics": rows, "runtime": runtime}
     raise ValueError(f"unknown debugging scenario '{cell.scenario}'")
+
+
+# -- summary for the report table and `dlarena recommend` ------------------------------------
+# Rubric per framework (score = points / max): in each of the framework's own modes, print and
+# breakpoint 1 point each when they run every step, 0.5 when only at trace time; reading an
+# intermediate value 1; gradient of an intermediate 1. Model graph exported as ONNX 1; training
+# curves written and read back 1; Integrated Gradients 1 with an installed library, 0.5 when it
+# had to be written by hand. Strict modes (torch.compile fullgraph) are recorded, not scored.
+
+def _metric_rows(rows: list[dict], scenario: str, metric: str) -> list[dict]:
+    return [r for r in rows if r["scenario"] == scenario and r["metric"] == metric and r["status"] == "ok"]
+
+
+def agreement(rows: list[dict], scenario: str, metric: str, mode: str | None = None) -> float | None:
+    """Max |a - b| / max |a| between the first two frameworks' samples of a metric (same input)."""
+    picked = {}
+    for r in _metric_rows(rows, scenario, metric):
+        if r.get("samples") and (mode is None or r["mode"] == mode):
+            picked.setdefault(r["framework"], np.asarray(r["samples"], dtype=np.float64))
+    if len(picked) < 2:
+        return None
+    a, b = list(picked.values())[:2]
+    if a.shape != b.shape:
+        return None
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a))), 1e-30))
+
+
+def _modes_by(values: dict[str, str]) -> str:
+    groups: dict[str, list[str]] = {}
+    for mode, what in values.items():
+        groups.setdefault(what, []).append(mode)
+    return "; ".join(f"{what}: {', '.join(modes)}" for what, modes in groups.items())
+
+
+def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+    from dlarena.debugging.probes import BEHAVIOUR_POINTS
+
+    fw_cells, fw_rows = by_framework(cells, rows, is_debugging)
+    ig_diff = agreement(rows, ATTRIBUTION, "ig_abs_sum")
+    out = {}
+    for fw, frows in fw_rows.items():
+        own_modes = frameworks.info(fw).modes if fw in frameworks.FRAMEWORKS else ()
+        points = top = 0.0
+        behaviour, reads, grads, breaks = {}, {}, {}, {}
+        for r in frows:
+            if r["scenario"] != PROBES or r["status"] != "ok":
+                continue
+            scored = r["mode"] in own_modes
+            if r["metric"] == "print_calls":
+                behaviour[r["mode"]] = r["extra"].get("behaviour", "?")
+            if r["metric"] == "graph_breaks" and r["value"]:
+                breaks[r["mode"]] = int(r["value"])
+            if r["metric"] in ("print_calls", "breakpoint_calls") and scored:
+                points += BEHAVIOUR_POINTS.get(r["extra"].get("behaviour"), 0.0)
+                top += 1
+            if r["metric"] in ("intermediate_read_ok", "intermediate_grad_ok"):
+                (reads if r["metric"] == "intermediate_read_ok" else grads)[r["mode"]] = bool(r["value"])
+                if scored:
+                    points += r["value"]
+                    top += 1
+        parts = []
+        if behaviour:
+            text = _modes_by({m: b + (f" ({breaks[m]} graph breaks)" if m in breaks else "") for m, b in behaviour.items()})
+            parts.append(f"print/breakpoint {text}")
+            parts.append(f"mid-model value read in {sum(reads.values())}/{len(reads)} modes, "
+                         f"intermediate gradient in {sum(grads.values())}/{len(grads)}")
+        graph = _metric_rows(frows, GRAPH, "graph_nodes")
+        if any(c["scenario"] == GRAPH for c in fw_cells.get(fw, [])):
+            top += 1
+            points += 1.0 if graph else 0.0
+            parts.append(f"ONNX graph {graph[0]['value']:.0f} nodes" if graph else "ONNX graph export failed")
+        curves = _metric_rows(frows, CURVES, "final_loss")
+        if any(c["scenario"] == CURVES for c in fw_cells.get(fw, [])):
+            top += 1
+            points += 1.0 if curves and curves[0]["extra"].get("events_readable") else 0.0
+        ig = _metric_rows(frows, ATTRIBUTION, "ig_abs_sum")
+        if any(c["scenario"] == ATTRIBUTION for c in fw_cells.get(fw, [])):
+            top += 1
+            library = ig[0]["extra"].get("library", "") if ig else ""
+            points += (0.5 if library.startswith("own") else 1.0) if ig else 0.0
+            agree = f", cross-framework max rel diff {ig_diff:.1e}" if ig_diff is not None else ""
+            parts.append(f"Integrated Gradients: {library}{agree}" if ig else "Integrated Gradients failed")
+        if top:
+            out[fw] = {"score": points / top, "line": "; ".join(parts),
+                       "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])], "points": points, "max_points": top}
+    return out

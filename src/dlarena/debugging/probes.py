@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
@@ -63,8 +64,12 @@ def one_line(exc: BaseException) -> str:
     """The exception as one line. TensorFlow wraps the real error in an "in user code:" traceback
     and Keras appends the call's arguments; the line that repeats the exception type is the one."""
     name = type(exc).__name__
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
     if not lines:
         return name
-    text = next((line for line in lines if line.startswith(f"{name}:")), lines[0])
+    at = next((i for i, line in enumerate(lines) if line.startswith(f"{name}:")), 0)
+    text = lines[at]
+    if "Exception encountered when calling" in text and at + 1 < len(lines):  # Keras: the cause is next
+        text = f"{lines[at + 1]} ({text.split('calling ')[-1].rstrip('.')})"
     return (text if text.startswith(name) else f"{name}: {text}")[:300]
