@@ -9,13 +9,18 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dlarena.report import data, plots
+from dlarena.report import data, overview, plots
 from dlarena.store.db import ResultStore
 
 
 # Report sections contributed by criteria other than speed (which is the per-workload body).
 # Each entry is "module:function" with signature build(store, run, out_dir) -> Section | None.
-SECTIONS: list[str] = []
+SECTIONS: list[str] = [
+    "dlarena.report.ease:build",
+    "dlarena.report.debugging:build",
+    "dlarena.report.pretrained:build",
+    "dlarena.report.community:build",
+]
 
 
 @dataclass
@@ -57,7 +62,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
-               "sections": _sections(store, run, out_dir)}
+               "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run)}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"
