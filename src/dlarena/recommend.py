@@ -103,6 +103,11 @@ def latest_factors(store, weights: dict[str, float], run_id: str | None = None) 
     return factors
 
 
+def headline(summary: dict) -> str:
+    """The summary's short form: its "headline" if it gives one, else the first clause of its line."""
+    return summary.get("headline") or summary["line"].split("; ")[0]
+
+
 def _display(fw: str) -> str:
     return frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw
 
@@ -145,7 +150,7 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     for fw in (first, second):
         if leads[fw]:
             items = [f"{f.title.lower()} ({f.per_framework[fw]['score']:.2f} vs "
-                     f"{f.per_framework[second if fw == first else first]['score']:.2f}: {f.per_framework[fw]['line']})"
+                     f"{f.per_framework[second if fw == first else first]['score']:.2f}: {headline(f.per_framework[fw])})"
                      for f in sorted(leads[fw], key=lambda f: -f.weight)]
             text.append(f"{_display(fw)} leads on {_join(items)}.")
     if even:

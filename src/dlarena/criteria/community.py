@@ -43,7 +43,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     latest: dict[str, dict[str, dict]] = {}
     for fw, frows in fw_rows.items():
         for r in frows:
-            if r["status"] != "ok" or r["value"] is None:
+            if r["status"] != "ok" or r["value"] is None or "source" not in r["extra"]:  # skip e.g. peak_rss_mb
                 continue
             best = latest.setdefault(fw, {}).get(r["metric"])
             if best is None or str(r["extra"].get("as_of") or "") >= str(best["extra"].get("as_of") or ""):
@@ -54,6 +54,8 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
         ratios = [metrics[m]["value"] / max(latest[f][m]["value"] for f in latest) for m in sorted(shared)]
         parts = [f"{LABELS.get(m, m)} {'<' if r['extra'].get('qualifier') == 'below' else ''}{_short(r['value'])} "
                  f"({r['extra'].get('as_of')})" for m, r in sorted(metrics.items())]
+        stars = [p for p in parts if p.startswith(LABELS["github_stars"])]
         out[fw] = {"score": sum(ratios) / len(ratios) if ratios else 0.0, "line": "; ".join(parts),
+                   "headline": (stars or parts)[0],
                    "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])]}
     return out

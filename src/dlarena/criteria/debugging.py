@@ -156,11 +156,12 @@ def agreement(rows: list[dict], scenario: str, metric: str, mode: str | None = N
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a))), 1e-30))
 
 
-def _modes_by(values: dict[str, str]) -> str:
+def _modes_by(values: dict[str, str], notes: dict[str, str]) -> str:
+    """{"eager": "runs every step", "compile": "runs every step"} -> "runs every step in eager, compile"."""
     groups: dict[str, list[str]] = {}
     for mode, what in values.items():
-        groups.setdefault(what, []).append(mode)
-    return "; ".join(f"{what}: {', '.join(modes)}" for what, modes in groups.items())
+        groups.setdefault(what, []).append(mode + (f" ({notes[mode]})" if mode in notes else ""))
+    return "; ".join(f"{what} in {', '.join(modes)}" for what, modes in groups.items())
 
 
 def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
@@ -191,8 +192,8 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                     top += 1
         parts = []
         if behaviour:
-            text = _modes_by({m: b + (f" ({breaks[m]} graph breaks)" if m in breaks else "") for m, b in behaviour.items()})
-            parts.append(f"print/breakpoint {text}")
+            text = _modes_by(behaviour, {m: f"{n} graph breaks" for m, n in breaks.items()})
+            parts.append(f"print/breakpoint: {text}")
             parts.append(f"mid-model value read in {sum(reads.values())}/{len(reads)} modes, "
                          f"intermediate gradient in {sum(grads.values())}/{len(grads)}")
         graph = _metric_rows(frows, GRAPH, "graph_nodes")
@@ -212,6 +213,6 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             agree = f", cross-framework max rel diff {ig_diff:.1e}" if ig_diff is not None else ""
             parts.append(f"Integrated Gradients: {library}{agree}" if ig else "Integrated Gradients failed")
         if top:
-            out[fw] = {"score": points / top, "line": "; ".join(parts),
+            out[fw] = {"score": points / top, "line": "; ".join(parts), "headline": parts[1] if len(parts) > 1 else parts[0],
                        "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])], "points": points, "max_points": top}
     return out

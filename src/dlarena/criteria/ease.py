@@ -105,6 +105,10 @@ def _ratio_score(values: dict[str, float]) -> dict[str, float]:
     return {fw: (best / v if v > 0 else 1.0) for fw, v in values.items()}
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     fw_cells, fw_rows = by_framework(cells, rows, is_ease)
     if not fw_rows:
@@ -125,7 +129,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             parts[fw]["code"] = sum(r[fw] for r in ratios) / len(ratios)
             t = totals[fw]
             text[fw].append(f"{t['code_tokens']:.0f} tokens, {t['code_lines']:.0f} lines, "
-                            f"{t['api_symbols']:.0f} API symbols ({len(code_workloads)} workloads)")
+                            f"{t['api_symbols']:.0f} API symbols ({_count(len(code_workloads), 'workload')})")
 
     probes = {fw: [r for r in fw_rows.get(fw, []) if r["metric"] == "probe_score" and r["status"] == "ok"] for fw in fws}
     if any(probes.values()):
@@ -143,13 +147,15 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                   for fw in fws}
         for fw, s in _ratio_score(totals).items():
             parts[fw]["first_result"] = s
-            text[fw].append(f"first result {totals[fw] / len(first_workloads):.1f} s (mean of {len(first_workloads)})")
+            text[fw].append(f"first result {totals[fw] / len(first_workloads):.1f} s (mean of {_count(len(first_workloads), 'workload')})")
 
     out = {}
     for fw in fws:
         if not parts[fw]:
             continue
+        probe_text = [t for t in text[fw] if t.startswith("error probes")]
         out[fw] = {"score": sum(parts[fw].values()) / len(parts[fw]), "line": "; ".join(text[fw]),
+                   "headline": (probe_text or text[fw])[0],
                    "evidence": [c["cell_id"] for c in fw_cells.get(fw, []) if c["status"] == "ok"],
                    "components": parts[fw]}
     return out

@@ -11,7 +11,8 @@ from dlarena.store.db import ResultStore
 
 
 def build(store: ResultStore, run: dict, out_dir):
-    rows = [r for r in store.measurements(run["run_id"]) if r["scenario"] == crit.SCENARIO and r["status"] == "ok"]
+    rows = [r for r in store.measurements(run["run_id"])
+            if r["scenario"] == crit.SCENARIO and r["status"] == "ok" and "source" in r["extra"]]
     if not rows:
         return None
     from dlarena.report.render import Section
@@ -22,7 +23,8 @@ def build(store: ResultStore, run: dict, out_dir):
     def value(r):
         if r["value"] is None:
             return "not available"
-        return ("< " if r["extra"].get("qualifier") == "below" else "") + f"{r['value']:,.4g}"
+        number = f"{r['value']:,.0f}" if r["value"] >= 1000 else f"{r['value']:g}"
+        return ("< " if r["extra"].get("qualifier") == "below" else "") + number
 
     html_rows = [[LABELS.get(r["metric"], r["metric"]), r["framework"], value(r), r["extra"].get("as_of") or "–", r["extra"].get("kind"),
                   Markup(f'<a href="{escape(r["extra"].get("url", ""))}">{escape(r["extra"].get("source", ""))}</a>')] for r in rows]
