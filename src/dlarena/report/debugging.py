@@ -21,10 +21,11 @@ def _png(fig) -> bytes:
 def curves_figure(series: dict[str, dict[str, list[float]]]) -> bytes:
     """series: framework -> {"loss": [...], "accuracy": [...]}"""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for fw, s in series.items():
+    for i, (fw, s) in enumerate(series.items()):
+        style = {"linewidth": 3.0, "alpha": 0.5} if i == 0 else {"linewidth": 1.2, "linestyle": "--"}  # curves may overlap
         for ax, key in zip(axes, ("loss", "accuracy")):
             if s.get(key):
-                ax.plot(range(len(s[key])), s[key], label=fw, color=COLORS.get(fw, "#888"), linewidth=1.5, alpha=0.85)
+                ax.plot(range(len(s[key])), s[key], label=fw, color=COLORS.get(fw, "#888"), **style)
     for ax, key in zip(axes, ("training loss", "training accuracy (batch, before the step)")):
         ax.set_title(key, fontsize=10)
         ax.set_xlabel("step", fontsize=8)
