@@ -56,11 +56,11 @@ def build(store: ResultStore, run: dict, out_dir):
                 rows.append([name, c["framework"], c["status"], None, None, None, None, None, None, None, cut(c["error"])])
                 continue
             e = r["extra"]
-            silent = e["outcome"] != "error"
-            rows.append([name, c["framework"], e["outcome"], e.get("exception_type"),
-                         None if silent else e["names_layer"], None if silent else e["states_expected"],
-                         None if silent else e["states_actual"], None if silent else e["user_line_shown"],
-                         e.get("frames_after_user"), f"{r['value']:g}/{e['max_points']:g}",
+            silent = e.get("outcome") != "error"
+            fact = lambda key: None if silent else e.get(key)  # noqa: E731
+            rows.append([name, c["framework"], e.get("outcome"), e.get("exception_type"), fact("names_layer"),
+                         fact("states_expected"), fact("states_actual"), fact("user_line_shown"),
+                         e.get("frames_after_user"), f"{r['value']:g}/{e.get('max_points', MAX_POINTS):g}",
                          cut(e.get("message") or e.get("warning") or (f"computed {e.get('got'):.4g}, correct {e.get('want'):.4g}"
                                                                        if e.get("got") is not None and e.get("want") is not None else ""))])
         html += ["<h3>Error-message probes</h3>", muted(RUBRIC), html_table(headers, rows)]
