@@ -5,6 +5,9 @@
   workload's parity check), and/or ``plan_global(config) -> list[Cell]`` for cells that belong
   to no workload (run after all workloads);
 - ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable".
+- optionally ``summarize(cells, rows) -> {framework: {"score": 0..1, "line": str, "evidence": [cell ids]}}``:
+  the criterion's verdict on a run's rows, used by the report's summary table and ``dlarena recommend``
+  (``{}`` when the rows hold none of its cells).
 
 Modules are imported in the parent process, so they must not import a framework at import time.
 """
