@@ -135,3 +135,17 @@ def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
 
 def test_summaries_skip_criteria_without_rows():
     assert summarize_run([], []) == {}
+
+
+def test_a_failing_summary_is_reported_not_fatal(tmp_path, monkeypatch):
+    def broken(cells, rows):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(speed, "summarize", broken)
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
+    factors = {f.criterion: f for f in latest_factors(store, parse_priorities(None))}
+    assert factors["speed"].status == "summary failed: KeyError: 'surprise'" and factors["ease"].status == "measured"
+    from dlarena.report.overview import build
+
+    overview = build(store.cells("r1"), store.measurements("r1"), ["torch", "tensorflow"])
+    assert overview.rows[1].cells["torch"].text.startswith("summary failed: KeyError")

@@ -48,14 +48,25 @@ def summarizer(name: str):
     return getattr(importlib.import_module(module), "summarize", None)
 
 
-def summarize_run(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
-    """criterion -> {framework: summary}; criteria without results in these rows are left out."""
+def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None) -> dict:
+    """A criterion whose summary raises is reported, not fatal: the report and the others go on."""
+    try:
+        return fn(cells, rows) or {}
+    except Exception as exc:
+        if errors is not None:
+            errors[name] = f"summary failed: {type(exc).__name__}: {exc}"
+        return {}
+
+
+def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | None = None) -> dict[str, dict]:
+    """criterion -> {framework: summary}; criteria without results in these rows are left out
+    (and those whose summary raised, with the reason in ``errors``)."""
     out = {}
     for name in ORDER:
         fn = summarizer(name)
         if fn is None:
             continue
-        result = fn(cells, rows)
+        result = _safe(fn, cells, rows, name, errors)
         if result:
             out[name] = result
     return out
@@ -67,7 +78,7 @@ class Factor:
     weight: float
     run_id: str | None = None
     per_framework: dict[str, dict] = field(default_factory=dict)
-    status: str = "not measured yet"  # "measured" | "not measured yet" | "no summary" (criterion not installed)
+    status: str = "not measured yet"  # "measured" | "not measured yet" | "no summary" (not installed) | "summary failed: ..."
 
     @property
     def title(self) -> str:
@@ -95,7 +106,10 @@ def latest_factors(store, weights: dict[str, float], run_id: str | None = None) 
             rid = run["run_id"]
             if rid not in loaded:
                 loaded[rid] = (store.cells(rid), store.measurements(rid))
-            result = fn(*loaded[rid])
+            errors: dict[str, str] = {}
+            result = _safe(fn, *loaded[rid], name, errors)
+            if errors:
+                factor.status = errors[name]
             if result:
                 factor.run_id, factor.per_framework, factor.status = rid, result, "measured"
                 break

@@ -58,7 +58,8 @@ def _metric_text(r: dict) -> str:
 
 
 def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None = None) -> Overview:
-    summaries = summarize_run(cells, rows)
+    errors: dict[str, str] = {}
+    summaries = summarize_run(cells, rows, errors)
     names = framework_names or [fw for fw in frameworks.names()]
     fws = [(fw, frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw) for fw in names]
     by_cell: dict[str, list[dict]] = {}
@@ -72,7 +73,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
         for fw, display in fws:
             s = summary.get(fw)
             if s is None:
-                row.cells[fw] = Cell("not measured yet")
+                row.cells[fw] = Cell(errors.get(criterion, "not measured yet"))
                 continue
             anchor = evidence_anchor(criterion, fw)
             row.cells[fw] = Cell(s["line"], s["score"], anchor)
