@@ -1,6 +1,6 @@
 """End to end through the command line: the new criteria run as isolated cells, the report opens
 with the summary table, and `recommend` reads the stored results. The default form runs the two
-cheap criteria; DLARENA_FULL_TESTS=1 runs all four (about 4-5 minutes on 2 cores)."""
+cheap criteria; DLARENA_FULL_TESTS=1 runs all four (about 6 minutes on a shared 2-core machine)."""
 
 import re
 
