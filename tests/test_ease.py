@@ -122,3 +122,13 @@ def test_plans_have_unique_cell_ids():
     ids = [c.id for c in cells]
     assert len(ids) == len(set(ids)) == 2 * 2 * 2 + len(PROBES) * 2
     assert "-/torch/eager/err_dense_shape/b8" in ids
+
+
+def test_keras_backend_frameworks_get_no_ease_cells():
+    """Keras 3 on another backend runs the same Keras code: no second set of metrics and probes."""
+    from dlarena.config import build_config
+    from dlarena.criteria import community, pretrained
+
+    config = build_config(workloads=["mlp"], frameworks=["torch", "keras-torch"])
+    cells = ease.plan(config, "mlp") + ease.plan_global(config) + pretrained.plan_global(config) + community.plan_global(config)
+    assert cells and {c.framework for c in cells} == {"torch"}

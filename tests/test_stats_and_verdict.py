@@ -39,6 +39,7 @@ def test_verdict_throughput_and_latency_directions():
     assert fast.text == "A faster than B by 50%"
     latency = compare(Estimate("A", 2.0, 1.9, 2.1), Estimate("B", 1.0, 0.9, 1.1), higher_is_better=False)
     assert latency.winner == "B" and latency.speedup_pct == pytest.approx(100)
+    assert latency.text == "B faster than A by 100% (2.0x)"
 
 
 def test_timer_meets_both_minimums_and_syncs_every_call():

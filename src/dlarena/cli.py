@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -28,7 +29,7 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -77,18 +78,39 @@ def run(
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
+    workload_paths: Optional[list[str]] = typer.Option(None, "--workload", help="Your own workload: a .py file or "
+                                                       "package directory (see docs/custom-workloads.md)."),
+    keras_models: Optional[list[str]] = typer.Option(None, "--keras-model", help="A Keras 3 model file (.keras), run "
+                                                     "on Keras 3's TensorFlow, PyTorch and JAX backends."),
+    input_shape: Optional[str] = typer.Option(None, "--input-shape", help="Per-sample input shape for --keras-model "
+                                              "when the file leaves dimensions open, e.g. 32,32,3."),
+    convert: Optional[str] = typer.Option(None, "--convert", help="Also compare a converted twin: onnx2tf "
+                                          "(PyTorch -> TensorFlow) or onnx2torch (Keras -> PyTorch)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
+    from dlarena import byom
+    from dlarena.convert import ConversionUnavailable
+    from dlarena.workloads import WorkloadError
+
     try:
         values = suite_defaults(suite)
         if config_file:
             values.update(_load_config_file(config_file))
+        if not resume:
+            byom.apply(values, workload_paths, keras_models, input_shape)
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)
-    except ConfigError as exc:
+        if convert:
+            from dlarena.convert import check as check_converter
+
+            check_converter(convert)
+        if not resume:
+            byom.validate(config, frameworks_given=bool(frameworks))
+            byom.preflight(config)
+    except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
     store = ResultStore(db)
@@ -98,7 +120,11 @@ def run(
         if previous is None:
             fail(f"no run to resume{f' with id {run_id}' if run_id else ''} in {store.path}")
         run_id = previous["run_id"]
-        config = build_config(**previous["config"])
+        try:
+            byom.register_recorded(previous["config"])
+            config = build_config(**previous["config"])
+        except (ConfigError, WorkloadError) as exc:
+            fail(f"cannot resume run {run_id}: {exc}")
         done = store.completed_cells(run_id)
         store.mark_running(run_id)
         console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
@@ -127,7 +153,8 @@ def run(
 @app.command()
 def report(
     run_id: Optional[str] = typer.Argument(None, help="Run id (default: the latest run)."),
-    out: Path = typer.Option(Path("dlarena-results/report"), "--out", help="Folder for report.html and summary.md."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for report.html and summary.md "
+                                       "(default: 'report' beside the database)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
@@ -137,7 +164,13 @@ def report(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    html, md = write_report(store, run_row, out)
+    try:  # a run of the user's own models: make their descriptions known to the report
+        from dlarena import byom
+
+        byom.register_recorded(run_row["config"])
+    except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
+        pass
+    html, md = write_report(store, run_row, out or store.path.parent / "report")
     console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
 
 
@@ -149,10 +182,11 @@ def results(db: Optional[Path] = DbOption) -> None:
     if not rows:
         console.print(f"No runs in {store.path}.")
         return
-    table = Table("run", "started (UTC)", "suite", "status", "cells", "ok", "cpu / threads")
+    table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
-        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], str(r["cells"]), str(r["ok"]),
+        wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
+        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], wall, str(r["cells"]), str(r["ok"]),
                       f"{env.get('cpu_model', '?')} / {env.get('intra_op_threads', '?')}")
     console.print(table)
 
@@ -240,6 +274,48 @@ def community(
         table.add_row(figures.LABELS.get(f["metric"], f["metric"]), f["framework"], value, str(f.get("as_of") or "–"),
                       f.get("kind", ""), f.get("source", ""))
     console.print(table)
+
+
+@app.command()
+def compare(
+    run_a: str = typer.Argument(..., help="Baseline run id."),
+    run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Compare the headline medians of the same cells in two runs (run-to-run spread)."""
+    from statistics import median
+
+    from dlarena.report.compare_runs import compare_runs
+
+    store = ResultStore(db)
+    for rid in (run_a, run_b):
+        if store.run(rid) is None:
+            fail(f"no run {rid!r} in {store.path}")
+    rows = compare_runs(store, run_a, run_b)
+    if not rows:
+        fail("the two runs have no successful cells in common")
+    table = Table("cell", "metric", run_a, run_b, "diff %")
+    for r in rows:
+        table.add_row(r["cell_id"], r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
+    console.print(table)
+    abs_diffs = sorted(abs(r["diff_pct"]) for r in rows)
+    within = sum(d <= 3 for d in abs_diffs)
+    console.print(f"{len(rows)} cells: median |diff| {median(abs_diffs):.1f}%, max {abs_diffs[-1]:.1f}%, "
+                  f"{within}/{len(rows)} within 3%")
+
+
+@app.command("bench-harness")
+def bench_harness(
+    threads: int = typer.Option(1, help="Threads for the fixed workload."),
+    rounds: int = typer.Option(5, min=1, help="Alternating harness/bare rounds."),
+) -> None:
+    """Measure the timing harness's own overhead on a fixed call (PyTorch MLP, batch 1)."""
+    from dlarena.measure.overhead import harness_overhead, torch_mlp_call
+
+    fn, sync = torch_mlp_call(threads)
+    r = harness_overhead(fn, sync, rounds=rounds)
+    console.print(f"harness median {r['harness_us']:.2f} us/call, bare loop {r['bare_us']:.2f} us/call: "
+                  f"overhead {r['overhead_pct']:+.2f}% ({r['rounds']} rounds x {r['calls_per_round']} calls)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

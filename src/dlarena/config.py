@@ -45,6 +45,11 @@ class SuiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     suite: str = "custom"
+    # User sources (dlarena run --workload PATH / --keras-model FILE), recorded so that --resume
+    # re-registers them; they must precede `workloads`, whose names they make valid.
+    workload_sources: list[str] = Field(default_factory=list)
+    keras_input_shape: list[int] | None = None
+    keras_models: list[str] = Field(default_factory=list)
     criteria: list[str] = Field(default_factory=lambda: ["speed"])
     workloads: list[str] = Field(default_factory=workload_registry.names)
     frameworks: list[str] = Field(default_factory=framework_registry.names)
@@ -66,15 +71,33 @@ class SuiteConfig(BaseModel):
 
         return _check("criterion", v, criteria.names())
 
+    @field_validator("workload_sources")
+    @classmethod
+    def _workload_sources(cls, v):
+        if v:
+            workload_registry.register_sources(v)
+        return v
+
+    @field_validator("keras_models")
+    @classmethod
+    def _keras_models(cls, v, info):
+        if v:
+            shape = info.data.get("keras_input_shape")
+            workload_registry.register_keras_models(v, tuple(shape) if shape else None)
+        return v
+
     @field_validator("workloads")
     @classmethod
     def _workloads(cls, v):
-        return _check("workload", v, workload_registry.names())
+        return _check("workload", v, workload_registry.available())
 
     @field_validator("frameworks")
     @classmethod
     def _frameworks(cls, v):
-        return _check("framework", v, framework_registry.names())
+        valid = framework_registry.names()
+        if any(name.startswith("keras-") for name in v):
+            valid = valid + framework_registry.keras_names()
+        return _check("framework", v, valid)
 
     @field_validator("modes")
     @classmethod

@@ -15,7 +15,10 @@ SCENARIO = "community"
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="data", scenario=SCENARIO, batch=0) for fw in config.frameworks]
+    from dlarena.community import SOURCES
+
+    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="data", scenario=SCENARIO, batch=0)
+            for fw in config.frameworks if fw in SOURCES]
 
 
 def run_cell(payload: dict) -> dict:

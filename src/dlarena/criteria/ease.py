@@ -25,18 +25,22 @@ def is_ease(scenario: str) -> bool:
 
 
 def plan(config: SuiteConfig, workload: str) -> list[Cell]:
+    """Code metrics of dlarena's own (built-in) implementations; time to first result for any
+    workload. Only the native frameworks: Keras on another backend runs the same Keras code."""
+    from dlarena.ease.first_result import USER_IMPORTS
+
     train_batch = workloads.get(workload).batch_for("train")
-    return [Cell(workload=workload, framework=fw, mode="source", scenario=CODE, batch=0) for fw in config.frameworks] + [
-        Cell(workload=workload, framework=fw, mode="eager", scenario=FIRST_RESULT, batch=train_batch)
-        for fw in config.frameworks
-    ]
+    code = [Cell(workload=workload, framework=fw, mode="source", scenario=CODE, batch=0)
+            for fw in config.frameworks if fw in FRAMEWORK_ROOTS and workload in workloads.BUILTIN]
+    return code + [Cell(workload=workload, framework=fw, mode="eager", scenario=FIRST_RESULT, batch=train_batch)
+                   for fw in config.frameworks if fw in USER_IMPORTS]
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    from dlarena.ease.errorprobes import PROBES
+    from dlarena.ease.errorprobes import PROBES, USER_MODULES
 
     return [Cell(workload=NO_WORKLOAD, framework=fw, mode="eager", scenario=PROBE_PREFIX + name, batch=8)
-            for name in PROBES for fw in config.frameworks]
+            for name in PROBES for fw in config.frameworks if fw in USER_MODULES]
 
 
 def source_files(workload: str, framework: str) -> list[Path]:

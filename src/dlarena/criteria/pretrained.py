@@ -12,7 +12,10 @@ SCENARIO = "pretrained"
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="inventory", scenario=SCENARIO, batch=0) for fw in config.frameworks]
+    from dlarena.pretrained.inventory import ZOOS
+
+    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="inventory", scenario=SCENARIO, batch=0)
+            for fw in config.frameworks if fw in ZOOS]
 
 
 def run_cell(payload: dict) -> dict:

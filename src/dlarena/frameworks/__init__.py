@@ -17,6 +17,7 @@ class FrameworkInfo:
     model_module: str  # file name of this framework's implementation in each workload package
     adapter: str  # "module:Class"
     install_hint: str
+    family: str = "native"  # "native": the framework's own idiom; "keras": a Keras 3 backend
 
     def is_installed(self) -> bool:
         return importlib.util.find_spec(self.import_name) is not None
@@ -43,9 +44,31 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
     ),
 }
 
+# Keras 3 on each of its backends: the same Keras model code (or .keras file) run by another
+# engine. Selected explicitly (or by --keras-model), never part of the native default matrix.
+KERAS_BACKENDS = {"tensorflow": ("TensorFlow", ("eager", "function", "xla"), "pip install tensorflow-cpu"),
+                  "torch": ("PyTorch", ("eager", "compile"), "pip install torch==2.13.0 (CPU build)"),
+                  "jax": ("JAX", ("eager", "xla"), "pip install jax")}
+for _backend, (_label, _modes, _hint) in KERAS_BACKENDS.items():
+    FRAMEWORKS[f"keras-{_backend}"] = FrameworkInfo(
+        name=f"keras-{_backend}",
+        display_name=f"Keras 3 on {_label}",
+        modes=_modes,
+        import_name=_backend,
+        model_module="keras_model",
+        adapter="dlarena.frameworks.keras_adapter:KerasAdapter",
+        install_hint=f"{_hint} (Keras 3 runs on it with KERAS_BACKEND={_backend})",
+        family="keras",
+    )
+
 
 def names() -> list[str]:
-    return list(FRAMEWORKS)
+    """The native frameworks (the default selection)."""
+    return [name for name, fw in FRAMEWORKS.items() if fw.family == "native"]
+
+
+def keras_names() -> list[str]:
+    return [name for name, fw in FRAMEWORKS.items() if fw.family == "keras"]
 
 
 def all_modes() -> list[str]:

@@ -32,6 +32,7 @@ class TorchAdapter:
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self._cuda = self.device.type == "cuda"
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         torch.set_num_threads(threads)
@@ -103,7 +104,8 @@ class TorchAdapter:
 
     def sync(self) -> None:
         # CUDA kernels run asynchronously: without this the clock would stop at launch time.
-        if self.device.type == "cuda":
+        # (On CPU this is a no-op whose cost is part of the measured harness overhead.)
+        if self._cuda:
             torch.cuda.synchronize()
 
     def device_memory(self) -> dict[str, float]:

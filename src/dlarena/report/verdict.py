@@ -28,4 +28,5 @@ def compare(a: Estimate, b: Estimate, higher_is_better: bool) -> Verdict:
     ratio = a.value / b.value if higher_is_better else b.value / a.value
     winner, loser, speed = (a, b, ratio) if ratio > 1 else (b, a, 1 / ratio)
     pct = (speed - 1) * 100
-    return Verdict(f"{winner.label} faster than {loser.label} by {pct:.0f}%", winner.label, pct)
+    times = f" ({speed:.1f}x)" if speed >= 2 else ""
+    return Verdict(f"{winner.label} faster than {loser.label} by {pct:.0f}%{times}", winner.label, pct)

@@ -5,7 +5,7 @@ crashes, timeouts and missing frameworks) is stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cached_property
 from typing import Callable
 
 from dlarena import criteria, frameworks, workloads
@@ -54,7 +54,7 @@ class SuiteRunner:
         return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
                 for cell in module.plan_global(self.config)]
 
-    @property
+    @cached_property
     def total(self) -> int:
         per_workload = sum(len(self.config.parity_cells(w)) + len(self._planned(w)) for w in self.config.workloads)
         return per_workload + len(self._planned_global())
@@ -136,9 +136,12 @@ class SuiteRunner:
                 output = folder / f"{workload}__{cell.framework}.npz"
                 result = run_isolated(self.entries["parity"], self._payload(cell, output=str(output)),
                                       self.config.timeout_s, self._env())
-                if result.get("status") == "ok" and reference is not None and Path(output).exists():
+                if result.get("status") == "ok" and reference is not None:
                     ref_path = folder / f"{workload}__{reference.framework}.npz"
-                    result = {**result, **parity.compare(spec, str(ref_path), str(output), reference.framework)}
+                    try:
+                        result = {**result, **parity.compare(spec, str(ref_path), str(output), reference.framework)}
+                    except OSError as exc:  # e.g. artifacts deleted between an interrupted run and --resume
+                        result = {**result, "status": "failed", "error": f"cannot compare parity records: {exc}"}
                 if result.get("status") == "ok" and reference is None:
                     reference = cell
                     result.setdefault("metrics", []).append(

@@ -1,0 +1,155 @@
+"""Bring your own model, way 2: a Keras 3 model file run on Keras 3's backends, parity checked."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dlarena import frameworks, workloads
+from dlarena.cli import app
+from dlarena.criteria import parity
+from dlarena.workloads.base import Workload
+
+runner = CliRunner()
+JAX_INSTALLED = frameworks.info("keras-jax").is_installed()
+
+MAKE_MODELS = textwrap.dedent("""
+    import sys
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((12, 12, 3))
+    x = layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
+    x = layers.BatchNormalization(name="bn")(x)
+    x = layers.ReLU()(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(5, name="logits")(x)
+    keras.Model(inputs, outputs).save(sys.argv[1] + "/tinycnn.keras")
+
+    inputs = keras.Input((None, None, 3))
+    x = layers.Conv2D(2, 3, name="conv")(inputs)
+    x = layers.GlobalAveragePooling2D()(x)
+    keras.Model(inputs, layers.Dense(3, activation="softmax", name="probs")(x)).save(sys.argv[1] + "/anysize.keras")
+""")
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("keras_models")
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    subprocess.run([sys.executable, "-c", MAKE_MODELS, str(folder)], check=True, env=env, capture_output=True)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def clean_registry_env(monkeypatch):
+    monkeypatch.setenv(workloads.USER_SOURCES_ENV, "")
+    monkeypatch.setenv(workloads.KERAS_MODELS_ENV, "")
+
+
+def _invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result, " ".join(result.output.split())
+
+
+def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(tmp_path, model_files):
+    db = tmp_path / "r.duckdb"
+    config = tmp_path / "tiny.toml"
+    config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 5\nmin_s = 0.0\nmax_s = 2.0\n')
+    result, out = _invoke("run", "--keras-model", model_files / "tinycnn.keras", "--suite", "smoke", "--config", config,
+                          "--scenarios", "infer_latency", "--threads", "1", "--db", db)
+    assert result.exit_code == 0, result.output
+    expected = "4 ok" if not JAX_INSTALLED else "6 ok"
+    assert expected in out
+
+    con = duckdb.connect(str(db), read_only=True)
+    cells = {(fw, sc): (st, err) for fw, sc, st, err in
+             con.execute("SELECT framework, scenario, status, error FROM cells").fetchall()}
+    assert cells[("keras-tensorflow", "parity")][0] == "ok" and cells[("keras-torch", "parity")][0] == "ok"
+    if not JAX_INSTALLED:
+        assert cells[("keras-jax", "parity")] == (
+            "skipped", "Keras 3 on JAX is not installed; install it with: pip install jax "
+                       "(Keras 3 runs on it with KERAS_BACKEND=jax)")
+    diffs = dict(con.execute("SELECT metric, value FROM measurements WHERE framework = 'keras-torch' "
+                             "AND scenario = 'parity'").fetchall())
+    assert diffs["parity_forward_rel_diff"] < 1e-4 and diffs["parity_loss_rel_diff"] < 1e-4
+    assert diffs["parity_grad_rel_diff"] < 1e-3 and diffs["parity_step_rel_diff"] < 1e-3
+    latency = dict(con.execute("SELECT framework, value FROM measurements WHERE metric = 'latency_ms' "
+                               "AND status = 'ok'").fetchall())
+    assert {"keras-tensorflow", "keras-torch"} <= set(latency) and all(v > 0 for v in latency.values())
+    versions = con.execute("SELECT runtime FROM cells WHERE framework = 'keras-torch' AND scenario = 'infer_latency'")
+    assert '"keras_backend": "torch"' in versions.fetchone()[0]
+    con.close()
+
+    report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
+    assert report.exit_code == 0, report.output
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "Keras 3 on PyTorch: ok" in summary and "Keras 3 on TensorFlow: ok (reference)" in summary
+    assert "Keras 3 model file" in summary and "input (12, 12, 3) float32, output (5)" in summary
+
+
+def test_inspected_spec_gives_the_files_weights_and_loss(model_files):
+    [name] = workloads.register_keras_models([str(model_files / "anysize.keras")], (9, 9, 3))
+    spec = workloads.get(name)
+    assert spec.name == "anysize" and spec.input_shape == (9, 9, 3) and spec.num_classes == 3
+    assert spec.loss == "sparse_categorical_crossentropy" and spec.from_logits is False  # softmax output
+    params = spec.make_params(seed=123)
+    assert set(params) == {"conv/kernel", "conv/bias", "probs/kernel", "probs/bias"}
+    assert params["conv/kernel"].shape == (3, 3, 3, 2) and np.any(params["conv/kernel"] != 0)
+    x, y = spec.make_batch(4)
+    assert x.shape == (4, 9, 9, 3) and y.shape == (4,) and y.max() < 3
+    with pytest.raises(KeyError, match="runs on Keras 3 backends only"):
+        workloads.framework_module(name, "torch_model")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--keras-model", "{d}/missing.keras"], "Keras model file not found:"),
+    (["--keras-model", "{d}/model.h5"], "is not a Keras 3 model file (.keras)"),
+    (["--keras-model", "{d}/garbage.keras"], "garbage.keras does not load as a Keras 3 model:"),
+    (["--keras-model", "{d}/anysize.keras"], "input shape (None, None, 3) has unknown dimensions; give them with --input-shape"),
+    (["--keras-model", "{d}/anysize.keras", "--input-shape", "10,10"],
+     "input shape (10, 10) does not fit the model {d}/anysize.keras, which expects (None, None, 3)"),
+    (["--keras-model", "{d}/tinycnn.keras", "--input-shape", "12,x"], "--input-shape '12,x' is not a list of positive integers"),
+    (["--keras-model", "{d}/tinycnn.keras", "--frameworks", "torch"],
+     "a Keras model file runs on Keras 3 backends only; not on torch"),
+    (["--input-shape", "3,3"], "--input-shape applies to --keras-model only"),
+] + ([] if JAX_INSTALLED else [
+    (["--keras-model", "{d}/tinycnn.keras", "--frameworks", "keras-tensorflow,keras-jax"],
+     "Keras 3 on JAX is not available: jax is not installed; install it with: pip install jax"),
+]))
+def test_bad_keras_input_is_one_line_exit_2(tmp_path, model_files, args, message):
+    (model_files / "garbage.keras").write_bytes(b"not a zip file")
+    (model_files / "model.h5").write_bytes(b"")
+    db = tmp_path / "res" / "r.duckdb"
+    result, out = _invoke("run", *[a.format(d=model_files) for a in args], "--db", db)
+    assert result.exit_code == 2, result.output
+    assert message.format(d=model_files) in out
+    assert not db.parent.exists()
+
+
+def test_parity_failure_names_the_first_diverging_layer(tmp_path):
+    spec = Workload(name="w", description="", input_kind="features", input_shape=(2,), num_classes=2, config={},
+                    params={})
+    common = {"loss": np.float32(1.0), "grad:k": np.ones(3), "step:k": np.ones(3)}
+    ref = {**common, "forward": np.ones((2, 2)), "layer:000:conv": np.ones(4), "layer:001:bn": np.ones(4),
+           "layer:002:head": np.ones(2)}
+    other = {**common, "forward": np.full((2, 2), 1.5), "layer:000:conv": np.ones(4),
+             "layer:001:bn": np.array([1.0, 1.0, 1.2, 1.0]), "layer:002:head": np.ones(2) * 2}
+    np.savez(tmp_path / "ref.npz", **ref)
+    np.savez(tmp_path / "other.npz", **other)
+    result = parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "keras-tensorflow")
+    assert result["status"] == "not_comparable"
+    assert "forward: rel diff 5.00e-01 > tolerance 1e-04" in result["error"]
+    assert result["error"].endswith("first diverging layer: bn (rel diff 2.00e-01)")
+    # A record without per-layer outputs (a native framework) still compares with one that has them.
+    del other["layer:000:conv"], other["layer:001:bn"], other["layer:002:head"]
+    other["forward"] = np.ones((2, 2))
+    np.savez(tmp_path / "other.npz", **other)
+    assert parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "x")["status"] == "ok"

@@ -1,0 +1,48 @@
+"""Every execution mode runs through the real isolated worker and yields sane measurements.
+
+Slow (torch.compile's first call takes ~20 s on 2 cores): the default run checks one cell per
+compiled mode on the mlp; DLARENA_FULL_TESTS=1 checks every workload x mode x scenario.
+"""
+
+import itertools
+
+import pytest
+
+from conftest import FULL
+from dlarena import frameworks, workloads
+from dlarena.config import Cell
+from dlarena.criteria import speed
+from dlarena.runner.isolate import run_isolated
+
+REDUCED = [("mlp", "torch", "compile", "train"), ("mlp", "tensorflow", "function", "infer_latency"),
+           ("mlp", "tensorflow", "xla", "train")]
+EVERYTHING = [(w, fw, mode, sc) for w in workloads.names() for fw in frameworks.names()
+              for mode, sc in itertools.product(frameworks.info(fw).modes, ("infer_latency", "infer_throughput", "train"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workload,framework,mode,scenario", EVERYTHING if FULL else REDUCED)
+def test_mode_runs_in_isolation(workload, framework, mode, scenario, tiny_timing):
+    cell = Cell(workload=workload, framework=framework, mode=mode, scenario=scenario,
+                batch=workloads.get(workload).batch_for(scenario))
+    payload = {"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0, "timing": tiny_timing}
+    result = run_isolated(speed.ENTRY, payload, timeout_s=300, env={"TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result["status"] == "ok", result.get("error")
+    metrics = {m["metric"]: m for m in result["metrics"]}
+    headline = "latency_ms" if scenario == "infer_latency" else (
+        "train_throughput_sps" if scenario == "train" else "throughput_sps")
+    assert metrics[headline]["value"] > 0
+    assert metrics[headline]["ci_low"] <= metrics[headline]["value"] <= metrics[headline]["ci_high"]
+    assert len(metrics[headline]["samples"]) >= tiny_timing["min_iters"]
+    # compilation happens on the first call, which is recorded apart from the samples
+    assert metrics["time_to_first_step_s"]["value"] >= metrics["first_call_s"]["value"] > 0
+    assert result["runtime"]["intra_op_threads"] == 2
+    assert result["runtime"]["device"] in ("cpu", "CPU:0", "cuda", "GPU:0")
+
+
+def test_unknown_mode_fails_as_a_result(tiny_timing):
+    cell = Cell(workload="mlp", framework="torch", mode="xla", scenario="train", batch=4)
+    payload = {"cell": cell.model_dump(), "threads": 1, "interop_threads": 1, "seed": 0, "timing": tiny_timing}
+    result = run_isolated(speed.ENTRY, payload, timeout_s=120)
+    assert result["status"] == "failed"
+    assert "unknown PyTorch mode 'xla'; valid: eager, compile" in result["error"]
