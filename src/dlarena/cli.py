@@ -230,6 +230,72 @@ def export(
 
 
 @app.command()
+def recommend(
+    priority: Optional[list[str]] = typer.Option(None, "--priority", "-p",
+                                                 help="CRITERION=WEIGHT, repeatable (default weight 1; 0 leaves a criterion out). "
+                                                      "Criteria: ease, speed, deployment, distributed, pretrained, debugging, community."),
+    run_id: Optional[str] = typer.Option(None, "--run", help="Use only this run (default: each criterion's latest run that measured it)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the recommendation as JSON."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Score each framework from the latest measured results, weighted by your priorities."""
+    from dlarena.recommend import PriorityError, latest_factors, parse_priorities
+    from dlarena.recommend import recommend as decide
+
+    try:
+        weights = parse_priorities(priority)
+    except PriorityError as exc:
+        fail(str(exc))
+    store = ResultStore(db)
+    if not store.exists():
+        fail(f"no results database at {store.path}; measure first, e.g.: dlarena run --criteria ease,debugging,pretrained,community")
+    if run_id and store.run(run_id) is None:
+        fail(f"no run {run_id!r} in {store.path}")
+    result = decide(latest_factors(store, weights, run_id))
+    if as_json:
+        console.print_json(json.dumps({
+            "weights": result.weights, "totals": result.totals, "ranking": result.ranking, "paragraph": result.paragraph,
+            "factors": [{"criterion": f.criterion, "weight": f.weight, "status": f.status, "run_id": f.run_id,
+                         "frameworks": f.per_framework} for f in result.factors]}, default=str))
+        return
+    fws = result.ranking or []
+    table = Table("criterion", "weight", *fws, "evidence (run: cells)", show_lines=True)
+    for f in result.factors:
+        cells = [f"{f.per_framework[fw]['score']:.2f} — {f.per_framework[fw]['line']}" if fw in f.per_framework else f.status
+                 for fw in fws]
+        evidence = sorted({c for s in f.per_framework.values() for c in s.get("evidence", [])})
+        shown = ", ".join(evidence[:4]) + (f" (+{len(evidence) - 4})" if len(evidence) > 4 else "")
+        table.add_row(f.title, f"{f.weight:g}", *cells, f"{f.run_id}: {shown}" if f.run_id else "–")
+    table.add_row("[bold]weighted total[/]", "", *(f"[bold]{result.totals[fw]:.2f}[/]" for fw in fws), "")
+    console.print(table)
+    console.print(result.paragraph, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def community(
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch current GitHub stars and PyPI downloads (needs the network)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for each API call."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Show the community figures (dated and sourced); --refresh adds current ones from the public APIs."""
+    from dlarena import community as figures
+
+    store = ResultStore(db)
+    if refresh:
+        try:
+            path, fetched = figures.refresh(store.path.parent, timeout)
+        except figures.CommunityRefreshError as exc:
+            fail(f"community refresh failed: {exc}", 1)
+        console.print(f"Fetched {len(fetched)} figures -> [bold]{path}[/]")
+    table = Table("figure", "framework", "value", "as of", "kind", "source")
+    for f in figures.load(store.path.parent):
+        value = "not available" if f.get("value") is None else ("< " if f.get("qualifier") == "below" else "") + f"{f['value']:,}"
+        table.add_row(figures.LABELS.get(f["metric"], f["metric"]), f["framework"], value, str(f.get("as_of") or "–"),
+                      f.get("kind", ""), f.get("source", ""))
+    console.print(table)
+
+
+@app.command()
 def compare(
     run_a: str = typer.Argument(..., help="Baseline run id."),
     run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),

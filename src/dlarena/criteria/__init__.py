@@ -5,7 +5,11 @@
   workload's parity check), and/or ``plan_global(config) -> list[Cell]`` for cells that belong
   to no workload (run after all workloads);
 - ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable";
-- optionally ``payload_extra(config) -> dict``: extra keys for its cells' payloads (its options).
+- optionally ``payload_extra(config) -> dict``: extra keys for its cells' payloads (its options);
+- optionally ``summarize(cells, rows) -> {framework: {"score": 0..1, "line": str, "evidence": [cell ids]}}``:
+  the criterion's verdict on a run's rows, used by the report's summary table and ``dlarena recommend``
+  (``{}`` when the rows hold none of its cells).
+
 Every payload also carries ``artifacts``: this run's folder for files a cell writes.
 
 Modules are imported in the parent process, so they must not import a framework at import time.
@@ -19,6 +23,10 @@ CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
     "deployment": "dlarena.criteria.deployment",
     "distributed": "dlarena.criteria.distributed",
+    "ease": "dlarena.criteria.ease",
+    "debugging": "dlarena.criteria.debugging",
+    "pretrained": "dlarena.criteria.pretrained",
+    "community": "dlarena.criteria.community",
 }
 
 

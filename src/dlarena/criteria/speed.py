@@ -10,7 +10,7 @@ import numpy as np
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import metric, prepare
-from dlarena.measure.stats import summarize
+from dlarena.measure import stats  # module import: this file's summarize() is the criterion summary
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.speed:run_cell"
@@ -50,7 +50,7 @@ def run_cell(payload: dict) -> dict:
 
     if cell.scenario == "infer_latency":
         ms = times * 1e3
-        s = summarize(ms)
+        s = stats.summarize(ms)
         rows = [
             metric("latency_ms", "ms", s.median, s, ms, **warm),
             metric("latency_p90_ms", "ms", s.p90),
@@ -58,7 +58,7 @@ def run_cell(payload: dict) -> dict:
         ]
     else:
         sps = cell.batch / times
-        s = summarize(sps)
+        s = stats.summarize(sps)
         name = "train_throughput_sps" if cell.scenario == "train" else "throughput_sps"
         rows = [
             metric(name, "samples/s", s.median, s, sps, **warm),
@@ -70,3 +70,43 @@ def run_cell(payload: dict) -> dict:
     ]
     rows += [metric(name, "MB", value) for name, value in adapter.device_memory().items()]
     return {"status": "ok", "metrics": rows, "runtime": prep.runtime}
+
+
+def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+    """Per framework: the share of (workload, scenario) comparisons it wins, each framework in its
+    fastest mode, by the report's verdict rule (a win needs non-overlapping 95% CIs; a tie counts
+    half). Evidence: the best-mode cells compared."""
+    from itertools import combinations
+
+    from dlarena.report.data import _best, build
+    from dlarena.report.verdict import compare
+
+    tally: dict[str, dict[str, int]] = {}
+    evidence: dict[str, list[str]] = {}
+    for view in build(cells, rows):
+        if not view.comparable:
+            continue
+        for s in view.scenarios:
+            best = {}
+            for fw in dict.fromkeys(e.framework for e in s.entries):
+                entry = _best([e for e in s.entries if e.framework == fw and e.ci_low is not None], s.higher_is_better)
+                if entry is not None:
+                    best[fw] = entry
+            for a, b in combinations(best, 2):
+                verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better)
+                for fw, other in ((a, b), (b, a)):
+                    t = tally.setdefault(fw, {"wins": 0, "ties": 0, "losses": 0})
+                    if verdict.winner is None:
+                        t["ties"] += 1
+                    else:
+                        t["wins" if verdict.winner == best[fw].label else "losses"] += 1
+                    e = best[fw]
+                    evidence.setdefault(fw, []).append(f"{view.name}/{fw}/{e.mode}/{s.scenario}/b{e.batch}")
+    out = {}
+    for fw, t in tally.items():
+        n = sum(t.values())
+        out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / n,
+                   "line": f"faster in {t['wins']} of {n} comparisons, {t['ties']} ties, slower in {t['losses']} "
+                           f"(each framework's best mode)",
+                   "evidence": list(dict.fromkeys(evidence[fw])), **t}
+    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dlarena.report import data, plots
+from dlarena.report import data, overview, plots
 from dlarena.store.db import ResultStore
 
 
@@ -18,6 +18,10 @@ from dlarena.store.db import ResultStore
 SECTIONS: list[str] = [
     "dlarena.report.deployment:build",
     "dlarena.report.distributed:build",
+    "dlarena.report.ease:build",
+    "dlarena.report.debugging:build",
+    "dlarena.report.pretrained:build",
+    "dlarena.report.community:build",
 ]
 
 
@@ -60,7 +64,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
-               "sections": _sections(store, run, out_dir)}
+               "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run)}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

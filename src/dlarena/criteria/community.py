@@ -1,0 +1,64 @@
+"""Community: dated, sourced figures (GitHub stars, paper implementations, survey share, PyPI
+downloads) recorded as rows so the report and the recommendation cite them like measurements.
+They are not measured by dlarena; each row carries its source and date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlarena.config import Cell, SuiteConfig
+from dlarena.criteria.globalcell import NO_WORKLOAD, by_framework
+
+ENTRY = "dlarena.criteria.community:run_cell"
+NEEDS_PARITY = False
+SCENARIO = "community"
+
+
+def plan_global(config: SuiteConfig) -> list[Cell]:
+    from dlarena.community import SOURCES
+
+    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="data", scenario=SCENARIO, batch=0)
+            for fw in config.frameworks if fw in SOURCES]
+
+
+def run_cell(payload: dict) -> dict:
+    from dlarena import community
+
+    cell = Cell(**payload["cell"])
+    artifacts = payload.get("artifacts")
+    results_dir = Path(artifacts).parent.parent if artifacts else None  # <results>/artifacts/<run>
+    rows = [{"metric": f["metric"], "unit": f.get("unit"), "value": f.get("value"),
+             "extra": {k: v for k, v in f.items() if k not in ("metric", "unit", "value", "framework")}}
+            for f in community.load(results_dir) if f["framework"] == cell.framework]
+    if not rows:
+        return {"status": "skipped", "error": f"no community figures for '{cell.framework}'", "metrics": []}
+    return {"status": "ok", "metrics": rows, "runtime": {}}
+
+
+def _short(value: float) -> str:
+    return f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}K" if value >= 1e4 else f"{value:g}"
+
+
+def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+    from dlarena.community import LABELS
+
+    fw_cells, fw_rows = by_framework(cells, rows, {SCENARIO})
+    latest: dict[str, dict[str, dict]] = {}
+    for fw, frows in fw_rows.items():
+        for r in frows:
+            if r["status"] != "ok" or r["value"] is None or "source" not in r["extra"]:  # skip e.g. peak_rss_mb
+                continue
+            best = latest.setdefault(fw, {}).get(r["metric"])
+            if best is None or str(r["extra"].get("as_of") or "") >= str(best["extra"].get("as_of") or ""):
+                latest[fw][r["metric"]] = r
+    shared = set.intersection(*(set(m) for m in latest.values())) if len(latest) > 1 else set()
+    out = {}
+    for fw, metrics in latest.items():
+        ratios = [metrics[m]["value"] / max(latest[f][m]["value"] for f in latest) for m in sorted(shared)]
+        parts = [f"{LABELS.get(m, m)} {'<' if r['extra'].get('qualifier') == 'below' else ''}{_short(r['value'])} "
+                 f"({r['extra'].get('as_of')})" for m, r in sorted(metrics.items())]
+        stars = [p for p in parts if p.startswith(LABELS["github_stars"])]
+        out[fw] = {"score": sum(ratios) / len(ratios) if ratios else 0.0, "line": "; ".join(parts),
+                   "headline": (stars or parts)[0],
+                   "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])]}
+    return out

@@ -1,0 +1,75 @@
+"""What the probes record, shared by both frameworks' probe modules."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+
+STEPS = 3  # training steps each probe runs
+PRINT_MARKER = "dlarena-debug-print"
+
+
+@dataclass
+class HookCounts:
+    prints: int = 0
+    breakpoints: int = 0
+    error: str | None = None
+
+
+@contextmanager
+def counting_hooks(counts: HookCounts):
+    """Counts prints (by marker on stdout) and breakpoint() calls (sys.breakpointhook replaced)."""
+    buffer = io.StringIO()
+    previous = sys.breakpointhook
+
+    def hook(*args, **kwargs):
+        counts.breakpoints += 1
+
+    sys.breakpointhook = hook
+    try:
+        with redirect_stdout(buffer):
+            yield
+    finally:
+        sys.breakpointhook = previous
+        counts.prints = buffer.getvalue().count(PRINT_MARKER)
+
+
+def behaviour(calls: int, steps: int, error: str | None) -> str:
+    if error:
+        return "breaks the compile" if calls == 0 else "error after running"
+    if calls == 0:
+        return "never runs"
+    if calls >= steps:
+        return "runs every step"
+    return "runs at trace time only"
+
+
+BEHAVIOUR_POINTS = {"runs every step": 1.0, "runs at trace time only": 0.5}
+
+
+@dataclass
+class ProbeResult:
+    """One probe's facts; ``value`` is what the metric row stores."""
+    metric: str
+    value: float
+    unit: str
+    extra: dict = field(default_factory=dict)
+    samples: list[float] | None = None
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception as one line. TensorFlow wraps the real error in an "in user code:" traceback
+    and Keras appends the call's arguments; the line that repeats the exception type is the one."""
+    name = type(exc).__name__
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
+    if not lines:
+        return name
+    at = next((i for i, line in enumerate(lines) if line.startswith(f"{name}:")), 0)
+    text = lines[at]
+    if "Exception encountered when calling" in text and at + 1 < len(lines):  # Keras: the cause is next
+        text = f"{lines[at + 1]} ({text.split('calling ')[-1].rstrip('.')})"
+    return (text if text.startswith(name) else f"{name}: {text}")[:300]

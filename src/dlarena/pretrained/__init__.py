@@ -1,0 +1,1 @@
+"""Pretrained models: an inventory of the model zoos installed for each framework."""

@@ -1,0 +1,150 @@
+"""Which pretrained architectures the installed model zoos offer, per framework and domain.
+
+Only names are listed: no model is built and no weight is downloaded. A zoo whose package is not
+installed (or does not import beside the installed framework) is reported as such, with why.
+Architecture names are normalised (lower case, letters and digits only) so that the same
+architecture in two zoos counts once: ``ResNet50`` and ``resnet50``, ``MobileNetV2`` and
+``mobilenet_v2``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+DOMAINS = ("vision", "text", "audio")
+
+
+@dataclass
+class Zoo:
+    name: str  # as users know it
+    package: str  # import name
+    framework: str
+    status: str = "ok"  # "ok" | "not installed" | "not importable" | "error"
+    version: str | None = None
+    note: str = ""
+    domains: dict[str, list[str]] = field(default_factory=dict)  # domain -> architecture names
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.domains.values())
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:200]
+
+
+# -- one lister per zoo: module -> {domain: names} ---------------------------------------------
+
+def _torchvision(tv) -> dict[str, list[str]]:
+    return {"vision": sorted(tv.models.list_models())}
+
+
+def _timm(timm) -> dict[str, list[str]]:
+    return {"vision": sorted(timm.list_models())}
+
+
+def _torchaudio(ta) -> dict[str, list[str]]:
+    pipelines = importlib.import_module("torchaudio.pipelines")
+    return {"audio": sorted(n for n in dir(pipelines) if n.isupper() or (n[:1].isupper() and "_" in n))}
+
+
+def _keras_applications(keras) -> dict[str, list[str]]:
+    apps = keras.applications
+    return {"vision": sorted(n for n in dir(apps) if n[:1].isupper() and callable(getattr(apps, n)))}
+
+
+def _domain_of_class(name: str) -> str:
+    if re.search(r"Image|Vision|Video|Detector|Segment|ViT|Depth", name):
+        return "vision"
+    if re.search(r"Audio|Speech|Whisper|Wav|Moonshine", name):
+        return "audio"
+    return "text"
+
+
+def _keras_hub(hub) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, cls in inspect.getmembers(hub.models, inspect.isclass):
+        if name.endswith("Backbone") and name != "Backbone":
+            tasks = [t for t, c in inspect.getmembers(hub.models, inspect.isclass)
+                     if t.startswith(name[: -len("Backbone")]) and t != name]
+            domain = _domain_of_class(" ".join([name, *tasks]))
+            out.setdefault(domain, []).append(name[: -len("Backbone")])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _transformers_classes(prefix: str) -> Callable:
+    """transformers' auto mappings: model type -> class, for PyTorch ("") or TensorFlow ("TF_")."""
+    def lister(transformers) -> dict[str, list[str]]:
+        module = "modeling_auto" if not prefix else "modeling_tf_auto"
+        try:
+            auto = importlib.import_module(f"transformers.models.auto.{module}")
+        except ImportError:
+            return {}
+        base = getattr(auto, f"{prefix}MODEL_MAPPING_NAMES", {})
+        task_maps = [m for m in dir(auto) if m.startswith(f"{prefix}MODEL_FOR_") and m.endswith("_MAPPING_NAMES")]
+        vision_maps = [m for m in task_maps if re.search("IMAGE|VISION|VIDEO|OBJECT_DETECTION|SEGMENTATION|DEPTH", m)]
+        audio_maps = [m for m in task_maps if re.search("AUDIO|CTC|SPEECH", m)]
+        vision = {t for m in vision_maps for t in getattr(auto, m, {})}
+        audio = {t for m in audio_maps for t in getattr(auto, m, {})}
+        out: dict[str, list[str]] = {}
+        for model_type in base:
+            domain = "vision" if model_type in vision else "audio" if model_type in audio else "text"
+            out.setdefault(domain, []).append(model_type)
+        return {k: sorted(v) for k, v in out.items()}
+    return lister
+
+
+# zoo name, package to import, lister, note when the lister finds nothing
+ZOOS: dict[str, list[tuple[str, str, Callable]]] = {
+    "torch": [
+        ("torchvision", "torchvision", _torchvision),
+        ("timm", "timm", _timm),
+        ("torchaudio", "torchaudio", _torchaudio),
+        ("transformers (PyTorch classes)", "transformers", _transformers_classes("")),
+    ],
+    "tensorflow": [
+        ("keras.applications", "keras", _keras_applications),
+        ("keras-hub", "keras_hub", _keras_hub),
+        ("transformers (TensorFlow classes)", "transformers", _transformers_classes("TF_")),
+    ],
+}
+
+
+def inspect_zoo(name: str, package: str, lister: Callable, framework: str) -> Zoo:
+    zoo = Zoo(name, package, framework)
+    if importlib.util.find_spec(package) is None:
+        zoo.status, zoo.note = "not installed", f"package '{package}' is not installed"
+        return zoo
+    try:
+        module = importlib.import_module(package)
+    except Exception as exc:  # e.g. torchvision built for another torch: a fact to report
+        zoo.status, zoo.note = "not importable", _one_line(exc)
+        return zoo
+    zoo.version = getattr(module, "__version__", None)
+    try:
+        zoo.domains = {k: v for k, v in lister(module).items() if v}
+    except Exception as exc:
+        zoo.status, zoo.note = "error", _one_line(exc)
+        return zoo
+    if not zoo.domains:
+        zoo.note = f"{package} {zoo.version or ''} lists no {framework} architectures".replace("  ", " ")
+    return zoo
+
+
+def inventory(framework: str) -> list[Zoo]:
+    return [inspect_zoo(name, package, lister, framework) for name, package, lister in ZOOS.get(framework, [])]
+
+
+def distinct(zoos: list[Zoo], domain: str | None = None) -> set[str]:
+    return {normalise(n) for z in zoos if z.status == "ok" for d, names in z.domains.items()
+            if domain is None or d == domain for n in names}

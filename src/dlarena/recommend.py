@@ -1,0 +1,182 @@
+"""The recommendation: every criterion's summary (score 0..1 per framework, one line, evidence
+cell ids) from the latest results that measured it, weighted by the user's priorities, and a
+plain-language "when to use which" paragraph generated from those numbers.
+
+A criterion takes part when its module (registered in ``dlarena.criteria.CRITERIA``) defines
+``summarize(cells, rows) -> {framework: {"score", "line", "evidence"}}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from dlarena import criteria, frameworks
+
+ORDER = ("ease", "speed", "deployment", "distributed", "pretrained", "debugging", "community")
+TITLES = {"ease": "Ease of use", "speed": "Speed", "deployment": "Deployment", "distributed": "Distributed training",
+          "pretrained": "Pretrained models", "debugging": "Debugging", "community": "Community"}
+LEAD_MARGIN = 0.05  # score difference below which two frameworks are "about even" on a criterion
+
+
+class PriorityError(ValueError):
+    """Bad --priority input; the CLI prints it as one line."""
+
+
+def parse_priorities(values: list[str] | None) -> dict[str, float]:
+    weights = {name: 1.0 for name in ORDER}
+    for value in values or []:
+        for item in (v.strip() for v in value.split(",") if v.strip()):
+            name, sep, number = item.partition("=")
+            if not sep:
+                raise PriorityError(f"priority '{item}' is not CRITERION=WEIGHT (e.g. speed=3)")
+            if name not in weights:
+                raise PriorityError(f"unknown criterion '{name}' in --priority; valid: {', '.join(ORDER)}")
+            try:
+                weights[name] = float(number)
+            except ValueError:
+                raise PriorityError(f"weight of '{name}' must be a number, got '{number}'") from None
+            if weights[name] < 0:
+                raise PriorityError(f"weight of '{name}' must be >= 0, got {number}")
+    return weights
+
+
+def summarizer(name: str):
+    module = criteria.CRITERIA.get(name)
+    if module is None:
+        return None
+    return getattr(importlib.import_module(module), "summarize", None)
+
+
+def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None) -> dict:
+    """A criterion whose summary raises is reported, not fatal: the report and the others go on."""
+    try:
+        return fn(cells, rows) or {}
+    except Exception as exc:
+        if errors is not None:
+            errors[name] = f"summary failed: {type(exc).__name__}: {exc}"
+        return {}
+
+
+def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | None = None) -> dict[str, dict]:
+    """criterion -> {framework: summary}; criteria without results in these rows are left out
+    (and those whose summary raised, with the reason in ``errors``)."""
+    out = {}
+    for name in ORDER:
+        fn = summarizer(name)
+        if fn is None:
+            continue
+        result = _safe(fn, cells, rows, name, errors)
+        if result:
+            out[name] = result
+    return out
+
+
+@dataclass
+class Factor:
+    criterion: str
+    weight: float
+    run_id: str | None = None
+    per_framework: dict[str, dict] = field(default_factory=dict)
+    status: str = "not measured yet"  # "measured" | "not measured yet" | "no summary" (not installed) | "summary failed: ..."
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.criterion, self.criterion)
+
+
+@dataclass
+class Recommendation:
+    factors: list[Factor]
+    totals: dict[str, float]
+    ranking: list[str]
+    paragraph: str
+    weights: dict[str, float]
+
+
+def latest_factors(store, weights: dict[str, float], run_id: str | None = None) -> list[Factor]:
+    """For each criterion, the summary of the most recent run (or the given run) that measured it."""
+    runs = [store.run(run_id)] if run_id else store.runs()
+    loaded: dict[str, tuple[list, list]] = {}
+    factors = []
+    for name in ORDER:
+        fn = summarizer(name)
+        factor = Factor(name, weights.get(name, 1.0), status="not measured yet" if fn else "no summary")
+        for run in runs if fn else []:
+            rid = run["run_id"]
+            if rid not in loaded:
+                loaded[rid] = (store.cells(rid), store.measurements(rid))
+            errors: dict[str, str] = {}
+            result = _safe(fn, *loaded[rid], name, errors)
+            if errors:
+                factor.status = errors[name]
+            if result:
+                factor.run_id, factor.per_framework, factor.status = rid, result, "measured"
+                break
+        factors.append(factor)
+    return factors
+
+
+def headline(summary: dict) -> str:
+    """The summary's short form: its "headline" if it gives one, else the first clause of its line."""
+    return summary.get("headline") or summary["line"].split("; ")[0]
+
+
+def _display(fw: str) -> str:
+    return frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def recommend(factors: list[Factor]) -> Recommendation:
+    weights = {f.criterion: f.weight for f in factors}
+    fws = list(dict.fromkeys(fw for f in factors for fw in f.per_framework))
+    # Only criteria measured for every framework enter the totals: a missing number is no zero.
+    scored = [f for f in factors if f.status == "measured" and f.weight > 0 and fws and all(fw in f.per_framework for fw in fws)]
+    total_weight = sum(f.weight for f in scored)
+    totals = {fw: (sum(f.weight * f.per_framework[fw]["score"] for f in scored) / total_weight if total_weight else 0.0)
+              for fw in fws}
+    ranking = sorted(fws, key=lambda fw: -totals[fw])
+    return Recommendation(factors, totals, ranking, _paragraph(factors, scored, totals, ranking), weights)
+
+
+def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, float], ranking: list[str]) -> str:
+    if len(ranking) < 2 or not scored:
+        missing = [f.title.lower() for f in factors if f.status != "measured"]
+        return ("Not enough measured results to compare frameworks yet"
+                + (f" ({_join(missing)} not measured)" if missing else "") + ". Run: dlarena run --criteria "
+                + ",".join(f.criterion for f in factors if f.status == "not measured yet") + ".")
+    first, second = ranking[0], ranking[1]
+    raised = [f"{f.title.lower()} ×{f.weight:g}" for f in factors if f.weight != 1]
+    prio = f"With your priorities ({', '.join(raised)}, every other criterion ×1)" if raised else "With equal priorities"
+    text = [f"{prio}, {_display(first)} scores {totals[first]:.2f} and {_display(second)} {totals[second]:.2f} "
+            f"over {len(scored)} measured criteria."]
+    leads: dict[str, list[Factor]] = {first: [], second: []}
+    even = []
+    for f in scored:
+        diff = f.per_framework[first]["score"] - f.per_framework[second]["score"]
+        if abs(diff) < LEAD_MARGIN:
+            even.append(f.title.lower())
+        else:
+            leads[first if diff > 0 else second].append(f)
+    for fw in (first, second):
+        if leads[fw]:
+            items = [f"{f.title.lower()} ({f.per_framework[fw]['score']:.2f} vs "
+                     f"{f.per_framework[second if fw == first else first]['score']:.2f}: {headline(f.per_framework[fw])})"
+                     for f in sorted(leads[fw], key=lambda f: -f.weight)]
+            text.append(f"{_display(fw)} leads on {_join(items)}.")
+    if even:
+        text.append(f"They are about even on {_join(even)}.")
+    for fw in (first, second):
+        if leads[fw]:
+            top = [f.title.lower() for f in sorted(leads[fw], key=lambda f: -f.weight)[:2]]
+            text.append(f"Use {_display(fw)} when {_join(top)} matter{'s' if len(top) == 1 else ''} most to you.")
+    margin = totals[first] - totals[second]
+    if margin < LEAD_MARGIN:
+        text.append(f"The overall margin ({margin:.2f}) is small: a change of priorities can reverse it.")
+    missing = [f.title.lower() for f in factors if f.status != "measured" and f.weight > 0]
+    if missing:
+        text.append(f"Not measured yet, so not counted: {_join(missing)}.")
+    return " ".join(text)

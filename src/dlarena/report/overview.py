@@ -1,0 +1,99 @@
+"""The summary table that opens the report (one line per criterion and framework, generated from
+the run's rows by each criterion's ``summarize``), and the evidence index it links to: for each
+criterion and framework, the cells the line came from and their rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from dlarena import frameworks
+from dlarena.recommend import ORDER, TITLES, summarize_run
+
+MAX_METRICS_SHOWN = 8
+
+
+def cell_anchor(cell_id: str) -> str:
+    return "cell-" + re.sub(r"[^A-Za-z0-9]+", "-", cell_id).strip("-")
+
+
+def evidence_anchor(criterion: str, framework: str) -> str:
+    return f"evidence-{criterion}-{framework}"
+
+
+@dataclass
+class Cell:
+    text: str
+    score: float | None = None
+    anchor: str | None = None
+
+
+@dataclass
+class Row:
+    criterion: str
+    title: str
+    cells: dict[str, Cell]
+
+
+@dataclass
+class EvidenceGroup:
+    anchor: str
+    title: str
+    cells: list[dict] = field(default_factory=list)  # {"anchor", "cell_id", "status", "error", "metrics": [str]}
+
+
+@dataclass
+class Overview:
+    frameworks: list[tuple[str, str]]  # (name, display name)
+    rows: list[Row]
+    evidence: list[EvidenceGroup]
+
+
+def _metric_text(r: dict) -> str:
+    value = "–" if r["value"] is None else f"{r['value']:.4g}"
+    unit = f" {r['unit']}" if r.get("unit") else ""
+    note = r["extra"].get("as_of") or r["extra"].get("behaviour") or r["extra"].get("outcome") or ""
+    return f"{r['metric']} = {value}{unit}" + (f" ({note})" if note else "")
+
+
+def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None = None) -> Overview:
+    errors: dict[str, str] = {}
+    summaries = summarize_run(cells, rows, errors)
+    names = framework_names or [fw for fw in frameworks.names()]
+    fws = [(fw, frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw) for fw in names]
+    by_cell: dict[str, list[dict]] = {}
+    for r in rows:
+        by_cell.setdefault(r["cell_id"], []).append(r)
+    status = {c["cell_id"]: c for c in cells}
+    table, evidence = [], []
+    for criterion in ORDER:
+        summary = summaries.get(criterion, {})
+        row = Row(criterion, TITLES[criterion], {})
+        for fw, display in fws:
+            s = summary.get(fw)
+            if s is None:
+                row.cells[fw] = Cell(errors.get(criterion, "not measured yet"))
+                continue
+            anchor = evidence_anchor(criterion, fw)
+            row.cells[fw] = Cell(s["line"], s["score"], anchor)
+            group = EvidenceGroup(anchor, f"{TITLES[criterion]} — {display}")
+            for cell_id in s["evidence"]:
+                c = status.get(cell_id, {})
+                shown = [r for r in by_cell.get(cell_id, []) if r["metric"] != "status"]
+                group.cells.append({"anchor": cell_anchor(cell_id), "cell_id": cell_id, "status": c.get("status", "?"),
+                                    "error": c.get("error"),
+                                    "metrics": [_metric_text(r) for r in shown[:MAX_METRICS_SHOWN]],
+                                    "more": max(0, len(shown) - MAX_METRICS_SHOWN)})
+            evidence.append(group)
+        table.append(row)
+    return Overview(fws, table, evidence)
+
+
+def for_run(store, run: dict) -> Overview:
+    run_id = run["run_id"]
+    return build(store.cells(run_id), store.measurements(run_id), run["config"].get("frameworks"))
+
+
+def as_json(overview: Overview) -> str:
+    return json.dumps({r.criterion: {fw: c.__dict__ for fw, c in r.cells.items()} for r in overview.rows}, indent=1)

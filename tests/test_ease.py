@@ -1,0 +1,134 @@
+"""Ease of use: AST code metrics (fixture with hand-counted numbers), every error probe in both
+frameworks with its recorded facts, time to first result in a fresh process."""
+
+from pathlib import Path
+
+import pytest
+
+from dlarena.config import Cell
+from dlarena.criteria import ease
+from dlarena.ease.codemetrics import file_metrics
+from dlarena.ease.errorprobes import MAX_POINTS, PROBES, ProbeFacts, run_probe, score
+from dlarena.runner.isolate import run_isolated
+
+FIXTURE = Path(__file__).parent / "fixtures" / "codemetrics_sample.py"
+
+
+def _payload(workload, framework, mode, scenario, batch):
+    return {"cell": Cell(workload=workload, framework=framework, mode=mode, scenario=scenario, batch=batch).model_dump(),
+            "threads": 1, "interop_threads": 1, "seed": 0, "timing": {}}
+
+
+def test_code_metrics_on_fixture_match_hand_counts():
+    m = file_metrics(FIXTURE, ("torch",))
+    # counted by hand: 7 code lines (imports, class, def forward, return, def step, loss.backward()),
+    # 49 tokens; docstrings, the comment, WEIGHT_MAP and _pairs (used only by it) excluded
+    assert (m.lines, m.tokens) == (7, 49)
+    assert m.api_symbols == ["torch.nn.Module", "torch.relu"]
+    assert m.object_api == ["backward"]
+    assert m.symbols == 3
+    assert sorted(m.excluded) == ["WEIGHT_MAP", "_pairs"]
+
+
+@pytest.mark.parametrize("workload,framework,symbol,harness", [
+    ("mlp", "torch", "torch.nn.Linear", "WEIGHT_MAP"),
+    ("mlp", "tensorflow", "keras.layers.Dense", "WEIGHT_MAP"),
+    ("cnn", "torch", "torch.nn.Conv2d", "_block"),
+    ("transformer", "tensorflow", "keras.layers.MultiHeadAttention", "weight_map"),
+])
+def test_code_metrics_cells_of_builtin_workloads(workload, framework, symbol, harness):
+    result = ease.run_cell(_payload(workload, framework, "source", ease.CODE, 0))
+    rows = {r["metric"]: r for r in result["metrics"]}
+    assert result["status"] == "ok"
+    assert rows["code_lines"]["value"] > 10 and rows["code_tokens"]["value"] > rows["code_lines"]["value"]
+    assert harness in rows["code_lines"]["extra"]["excluded"]
+    assert symbol in rows["api_symbols"]["extra"]["module_api"]
+    assert rows["code_lines"]["extra"]["files"][1].endswith("_training.py")
+
+
+# What each framework does with each mistake on this stack (torch 2.13, Keras 3.15):
+# (outcome, exception type, names the layer, states expected, states actual)
+EXPECTED = {
+    ("dense_shape", "torch"): ("error", "RuntimeError", False, True, True),
+    ("dense_shape", "tensorflow"): ("error", "ValueError", True, True, True),
+    ("label_dtype", "torch"): ("error", "RuntimeError", False, True, True),
+    ("label_dtype", "tensorflow"): ("silent_ok", None, False, False, False),
+    ("channel_order", "torch"): ("error", "RuntimeError", False, True, True),
+    ("channel_order", "tensorflow"): ("error", "ValueError", True, True, True),
+    ("use_before_build", "torch"): ("error", "ValueError", False, True, True),
+    ("use_before_build", "tensorflow"): ("error", "ValueError", True, True, True),
+    ("logits_vs_probabilities", "torch"): ("silent_wrong", None, False, False, False),
+    ("logits_vs_probabilities", "tensorflow"): ("silent_ok", None, False, False, False),
+}
+
+
+@pytest.mark.parametrize("probe,framework", sorted(EXPECTED))
+def test_error_probe_facts(probe, framework):
+    facts = run_probe(PROBES[probe], framework)
+    outcome, exc_type, names, expected, actual = EXPECTED[(probe, framework)]
+    assert (facts.outcome, facts.exception_type) == (outcome, exc_type), facts.message
+    assert (facts.names_layer, facts.states_expected, facts.states_actual) == (names, expected, actual), facts.message
+    if outcome == "error":
+        assert facts.user_line_shown and facts.mistake_line > 0
+        assert 0 <= facts.frames_after_user <= 10
+        assert facts.message
+    else:
+        assert facts.got is not None and facts.want is not None
+    if outcome == "silent_wrong":  # softmax fed to cross_entropy: a wrong loss, no word about it
+        assert abs(facts.got - facts.want) > 0.01 and not facts.warned and facts.score == 0
+    if (probe, framework) == ("logits_vs_probabilities", "tensorflow"):
+        assert facts.warned and "from_logits=True" in facts.warning and facts.score == MAX_POINTS
+    assert facts.score == score(facts)
+
+
+def test_device_mismatch_probe_is_skipped_without_a_gpu():
+    for framework in ("torch", "tensorflow"):
+        result = ease.run_cell(_payload("-", framework, "eager", "err_device_mismatch", 8))
+        if "cuda" in str(result.get("runtime", {}).get("device", "")).lower() or "GPU" in str(result.get("runtime", {}).get("device", "")):
+            pytest.skip("a GPU is present: the probe runs")
+        assert result["status"] == "skipped" and "needs a GPU" in result["error"]
+
+
+def test_rubric_points():
+    base = dict(probe="p", framework="f", outcome="error", frames_after_user=1, user_line_shown=True)
+    assert score(ProbeFacts(**base, names_layer=True, states_expected=True, states_actual=True)) == 5.0
+    assert score(ProbeFacts(**{**base, "frames_after_user": 40, "user_line_shown": False})) == 2.0
+    assert score(ProbeFacts(probe="p", framework="f", outcome="silent_wrong", warned=True)) == 1.0
+    assert score(ProbeFacts(probe="p", framework="f", outcome="silent_ok")) == MAX_POINTS
+
+
+def test_time_to_first_result_in_fresh_processes():
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "OMP_NUM_THREADS": "1"}
+    for framework in ("torch", "tensorflow"):
+        result = run_isolated(ease.ENTRY, _payload("mlp", framework, "eager", ease.FIRST_RESULT, 64), 180, env)
+        assert result["status"] == "ok", result.get("error")
+        rows = {r["metric"]: r["value"] for r in result["metrics"]}
+        assert rows["import_s"] > 0.05 and rows["build_s"] > 0 and rows["first_step_s"] > 0
+        assert rows["first_result_s"] == pytest.approx(rows["import_s"] + rows["build_s"] + rows["first_step_s"])
+
+
+def test_time_to_first_result_refuses_a_warm_process():
+    import torch  # noqa: F401  (this test process has imported it already)
+
+    result = ease.run_cell(_payload("mlp", "torch", "eager", ease.FIRST_RESULT, 64))
+    assert result["status"] == "failed" and "not a fresh process" in result["error"]
+
+
+def test_plans_have_unique_cell_ids():
+    from dlarena.config import build_config
+
+    config = build_config(workloads=["mlp", "cnn"], frameworks=["torch", "tensorflow"])
+    cells = [c for w in config.workloads for c in ease.plan(config, w)] + ease.plan_global(config)
+    ids = [c.id for c in cells]
+    assert len(ids) == len(set(ids)) == 2 * 2 * 2 + len(PROBES) * 2
+    assert "-/torch/eager/err_dense_shape/b8" in ids
+
+
+def test_keras_backend_frameworks_get_no_ease_cells():
+    """Keras 3 on another backend runs the same Keras code: no second set of metrics and probes."""
+    from dlarena.config import build_config
+    from dlarena.criteria import community, pretrained
+
+    config = build_config(workloads=["mlp"], frameworks=["torch", "keras-torch"])
+    cells = ease.plan(config, "mlp") + ease.plan_global(config) + pretrained.plan_global(config) + community.plan_global(config)
+    assert cells and {c.framework for c in cells} == {"torch"}

@@ -1,0 +1,151 @@
+"""Recommendation scores on synthetic rows: priorities change the ranking as expected; the
+summaries link to their cells; the report opens with the summary table whose links resolve."""
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from dlarena.cli import app
+from dlarena.config import Cell, build_config
+from dlarena.measure.env import fingerprint
+from dlarena.criteria import speed
+from dlarena.recommend import Factor, PriorityError, latest_factors, parse_priorities, recommend, summarize_run
+from dlarena.store.db import ResultStore
+
+runner = CliRunner()
+
+
+def _speed_cells(torch_ms, tf_ms):
+    """(cell, result) pairs: parity ok, and batch-1 latency per framework with a tight CI."""
+    out = []
+    for fw in ("torch", "tensorflow"):
+        out.append((Cell(workload="mlp", framework=fw, mode="eager", scenario="parity", batch=16), {"status": "ok", "metrics": []}))
+    for fw, ms in (("torch", torch_ms), ("tensorflow", tf_ms)):
+        cell = Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_latency", batch=1)
+        out.append((cell, {"status": "ok", "metrics": [
+            {"metric": "latency_ms", "unit": "ms", "value": ms, "ci_low": ms * 0.98, "ci_high": ms * 1.02, "extra": {}}]}))
+    return out
+
+
+def _probe_cells(torch_points, tf_points):
+    out = []
+    for fw, points in (("torch", torch_points), ("tensorflow", tf_points)):
+        cell = Cell(workload="-", framework=fw, mode="eager", scenario="err_dense_shape", batch=8)
+        out.append((cell, {"status": "ok", "metrics": [{"metric": "probe_score", "unit": "points", "value": points,
+                                                         "extra": {"max_points": 5.0, "outcome": "error"}}]}))
+    return out
+
+
+def _store(tmp_path, pairs, run_id="r1"):
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"]).model_dump()
+    store.start_run(run_id, "custom", config, fingerprint(1, 1))
+    for cell, result in pairs:
+        store.record_cell(run_id, cell, result)
+    store.finish_run(run_id)
+    return store
+
+
+def test_speed_summary_counts_wins_by_the_verdict_rule(tmp_path):
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40))
+    summary = speed.summarize(store.cells("r1"), store.measurements("r1"))
+    assert summary["torch"]["score"] == 1.0 and summary["tensorflow"]["score"] == 0.0
+    assert summary["torch"]["evidence"] == ["mlp/torch/eager/infer_latency/b1"]
+    assert "faster in 1 of 1" in summary["torch"]["line"]
+    tie = _store(tmp_path / "tie", _speed_cells(torch_ms=0.100, tf_ms=0.101))
+    tied = speed.summarize(tie.cells("r1"), tie.measurements("r1"))
+    assert tied["torch"]["score"] == tied["tensorflow"]["score"] == 0.5
+
+
+def test_changing_priorities_changes_the_ranking(tmp_path):
+    # torch is faster; tensorflow has the better error messages
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(torch_points=2.0, tf_points=5.0))
+    speed_first = recommend(latest_factors(store, parse_priorities(["speed=3"])))
+    ease_first = recommend(latest_factors(store, parse_priorities(["ease=3"])))
+    assert speed_first.ranking == ["torch", "tensorflow"]
+    assert ease_first.ranking == ["tensorflow", "torch"]
+    # speed: torch 1, tf 0; ease: torch 0.4, tf 1 -> weighted means
+    assert speed_first.totals["torch"] == pytest.approx((3 * 1 + 0.4) / 4)
+    assert ease_first.totals["tensorflow"] == pytest.approx((0 + 3 * 1) / 4)
+    assert "PyTorch leads on speed" in speed_first.paragraph and "TensorFlow leads on ease of use" in speed_first.paragraph
+    assert "Not measured yet, so not counted: deployment, distributed training" in speed_first.paragraph
+    only_speed = recommend(latest_factors(store, parse_priorities(["ease=0"])))
+    assert only_speed.totals == {"torch": 1.0, "tensorflow": 0.0}
+
+
+def test_each_criterion_comes_from_its_latest_run(tmp_path):
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40), run_id="old")
+    store.start_run("new", "custom", {}, {})
+    for cell, result in _probe_cells(5.0, 1.0):
+        store.record_cell("new", cell, result)
+    factors = {f.criterion: f for f in latest_factors(store, parse_priorities(None))}
+    assert factors["speed"].run_id == "old" and factors["ease"].run_id == "new"
+    assert factors["deployment"].status in ("not measured yet", "no summary")
+    assert factors["ease"].per_framework["torch"]["evidence"] == ["-/torch/eager/err_dense_shape/b8"]
+
+
+def test_not_enough_results_says_so():
+    result = recommend([Factor("speed", 1.0), Factor("ease", 1.0)])
+    assert result.ranking == [] and "Not enough measured results" in result.paragraph
+
+
+@pytest.mark.parametrize("values,message", [
+    (["beauty=2"], "unknown criterion 'beauty' in --priority; valid: ease, speed, deployment"),
+    (["speed"], "priority 'speed' is not CRITERION=WEIGHT"),
+    (["speed=fast"], "weight of 'speed' must be a number"),
+    (["speed=-1"], "weight of 'speed' must be >= 0"),
+])
+def test_bad_priorities(values, message):
+    with pytest.raises(PriorityError, match=re.escape(message)):
+        parse_priorities(values)
+
+
+def test_recommend_cli(tmp_path):
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
+    result = runner.invoke(app, ["recommend", "--priority", "speed=3", "--db", str(store.path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "PyTorch scores 0.85" in text and "weighted total" in text
+    as_json = runner.invoke(app, ["recommend", "--priority", "speed=3", "--json", "--db", str(store.path)])
+    assert '"ranking": [' in as_json.output and '"run_id": "r1"' in as_json.output
+    bad = runner.invoke(app, ["recommend", "--priority", "beauty=1", "--db", str(store.path)])
+    assert bad.exit_code == 2 and "unknown criterion 'beauty'" in bad.output
+    missing = runner.invoke(app, ["recommend", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no results database" in missing.output
+
+
+def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
+    from dlarena.report.render import write_report
+
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
+    html_path, md_path = write_report(store, store.run("r1"), tmp_path / "report")
+    html = html_path.read_text()
+    assert html.index('id="summary"') < html.index("<h2>Environment</h2>")
+    assert html.count("not measured yet") == 2 * 5  # deployment, distributed, pretrained, debugging, community
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert {"evidence-speed-torch", "evidence-ease-tensorflow"} <= targets
+    for target in targets:
+        assert f'id="{target}"' in html
+    assert 'id="cell-mlp-torch-eager-infer-latency-b1"' in html
+    md = md_path.read_text()
+    assert md.index("## Summary") < md.index("## mlp")
+    assert "[faster in 1 of 1 comparisons" in md and '<a id="evidence-ease-torch"></a>' in md
+
+
+def test_summaries_skip_criteria_without_rows():
+    assert summarize_run([], []) == {}
+
+
+def test_a_failing_summary_is_reported_not_fatal(tmp_path, monkeypatch):
+    def broken(cells, rows):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(speed, "summarize", broken)
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
+    factors = {f.criterion: f for f in latest_factors(store, parse_priorities(None))}
+    assert factors["speed"].status == "summary failed: KeyError: 'surprise'" and factors["ease"].status == "measured"
+    from dlarena.report.overview import build
+
+    overview = build(store.cells("r1"), store.measurements("r1"), ["torch", "tensorflow"])
+    assert overview.rows[1].cells["torch"].text.startswith("summary failed: KeyError")
