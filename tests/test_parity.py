@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlarena import workloads
+from dlarena import frameworks, workloads
 from dlarena.config import Cell
 from dlarena.criteria import parity
 
@@ -18,16 +18,23 @@ def _capture(tmp_path, workload: str, framework: str) -> str:
     return str(out)
 
 
+OTHERS = [fw for fw in frameworks.names() if fw != "torch"]
+
+
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parity")
-    return {(w, fw): _capture(tmp, w, fw) for w in workloads.names() for fw in ("torch", "tensorflow")}
+    installed = [fw for fw in frameworks.names() if frameworks.info(fw).is_installed()]
+    return {(w, fw): _capture(tmp, w, fw) for w in workloads.names() for fw in installed}
 
 
+@pytest.mark.parametrize("framework", OTHERS)
 @pytest.mark.parametrize("workload", workloads.names())
-def test_tensorflow_matches_pytorch(captures, workload):
+def test_framework_matches_pytorch(captures, workload, framework):
+    if not frameworks.info(framework).is_installed():
+        pytest.skip(f"{framework} is not installed: {frameworks.info(framework).install_hint}")
     spec = workloads.get(workload)
-    result = parity.compare(spec, captures[(workload, "torch")], captures[(workload, "tensorflow")], "torch")
+    result = parity.compare(spec, captures[(workload, "torch")], captures[(workload, framework)], "torch")
     assert result["status"] == "ok", result.get("error")
     diffs = {r["metric"]: r["value"] for r in result["metrics"]}
     assert diffs["parity_forward_rel_diff"] < spec.tolerance.forward
@@ -35,7 +42,7 @@ def test_tensorflow_matches_pytorch(captures, workload):
     assert diffs["parity_grad_rel_diff"] < spec.tolerance.grad
     assert diffs["parity_step_rel_diff"] < spec.tolerance.grad
     # every trainable canonical parameter has a gradient in the record
-    record = np.load(captures[(workload, "tensorflow")])
+    record = np.load(captures[(workload, framework)])
     trainable = {k for k, p in spec.params.items() if p.trainable}
     assert {k[5:] for k in record.files if k.startswith("grad:")} == trainable
 

@@ -40,17 +40,20 @@ def test_failed_parity_means_not_comparable_and_not_timed(tmp_path, tiny_timing,
     assert all("parity check did not pass" in c["error"] for c in speed)
 
 
-def test_missing_framework_is_skipped_with_install_hint(tmp_path, tiny_timing, monkeypatch, fault_entries):
-    real = frameworks.FRAMEWORKS["tensorflow"]
-    monkeypatch.setitem(frameworks.FRAMEWORKS, "tensorflow",
-                        frameworks.FrameworkInfo(**{**real.__dict__, "import_name": "no_such_tensorflow"}))
+@pytest.mark.parametrize("missing,hint", [("tensorflow", "pip install 'dlarena[tensorflow]'"),
+                                           ("jax", "pip install 'dlarena[jax]'")])
+def test_missing_framework_is_skipped_with_install_hint(tmp_path, tiny_timing, monkeypatch, fault_entries,
+                                                        missing, hint):
+    real = frameworks.FRAMEWORKS[missing]
+    monkeypatch.setitem(frameworks.FRAMEWORKS, missing,
+                        frameworks.FrameworkInfo(**{**real.__dict__, "import_name": f"no_such_{missing}"}))
     store = ResultStore(tmp_path / "r.duckdb")
-    config = _config(tiny_timing, frameworks=["torch", "tensorflow"], scenarios=["infer_throughput"])
+    config = _config(tiny_timing, frameworks=["torch", missing], scenarios=["infer_throughput"])
     store.start_run("r", "custom", config.model_dump(), {})
     SuiteRunner(config, store, "r", entries={"speed": "fault_cells:by_scenario"}).run()
-    tf_cells = [c for c in store.cells("r") if c["framework"] == "tensorflow"]
-    assert len(tf_cells) == 2 and {c["status"] for c in tf_cells} == {"skipped"}
-    assert all("pip install 'dlarena[tensorflow]'" in c["error"] for c in tf_cells)
+    missing_cells = [c for c in store.cells("r") if c["framework"] == missing]
+    assert len(missing_cells) == 2 and {c["status"] for c in missing_cells} == {"skipped"}
+    assert all(hint in c["error"] for c in missing_cells)
     torch_speed = [c for c in store.cells("r") if c["framework"] == "torch" and c["scenario"] != "parity"]
     assert [c["status"] for c in torch_speed] == ["ok"]
 

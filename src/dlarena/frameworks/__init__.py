@@ -42,6 +42,15 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         adapter="dlarena.frameworks.tensorflow_adapter:TensorFlowAdapter",
         install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
     ),
+    "jax": FrameworkInfo(
+        name="jax",
+        display_name="JAX",
+        modes=("eager", "jit"),
+        import_name="jax",
+        model_module="jax_model",
+        adapter="dlarena.frameworks.jax_adapter:JaxAdapter",
+        install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
+    ),
 }
 
 # Keras 3 on each of its backends: the same Keras model code (or .keras file) run by another

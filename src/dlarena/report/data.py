@@ -45,8 +45,9 @@ class ScenarioView:
     metric: str
     higher_is_better: bool
     entries: list[Entry]
-    best_verdict: Verdict | None = None
+    best_verdict: Verdict | None = None  # first two frameworks (e.g. PyTorch vs TensorFlow)
     eager_verdict: Verdict | None = None
+    verdicts: list[tuple[str, Verdict]] = field(default_factory=list)  # every pair: (kind, verdict)
 
 
 @dataclass
@@ -70,16 +71,20 @@ def _verdicts(view: ScenarioView) -> None:
     for e in view.entries:
         by_fw.setdefault(e.framework, []).append(e)
     names = list(by_fw)
-    if len(names) < 2:
-        return
-    a, b = names[0], names[1]
-    best_a, best_b = _best(by_fw[a], view.higher_is_better), _best(by_fw[b], view.higher_is_better)
-    if best_a and best_b:
-        view.best_verdict = compare(best_a.estimate(), best_b.estimate(), view.higher_is_better)
-    eager_a = _best([e for e in by_fw[a] if e.mode == "eager"], view.higher_is_better)
-    eager_b = _best([e for e in by_fw[b] if e.mode == "eager"], view.higher_is_better)
-    if eager_a and eager_b:
-        view.eager_verdict = compare(eager_a.estimate(), eager_b.estimate(), view.higher_is_better)
+    higher = view.higher_is_better
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            for kind, pick in (("Best mode vs best mode", lambda es: es),
+                               ("Eager vs eager", lambda es: [e for e in es if e.mode == "eager"])):
+                best_a, best_b = _best(pick(by_fw[a]), higher), _best(pick(by_fw[b]), higher)
+                if best_a and best_b:
+                    verdict = compare(best_a.estimate(), best_b.estimate(), higher)
+                    view.verdicts.append((kind, verdict))
+                    if (a, b) == (names[0], names[1]):
+                        if kind.startswith("Best"):
+                            view.best_verdict = verdict
+                        else:
+                            view.eager_verdict = verdict
 
 
 def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:

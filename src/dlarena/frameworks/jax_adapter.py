@@ -1,0 +1,116 @@
+"""JAX adapter: Flax NNX models, optax optimizers, NHWC images, (in, out) kernels, ``jax.jit``.
+
+JAX dispatches asynchronously on every backend, CPU included, so the callables returned here
+end with ``block_until_ready``: the clock stops when the result exists, not when it was queued.
+"""
+
+from __future__ import annotations
+
+import os
+
+# XLA's CPU client sizes its thread pool from the machine, not from OMP_NUM_THREADS; the only
+# documented knob is single-threaded Eigen, applied when the run asks for one thread (recorded).
+if os.environ.get("OMP_NUM_THREADS") == "1":
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+from flax import nnx  # noqa: E402
+
+from dlarena import workloads  # noqa: E402
+from dlarena.frameworks import FrameworkInfo  # noqa: E402
+from dlarena.frameworks.base import WeightMapper  # noqa: E402
+from dlarena.workloads import jax_training as training  # noqa: E402
+from dlarena.workloads.base import Workload  # noqa: E402
+
+
+def _to_native(kind: str, array: np.ndarray) -> np.ndarray:
+    return array  # canonical layouts are Flax layouts; attention heads are reshaped on assign
+
+
+def _from_native(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return array.reshape(shape)
+
+
+def _flat(state) -> dict[str, object]:
+    return {"/".join(str(p) for p in path): var for path, var in state.flat_state()}
+
+
+class JaxAdapter:
+    def __init__(self, info: FrameworkInfo):
+        self.info = info
+        self.device = jax.devices()[0]
+
+    def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
+        single = "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
+        return {"device": f"{self.device.platform}:{self.device.id}",
+                "intra_op_threads": 1 if single else (os.cpu_count() or 1),
+                "inter_op_threads": 1, "threads_note": "XLA CPU thread pool: single-threaded only when 1 thread is asked"}
+
+    def _mapper(self, workload: Workload) -> WeightMapper:
+        return WeightMapper(workload, self.info.model_module, _to_native, _from_native)
+
+    def build(self, workload: Workload, params: dict[str, np.ndarray]):
+        module = workloads.framework_module(workload.name, self.info.model_module)
+        model = module.build_model(workload.config)
+        state = nnx.state(model)
+        flat = dict(state.flat_state())
+        by_name = {"/".join(str(p) for p in path): path for path in flat}
+        mapper = self._mapper(workload)
+        mapper.check_coverage(set(by_name))
+        for target, value in mapper.native_values(params).items():
+            path = by_name[target]
+            shape = flat[path].get_value().shape
+            flat[path] = flat[path].replace(jax.numpy.asarray(value.reshape(shape)))
+        nnx.update(model, nnx.from_flat_state(list(flat.items())))
+        return model
+
+    def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
+        return jax.device_put(x, self.device), jax.device_put(y, self.device)
+
+    def _mode(self, fn, mode: str):
+        if mode == "jit":
+            return nnx.jit(fn)
+        if mode == "eager":  # op-by-op dispatch: every jnp operation is its own XLA call
+            return fn
+        raise ValueError(f"unknown JAX mode '{mode}'; valid: {', '.join(self.info.modes)}")
+
+    def predictor(self, model, mode: str):
+        model.eval()
+        fn = self._mode(training.predict, mode)
+        return lambda x: jax.block_until_ready(fn(model, x))
+
+    def trainer(self, model, mode: str, learning_rate: float):
+        model.train()
+        optimizer = training.make_optimizer(model, learning_rate)
+        fn = self._mode(training.train_step, mode)
+        return lambda x, y: jax.block_until_ready(fn(model, optimizer, x, y))
+
+    def loss_and_gradients(self, model, workload: Workload, x, y):
+        model.train()
+        loss, grads = nnx.value_and_grad(training.compute_loss)(model, x, y)
+        native = {name: np.asarray(var.get_value()) for name, var in _flat(grads).items()}
+        return float(loss), self._mapper(workload).canonical_values(native)
+
+    def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
+        native = {name: np.asarray(var.get_value()) for name, var in _flat(nnx.state(model)).items()}
+        return self._mapper(workload).canonical_values(native)
+
+    def to_numpy(self, value) -> np.ndarray:
+        return np.asarray(value)
+
+    def sync(self) -> None:
+        pass  # the callables above already block until their result is ready
+
+    def device_memory(self) -> dict[str, float]:
+        if self.device.platform != "gpu":
+            return {}
+        stats = self.device.memory_stats() or {}
+        return {"gpu_peak_allocated_mb": stats.get("peak_bytes_in_use", 0) / 2**20}
+
+    def versions(self) -> dict[str, str]:
+        import flax
+        import optax
+
+        return {"jax": jax.__version__, "flax": flax.__version__, "optax": optax.__version__}
