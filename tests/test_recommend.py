@@ -149,3 +149,16 @@ def test_a_failing_summary_is_reported_not_fatal(tmp_path, monkeypatch):
 
     overview = build(store.cells("r1"), store.measurements("r1"), ["torch", "tensorflow"])
     assert overview.rows[1].cells["torch"].text.startswith("summary failed: KeyError")
+
+
+def test_framework_measured_on_fewer_criteria_is_left_out_of_totals():
+    def summary(score):
+        return {"score": score, "line": "x", "evidence": []}
+
+    speed_factor = Factor("speed", 1.0, "r1", {"torch": summary(0.2), "tensorflow": summary(0.4), "jax": summary(0.9)},
+                          "measured")
+    ease_factor = Factor("ease", 1.0, "r1", {"torch": summary(0.9), "tensorflow": summary(0.3)}, "measured")
+    result = recommend([speed_factor, ease_factor])
+    assert result.ranking == ["torch", "tensorflow"]
+    assert result.totals == pytest.approx({"torch": 0.55, "tensorflow": 0.35})
+    assert "Left out of the totals, measured on fewer criteria: JAX (1 of 2)." in result.paragraph

@@ -132,14 +132,25 @@ def _join(items: list[str]) -> str:
 
 def recommend(factors: list[Factor]) -> Recommendation:
     weights = {f.criterion: f.weight for f in factors}
-    fws = list(dict.fromkeys(fw for f in factors for fw in f.per_framework))
-    # Only criteria measured for every framework enter the totals: a missing number is no zero.
-    scored = [f for f in factors if f.status == "measured" and f.weight > 0 and fws and all(fw in f.per_framework for fw in fws)]
+    measured = [f for f in factors if f.status == "measured" and f.weight > 0]
+    coverage = {fw: sum(fw in f.per_framework for f in measured)
+                for fw in dict.fromkeys(fw for f in factors for fw in f.per_framework)}
+    # Compare the frameworks measured on the most criteria; one measured on fewer (e.g. JAX where
+    # only speed covers it) is left out rather than letting its gaps shrink everyone's totals.
+    most = max(coverage.values(), default=0)
+    fws = [fw for fw, n in coverage.items() if n == most]
+    left_out = [fw for fw, n in coverage.items() if n < most]
+    # Only criteria measured for every compared framework enter the totals: a missing number is no zero.
+    scored = [f for f in measured if fws and all(fw in f.per_framework for fw in fws)]
     total_weight = sum(f.weight for f in scored)
     totals = {fw: (sum(f.weight * f.per_framework[fw]["score"] for f in scored) / total_weight if total_weight else 0.0)
               for fw in fws}
     ranking = sorted(fws, key=lambda fw: -totals[fw])
-    return Recommendation(factors, totals, ranking, _paragraph(factors, scored, totals, ranking), weights)
+    paragraph = _paragraph(factors, scored, totals, ranking)
+    if left_out:
+        paragraph += " Left out of the totals, measured on fewer criteria: " + _join(
+            [f"{_display(fw)} ({coverage[fw]} of {len(measured)})" for fw in left_out]) + "."
+    return Recommendation(factors, totals, ranking, paragraph, weights)
 
 
 def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, float], ranking: list[str]) -> str:
