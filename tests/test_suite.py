@@ -73,8 +73,8 @@ def test_resume_runs_only_missing_cells(tmp_path, tiny_timing, fault_entries):
 
 @pytest.mark.parametrize("field,value,message", [
     ("workloads", ["resnet"], "unknown workload 'resnet'; valid: mlp, cnn, transformer"),
-    ("frameworks", ["mxnet"], "unknown framework 'mxnet'; valid: torch, tensorflow"),
-    ("modes", ["turbo"], "unknown mode 'turbo'; valid: eager, compile, function, xla"),
+    ("frameworks", ["mxnet"], "unknown framework 'mxnet'; valid: torch, tensorflow, jax"),
+    ("modes", ["turbo"], "unknown mode 'turbo'; valid: eager, compile, function, xla, jit"),
     ("threads", 0, "config field 'threads': Input should be greater than or equal to 1"),
     ("colour", "red", "config field 'colour': extra inputs are not permitted"),
 ])

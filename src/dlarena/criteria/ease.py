@@ -16,8 +16,6 @@ NEEDS_PARITY = False  # a workload's source and its first step can be judged eve
 CODE = "ease_code"
 FIRST_RESULT = "ease_first_result"
 PROBE_PREFIX = "err_"
-# Import roots whose names count as the framework's API in the code metrics.
-FRAMEWORK_ROOTS = {"torch": ("torch",), "tensorflow": ("tensorflow", "keras")}
 
 
 def is_ease(scenario: str) -> bool:
@@ -27,13 +25,11 @@ def is_ease(scenario: str) -> bool:
 def plan(config: SuiteConfig, workload: str) -> list[Cell]:
     """Code metrics of dlarena's own (built-in) implementations; time to first result for any
     workload. Only the native frameworks: Keras on another backend runs the same Keras code."""
-    from dlarena.ease.first_result import USER_IMPORTS
-
     train_batch = workloads.get(workload).batch_for("train")
     code = [Cell(workload=workload, framework=fw, mode="source", scenario=CODE, batch=0)
-            for fw in config.frameworks if fw in FRAMEWORK_ROOTS and workload in workloads.BUILTIN]
+            for fw in config.frameworks if frameworks.info(fw).family == "native" and workload in workloads.BUILTIN]
     return code + [Cell(workload=workload, framework=fw, mode="eager", scenario=FIRST_RESULT, batch=train_batch)
-                   for fw in config.frameworks if fw in USER_IMPORTS]
+                   for fw in config.frameworks if frameworks.info(fw).family == "native"]
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
@@ -55,7 +51,7 @@ def _code_cell(cell: Cell) -> dict:
     from dlarena.criteria.common import metric
     from dlarena.ease.codemetrics import combined
 
-    roots = FRAMEWORK_ROOTS.get(cell.framework, (frameworks.info(cell.framework).import_name,))
+    roots = frameworks.info(cell.framework).user_modules
     files = source_files(cell.workload, cell.framework)
     m = combined(files, roots)
     names = [f"{p.parent.name}/{p.name}" for p in files]

@@ -9,15 +9,13 @@ import time
 from dlarena import frameworks, workloads
 from dlarena.config import Cell
 
-# What a user imports to write the training code (see workloads/*_training.py).
-USER_IMPORTS = {"torch": ("torch",), "tensorflow": ("tensorflow", "keras")}
 
 
 def measure(payload: dict) -> dict:
     from dlarena.criteria.common import metric
 
     cell = Cell(**payload["cell"])
-    modules = USER_IMPORTS.get(cell.framework, (frameworks.info(cell.framework).import_name,))
+    modules = frameworks.info(cell.framework).user_modules  # what a user imports (workloads/*_training.py)
     already = [m for m in modules if m in sys.modules]
     if already:
         return {"status": "failed", "error": f"not a fresh process: {', '.join(already)} already imported", "metrics": []}

@@ -18,6 +18,13 @@ class FrameworkInfo:
     adapter: str  # "module:Class"
     install_hint: str
     family: str = "native"  # "native": the framework's own idiom; "keras": a Keras 3 backend
+    # The modules a user of this framework imports (its public API, for the ease criterion);
+    # empty means just import_name.
+    api_modules: tuple[str, ...] = ()
+
+    @property
+    def user_modules(self) -> tuple[str, ...]:
+        return self.api_modules or (self.import_name,)
 
     def is_installed(self) -> bool:
         return importlib.util.find_spec(self.import_name) is not None
@@ -40,6 +47,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         import_name="tensorflow",
         model_module="keras_model",
         adapter="dlarena.frameworks.tensorflow_adapter:TensorFlowAdapter",
+        api_modules=("tensorflow", "keras"),
         install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
     ),
     "jax": FrameworkInfo(
@@ -49,6 +57,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         import_name="jax",
         model_module="jax_model",
         adapter="dlarena.frameworks.jax_adapter:JaxAdapter",
+        api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
     ),
 }
