@@ -91,7 +91,8 @@ def test_parity_failure_is_reported_with_the_tolerance(tmp_path):
 
 def _suite(tmp_path, **deploy_options):
     store = ResultStore(tmp_path / "r.duckdb")
-    config = build_config(workloads=["mlp"], criteria=["deployment"], timing=TIMING, timeout_s=300,
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"], criteria=["deployment"],
+                          timing=TIMING, timeout_s=300,
                           deployment={"serve_s": 1.0, "serve_concurrency": 3, **deploy_options})
     store.start_run("r", "custom", config.model_dump(), fingerprint(config.threads, config.interop_threads))
     return store, config

@@ -56,6 +56,16 @@ def register_recorded(config: dict) -> None:
         workloads.register_keras_models(config["keras_models"], tuple(shape) if shape else None)
 
 
+def narrow_frameworks(config: SuiteConfig, frameworks_given: bool) -> SuiteConfig:
+    """Without --frameworks, run each framework that every selected workload implements: a user
+    workload written for PyTorch and Keras is not an error because JAX is installed."""
+    if frameworks_given:
+        return config
+    usable = [fw for fw in config.frameworks
+              if all(workloads.implements(w, frameworks.info(fw).model_module) for w in config.workloads)]
+    return config.model_copy(update={"frameworks": usable or config.frameworks})
+
+
 def validate(config: SuiteConfig, frameworks_given: bool) -> None:
     keras_workloads = {w for w in config.workloads if w in workloads._keras_workloads()}
     natives = [fw for fw in config.frameworks if frameworks.info(fw).family != "keras"]

@@ -127,6 +127,7 @@ def run(
 
             check_converter(convert)
         if not resume:
+            config = byom.narrow_frameworks(config, frameworks_given=bool(frameworks))
             byom.validate(config, frameworks_given=bool(frameworks))
             byom.preflight(config)
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:

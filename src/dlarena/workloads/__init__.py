@@ -73,6 +73,16 @@ def get(name: str) -> Workload:
     return workload
 
 
+def implements(name: str, module: str) -> bool:
+    """Whether a workload has a model for a framework (e.g. ``jax_model``), without importing it."""
+    if name in _keras_workloads():
+        return module == "keras_model"
+    package = importlib.import_module(package_of(name))
+    if hasattr(package, module):
+        return True
+    return hasattr(package, "__path__") and importlib.util.find_spec(f"{package.__name__}.{module}") is not None
+
+
 def framework_module(name: str, module: str):
     """The framework-specific model of a workload (e.g. ``torch_model``): an attribute of the
     workload module, or its submodule."""
