@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -33,10 +34,11 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _split(values: Optional[list[str]]) -> Optional[list[str]]:
-    """Accepts both `--workloads mlp --workloads cnn` and `--workloads mlp,cnn`."""
+    """Accepts both `--workloads mlp --workloads cnn` and `--workloads mlp,cnn`; a comma followed by
+    `key=` continues a workload variant (`--workloads transformer@layers=4,seq=128,mlp`)."""
     if not values:
         return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return [v.strip() for value in values for v in re.split(r",(?![A-Za-z_]\w*=)", value) if v.strip()]
 
 
 def _load_config_file(path: Path) -> dict:
@@ -74,6 +76,7 @@ def run(
     scenarios: Optional[list[str]] = typer.Option(None, "--scenarios", "-s", help="infer_latency, infer_throughput, train."),
     threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
+    size: Optional[str] = typer.Option(None, "--size", help="Size preset of sized workloads: tiny, small, full."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
@@ -85,7 +88,7 @@ def run(
         if config_file:
             values.update(_load_config_file(config_file))
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
-                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
+                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)
     except ConfigError as exc:

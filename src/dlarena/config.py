@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dlarena import frameworks as framework_registry
 from dlarena import workloads as workload_registry
@@ -46,7 +48,7 @@ class SuiteConfig(BaseModel):
 
     suite: str = "custom"
     criteria: list[str] = Field(default_factory=lambda: ["speed"])
-    workloads: list[str] = Field(default_factory=workload_registry.names)
+    workloads: list[str] = Field(default_factory=lambda: list(workload_registry.DEFAULT))
     frameworks: list[str] = Field(default_factory=framework_registry.names)
     modes: list[str] = Field(default_factory=framework_registry.all_modes)
     scenarios: list[str] = Field(default_factory=lambda: list(SPEED_SCENARIOS))
@@ -58,6 +60,9 @@ class SuiteConfig(BaseModel):
     timeout_s: float = Field(600.0, gt=0)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
+    # Size preset for workloads that have one (resnet50_*, bert_large, lstm): tiny (tests),
+    # small (a CPU), full (the real shape). None: each workload's own default (full).
+    size: Optional[Literal["tiny", "small", "full"]] = None
 
     @field_validator("criteria")
     @classmethod
@@ -69,7 +74,21 @@ class SuiteConfig(BaseModel):
     @field_validator("workloads")
     @classmethod
     def _workloads(cls, v):
-        return _check("workload", v, workload_registry.names())
+        if not v:
+            raise ValueError(f"no workloads selected; valid: {', '.join(workload_registry.names())}")
+        for name in v:
+            try:
+                workload_registry.get(name)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise ValueError(str(exc.args[0] if exc.args else exc)) from None
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _sized_workloads(self):
+        # The size becomes part of each sized workload's name (hence of cell ids and results).
+        sized = [workload_registry.with_size(name, self.size) for name in self.workloads]
+        self.workloads = list(dict.fromkeys(sized))
+        return self
 
     @field_validator("frameworks")
     @classmethod

@@ -23,7 +23,11 @@ def prepare(payload: dict) -> Prepared:
     adapter = frameworks.load_adapter(cell.framework)
     runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
     runtime["versions"] = adapter.versions()
-    return Prepared(cell, adapter, workloads.get(cell.workload), runtime)
+    workload = workloads.get(cell.workload)
+    # What exactly was run (a size preset's reductions included), stored with every cell.
+    runtime["workload"] = {"description": workload.description, "size": workload.size,
+                           "parameter_count": workload.parameter_count, "forward_flops": workload.forward_flops}
+    return Prepared(cell, adapter, workload, runtime)
 
 
 def metric(name: str, unit: str, value: float, summary=None, samples=None, **extra) -> dict:

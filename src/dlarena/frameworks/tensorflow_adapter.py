@@ -58,7 +58,8 @@ class TensorFlowAdapter:
         mapper = self._mapper(workload)
         mapper.check_coverage(set(variables))
         for target, value in mapper.native_values(params).items():
-            variables[target].assign(value.reshape(variables[target].shape))
+            variable = variables[target]
+            variable.assign(np.zeros(variable.shape, variable.dtype) if value is None else value.reshape(variable.shape))
         return model
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):

@@ -57,7 +57,10 @@ class TorchAdapter:
         mapper.check_coverage(set(state))
         with torch.no_grad():
             for target, value in mapper.native_values(params).items():
-                state[target].copy_(torch.from_numpy(np.ascontiguousarray(value)))
+                if value is None:
+                    state[target].zero_()
+                else:
+                    state[target].copy_(torch.from_numpy(np.ascontiguousarray(value)))
         return model.to(self.device)
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
