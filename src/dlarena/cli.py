@@ -68,7 +68,7 @@ def _print_cell(out: Console):
 
 @app.command()
 def run(
-    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke."),
+    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, paper, sweep."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
@@ -77,6 +77,8 @@ def run(
     threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
     size: Optional[str] = typer.Option(None, "--size", help="Size preset of sized workloads: tiny, small, full."),
+    precisions: Optional[list[str]] = typer.Option(None, "--precisions", "-p", help="fp32, bf16 (mixed precision)."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, or gpu (skipped where absent)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
@@ -88,7 +90,8 @@ def run(
         if config_file:
             values.update(_load_config_file(config_file))
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
-                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size}
+                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size,
+                     "precisions": _split(precisions), "device": device}
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = build_config(**values)
     except ConfigError as exc:

@@ -12,6 +12,7 @@ from dlarena.measure.env import physical_cores
 from dlarena.measure.timer import TimingConfig
 
 SPEED_SCENARIOS = ("infer_latency", "infer_throughput", "train")
+PRECISIONS = ("fp32", "bf16")
 PARITY = "parity"
 
 
@@ -63,6 +64,11 @@ class SuiteConfig(BaseModel):
     # Size preset for workloads that have one (resnet50_*, bert_large, lstm): tiny (tests),
     # small (a CPU), full (the real shape). None: each workload's own default (full).
     size: Optional[Literal["tiny", "small", "full"]] = None
+    # bf16 runs as mixed precision (torch.autocast / Keras "mixed_bfloat16"), as extra speed
+    # cells whose mode is suffixed "+bf16"; recorded as skipped where the hardware lacks it.
+    precisions: list[str] = Field(default_factory=lambda: ["fp32"])
+    # auto: a GPU when the framework sees one, else the CPU; gpu: a GPU or an explicit skip.
+    device: Literal["auto", "cpu", "gpu"] = "auto"
 
     @field_validator("criteria")
     @classmethod
@@ -99,6 +105,11 @@ class SuiteConfig(BaseModel):
     @classmethod
     def _modes(cls, v):
         return _check("mode", v, framework_registry.all_modes())
+
+    @field_validator("precisions")
+    @classmethod
+    def _precisions(cls, v):
+        return _check("precision", v, list(PRECISIONS))
 
     @field_validator("scenarios")
     @classmethod

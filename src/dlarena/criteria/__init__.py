@@ -15,6 +15,7 @@ import importlib
 
 CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
+    "peak": "dlarena.criteria.peak",
 }
 
 

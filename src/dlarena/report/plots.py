@@ -35,3 +35,32 @@ def workload_figure(view: WorkloadView) -> bytes | None:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def mfu_figure(rows) -> bytes | None:
+    """Horizontal bars per scenario: MFU (%) of each workload's best mode per framework
+    (achieved GFLOP/s when no peak was measured). ``rows``: report.mfu.MfuRow."""
+    if not rows:
+        return None
+    use_mfu = all(r.mfu is not None for r in rows)
+    scenarios = list(dict.fromkeys(r.scenario for r in rows))
+    height = max(2.5, 0.28 * max(sum(r.scenario == s for r in rows) for s in scenarios) + 1)
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(5.2 * len(scenarios), height), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        chosen = sorted((r for r in rows if r.scenario == scenario), key=lambda r: (r.workload, r.framework))
+        values = [100 * r.mfu if use_mfu else r.achieved_gflops for r in chosen]
+        ax.barh([r.label for r in chosen], values, color=[COLORS.get(r.framework, "#888") for r in chosen])
+        ax.invert_yaxis()
+        ax.set_title(scenario, fontsize=10)
+        ax.set_xlabel("MFU (% of measured peak)" if use_mfu else "achieved GFLOP/s", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Model FLOPs utilisation, best mode per framework", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)

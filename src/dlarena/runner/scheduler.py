@@ -62,7 +62,7 @@ class SuiteRunner:
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
         return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
-                "seed": c.seed, "timing": c.timing.model_dump(), **extra}
+                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device, **extra}
 
     def _env(self) -> dict[str, str]:
         env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
