@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from dlarena.report.data import WorkloadView  # noqa: E402
 
@@ -62,5 +63,41 @@ def mfu_figure(rows) -> bytes | None:
         ax.set_xlabel("MFU (% of measured peak)" if use_mfu else "achieved GFLOP/s", fontsize=8)
         ax.tick_params(labelsize=7)
     fig.suptitle("Model FLOPs utilisation, best mode per framework", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
+PAIRING_STYLE = {"best vs best": ("#222", "o"), "eager vs eager": ("#1f77b4", "s"),
+                 "compile vs function": ("#2ca02c", "^"), "compile vs xla": ("#9467bd", "D")}
+
+
+def crossover_figure(points) -> bytes:
+    """PyTorch/TensorFlow speed ratio vs parameter count (log x), one panel per scenario, one line
+    per mode pairing and workload family. ``points``: report.sweep.RatioPoint."""
+    scenarios = list(dict.fromkeys(p.scenario for p in points))
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(5.2 * len(scenarios), 3.8), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        chosen = [p for p in points if p.scenario == scenario]
+        for pairing in dict.fromkeys(p.pairing for p in chosen):
+            color, marker = PAIRING_STYLE.get(pairing, ("#888", "o"))
+            for family in dict.fromkeys(p.workload.partition("@")[0] for p in chosen):
+                line = sorted((p for p in chosen if p.pairing == pairing and p.workload.partition("@")[0] == family),
+                              key=lambda p: p.params)
+                if not line:
+                    continue
+                ax.errorbar([p.params for p in line], [p.ratio for p in line],
+                            yerr=[[p.ratio - p.low for p in line], [p.high - p.ratio for p in line]],
+                            color=color, marker=marker, linestyle="-" if family == "mlp" else "--", capsize=2,
+                            markersize=4, linewidth=1, label=f"{pairing} ({family})")
+        ax.axhline(1.0, color="#999", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(scenario, fontsize=10)
+        ax.set_xlabel("parameters", fontsize=8)
+        ax.set_ylabel("PyTorch / TensorFlow speed", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][-1].legend(fontsize=6, loc="best")
+    fig.suptitle("Speed ratio vs model size (> 1: PyTorch faster)", fontsize=11)
     fig.tight_layout()
     return _png(fig)
