@@ -69,6 +69,10 @@ class SuiteConfig(BaseModel):
     precisions: list[str] = Field(default_factory=lambda: ["fp32"])
     # auto: a GPU when the framework sees one, else the CPU; gpu: a GPU or an explicit skip.
     device: Literal["auto", "cpu", "gpu"] = "auto"
+    # Time to accuracy (criterion "tta"): seeds per framework and mode, target test accuracy, budget.
+    tta_seeds: int = Field(3, ge=1)
+    tta_target: float = Field(0.97, gt=0, le=1)
+    tta_max_epochs: int = Field(30, ge=1)
 
     @field_validator("criteria")
     @classmethod

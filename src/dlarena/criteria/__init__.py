@@ -16,6 +16,7 @@ import importlib
 CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
     "peak": "dlarena.criteria.peak",
+    "tta": "dlarena.criteria.tta",
 }
 
 

@@ -101,3 +101,32 @@ def crossover_figure(points) -> bytes:
     fig.suptitle("Speed ratio vs model size (> 1: PyTorch faster)", fontsize=11)
     fig.tight_layout()
     return _png(fig)
+
+
+MODE_STYLE = {"eager": "-", "compile": "--", "function": "--", "xla": ":"}
+
+
+def tta_figure(grouped: dict) -> bytes:
+    """Test accuracy against cumulative training time and against epochs, one line per seed.
+    ``grouped``: (framework, mode) -> seed cells, as report.tta.runs returns."""
+    fig, (by_time, by_epoch) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for (fw, mode), seeds in grouped.items():
+        for i, cell in enumerate(seeds):
+            curve = cell["metrics"].get("test_accuracy_curve")
+            if not curve or not curve.get("samples"):
+                continue
+            accuracy = curve["samples"]
+            label = f"{fw} {mode}" if i == 0 else None
+            style = dict(color=COLORS.get(fw, "#888"), linestyle=MODE_STYLE.get(mode.partition("+")[0], "-"),
+                         linewidth=1, marker=".", markersize=4, alpha=0.8)
+            by_time.plot(curve["extra"].get("cumulative_train_s", range(1, len(accuracy) + 1)), accuracy, label=label, **style)
+            by_epoch.plot(range(1, len(accuracy) + 1), accuracy, label=label, **style)
+    for ax, xlabel in ((by_time, "training time (s)"), (by_epoch, "epoch")):
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel("test accuracy", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    by_epoch.legend(fontsize=7)
+    fig.suptitle("Time to accuracy on digits (one line per seed)", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)

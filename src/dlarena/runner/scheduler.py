@@ -62,7 +62,8 @@ class SuiteRunner:
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
         return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
-                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device, **extra}
+                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device,
+                "config": c.model_dump(mode="json"), **extra}  # the whole config: criteria read their options
 
     def _env(self) -> dict[str, str]:
         env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
