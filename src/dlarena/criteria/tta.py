@@ -18,7 +18,7 @@ import numpy as np
 
 from dlarena import frameworks
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.common import metric, prepare
+from dlarena.criteria.common import Skipped, metric, prepare
 
 ENTRY = "dlarena.criteria.tta:run_cell"
 NEEDS_PARITY = False
@@ -39,8 +39,12 @@ def plan_global(config: SuiteConfig) -> list[Cell]:
 
 def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fixed stratified split of digits, features scaled to [0, 1]."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ImportError:
+        raise Skipped("scikit-learn is not installed (it ships the digits dataset); "
+                      "install it with: pip install 'dlarena[tta]'") from None
 
     data = load_digits()
     x = (data.data / 16.0).astype(np.float32)
