@@ -17,6 +17,7 @@ CRITERIA: dict[str, str] = {
     "speed": "dlarena.criteria.speed",
     "peak": "dlarena.criteria.peak",
     "tta": "dlarena.criteria.tta",
+    "zoo": "dlarena.criteria.zoo",
 }
 
 
