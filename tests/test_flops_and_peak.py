@@ -135,3 +135,22 @@ def test_mfu_is_achieved_over_the_best_measured_peak(tmp_path):
     section = mfu.build(store, store.run("r"), tmp_path)
     assert "25.0%" in section.markdown and "fp32 100 GFLOP/s (TensorFlow" in section.markdown
     assert (tmp_path / "mfu.png").exists()
+
+
+def _tf_profiled(name: str) -> int:
+    import tensorflow as tf
+
+    spec = workloads.get(name)
+    model = frameworks.load_adapter("tensorflow").build(spec, spec.make_params(0))
+    graph = tf.function(lambda x: model(x, training=False)).get_concrete_function(
+        tf.TensorSpec((1, *spec.input_shape), tf.float32)).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops
+
+
+def test_tensorflow_profiler_agrees_with_the_analytical_count():
+    # TF's profiler also counts one FLOP per bias element (and BN/pooling arithmetic)
+    assert _tf_profiled("mlp") == workloads.get("mlp").forward_flops + 256 + 256 + 10
+    for name in ("cnn", "resnet50_v1_5@size=tiny"):
+        assert _tf_profiled(name) == pytest.approx(workloads.get(name).forward_flops, rel=0.03)
