@@ -25,11 +25,11 @@ OTHERS = [fw for fw in frameworks.names() if fw != "torch"]
 def captures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parity")
     installed = [fw for fw in frameworks.names() if frameworks.info(fw).is_installed()]
-    return {(w, fw): _capture(tmp, w, fw) for w in workloads.names() for fw in installed}
+    return {(w, fw): _capture(tmp, w, fw) for w in workloads.DEFAULT for fw in installed}
 
 
 @pytest.mark.parametrize("framework", OTHERS)
-@pytest.mark.parametrize("workload", workloads.names())
+@pytest.mark.parametrize("workload", workloads.DEFAULT)
 def test_framework_matches_pytorch(captures, workload, framework):
     if not frameworks.info(framework).is_installed():
         pytest.skip(f"{framework} is not installed: {frameworks.info(framework).install_hint}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -34,10 +35,11 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _split(values: Optional[list[str]]) -> Optional[list[str]]:
-    """Accepts both `--workloads mlp --workloads cnn` and `--workloads mlp,cnn`."""
+    """Accepts both `--workloads mlp --workloads cnn` and `--workloads mlp,cnn`; a comma followed by
+    `key=` continues a workload variant (`--workloads transformer@layers=4,seq=128,mlp`)."""
     if not values:
         return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return [v.strip() for value in values for v in re.split(r",(?![A-Za-z_]\w*=)", value) if v.strip()]
 
 
 def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
@@ -76,7 +78,7 @@ def _print_cell(out: Console):
 
 @app.command()
 def run(
-    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment."),
+    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment, paper, sweep."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
@@ -84,6 +86,9 @@ def run(
     scenarios: Optional[list[str]] = typer.Option(None, "--scenarios", "-s", help="infer_latency, infer_throughput, train."),
     threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
+    size: Optional[str] = typer.Option(None, "--size", help="Size preset of sized workloads: tiny, small, full."),
+    precisions: Optional[list[str]] = typer.Option(None, "--precisions", "-p", help="fp32, bf16 (mixed precision)."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, or gpu (skipped where absent)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     workers: Optional[list[str]] = typer.Option(None, "--workers", help="distributed: world sizes, e.g. 1,2,4."),
     nodes: Optional[int] = typer.Option(None, "--nodes", help="distributed: number of hosts (run the same command on each)."),
@@ -115,7 +120,8 @@ def run(
         if not resume:
             byom.apply(values, workload_paths, keras_models, input_shape)
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
-                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout}
+                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size,
+                     "precisions": _split(precisions), "device": device}
         values.update({k: v for k, v in overrides.items() if v is not None})
         dist = {"workers": _ints(_split(workers), "--workers"), "nodes": nodes, "node_rank": node_rank,
                 "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}

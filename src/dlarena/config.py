@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, Optional
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dlarena import frameworks as framework_registry
@@ -11,6 +13,7 @@ from dlarena.measure.env import physical_cores
 from dlarena.measure.timer import TimingConfig
 
 SPEED_SCENARIOS = ("infer_latency", "infer_throughput", "train")
+PRECISIONS = ("fp32", "bf16")
 PARITY = "parity"
 
 
@@ -94,7 +97,7 @@ class SuiteConfig(BaseModel):
     keras_input_shape: list[int] | None = None
     keras_models: list[str] = Field(default_factory=list)
     criteria: list[str] = Field(default_factory=lambda: ["speed"])
-    workloads: list[str] = Field(default_factory=workload_registry.names)
+    workloads: list[str] = Field(default_factory=lambda: list(workload_registry.DEFAULT))
     frameworks: list[str] = Field(default_factory=framework_registry.names)
     modes: list[str] = Field(default_factory=framework_registry.all_modes)
     scenarios: list[str] = Field(default_factory=lambda: list(SPEED_SCENARIOS))
@@ -108,6 +111,18 @@ class SuiteConfig(BaseModel):
     timing: TimingConfig = Field(default_factory=TimingConfig)
     deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
     distributed: DistributedConfig = Field(default_factory=DistributedConfig)
+    # Size preset for workloads that have one (resnet50_*, bert_large, lstm): tiny (tests),
+    # small (a CPU), full (the real shape). None: each workload's own default (full).
+    size: Optional[Literal["tiny", "small", "full"]] = None
+    # bf16 runs as mixed precision (torch.autocast / Keras "mixed_bfloat16"), as extra speed
+    # cells whose mode is suffixed "+bf16"; recorded as skipped where the hardware lacks it.
+    precisions: list[str] = Field(default_factory=lambda: ["fp32"])
+    # auto: a GPU when the framework sees one, else the CPU; gpu: a GPU or an explicit skip.
+    device: Literal["auto", "cpu", "gpu"] = "auto"
+    # Time to accuracy (criterion "tta"): seeds per framework and mode, target test accuracy, budget.
+    tta_seeds: int = Field(3, ge=1)
+    tta_target: float = Field(0.97, gt=0, le=1)
+    tta_max_epochs: int = Field(30, ge=1)
 
     @field_validator("criteria")
     @classmethod
@@ -134,7 +149,21 @@ class SuiteConfig(BaseModel):
     @field_validator("workloads")
     @classmethod
     def _workloads(cls, v):
-        return _check("workload", v, workload_registry.available())
+        if not v:
+            raise ValueError(f"no workloads selected; valid: {', '.join(workload_registry.names())}")
+        for name in v:
+            try:
+                workload_registry.get(name)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise ValueError(str(exc.args[0] if exc.args else exc)) from None
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _sized_workloads(self):
+        # The size becomes part of each sized workload's name (hence of cell ids and results).
+        sized = [workload_registry.with_size(name, self.size) for name in self.workloads]
+        self.workloads = list(dict.fromkeys(sized))
+        return self
 
     @field_validator("frameworks")
     @classmethod
@@ -148,6 +177,11 @@ class SuiteConfig(BaseModel):
     @classmethod
     def _modes(cls, v):
         return _check("mode", v, framework_registry.all_modes())
+
+    @field_validator("precisions")
+    @classmethod
+    def _precisions(cls, v):
+        return _check("precision", v, list(PRECISIONS))
 
     @field_validator("scenarios")
     @classmethod

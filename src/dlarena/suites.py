@@ -5,11 +5,14 @@ from __future__ import annotations
 from dlarena import frameworks, workloads
 from dlarena.config import SPEED_SCENARIOS, ConfigError
 
+SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
+SWEEP_LAYERS = (1, 4, 8)
+
 SUITES: dict[str, dict] = {
     # Every built-in workload, framework, mode and speed scenario, with timing budgets sized so
     # the whole suite stays within a few minutes on a 2-core CPU.
     "quick": {
-        "workloads": workloads.names(),
+        "workloads": list(workloads.DEFAULT),
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
@@ -17,11 +20,35 @@ SUITES: dict[str, dict] = {
     },
     # The same matrix with longer measurement windows, for numbers worth publishing.
     "speed": {
-        "workloads": workloads.names(),
+        "workloads": list(workloads.DEFAULT),
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
         "timing": {"warmup_iters": 10, "warmup_s": 1.0, "min_iters": 50, "min_s": 3.0, "max_s": 30.0},
+    },
+    # The workloads published speed claims are about (claims.toml), at the size preset "small"
+    # by default so a 2-core CPU finishes (--size full for the real shapes, e.g. on a GPU); few,
+    # long calls, so few repeats. Not part of quick: it takes far longer.
+    "paper": {
+        "workloads": ["resnet50_v1_5", "resnet50_v2", "bert_large", "lstm"],
+        "criteria": ["speed", "peak"],
+        "frameworks": frameworks.names(),
+        "modes": frameworks.all_modes(),
+        "scenarios": list(SPEED_SCENARIOS),
+        "size": "small",
+        "timeout_s": 1200.0,
+        "timing": {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 5, "min_s": 2.0, "max_s": 30.0},
+    },
+    # Model-size sweep for claim 1 ("PyTorch is faster for smaller models"): the MLP from width 32
+    # to 4096 (2.5k to 17M parameters) and the encoder at 1 to 8 layers; the report plots the
+    # PyTorch/TensorFlow speed ratio against parameter count (crossover plot).
+    "sweep": {
+        "workloads": [f"mlp@width={w}" for w in SWEEP_WIDTHS] + [f"transformer@layers={n}" for n in SWEEP_LAYERS],
+        "criteria": ["speed", "peak"],
+        "frameworks": frameworks.names(),
+        "modes": frameworks.all_modes(),
+        "scenarios": list(SPEED_SCENARIOS),
+        "timing": {"warmup_iters": 5, "warmup_s": 0.2, "min_iters": 20, "min_s": 0.6, "max_s": 10.0},
     },
     # Minimal timing, for checking that everything runs (tests, CI).
     "smoke": {

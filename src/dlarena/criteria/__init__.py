@@ -27,6 +27,9 @@ CRITERIA: dict[str, str] = {
     "debugging": "dlarena.criteria.debugging",
     "pretrained": "dlarena.criteria.pretrained",
     "community": "dlarena.criteria.community",
+    "peak": "dlarena.criteria.peak",
+    "tta": "dlarena.criteria.tta",
+    "zoo": "dlarena.criteria.zoo",
 }
 
 

@@ -10,6 +10,37 @@ from dlarena.config import Cell
 from dlarena.workloads.base import Workload
 
 
+class Skipped(Exception):
+    """Raised inside a cell that cannot run here (no GPU, no bf16): recorded as ``skipped`` with
+    the message as its reason, so what was not measured is visible, never silently absent."""
+
+    status = "skipped"
+
+
+PRECISION_SEPARATOR = "+"
+
+
+def split_mode(mode: str) -> tuple[str, str]:
+    """``"compile+bf16"`` -> ``("compile", "bf16")``; a mode without suffix runs in fp32."""
+    base, _, precision = mode.partition(PRECISION_SEPARATOR)
+    return base, precision or "fp32"
+
+
+def with_precision(mode: str, precision: str) -> str:
+    return mode if precision == "fp32" else f"{mode}{PRECISION_SEPARATOR}{precision}"
+
+
+def setup_adapter(payload: dict, cell: Cell):
+    """The cell's framework adapter, on the requested device (Skipped if that device is absent)."""
+    adapter = frameworks.load_adapter(cell.framework)
+    reason = adapter.select_device(payload.get("device", "auto"))
+    if reason:
+        raise Skipped(reason)
+    runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
+    runtime["versions"] = adapter.versions()
+    return adapter, runtime
+
+
 @dataclass
 class Prepared:
     cell: Cell
@@ -20,10 +51,12 @@ class Prepared:
 
 def prepare(payload: dict) -> Prepared:
     cell = Cell(**payload["cell"])
-    adapter = frameworks.load_adapter(cell.framework)
-    runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
-    runtime["versions"] = adapter.versions()
-    return Prepared(cell, adapter, workloads.get(cell.workload), runtime)
+    adapter, runtime = setup_adapter(payload, cell)
+    workload = workloads.get(cell.workload)
+    # What exactly was run (a size preset's reductions included), stored with every cell.
+    runtime["workload"] = {"description": workload.description, "size": workload.size,
+                           "parameter_count": workload.parameter_count, "forward_flops": workload.forward_flops}
+    return Prepared(cell, adapter, workload, runtime)
 
 
 def metric(name: str, unit: str, value: float, summary=None, samples=None, **extra) -> dict:

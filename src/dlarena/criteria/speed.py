@@ -9,7 +9,7 @@ import numpy as np
 
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.common import metric, prepare
+from dlarena.criteria.common import Skipped, metric, prepare, split_mode, with_precision
 from dlarena.measure import stats  # module import: this file's summarize() is the criterion summary
 from dlarena.measure.timer import TimingConfig, measure
 
@@ -20,7 +20,9 @@ NEEDS_PARITY = True
 def plan(config: SuiteConfig, workload: str) -> list[Cell]:
     spec = workloads.get(workload)
     return [
-        Cell(workload=workload, framework=fw, mode=mode, scenario=scenario, batch=spec.batch_for(scenario))
+        Cell(workload=workload, framework=fw, mode=with_precision(mode, precision), scenario=scenario,
+             batch=spec.batch_for(scenario))
+        for precision in config.precisions
         for fw in config.frameworks
         for mode in frameworks.info(fw).modes
         if mode in config.modes
@@ -28,19 +30,35 @@ def plan(config: SuiteConfig, workload: str) -> list[Cell]:
     ]
 
 
+def _flops_rows(workload, cell: Cell, median_s: float) -> list[dict]:
+    """Analytical FLOPs of one call and the FLOP/s achieved (MFU = this / the measured peak)."""
+    flops = workload.step_flops(cell.scenario, cell.batch)
+    if not flops:
+        return []
+    precision = split_mode(cell.mode)[1]
+    return [metric("flops_per_step", "FLOP", flops, precision=precision,
+                   convention="2 per multiply-add of matmuls and convolutions; training = 3 x forward"),
+            metric("achieved_gflops_per_s", "GFLOP/s", flops / median_s / 1e9)]
+
+
 def run_cell(payload: dict) -> dict:
     prep = prepare(payload)
     cell, adapter, workload = prep.cell, prep.adapter, prep.workload
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
+    mode, precision = split_mode(cell.mode)
+    unsupported = adapter.precision_unsupported(precision)
+    if unsupported:
+        raise Skipped(unsupported)
+    adapter.set_precision(precision)  # before build: Keras' dtype policy applies to new layers
 
     started = time.perf_counter()
     model = adapter.build(workload, workload.make_params(payload["seed"]))
     xt, yt = adapter.inputs(workload, x, y)
     if cell.scenario == "train":
-        step = adapter.trainer(model, cell.mode, workload.learning_rate)
+        step = adapter.trainer(model, mode, workload.learning_rate)
         call = lambda: step(xt, yt)  # noqa: E731
     else:
-        predict = adapter.predictor(model, cell.mode)
+        predict = adapter.predictor(model, mode)
         call = lambda: predict(xt)  # noqa: E731
     build_s = time.perf_counter() - started
 
@@ -64,6 +82,7 @@ def run_cell(payload: dict) -> dict:
             metric(name, "samples/s", s.median, s, sps, **warm),
             metric("step_time_ms", "ms", float(np.median(times) * 1e3)),
         ]
+    rows += _flops_rows(workload, cell, float(np.median(times)))
     rows += [
         metric("first_call_s", "s", timing.first_call_s),
         metric("time_to_first_step_s", "s", build_s + timing.first_call_s, build_s=build_s),

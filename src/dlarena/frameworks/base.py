@@ -33,6 +33,11 @@ class Adapter(Protocol):
     def sync(self) -> None: ...
     def device_memory(self) -> dict[str, float]: ...
     def versions(self) -> dict[str, str]: ...
+    # device and precision (criteria record "skipped" with the returned reason)
+    def select_device(self, device: str) -> str | None: ...
+    def precision_unsupported(self, precision: str) -> str | None: ...
+    def set_precision(self, precision: str) -> None: ...
+    def gemm(self, n: int, precision: str) -> Callable[[], Any]: ...
 
 
 class WeightMapper:
@@ -40,7 +45,9 @@ class WeightMapper:
 
     ``to_native(kind, array)`` / ``from_native(kind, array, canonical_shape)`` are the
     framework's layout conventions; the mapper handles names, fused parameters (several
-    canonical tensors concatenated on axis 0, e.g. PyTorch's attention in_proj) and checks
+    canonical tensors concatenated on axis 0, e.g. PyTorch's attention in_proj), framework
+    parameters with no canonical counterpart (mapped to ``None``: loaded as zeros, left out of
+    the records; e.g. PyTorch's second LSTM bias) and checks
     that every parameter on both sides is accounted for, since a silently unloaded weight
     would make parity fail for a confusing reason.
     """
@@ -49,7 +56,7 @@ class WeightMapper:
         module = workloads.framework_module(workload.name, model_module)
         mapping = module.weight_map(workload.config) if hasattr(module, "weight_map") else module.WEIGHT_MAP
         self.mapping: dict[str, list[str]] = {
-            target: [names] if isinstance(names, str) else list(names) for target, names in mapping.items()
+            target: [names] if isinstance(names, str) else list(names or []) for target, names in mapping.items()
         }
         self.workload = workload
         self.to_native = to_native
@@ -70,9 +77,13 @@ class WeightMapper:
         if problems:
             raise ValueError(f"weight map of workload '{self.workload.name}' is inconsistent: " + "; ".join(problems))
 
-    def native_values(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        out = {}
+    def native_values(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray | None]:
+        """Native values per framework parameter; ``None`` for one to be zeroed."""
+        out: dict[str, np.ndarray | None] = {}
         for target, names in self.mapping.items():
+            if not names:
+                out[target] = None
+                continue
             parts = [self.to_native(self.workload.params[n].kind, params[n]) for n in names]
             out[target] = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         return out
@@ -80,7 +91,7 @@ class WeightMapper:
     def canonical_values(self, native: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {}
         for target, names in self.mapping.items():
-            if target not in native:
+            if target not in native or not names:
                 continue
             parts = np.split(native[target], len(names), axis=0) if len(names) > 1 else [native[target]]
             for name, part in zip(names, parts):

@@ -13,6 +13,7 @@ import tensorflow as tf  # noqa: E402
 from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
 from dlarena.frameworks.base import WeightMapper  # noqa: E402
+from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
 
@@ -28,6 +29,39 @@ class TensorFlowAdapter:
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.gpu = bool(tf.config.list_physical_devices("GPU"))
+
+    def select_device(self, device: str) -> str | None:
+        """``auto`` | ``cpu`` | ``gpu``; returns why not, when a GPU is asked for and there is none."""
+        if device == "gpu" and not self.gpu:
+            return (f"no GPU: tf.config.list_physical_devices('GPU') is empty (tensorflow {tf.__version__}, "
+                    f"built with CUDA: {tf.test.is_built_with_cuda()})")
+        if device == "cpu" and self.gpu:
+            tf.config.set_visible_devices([], "GPU")
+            self.gpu = False
+        return None
+
+    def precision_unsupported(self, precision: str) -> str | None:
+        if precision == "fp32":
+            return None
+        if precision != "bf16":
+            return f"unknown precision '{precision}'"
+        if self.gpu:
+            major, _ = tf.config.experimental.get_device_details(
+                tf.config.list_physical_devices("GPU")[0]).get("compute_capability", (0, 0))
+            return None if major >= 8 else "bf16 unsupported on this GPU (compute capability < 8.0)"
+        return bf16_cpu_unsupported()
+
+    def set_precision(self, precision: str) -> None:
+        """Mixed precision as Keras users write it: a global dtype policy, set before building."""
+        import keras
+
+        keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bf16" else "float32")
+
+    def gemm(self, n: int, precision: str):
+        dtype = {"fp32": tf.float32, "bf16": tf.bfloat16}[precision]
+        a = tf.cast(tf.random.normal((n, n)), dtype)
+        b = tf.cast(tf.random.normal((n, n)), dtype)
+        return lambda: tf.linalg.matmul(a, b)
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         try:
@@ -58,7 +92,8 @@ class TensorFlowAdapter:
         mapper = self._mapper(workload)
         mapper.check_coverage(set(variables))
         for target, value in mapper.native_values(params).items():
-            variables[target].assign(value.reshape(variables[target].shape))
+            variable = variables[target]
+            variable.assign(np.zeros(variable.shape, variable.dtype) if value is None else value.reshape(variable.shape))
         return model
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):

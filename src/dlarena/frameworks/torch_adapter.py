@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 
 from dlarena import workloads
 from dlarena.frameworks import FrameworkInfo
 from dlarena.frameworks.base import WeightMapper
+from dlarena.measure.env import bf16_cpu_unsupported
 from dlarena.workloads import torch_training as training
 from dlarena.workloads.base import Workload
 
@@ -33,6 +36,36 @@ class TorchAdapter:
         self.info = info
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self._cuda = self.device.type == "cuda"
+        self.autocast = contextlib.nullcontext
+
+    def select_device(self, device: str) -> str | None:
+        """``auto`` | ``cpu`` | ``gpu``; returns why not, when a GPU is asked for and there is none."""
+        if device == "gpu" and not torch.cuda.is_available():
+            return f"no GPU: torch.cuda.is_available() is False (torch {torch.__version__}, CUDA build: {torch.version.cuda})"
+        if device == "cpu":
+            self.device = torch.device("cpu")
+            self._cuda = False
+        return None
+
+    def precision_unsupported(self, precision: str) -> str | None:
+        if precision == "fp32":
+            return None
+        if precision != "bf16":
+            return f"unknown precision '{precision}'"
+        if self.device.type == "cuda":
+            return None if torch.cuda.is_bf16_supported() else "bf16 unsupported on this GPU (torch.cuda.is_bf16_supported() is False)"
+        return bf16_cpu_unsupported()
+
+    def set_precision(self, precision: str) -> None:
+        """Mixed precision as PyTorch users write it: torch.autocast around forward and loss."""
+        if precision == "bf16":
+            self.autocast = lambda: torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def gemm(self, n: int, precision: str):
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+        a = torch.randn(n, n, device=self.device).to(dtype)
+        b = torch.randn(n, n, device=self.device).to(dtype)
+        return lambda: torch.mm(a, b)
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         torch.set_num_threads(threads)
@@ -58,7 +91,10 @@ class TorchAdapter:
         mapper.check_coverage(set(state))
         with torch.no_grad():
             for target, value in mapper.native_values(params).items():
-                state[target].copy_(torch.from_numpy(np.ascontiguousarray(value)))
+                if value is None:
+                    state[target].zero_()
+                else:
+                    state[target].copy_(torch.from_numpy(np.ascontiguousarray(value)))
         return model.to(self.device)
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
@@ -79,13 +115,13 @@ class TorchAdapter:
     def predictor(self, model, mode: str):
         model.eval()
         runnable = self._maybe_compile(model, mode)
-        return lambda x: training.predict(runnable, x)
+        return lambda x: training.predict(runnable, x, self.autocast)
 
     def trainer(self, model, mode: str, learning_rate: float):
         model.train()
         runnable = self._maybe_compile(model, mode)
         optimizer = training.make_optimizer(model, learning_rate)
-        return lambda x, y: training.train_step(runnable, optimizer, x, y)
+        return lambda x, y: training.train_step(runnable, optimizer, x, y, self.autocast)
 
     def loss_and_gradients(self, model, workload: Workload, x, y):
         model.train()

@@ -24,6 +24,30 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def bf16_cpu_unsupported() -> str | None:
+    """None when the CPU computes bf16 natively; else why not (it would only be emulated)."""
+    flags = cpu_flags()
+    if not flags:
+        return "bf16 support unknown: no CPU flags readable (/proc/cpuinfo)"
+    if any(f in flags for f in BF16_CPU_FLAGS):
+        return None
+    return f"bf16 unsupported on this CPU: none of {', '.join(BF16_CPU_FLAGS)} in its flags (it would be emulated)"
+
+
 def physical_cores() -> int:
     return psutil.cpu_count(logical=False) or os.cpu_count() or 1
 

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from dlarena.report.data import WorkloadView  # noqa: E402
 
@@ -35,3 +36,97 @@ def workload_figure(view: WorkloadView) -> bytes | None:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def mfu_figure(rows) -> bytes | None:
+    """Horizontal bars per scenario: MFU (%) of each workload's best mode per framework
+    (achieved GFLOP/s when no peak was measured). ``rows``: report.mfu.MfuRow."""
+    if not rows:
+        return None
+    use_mfu = all(r.mfu is not None for r in rows)
+    scenarios = list(dict.fromkeys(r.scenario for r in rows))
+    height = max(2.5, 0.28 * max(sum(r.scenario == s for r in rows) for s in scenarios) + 1)
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(5.2 * len(scenarios), height), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        chosen = sorted((r for r in rows if r.scenario == scenario), key=lambda r: (r.workload, r.framework))
+        values = [100 * r.mfu if use_mfu else r.achieved_gflops for r in chosen]
+        ax.barh([r.label for r in chosen], values, color=[COLORS.get(r.framework, "#888") for r in chosen])
+        ax.invert_yaxis()
+        ax.set_title(scenario, fontsize=10)
+        ax.set_xlabel("MFU (% of measured peak)" if use_mfu else "achieved GFLOP/s", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Model FLOPs utilisation, best mode per framework", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
+PAIRING_STYLE = {"best vs best": ("#222", "o"), "eager vs eager": ("#1f77b4", "s"),
+                 "compile vs function": ("#2ca02c", "^"), "compile vs xla": ("#9467bd", "D")}
+
+
+def crossover_figure(points) -> bytes:
+    """PyTorch/TensorFlow speed ratio vs parameter count (log x), one panel per scenario, one line
+    per mode pairing and workload family. ``points``: report.sweep.RatioPoint."""
+    scenarios = list(dict.fromkeys(p.scenario for p in points))
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(5.2 * len(scenarios), 3.8), squeeze=False)
+    for ax, scenario in zip(axes[0], scenarios):
+        chosen = [p for p in points if p.scenario == scenario]
+        for pairing in dict.fromkeys(p.pairing for p in chosen):
+            color, marker = PAIRING_STYLE.get(pairing, ("#888", "o"))
+            for family in dict.fromkeys(p.workload.partition("@")[0] for p in chosen):
+                line = sorted((p for p in chosen if p.pairing == pairing and p.workload.partition("@")[0] == family),
+                              key=lambda p: p.params)
+                if not line:
+                    continue
+                ax.errorbar([p.params for p in line], [p.ratio for p in line],
+                            yerr=[[p.ratio - p.low for p in line], [p.high - p.ratio for p in line]],
+                            color=color, marker=marker, linestyle="-" if family == "mlp" else "--", capsize=2,
+                            markersize=4, linewidth=1, label=f"{pairing} ({family})")
+        ax.axhline(1.0, color="#999", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(scenario, fontsize=10)
+        ax.set_xlabel("parameters", fontsize=8)
+        ax.set_ylabel("PyTorch / TensorFlow speed", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][-1].legend(fontsize=6, loc="best")
+    fig.suptitle("Speed ratio vs model size (> 1: PyTorch faster)", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
+MODE_STYLE = {"eager": "-", "compile": "--", "function": "--", "xla": ":"}
+
+
+def tta_figure(grouped: dict) -> bytes:
+    """Test accuracy against cumulative training time and against epochs, one line per seed.
+    ``grouped``: (framework, mode) -> seed cells, as report.tta.runs returns."""
+    fig, (by_time, by_epoch) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for (fw, mode), seeds in grouped.items():
+        for i, cell in enumerate(seeds):
+            curve = cell["metrics"].get("test_accuracy_curve")
+            if not curve or not curve.get("samples"):
+                continue
+            accuracy = curve["samples"]
+            label = f"{fw} {mode}" if i == 0 else None
+            style = dict(color=COLORS.get(fw, "#888"), linestyle=MODE_STYLE.get(mode.partition("+")[0], "-"),
+                         linewidth=1, marker=".", markersize=4, alpha=0.8)
+            by_time.plot(curve["extra"].get("cumulative_train_s", range(1, len(accuracy) + 1)), accuracy, label=label, **style)
+            by_epoch.plot(range(1, len(accuracy) + 1), accuracy, label=label, **style)
+    for ax, xlabel in ((by_time, "training time (s)"), (by_epoch, "epoch")):
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel("test accuracy", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    by_epoch.legend(fontsize=7)
+    fig.suptitle("Time to accuracy on digits (one line per seed)", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)

@@ -16,6 +16,12 @@ from dlarena.store.db import ResultStore
 # Report sections contributed by criteria other than speed (which is the per-workload body).
 # Each entry is "module:function" with signature build(store, run, out_dir) -> Section | None.
 SECTIONS: list[str] = [
+    "dlarena.report.best_mode:build",
+    "dlarena.report.claims:build",
+    "dlarena.report.sweep:build",
+    "dlarena.report.mfu:build",
+    "dlarena.report.tta:build",
+    "dlarena.report.zoo:build",
     "dlarena.report.deployment:build",
     "dlarena.report.distributed:build",
     "dlarena.report.ease:build",

@@ -62,7 +62,8 @@ class SuiteRunner:
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
         return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
-                "seed": c.seed, "timing": c.timing.model_dump(),
+                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device,
+                "config": c.model_dump(mode="json"),  # the whole config: criteria read their options
                 "artifacts": str(self.store.artifacts_dir / self.run_id), **extra}
 
     def _env(self) -> dict[str, str]:
@@ -88,11 +89,20 @@ class SuiteRunner:
             return done[cell.id]
         return None
 
-    def _missing_framework(self, name: str) -> dict | None:
+    def _missing_framework(self, name: str, workload: str | None = None) -> dict | None:
         info = frameworks.info(name)
-        if info.is_installed():
-            return None
-        return {"status": "skipped", "error": f"{info.display_name} is not installed; install it with: {info.install_hint}"}
+        if not info.is_installed():
+            return {"status": "skipped", "error": f"{info.display_name} is not installed; install it with: {info.install_hint}"}
+        if workload is not None and not self._implements(workload, info.model_module):
+            return {"status": "skipped", "error": f"workload '{workload}' has no {info.display_name} implementation "
+                                                  f"({info.model_module}) yet"}
+        return None
+
+    def _implements(self, workload: str, model_module: str) -> bool:
+        try:
+            return workloads.implements(workload, model_module)
+        except (KeyError, ValueError):
+            return True  # not a registered workload (a global cell): the criterion decides
 
     def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
         done = done or {}
@@ -109,7 +119,8 @@ class SuiteRunner:
         if self._skip_done(cell, done):
             return
         self.progress(cell.id, self._done, self.total)
-        result = self._missing_framework(cell.framework) if cell.framework in frameworks.FRAMEWORKS else None
+        result = (self._missing_framework(cell.framework, cell.workload)
+                  if cell.framework in frameworks.FRAMEWORKS else None)
         if result is None and not_comparable:
             result = {"status": "not_comparable", "error": not_comparable}
         if result is None:
@@ -132,7 +143,7 @@ class SuiteRunner:
                     reference = cell
                 continue
             self.progress(cell.id, self._done, self.total)
-            result = self._missing_framework(cell.framework)
+            result = self._missing_framework(cell.framework, workload)
             if result is None:
                 output = folder / f"{workload}__{cell.framework}.npz"
                 result = run_isolated(self.entries["parity"], self._payload(cell, output=str(output)),

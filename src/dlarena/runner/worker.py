@@ -34,7 +34,10 @@ def main(argv: list[str]) -> int:
     except MemoryError as exc:
         result = {"status": "failed", "error": f"out of memory: {exc}", "traceback": traceback.format_exc()}
     except Exception as exc:  # the point of the worker: every failure becomes data
-        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".strip(), "traceback": traceback.format_exc()}
+        # An exception may say it is not a failure (criteria.common.Skipped: "skipped", its reason).
+        status = getattr(exc, "status", "failed")
+        error = f"{type(exc).__name__}: {exc}".strip() if status == "failed" else str(exc)
+        result = {"status": status, "error": error, "traceback": traceback.format_exc()}
     result.setdefault("metrics", [])
     result["peak_rss_mb"] = peak_rss_mb()
     _write(result_path, result)

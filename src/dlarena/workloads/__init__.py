@@ -8,6 +8,11 @@ Three sources, resolved in this order:
 - installed packages registering workloads under the entry-point group ``dlarena.workloads``
   (``name = "package.module"``).
 
+A workload name may carry parameters: ``mlp@width=1024``, ``resnet50_v1_5@size=tiny``,
+``transformer@layers=4,seq=128``. ``get`` passes them to the ``variant(**params)`` function of the
+workload's spec, which returns a ``Workload`` named by the canonical spelling of the variant, so
+every criterion (parity, speed, ...) works on variants without knowing about them.
+
 A user module has the built-ins' interface: ``WORKLOAD`` (a ``Workload``) at its top level or in
 a ``spec`` submodule, and per framework an attribute or submodule named after the framework's
 ``model_module`` (``torch_model``, ``keras_model``) exposing ``build_model(config)`` and
@@ -16,9 +21,11 @@ a ``spec`` submodule, and per framework an attribute or submodule named after th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -31,7 +38,14 @@ BUILTIN: dict[str, str] = {
     "mlp": "dlarena.workloads.mlp",
     "cnn": "dlarena.workloads.cnn",
     "transformer": "dlarena.workloads.transformer",
+    "resnet50_v1_5": "dlarena.workloads.resnet50_v1_5",
+    "resnet50_v2": "dlarena.workloads.resnet50_v2",
+    "bert_large": "dlarena.workloads.bert_large",
+    "lstm": "dlarena.workloads.lstm",
 }
+# What runs when no workload is named (and in the quick suite): small enough for a 2-core CPU.
+DEFAULT: list[str] = ["mlp", "cnn", "transformer"]
+SIZES = ("tiny", "small", "full")
 USER_SOURCES_ENV = "DLARENA_USER_WORKLOADS"
 KERAS_MODELS_ENV = "DLARENA_KERAS_MODELS"
 ENTRY_POINT_GROUP = "dlarena.workloads"
@@ -42,7 +56,7 @@ class WorkloadError(ValueError):
 
 
 def names() -> list[str]:
-    """The built-in workloads (the default selection of every suite)."""
+    """The built-in workloads."""
     return list(BUILTIN)
 
 
@@ -51,26 +65,101 @@ def available() -> list[str]:
     return list(dict.fromkeys([*BUILTIN, *_user_modules(), *_keras_workloads(), *_entry_points()]))
 
 
+def parse(name: str) -> tuple[str, dict[str, object]]:
+    """``"mlp@width=64"`` -> ``("mlp", {"width": 64})``. Values are ints, floats or strings."""
+    base, _, suffix = name.partition("@")
+    params: dict[str, object] = {}
+    for item in filter(None, (s.strip() for s in suffix.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise ValueError(f"workload '{name}': parameter '{item}' is not of the form key=value")
+        params[key.strip()] = _value(value.strip())
+    return base.strip(), params
+
+
+def _value(text: str) -> object:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def canonical(base: str, params: dict[str, object]) -> str:
+    """The one spelling of a variant (sorted parameters), used as its name and in cell ids."""
+    if not params:
+        return base
+    return base + "@" + ",".join(f"{k}={params[k]}" for k in sorted(params))
+
+
+def base_name(name: str) -> str:
+    return name.partition("@")[0].strip()
+
+
 def package_of(name: str) -> str:
-    if name in BUILTIN:
-        return BUILTIN[name]
-    if name in _user_modules():
-        return _user_modules()[name]
-    if name in _entry_points():
-        return _entry_points()[name]
-    raise KeyError(f"unknown workload '{name}'; valid: {', '.join(available())}")
+    base = base_name(name)
+    if base in BUILTIN:
+        return BUILTIN[base]
+    if base in _user_modules():
+        return _user_modules()[base]
+    if base in _entry_points():
+        return _entry_points()[base]
+    raise KeyError(f"unknown workload '{base}'; valid: {', '.join(available())}")
+
+
+def _spec(name: str):
+    """The module holding ``WORKLOAD`` (and ``variant``): the workload module or its ``spec``."""
+    module = importlib.import_module(package_of(name))
+    if hasattr(module, "WORKLOAD"):
+        return module
+    return importlib.import_module(f"{module.__name__}.spec")
+
+
+def parameters(name: str) -> list[str]:
+    """The parameters a workload's variants accept (empty if it has none)."""
+    variant = getattr(_spec(name), "variant", None)
+    return list(inspect.signature(variant).parameters) if variant else []
+
+
+def supports_size(name: str) -> bool:
+    return name not in _keras_workloads() and "size" in parameters(name)
 
 
 def get(name: str) -> Workload:
+    """The workload (or variant) named; KeyError for an unknown workload, ValueError for a bad variant."""
     if name in _keras_workloads():
         return _keras_workloads()[name]
-    module = importlib.import_module(package_of(name))
-    workload = getattr(module, "WORKLOAD", None)
-    if workload is None:
-        workload = importlib.import_module(f"{module.__name__}.spec").WORKLOAD
-    if workload.name != name:  # adapters find a workload's models by its WORKLOAD.name
-        raise WorkloadError(f"workload registered as '{name}' ({module.__name__}) names itself '{workload.name}'")
+    base, params = parse(name)
+    if params:
+        return _variant(base, tuple(sorted(params.items())))
+    module = _spec(base)
+    workload = module.WORKLOAD
+    if workload.name != base:  # adapters find a workload's models by its WORKLOAD.name
+        raise WorkloadError(f"workload registered as '{base}' ({module.__name__}) names itself '{workload.name}'")
     return workload
+
+
+@lru_cache(maxsize=None)
+def _variant(base: str, items: tuple) -> Workload:
+    params = dict(items)
+    valid = parameters(base)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"workload '{base}' has no parameter '{unknown[0]}'; "
+                         f"valid: {', '.join(valid) if valid else 'none (it has no variants)'}")
+    if "size" in params and params["size"] not in SIZES:
+        raise ValueError(f"workload '{base}': unknown size '{params['size']}'; valid: {', '.join(SIZES)}")
+    return dataclasses.replace(_spec(base).variant(**params), name=canonical(base, params))
+
+
+def with_size(name: str, size: str | None) -> str:
+    """``name`` at ``size`` if the workload supports sizes and the name does not fix one already."""
+    if size is None or not supports_size(name):
+        return name
+    base, params = parse(name)
+    params.setdefault("size", size)
+    return canonical(base, params)
 
 
 def implements(name: str, module: str) -> bool:

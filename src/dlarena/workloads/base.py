@@ -57,6 +57,18 @@ class Workload:
     vocab_size: int = 0  # for token inputs
     learning_rate: float = 0.01
     tolerance: Tolerance = Tolerance()
+    # Forward FLOPs per sample, counted analytically (2 per multiply-add of every matmul and
+    # convolution; element-wise ops, norms and softmax are left out, as FLOP counters do).
+    forward_flops: int = 0
+    size: str | None = None  # the size preset of a sized workload (tiny, small, full)
+
+    @property
+    def base_name(self) -> str:
+        return self.name.partition("@")[0]
+
+    def step_flops(self, scenario: str, batch: int) -> int:
+        """FLOPs of one call: forward for inference, forward + backward (~2x forward) for training."""
+        return batch * self.forward_flops * (3 if scenario == "train" else 1)
 
     def make_params(self, seed: int = 0) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -94,6 +106,14 @@ def _init(rng: np.random.Generator, p: ParamSpec) -> np.ndarray:
         return 0.05 * rng.standard_normal(p.shape)
     fan_in = int(np.prod(p.shape[:-1])) if p.kind in ("dense", "conv2d") else p.shape[-1]
     return rng.standard_normal(p.shape) * np.sqrt(2.0 / max(fan_in, 1))
+
+
+def dense_flops(n_in: int, n_out: int) -> int:
+    return 2 * n_in * n_out
+
+
+def conv2d_flops(out_h: int, out_w: int, kh: int, kw: int, c_in: int, c_out: int) -> int:
+    return 2 * out_h * out_w * kh * kw * c_in * c_out
 
 
 def dense(n_in: int, n_out: int, prefix: str, bias: bool = True) -> dict[str, ParamSpec]:

@@ -1,5 +1,7 @@
 """The training step as a PyTorch user writes it; shared by every workload."""
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -12,14 +14,17 @@ def compute_loss(model, x, y):
     return F.cross_entropy(model(x), y)
 
 
-def train_step(model, optimizer, x, y):
+def train_step(model, optimizer, x, y, autocast=contextlib.nullcontext):
+    """``autocast``: e.g. ``lambda: torch.autocast("cpu", torch.bfloat16)`` for mixed precision,
+    which covers the forward pass and the loss only (backward follows the forward's dtypes)."""
     optimizer.zero_grad(set_to_none=True)
-    loss = compute_loss(model, x, y)
+    with autocast():
+        loss = compute_loss(model, x, y)
     loss.backward()
     optimizer.step()
     return loss
 
 
-def predict(model, x):
-    with torch.inference_mode():
+def predict(model, x, autocast=contextlib.nullcontext):
+    with torch.inference_mode(), autocast():
         return model(x)

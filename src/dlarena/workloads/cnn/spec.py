@@ -1,7 +1,8 @@
-from dlarena.workloads.base import ParamSpec, Workload, dense, norm
+from dlarena.workloads.base import ParamSpec, Workload, conv2d_flops, dense, dense_flops, norm
 
 CHANNELS = (32, 64, 128)
 CLASSES = 10
+IMAGE = 32
 
 
 def _params() -> dict:
@@ -14,13 +15,22 @@ def _params() -> dict:
     return params
 
 
+def _flops() -> int:
+    total, c_in, side = 0, 3, IMAGE
+    for c_out in CHANNELS:  # 'same' 3x3 convolutions, each followed by 2x2 pooling
+        total += conv2d_flops(side, side, 3, 3, c_in, c_out)
+        c_in, side = c_out, side // 2
+    return total + dense_flops(c_in, CLASSES)
+
+
 WORKLOAD = Workload(
     name="cnn",
     description="Small CNN for 32x32x3 images: (conv3x3-BN-ReLU) x3 with max-pooling, global average pool, dense head",
     input_kind="image",
-    input_shape=(32, 32, 3),
+    input_shape=(IMAGE, IMAGE, 3),
     num_classes=CLASSES,
     config={"channels": CHANNELS, "num_classes": CLASSES},
     params=_params(),
     batch_sizes={"infer_latency": 1, "infer_throughput": 64, "train": 32, "parity": 8},
+    forward_flops=_flops(),
 )

@@ -1,0 +1,24 @@
+"""Best mode per framework: fp32 best, and best with bf16 cells competing, with the verdict."""
+
+from dlarena.config import Cell
+from dlarena.report import best_mode
+from dlarena.store.db import ResultStore
+
+
+def test_best_mode_table_with_and_without_bf16(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {})
+    for fw, mode, sps in [("torch", "eager", 100), ("torch", "compile", 150), ("torch", "eager+bf16", 400),
+                          ("tensorflow", "function", 120), ("tensorflow", "xla", 300), ("tensorflow", "xla+bf16", 290)]:
+        store.record_cell("r", Cell(workload="cnn", framework=fw, mode=mode, scenario="train", batch=32),
+                          {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": sps,
+                                                        "ci_low": sps * 0.95, "ci_high": sps * 1.05}]})
+    store.record_cell("r", Cell(workload="cnn", framework="torch", mode="compile+bf16", scenario="train", batch=32),
+                      {"status": "skipped", "error": "bf16 unsupported on this CPU"})
+    section = best_mode.build(store, store.run("r"), tmp_path)
+    lines = [line for line in section.markdown.splitlines() if line.startswith("| cnn")]
+    assert lines == [
+        "| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | TensorFlow xla faster than PyTorch compile by 100% |",
+        "| cnn | train (train_throughput_sps) | any precision | eager+bf16 400 | xla 300 | "
+        "PyTorch eager+bf16 faster than TensorFlow xla by 33% |",
+    ]

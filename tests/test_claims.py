@@ -1,0 +1,99 @@
+"""Claims-check rules on synthetic result rows: supported, contradicted, inconclusive."""
+
+import pytest
+
+from dlarena import claims
+from dlarena.claims import Check, Side
+
+
+def row(workload, framework, mode, value, low, high, metric="throughput_sps", batch=8, status="ok"):
+    return {"cell_id": f"{workload}/{framework}/{mode}/x/b{batch}", "workload": workload, "framework": framework,
+            "mode": mode, "batch": batch, "metric": metric, "value": value, "ci_low": low, "ci_high": high,
+            "status": status, "extra": {}}
+
+
+TF_FASTER = Check(what="tf faster", metric="throughput_sps", a=Side("tensorflow"), b=Side("torch"),
+                  workloads=("resnet50_v1_5",), claimed_ratio=1.33)
+
+
+def test_disjoint_cis_in_the_claimed_direction_support_it():
+    rows = [row("resnet50_v1_5@size=small", "tensorflow", "eager", 10, 9, 11),
+            row("resnet50_v1_5@size=small", "tensorflow", "xla", 20, 19, 21),  # best TF mode is chosen
+            row("resnet50_v1_5@size=small", "torch", "eager", 15, 14, 16),
+            row("resnet50_v1_5@size=small", "torch", "compile", 16, 15, 17)]
+    result = claims.evaluate_check(TF_FASTER, rows)
+    assert result.outcome == "supported"
+    (c,) = result.comparisons
+    assert (c.a["mode"], c.b["mode"]) == ("xla", "compile") and c.ratio == pytest.approx(20 / 16)
+
+
+def test_disjoint_cis_the_other_way_contradict_it():
+    rows = [row("resnet50_v1_5", "tensorflow", "xla", 10, 9, 11), row("resnet50_v1_5", "torch", "eager", 15, 14, 16)]
+    assert claims.evaluate_check(TF_FASTER, rows).outcome == "contradicted"
+
+
+def test_overlapping_cis_are_inconclusive():
+    rows = [row("resnet50_v1_5", "tensorflow", "xla", 15.5, 14, 17), row("resnet50_v1_5", "torch", "eager", 15, 14, 16)]
+    assert claims.evaluate_check(TF_FASTER, rows).outcome == "inconclusive"
+
+
+def test_unmeasured_other_workloads_failed_cells_and_fp32_only_by_default():
+    rows = [row("bert_large", "tensorflow", "xla", 30, 29, 31), row("bert_large", "torch", "eager", 15, 14, 16),
+            row("resnet50_v1_5", "tensorflow", "xla", 30, 29, 31, status="failed"),
+            row("resnet50_v1_5", "tensorflow", "xla+bf16", 30, 29, 31), row("resnet50_v1_5", "torch", "eager", 15, 14, 16)]
+    result = claims.evaluate_check(TF_FASTER, rows)
+    assert result.outcome == "inconclusive" and result.comparisons == []
+    assert result.note.startswith("not measured in this run")
+    with_bf16 = Check(what="", metric="throughput_sps", a=Side("tensorflow", precision="any"), b=Side("torch"))
+    assert claims.evaluate_check(with_bf16, rows).outcome == "supported"
+
+
+def test_latency_lower_is_faster():
+    check = Check(what="", metric="latency_ms", a=Side("torch"), b=Side("tensorflow"))
+    rows = [row("mlp", "torch", "eager", 0.05, 0.04, 0.06, metric="latency_ms"),
+            row("mlp", "tensorflow", "function", 0.3, 0.25, 0.35, metric="latency_ms")]
+    result = claims.evaluate_check(check, rows)
+    assert result.outcome == "supported" and result.comparisons[0].ratio == pytest.approx(6.0)
+
+
+def test_equal_within_tolerance_and_parameter_filter():
+    check = Check(what="", metric="train_throughput_sps", a=Side("torch"), b=Side("tensorflow"), expect="equal",
+                  equal_within=0.10, min_params=4_000_000)
+    close = [row("mlp@width=4096", "torch", "eager", 105, 104, 106, "train_throughput_sps"),
+             row("mlp@width=4096", "tensorflow", "xla", 100, 99, 101, "train_throughput_sps"),
+             row("mlp", "torch", "eager", 500, 499, 501, "train_throughput_sps"),  # 85k params: filtered out
+             row("mlp", "tensorflow", "xla", 100, 99, 101, "train_throughput_sps")]
+    result = claims.evaluate_check(check, close)
+    assert result.outcome == "supported" and [c.workload for c in result.comparisons] == ["mlp@width=4096"]
+    far = [row("mlp@width=4096", "torch", "eager", 150, 149, 151, "train_throughput_sps"), close[1]]
+    assert claims.evaluate_check(check, far).outcome == "contradicted"
+    noisy = [row("mlp@width=4096", "torch", "eager", 150, 90, 200, "train_throughput_sps"), close[1]]
+    assert claims.evaluate_check(check, noisy).outcome == "inconclusive"
+
+
+def test_aggregation_majority_and_claim_verdict_ignores_informative_checks():
+    check = Check(what="", metric="throughput_sps", a=Side("tensorflow", ("xla",)), b=Side("tensorflow", ("function",)),
+                  aggregate="majority")
+    rows = []
+    for w, xla in [("mlp", 20), ("cnn", 20), ("transformer", 5)]:
+        rows += [row(w, "tensorflow", "xla", xla, xla - 1, xla + 1), row(w, "tensorflow", "function", 10, 9, 11)]
+    assert claims.evaluate_check(check, rows).outcome == "supported"  # 2 supported, 1 contradicted
+    assert claims.evaluate_check(Check(**{**check.__dict__, "aggregate": "all"}), rows).outcome == "contradicted"
+    context = Check(what="", metric="throughput_sps", a=Side("torch"), b=Side("tensorflow"), informative=True)
+    claim = claims.Claim("x", "XLA is faster", "test", (check, context))
+    rows += [row("mlp", "torch", "eager", 1, 0.9, 1.1)]  # context check contradicted: not counted
+    assert claims.evaluate(claim, rows).outcome == "supported"
+
+
+def test_shipped_claims_file_loads_with_the_three_claims():
+    loaded = claims.load()
+    assert [c.id for c in loaded] == ["small-models", "tf-inference-deployed", "xla-faster"]
+    ratios = [k.claimed_ratio for k in loaded[1].checks]
+    assert ratios == [1.33, 1.55, 1.21]
+    assert all(not c.checks or c.text for c in loaded)
+
+
+def test_unknown_metric_in_a_claims_file_is_rejected():
+    with pytest.raises(ValueError, match="unknown metric 'speed'"):
+        claims.parse({"claim": [{"id": "x", "text": "", "source": "", "check": [
+            {"what": "", "metric": "speed", "a": {"framework": "torch"}, "b": {"framework": "tensorflow"}}]}]})

@@ -1,0 +1,45 @@
+"""Model-size sweep: suite contents and the crossover data (PyTorch/TensorFlow ratio vs parameters)."""
+
+import pytest
+
+from dlarena.config import Cell, build_config
+from dlarena.report import sweep
+from dlarena.store.db import ResultStore
+from dlarena.suites import suite_defaults
+
+
+def test_sweep_suite_covers_widths_32_to_4096_and_several_depths():
+    config = build_config(**suite_defaults("sweep"))
+    assert config.workloads[0] == "mlp@width=32" and "mlp@width=4096" in config.workloads
+    assert [w for w in config.workloads if w.startswith("transformer")] == [
+        "transformer@layers=1", "transformer@layers=4", "transformer@layers=8"]
+    assert config.criteria == ["speed", "peak"]
+
+
+def _result(metric, value, low, high):
+    return {"status": "ok", "metrics": [{"metric": metric, "unit": "", "value": value, "ci_low": low, "ci_high": high}]}
+
+
+def test_crossover_points_and_section(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "sweep", {}, {})
+    for workload, torch_sps, tf_sps in [("mlp@width=32", 200.0, 100.0), ("mlp@width=4096", 100.0, 100.0)]:
+        for fw, mode, sps in [("torch", "eager", torch_sps), ("torch", "compile", torch_sps / 2),
+                              ("tensorflow", "function", tf_sps), ("tensorflow", "eager", tf_sps / 10)]:
+            store.record_cell("r", Cell(workload=workload, framework=fw, mode=mode, scenario="train", batch=64),
+                              _result("train_throughput_sps", sps, sps * 0.9, sps * 1.1))
+        for fw, ms in [("torch", 0.05), ("tensorflow", 0.25)]:
+            store.record_cell("r", Cell(workload=workload, framework=fw, mode="eager", scenario="infer_latency", batch=1),
+                              _result("latency_ms", ms, ms * 0.9, ms * 1.1))
+    points = {(p.workload, p.scenario, p.pairing): p for p in sweep.ratio_points(store.measurements("r"))}
+    best = points[("mlp@width=32", "train", "best vs best")]
+    assert best.ratio == pytest.approx(2.0) and best.params == 32 * 64 + 32 + 32 * 32 + 32 + 32 * 10 + 10
+    assert (best.a_mode, best.b_mode) == ("eager", "function")
+    assert best.low == pytest.approx(180 / 110) and best.high == pytest.approx(220 / 90)
+    assert points[("mlp@width=32", "train", "eager vs eager")].ratio == pytest.approx(20.0)
+    assert points[("mlp@width=4096", "train", "compile vs function")].ratio == pytest.approx(0.5)
+    assert points[("mlp@width=32", "infer_latency", "eager vs eager")].ratio == pytest.approx(5.0)  # lower latency = faster
+    assert ("mlp@width=32", "train", "compile vs xla") not in points  # no xla cells: no invented point
+    section = sweep.build(store, store.run("r"), tmp_path)
+    assert (tmp_path / "crossover.png").stat().st_size > 10_000
+    assert "| train | best vs best | mlp@width=4096 | 17,088,522 | 1.00 |" in section.markdown

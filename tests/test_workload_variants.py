@@ -1,0 +1,114 @@
+"""Workload variants (name@key=value), size presets, and parity of the paper workloads at tiny size."""
+
+import numpy as np
+import pytest
+
+from dlarena import workloads
+from dlarena.cli import _split
+from dlarena.config import Cell, ConfigError, build_config
+from dlarena.criteria import parity
+
+PAPER_TINY = ["resnet50_v1_5@size=tiny", "resnet50_v2@size=tiny", "bert_large@size=tiny", "lstm@size=tiny"]
+
+
+def test_variant_names_are_canonical_and_carry_their_config():
+    spec = workloads.get("transformer@seq=32, layers=1")
+    assert spec.name == "transformer@layers=1,seq=32"
+    assert spec.config["layers"] == 1 and spec.config["seq_len"] == 32 and spec.input_shape == (32,)
+    assert workloads.get("mlp@width=1024").config["hidden"] == 1024
+    assert workloads.get("mlp@width=1024").parameter_count == 64 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10
+    assert workloads.get("mlp").name == "mlp"
+
+
+@pytest.mark.parametrize("name,message", [
+    ("mlp@depth=3", "workload 'mlp' has no parameter 'depth'; valid: width"),
+    ("cnn@size=tiny", "workload 'cnn' has no parameter 'size'; valid: none (it has no variants)"),
+    ("lstm@size=huge", "workload 'lstm': unknown size 'huge'; valid: tiny, small, full"),
+    ("mlp@width", "workload 'mlp@width': parameter 'width' is not of the form key=value"),
+])
+def test_bad_variants_are_one_clear_line(name, message):
+    with pytest.raises(ConfigError) as info:
+        build_config(workloads=[name])
+    assert str(info.value) == f"config field 'workloads': {message}"
+
+
+def test_size_option_applies_to_sized_workloads_only():
+    config = build_config(workloads=["mlp", "resnet50_v1_5", "lstm@size=small"], size="tiny")
+    assert config.workloads == ["mlp", "resnet50_v1_5@size=tiny", "lstm@size=small"]
+    # idempotent: a stored config rebuilt on resume names the same cells
+    assert build_config(**config.model_dump()).workloads == config.workloads
+    assert build_config().workloads == ["mlp", "cnn", "transformer"]
+
+
+def test_cli_split_keeps_variant_parameters_together():
+    assert _split(["transformer@layers=4,seq=128,mlp", "cnn"]) == ["transformer@layers=4,seq=128", "mlp", "cnn"]
+
+
+def test_full_shapes_match_the_published_models():
+    r50 = workloads.get("resnet50_v1_5")
+    assert r50.input_shape == (224, 224, 3) and r50.parameter_count == 25_557_032  # torchvision's resnet50
+    assert r50.forward_flops == pytest.approx(2 * 4.09e9, rel=0.01)  # 4.09 GMACs
+    bert = workloads.get("bert_large")
+    assert (bert.config["layers"], bert.config["d_model"], bert.config["heads"], bert.config["seq_len"]) == (24, 1024, 16, 512)
+    assert bert.parameter_count == pytest.approx(334e6, rel=0.01)
+
+
+def test_size_reduction_is_recorded_in_the_description():
+    assert "[size small: reduced from BERT-Large's layers 24, seq 512]" in workloads.get("bert_large@size=small").description
+    assert "reduced from image 224x224" in workloads.get("resnet50_v2@size=small").description
+    assert "reduced" not in workloads.get("resnet50_v2").description
+    assert workloads.get("lstm@size=tiny").size == "tiny"
+
+
+def _capture(tmp_path, workload: str, framework: str) -> str:
+    out = tmp_path / f"{workload}-{framework}.npz"
+    cell = Cell(workload=workload, framework=framework, mode="eager", scenario="parity",
+                batch=workloads.get(workload).batch_for("parity"))
+    result = parity.run_cell({"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0,
+                              "output": str(out)})
+    assert result["status"] == "ok"
+    assert result["runtime"]["workload"]["size"] == "tiny"
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("parity")
+    return {(w, fw): _capture(tmp, w, fw) for w in PAPER_TINY for fw in ("torch", "tensorflow")}
+
+
+@pytest.mark.parametrize("workload", PAPER_TINY)
+def test_paper_workloads_match_at_tiny_size(captures, workload):
+    spec = workloads.get(workload)
+    result = parity.compare(spec, captures[(workload, "torch")], captures[(workload, "tensorflow")], "torch")
+    assert result["status"] == "ok", result.get("error")
+    record = np.load(captures[(workload, "tensorflow")])
+    trainable = {k for k, p in spec.params.items() if p.trainable}
+    assert {k[5:] for k in record.files if k.startswith("grad:")} == trainable
+
+
+def test_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, monkeypatch):
+    """Keras 'same' pads a stride-2 conv asymmetrically; parity must catch that mistake."""
+    from keras import layers
+
+    import dlarena.workloads.resnet.keras_model as keras_resnet
+
+    def same_padding(x, filters, kernel, stride, name):
+        return layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False, name=name)(x)
+
+    monkeypatch.setattr(keras_resnet, "_conv", same_padding)
+    name = "resnet50_v1_5@size=tiny"
+    bad = _capture(tmp_path, name, "tensorflow")
+    result = parity.compare(workloads.get(name), captures[(name, "torch")], bad, "torch")
+    assert result["status"] == "not_comparable" and "forward: rel diff" in result["error"]
+
+
+def test_lstm_second_torch_bias_is_zero_and_not_recorded():
+    from dlarena import frameworks
+
+    spec = workloads.get("lstm@size=tiny")
+    adapter = frameworks.load_adapter("torch")
+    model = adapter.build(spec, spec.make_params(0))
+    assert float(model.lstm.bias_hh_l0.detach().abs().max()) == 0.0
+    np.testing.assert_array_equal(model.lstm.bias_ih_l1.detach().numpy(), spec.make_params(0)["lstm1.bias"])
+    assert set(adapter.export_params(model, spec)) == set(spec.params)
