@@ -18,7 +18,7 @@ def test_best_mode_table_with_and_without_bf16(tmp_path):
     section = best_mode.build(store, store.run("r"), tmp_path)
     lines = [line for line in section.markdown.splitlines() if line.startswith("| cnn")]
     assert lines == [
-        "| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | TensorFlow xla faster than PyTorch compile by 100% |",
+        "| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | TensorFlow xla faster than PyTorch compile by 100% (2.0x) |",
         "| cnn | train (train_throughput_sps) | any precision | eager+bf16 400 | xla 300 | "
         "PyTorch eager+bf16 faster than TensorFlow xla by 33% |",
     ]

@@ -82,7 +82,7 @@ def _payload(cell: Cell, **extra) -> dict:
 
 
 def test_peak_cells_measure_a_gemm_per_framework_and_precision(monkeypatch):
-    cells = peak.plan_global(build_config(precisions=["fp32", "bf16"]))
+    cells = peak.plan_global(build_config(frameworks=["torch", "tensorflow"], precisions=["fp32", "bf16"]))
     assert [c.id for c in cells] == ["gemm/torch/eager/peak_fp32/b0", "gemm/torch/eager/peak_bf16/b0",
                                      "gemm/tensorflow/eager/peak_fp32/b0", "gemm/tensorflow/eager/peak_bf16/b0"]
     monkeypatch.setattr(peak, "CPU_SIZES", (64, 128))

@@ -10,7 +10,7 @@ from dlarena.store.db import ResultStore
 
 
 def test_plan_is_framework_x_mode_x_seed():
-    config = build_config(modes=["eager", "xla"], tta_seeds=2, seed=5)
+    config = build_config(frameworks=["torch", "tensorflow"], modes=["eager", "xla"], tta_seeds=2, seed=5)
     assert [c.id for c in tta.plan_global(config)] == [
         "mlp/torch/eager/tta_seed5/b32", "mlp/torch/eager/tta_seed6/b32",
         "mlp/tensorflow/eager/tta_seed5/b32", "mlp/tensorflow/eager/tta_seed6/b32",

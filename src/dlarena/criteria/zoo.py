@@ -23,6 +23,9 @@ SCENARIOS = {"zoo_infer_throughput": "infer_throughput", "zoo_train": "train"}
 LABEL = "different implementation, no parity claim"
 
 
+ZOO_FRAMEWORKS = ("torch", "tensorflow")  # torchvision and keras.applications ship a ResNet-50
+
+
 def _inputs_spec(size: str | None):
     return workloads.get(workloads.with_size("resnet50_v1_5", size))
 
@@ -31,7 +34,8 @@ def plan_global(config: SuiteConfig) -> list[Cell]:
     spec = _inputs_spec(config.size)
     name = WORKLOAD if spec.size in (None, "full") else f"{WORKLOAD}@size={spec.size}"
     return [Cell(workload=name, framework=fw, mode=mode, scenario=scenario, batch=spec.batch_for(speed_scenario))
-            for fw in config.frameworks for mode in frameworks.info(fw).modes if mode in config.modes
+            for fw in config.frameworks if fw in ZOO_FRAMEWORKS
+            for mode in frameworks.info(fw).modes if mode in config.modes
             for scenario, speed_scenario in SCENARIOS.items()]
 
 

@@ -40,6 +40,26 @@ class Adapter(Protocol):
     def gemm(self, n: int, precision: str) -> Callable[[], Any]: ...
 
 
+class AdapterDefaults:
+    """What an adapter may leave to defaults: the CPU/GPU choice, fp32 only, no GEMM probe."""
+
+    def select_device(self, device: str) -> str | None:
+        if device == "gpu":
+            return f"no GPU support in dlarena's {self.info.display_name} adapter yet"
+        return None
+
+    def precision_unsupported(self, precision: str) -> str | None:
+        if precision == "fp32":
+            return None
+        return f"{precision} mixed precision is not implemented for {self.info.display_name} in dlarena yet"
+
+    def set_precision(self, precision: str) -> None:
+        pass
+
+    def gemm(self, n: int, precision: str):
+        raise NotImplementedError(f"no GEMM peak probe for {self.info.display_name} in dlarena yet")
+
+
 class WeightMapper:
     """Moves canonical parameters into a framework's parameter dict and back.
 

@@ -20,7 +20,7 @@ from flax import nnx  # noqa: E402
 
 from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
-from dlarena.frameworks.base import WeightMapper  # noqa: E402
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper  # noqa: E402
 from dlarena.workloads import jax_training as training  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
@@ -34,13 +34,27 @@ def _from_native(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.nda
 
 
 def _flat(state) -> dict[str, object]:
-    return {"/".join(str(p) for p in path): var for path, var in state.flat_state()}
+    return {"/".join(str(p) for p in path): var for path, var in nnx.to_flat_state(state)}
 
 
-class JaxAdapter:
+class JaxAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.device = jax.devices()[0]
+
+    def select_device(self, device: str) -> str | None:
+        if device == "gpu" and self.device.platform != "gpu":
+            return f"no GPU: jax.devices() lists {self.device.platform} only (jax {jax.__version__})"
+        if device == "cpu":
+            self.device = jax.devices("cpu")[0]
+        return None
+
+    def gemm(self, n: int, precision: str):
+        dtype = {"fp32": jax.numpy.float32, "bf16": jax.numpy.bfloat16}[precision]
+        a = jax.device_put(jax.random.normal(jax.random.key(0), (n, n)).astype(dtype), self.device)
+        b = jax.device_put(jax.random.normal(jax.random.key(1), (n, n)).astype(dtype), self.device)
+        matmul = jax.jit(jax.numpy.matmul)
+        return lambda: matmul(a, b).block_until_ready()
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         single = "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
@@ -55,7 +69,7 @@ class JaxAdapter:
         module = workloads.framework_module(workload.name, self.info.model_module)
         model = module.build_model(workload.config)
         state = nnx.state(model)
-        flat = dict(state.flat_state())
+        flat = dict(nnx.to_flat_state(state))
         by_name = {"/".join(str(p) for p in path): path for path in flat}
         mapper = self._mapper(workload)
         mapper.check_coverage(set(by_name))

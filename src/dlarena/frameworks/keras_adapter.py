@@ -20,7 +20,7 @@ import numpy as np
 
 from dlarena import workloads
 from dlarena.frameworks import FrameworkInfo
-from dlarena.frameworks.base import WeightMapper
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper
 from dlarena.workloads.base import Workload
 
 
@@ -35,7 +35,7 @@ def _reshape(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     return array.reshape(shape)
 
 
-class KerasAdapter:
+class KerasAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.backend = info.name.removeprefix("keras-")
