@@ -118,3 +118,16 @@ class WeightMapper:
                 spec = self.workload.params[name]
                 out[name] = self.from_native(spec.kind, part, spec.shape)
         return out
+
+
+def build_keras_model(workload: Workload, model_module: str, mapper: "WeightMapper", params: dict[str, np.ndarray]):
+    """Builds a workload's Keras model and assigns the canonical parameters by variable path
+    (shared by the TensorFlow adapter and the Keras-3-on-any-backend adapter)."""
+    module = workloads.framework_module(workload.name, model_module)
+    model = module.build_model(workload.config)
+    variables = {v.path: v for v in model.weights}
+    mapper.check_coverage(set(variables))
+    for target, value in mapper.native_values(params).items():
+        variable = variables[target]
+        variable.assign(np.zeros(variable.shape, variable.dtype) if value is None else value.reshape(variable.shape))
+    return model

@@ -20,7 +20,7 @@ import numpy as np
 
 from dlarena import workloads
 from dlarena.frameworks import FrameworkInfo
-from dlarena.frameworks.base import AdapterDefaults, WeightMapper
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.workloads.base import Workload
 
 
@@ -78,13 +78,7 @@ class KerasAdapter(AdapterDefaults):
         return WeightMapper(workload, self.info.model_module, _identity, _reshape)
 
     def build(self, workload: Workload, params: dict[str, np.ndarray]):
-        module = workloads.framework_module(workload.name, self.info.model_module)
-        model = module.build_model(workload.config)
-        variables = {v.path: v for v in model.weights}
-        mapper = self._mapper(workload)
-        mapper.check_coverage(set(variables))
-        for target, value in mapper.native_values(params).items():
-            variables[target].assign(value.reshape(variables[target].shape))
+        model = build_keras_model(workload, self.info.model_module, self._mapper(workload), params)
         self._built[id(model)] = workload  # trainer() needs the workload's loss
         return model
 

@@ -12,7 +12,7 @@ import tensorflow as tf  # noqa: E402
 
 from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
-from dlarena.frameworks.base import WeightMapper  # noqa: E402
+from dlarena.frameworks.base import WeightMapper, build_keras_model  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
@@ -86,15 +86,7 @@ class TensorFlowAdapter:
         return WeightMapper(workload, self.info.model_module, _to_native, _from_native)
 
     def build(self, workload: Workload, params: dict[str, np.ndarray]):
-        module = workloads.framework_module(workload.name, self.info.model_module)
-        model = module.build_model(workload.config)
-        variables = {v.path: v for v in model.weights}
-        mapper = self._mapper(workload)
-        mapper.check_coverage(set(variables))
-        for target, value in mapper.native_values(params).items():
-            variable = variables[target]
-            variable.assign(np.zeros(variable.shape, variable.dtype) if value is None else value.reshape(variable.shape))
-        return model
+        return build_keras_model(workload, self.info.model_module, self._mapper(workload), params)
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
         return tf.constant(x), tf.constant(y)
