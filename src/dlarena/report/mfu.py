@@ -85,6 +85,10 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
         intro = "No peak measured in this run (add the criterion: --criteria speed,peak); achieved FLOP/s only."
     note = ("FLOPs are analytical (2 per multiply-add of matmuls and convolutions; training = 3 x forward); "
             "MFU = achieved FLOP/s / measured peak of the same precision.")
+    over = [r for r in table if r.mfu is not None and r.mfu > 1.0]
+    if over:
+        note += (f" {len(over)} cells exceed 100%: the GEMM peak was measured at another moment than they ran "
+                 "(load on a shared machine varies), so the peak here is an underestimate; rerun on an idle machine.")
     png = plots.mfu_figure(_best_per_framework(table))
     img = ""
     if png:
