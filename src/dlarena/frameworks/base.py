@@ -49,9 +49,15 @@ class AdapterDefaults:
         return None
 
     def precision_unsupported(self, precision: str) -> str | None:
+        """None when ``precision`` can run here, else why not."""
         if precision == "fp32":
             return None
-        return f"{precision} mixed precision is not implemented for {self.info.display_name} in dlarena yet"
+        if precision != "bf16":
+            return f"unknown precision '{precision}'"
+        return self.bf16_unsupported()
+
+    def bf16_unsupported(self) -> str | None:
+        return f"bf16 mixed precision is not implemented for {self.info.display_name} in dlarena yet"
 
     def set_precision(self, precision: str) -> None:
         pass

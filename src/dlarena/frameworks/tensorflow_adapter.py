@@ -12,7 +12,7 @@ import tensorflow as tf  # noqa: E402
 
 from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
-from dlarena.frameworks.base import WeightMapper, build_keras_model  # noqa: E402
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
@@ -25,7 +25,7 @@ def _from_native(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.nda
     return array.reshape(shape)
 
 
-class TensorFlowAdapter:
+class TensorFlowAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.gpu = bool(tf.config.list_physical_devices("GPU"))
@@ -40,11 +40,7 @@ class TensorFlowAdapter:
             self.gpu = False
         return None
 
-    def precision_unsupported(self, precision: str) -> str | None:
-        if precision == "fp32":
-            return None
-        if precision != "bf16":
-            return f"unknown precision '{precision}'"
+    def bf16_unsupported(self) -> str | None:
         if self.gpu:
             major, _ = tf.config.experimental.get_device_details(
                 tf.config.list_physical_devices("GPU")[0]).get("compute_capability", (0, 0))

@@ -9,7 +9,7 @@ import torch
 
 from dlarena import workloads
 from dlarena.frameworks import FrameworkInfo
-from dlarena.frameworks.base import WeightMapper
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper
 from dlarena.measure.env import bf16_cpu_unsupported
 from dlarena.workloads import torch_training as training
 from dlarena.workloads.base import Workload
@@ -31,7 +31,7 @@ def _from_native(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.nda
     return array.reshape(shape)
 
 
-class TorchAdapter:
+class TorchAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -47,11 +47,7 @@ class TorchAdapter:
             self._cuda = False
         return None
 
-    def precision_unsupported(self, precision: str) -> str | None:
-        if precision == "fp32":
-            return None
-        if precision != "bf16":
-            return f"unknown precision '{precision}'"
+    def bf16_unsupported(self) -> str | None:
         if self.device.type == "cuda":
             return None if torch.cuda.is_bf16_supported() else "bf16 unsupported on this GPU (torch.cuda.is_bf16_supported() is False)"
         return bf16_cpu_unsupported()
