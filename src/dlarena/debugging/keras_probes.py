@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, one_line
+from dlarena.frameworks.tensorflow_adapter import wrap_mode
 
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -54,15 +55,6 @@ class HiddenToo(_Probe):
         return self.head(h), h
 
 
-def _wrap(fn, mode: str):
-    if mode == "eager":
-        return fn
-    if mode == "function":
-        return tf.function(fn)
-    if mode == "xla":
-        return tf.function(fn, jit_compile=True)
-    raise ValueError(f"unknown TensorFlow debugging mode '{mode}'; valid: eager, function, xla")
-
 
 def _train_step(model):
     def step(x, y):
@@ -79,7 +71,7 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
     counts, module = HookCounts(), PrintAndBreak(model)
     try:
         with counting_hooks(counts):
-            step = _wrap(_train_step(module), mode)
+            step = wrap_mode(_train_step(module), mode)
             for _ in range(STEPS):
                 step(x, y)
     except Exception as exc:
@@ -90,7 +82,7 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
 
     module = ReadValue(model)
     try:
-        step = _wrap(_train_step(module), mode)
+        step = wrap_mode(_train_step(module), mode)
         for _ in range(STEPS):
             step(x, y)
         value = module.sink.values[0]
@@ -111,7 +103,7 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
 
     how = "call returns h too; tape.gradient(loss, h)"
     try:
-        grad = _wrap(grad_step, mode)(x, y)
+        grad = wrap_mode(grad_step, mode)(x, y)
         if grad is None:
             raise RuntimeError("tape.gradient(loss, h) returned None")
         grad = np.asarray(grad)

@@ -25,6 +25,17 @@ def _from_native(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.nda
     return array.reshape(shape)
 
 
+def wrap_mode(fn, mode: str):
+    """A TensorFlow execution mode applied to a Python function: eager, tf.function, or XLA."""
+    if mode == "eager":
+        return fn
+    if mode == "function":
+        return tf.function(fn)
+    if mode == "xla":
+        return tf.function(fn, jit_compile=True)
+    raise ValueError(f"unknown TensorFlow mode '{mode}'; valid: eager, function, xla")
+
+
 class TensorFlowAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
@@ -88,13 +99,7 @@ class TensorFlowAdapter(AdapterDefaults):
         return tf.constant(x), tf.constant(y)
 
     def _wrap(self, fn, mode: str):
-        if mode == "eager":
-            return fn
-        if mode == "function":
-            return tf.function(fn)
-        if mode == "xla":
-            return tf.function(fn, jit_compile=True)
-        raise ValueError(f"unknown TensorFlow mode '{mode}'; valid: {', '.join(self.info.modes)}")
+        return wrap_mode(fn, mode)
 
     def predictor(self, model, mode: str):
         training = self._training
