@@ -1,7 +1,6 @@
 """Bring your own model, way 1: a user-written workload (file, package directory, entry point)."""
 
 import sys
-import textwrap
 from pathlib import Path
 
 import duckdb

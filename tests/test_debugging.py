@@ -1,7 +1,6 @@
 """Debugging probes in both frameworks and each mode, training curves through one TensorBoard
 writer, ONNX graph export, and Integrated Gradients agreement across frameworks."""
 
-import numpy as np
 import pytest
 
 from dlarena.config import Cell, build_config

@@ -28,7 +28,6 @@ PROBES, CURVES, GRAPH, ATTRIBUTION = "dbg_probes", "dbg_curves", "dbg_graph", "d
 SCENARIOS = (PROBES, CURVES, GRAPH, ATTRIBUTION)
 IG_STEPS = 50
 IG_BATCH = 4
-PROBE_MODULES = {"torch": "dlarena.debugging.torch_probes", "tensorflow": "dlarena.debugging.keras_probes"}
 # Extra modes probed beside the framework's own: strict compilation, to see what breaks it.
 STRICT_MODES = {"torch": {"compile": "compile-fullgraph"}}
 
@@ -46,8 +45,8 @@ def probe_modes(config: SuiteConfig, framework: str) -> list[str]:
 def plan_global(config: SuiteConfig) -> list[Cell]:
     spec = workloads.get(WORKLOAD)
     cells = [Cell(workload=WORKLOAD, framework=fw, mode=mode, scenario=PROBES, batch=spec.batch_for("parity"))
-             for fw in config.frameworks if fw in PROBE_MODULES for mode in probe_modes(config, fw)]
-    for fw in (f for f in config.frameworks if f in PROBE_MODULES):
+             for fw in frameworks.with_plugin("debug_probes", config.frameworks) for mode in probe_modes(config, fw)]
+    for fw in frameworks.with_plugin("debug_probes", config.frameworks):
         cells += [
             Cell(workload=WORKLOAD, framework=fw, mode="eager", scenario=CURVES, batch=64),
             Cell(workload=WORKLOAD, framework=fw, mode="onnx", scenario=GRAPH, batch=1),
@@ -72,14 +71,13 @@ def _artifact_dir(payload: dict, *parts: str) -> tuple[Path, bool]:
 
 
 def run_cell(payload: dict) -> dict:
-    import importlib
 
     from dlarena.criteria.common import metric
 
     cell, adapter, runtime = setup_framework(payload)
     workload = workloads.get(cell.workload)
     model = adapter.build(workload, workload.make_params(payload["seed"]))
-    probes = importlib.import_module(PROBE_MODULES[cell.framework])
+    probes = frameworks.plugin_module(cell.framework, "debug_probes")
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
 
     if cell.scenario == PROBES:

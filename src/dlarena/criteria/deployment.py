@@ -15,7 +15,6 @@ A failed export is a result; the cells that need its artifact are recorded as sk
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import signal
@@ -41,7 +40,6 @@ ENTRY = "dlarena.criteria.deployment:run_cell"
 NEEDS_PARITY = False
 
 EXPORT, RUNTIME, SERVE = "deploy_export", "deploy_runtime", "deploy_serve"
-EXPORTERS = {"torch": "dlarena.deploy.export_torch", "tensorflow": "dlarena.deploy.export_tf"}
 SERVER_START_TIMEOUT_S = 120.0
 
 
@@ -99,7 +97,7 @@ def _export(payload: dict) -> dict:
     reference = adapter.to_numpy(adapter.predictor(model, "eager")(xt))  # also puts torch modules in eval mode
     example = adapter.to_numpy(xt)
 
-    exporter = getattr(importlib.import_module(EXPORTERS[cell.framework]), "EXPORTERS")[path.name]
+    exporter = frameworks.plugin_module(cell.framework, "deploy").EXPORTERS[path.name]
     started = time.perf_counter()
     try:
         produced = exporter(model, xt, folder)
@@ -108,7 +106,7 @@ def _export(payload: dict) -> dict:
                 "metrics": [metric("export_s", "s", time.perf_counter() - started, succeeded=False)]}
     export_s = time.perf_counter() - started
 
-    layout = ("NCHW" if cell.framework == "torch" else "NHWC") if workload.input_kind == "image" else ""
+    layout = frameworks.info(cell.framework).image_layout if workload.input_kind == "image" else ""
     manifest = Manifest(
         workload=workload.name, framework=cell.framework, path=path.name, runtime=path.runtime, file=produced["file"],
         input=TensorSpec([None, *example.shape[1:]], str(example.dtype), "input",

@@ -33,10 +33,10 @@ def plan(config: SuiteConfig, workload: str) -> list[Cell]:
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    from dlarena.ease.errorprobes import PROBES, USER_MODULES
+    from dlarena.ease.errorprobes import PROBES
 
     return [Cell(workload=NO_WORKLOAD, framework=fw, mode="eager", scenario=PROBE_PREFIX + name, batch=8)
-            for name in PROBES for fw in config.frameworks if fw in USER_MODULES]
+            for name in PROBES for fw in frameworks.with_plugin("ease_user", config.frameworks)]
 
 
 def source_files(workload: str, framework: str) -> list[Path]:

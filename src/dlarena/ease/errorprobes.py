@@ -17,7 +17,6 @@ Rubric (points, max 5):
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 import traceback
@@ -27,9 +26,10 @@ from typing import Callable
 
 import numpy as np
 
+from dlarena import frameworks
+
 MAX_POINTS = 5.0
 SHORT_STACK = 5
-USER_MODULES = {"torch": "dlarena.ease.user_torch", "tensorflow": "dlarena.ease.user_keras"}
 
 
 def _features(n: int) -> Callable[[str], tuple]:
@@ -47,7 +47,7 @@ def _logits(framework: str) -> tuple:
 def _wrong_layout_images(framework: str) -> tuple:
     """Each framework gets the *other* framework's image layout."""
     rng = np.random.default_rng(0)
-    shape = (8, 32, 32, 3) if framework == "torch" else (8, 3, 32, 32)
+    shape = (8, 32, 32, 3) if frameworks.info(framework).image_layout == "NCHW" else (8, 3, 32, 32)
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 10, 8).astype(np.int64)
 
 
@@ -136,7 +136,7 @@ def score(f: ProbeFacts) -> float:
 
 
 def run_probe(probe: Probe, framework: str) -> ProbeFacts:
-    module = importlib.import_module(USER_MODULES[framework])
+    module = frameworks.plugin_module(framework, "ease_user")
     fn = getattr(module, probe.name)
     line = mistake_line(fn)
     user_file = inspect.getsourcefile(fn)

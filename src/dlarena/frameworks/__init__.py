@@ -8,6 +8,14 @@ import importlib.util
 from dataclasses import dataclass
 
 
+# What a framework may plug into, and the module attribute each area's criterion reads.
+PLUGIN_AREAS = {
+    "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
+    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes)",
+    "ease_user": "the error-probe user code (see dlarena.ease.user_torch)",
+}
+
+
 @dataclass(frozen=True)
 class FrameworkInfo:
     name: str
@@ -21,6 +29,17 @@ class FrameworkInfo:
     # The modules a user of this framework imports (its public API, for the ease criterion);
     # empty means just import_name.
     api_modules: tuple[str, ...] = ()
+    image_layout: str = "NHWC"  # how this framework's models take images
+    color: str = "#888888"  # in every plot
+    # Per-criterion code for this framework, by area (see PLUGIN_AREAS). A criterion looks its
+    # module up here, so a new framework registers its pieces in this one place.
+    plugins: tuple[tuple[str, str], ...] = ()
+
+    def plugin(self, area: str) -> str | None:
+        """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
+        if area not in PLUGIN_AREAS:
+            raise KeyError(f"unknown plugin area '{area}'; valid: {', '.join(PLUGIN_AREAS)}")
+        return dict(self.plugins).get(area)
 
     @property
     def user_modules(self) -> tuple[str, ...]:
@@ -39,6 +58,10 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         model_module="torch_model",
         adapter="dlarena.frameworks.torch_adapter:TorchAdapter",
         install_hint="pip install 'dlarena[torch]' (CPU-only build: pip install torch==2.13.0)",
+        image_layout="NCHW",
+        color="#ee4c2c",
+        plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
+                 ("ease_user", "dlarena.ease.user_torch")),
     ),
     "tensorflow": FrameworkInfo(
         name="tensorflow",
@@ -49,6 +72,9 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         adapter="dlarena.frameworks.tensorflow_adapter:TensorFlowAdapter",
         api_modules=("tensorflow", "keras"),
         install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
+        color="#ff9f00",
+        plugins=(("deploy", "dlarena.deploy.export_tf"), ("debug_probes", "dlarena.debugging.keras_probes"),
+                 ("ease_user", "dlarena.ease.user_keras")),
     ),
     "jax": FrameworkInfo(
         name="jax",
@@ -59,6 +85,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         adapter="dlarena.frameworks.jax_adapter:JaxAdapter",
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
+        color="#5e97f6",
     ),
 }
 
@@ -94,6 +121,23 @@ def all_modes() -> list[str]:
     for info in FRAMEWORKS.values():
         seen.update(dict.fromkeys(info.modes))
     return list(seen)
+
+
+def with_plugin(area: str, selected) -> list[str]:
+    """Those of ``selected`` that implement ``area``, in their order."""
+    return [name for name in selected if name in FRAMEWORKS and FRAMEWORKS[name].plugin(area)]
+
+
+def plugin_module(name: str, area: str):
+    """Import the module implementing ``area`` for ``name`` (inside a worker process)."""
+    module = info(name).plugin(area)
+    if module is None:
+        raise LookupError(f"{info(name).display_name} has no '{area}' implementation")
+    return importlib.import_module(module)
+
+
+def color(name: str) -> str:
+    return FRAMEWORKS[name].color if name in FRAMEWORKS else "#888888"
 
 
 def info(name: str) -> FrameworkInfo:

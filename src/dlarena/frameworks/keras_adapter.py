@@ -18,7 +18,6 @@ import sys
 
 import numpy as np
 
-from dlarena import workloads
 from dlarena.frameworks import FrameworkInfo
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.workloads.base import Workload

@@ -10,7 +10,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 
+from dlarena import frameworks
 from dlarena.criteria import debugging as crit
 from dlarena.report.fragments import cut, html_table, image, md_table, muted
-from dlarena.report.plots import COLORS, plt
+from dlarena.report.plots import plt
 from dlarena.store.db import ResultStore
 
 
@@ -25,7 +26,7 @@ def curves_figure(series: dict[str, dict[str, list[float]]]) -> bytes:
         style = {"linewidth": 3.0, "alpha": 0.5} if i == 0 else {"linewidth": 1.2, "linestyle": "--"}  # curves may overlap
         for ax, key in zip(axes, ("loss", "accuracy")):
             if s.get(key):
-                ax.plot(range(len(s[key])), s[key], label=fw, color=COLORS.get(fw, "#888"), **style)
+                ax.plot(range(len(s[key])), s[key], label=fw, color=frameworks.color(fw), **style)
     for ax, key in zip(axes, ("training loss", "training accuracy (batch, before the step)")):
         ax.set_title(key, fontsize=10)
         ax.set_xlabel("step", fontsize=8)
@@ -43,7 +44,7 @@ def graph_figure(ops: dict[str, list[str]]) -> bytes:
         for i, op in enumerate(names):
             y = -(i + 1)
             ax.text(col, y, op, ha="center", va="center", fontsize=9,
-                    bbox={"boxstyle": "round", "fc": COLORS.get(fw, "#ddd"), "alpha": 0.35})
+                    bbox={"boxstyle": "round", "fc": frameworks.color(fw), "alpha": 0.35})
             if i:
                 ax.annotate("", (col, y + 0.3), (col, y + 0.7), arrowprops={"arrowstyle": "->", "lw": 0.8})
     ax.set_xlim(-0.6, len(ops) - 0.4)

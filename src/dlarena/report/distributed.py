@@ -7,6 +7,7 @@ import html
 import io
 from pathlib import Path
 
+from dlarena import frameworks
 from dlarena.distributed import analysis
 from dlarena.distributed.analysis import CAVEAT, CLAIM, Point
 from dlarena.report.render import Section
@@ -44,7 +45,6 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from dlarena.report.plots import COLORS
 
     names = list(dict.fromkeys(w for (w, _), ps in series.items() if any(p.ok for p in ps)))
     if not names:
@@ -58,7 +58,7 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
             xs = [p.workers for p in ok]
             rows = [p.metrics["global_throughput_sps"] for p in ok]
             err = [[r["value"] - (r["ci_low"] or r["value"]) for r in rows], [(r["ci_high"] or r["value"]) - r["value"] for r in rows]]
-            color = COLORS.get(fw, "#888")
+            color = frameworks.color(fw)
             ax_thr.errorbar(xs, [r["value"] for r in rows], yerr=err, marker="o", capsize=3, color=color, label=ok[0].label)
             eff = [p for p in ok if p.efficiency is not None]
             ax_eff.plot([p.workers for p in eff], [p.efficiency for p in eff], marker="o", color=color, label=ok[0].label)

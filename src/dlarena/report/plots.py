@@ -10,9 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
+from dlarena import frameworks  # noqa: E402
 from dlarena.report.data import WorkloadView  # noqa: E402
 
-COLORS = {"torch": "#ee4c2c", "tensorflow": "#ff9f00", "jax": "#5e97f6"}
+
 
 
 def workload_figure(view: WorkloadView) -> bytes | None:
@@ -25,7 +26,7 @@ def workload_figure(view: WorkloadView) -> bytes | None:
         labels = [e.label for e in entries]
         values = [e.value for e in entries]
         err = [[e.value - e.ci_low for e in entries], [e.ci_high - e.value for e in entries]]
-        ax.barh(labels, values, xerr=err, color=[COLORS.get(e.framework, "#888") for e in entries], capsize=3)
+        ax.barh(labels, values, xerr=err, color=[frameworks.color(e.framework) for e in entries], capsize=3)
         ax.invert_yaxis()
         ax.set_title(scenario.title.split(" (")[0], fontsize=10)
         ax.set_xlabel(scenario.metric, fontsize=8)
@@ -57,7 +58,7 @@ def mfu_figure(rows) -> bytes | None:
     for ax, scenario in zip(axes[0], scenarios):
         chosen = sorted((r for r in rows if r.scenario == scenario), key=lambda r: (r.workload, r.framework))
         values = [100 * r.mfu if use_mfu else r.achieved_gflops for r in chosen]
-        ax.barh([r.label for r in chosen], values, color=[COLORS.get(r.framework, "#888") for r in chosen])
+        ax.barh([r.label for r in chosen], values, color=[frameworks.color(r.framework) for r in chosen])
         ax.invert_yaxis()
         ax.set_title(scenario, fontsize=10)
         ax.set_xlabel("MFU (% of measured peak)" if use_mfu else "achieved GFLOP/s", fontsize=8)
@@ -117,7 +118,7 @@ def tta_figure(grouped: dict) -> bytes:
                 continue
             accuracy = curve["samples"]
             label = f"{fw} {mode}" if i == 0 else None
-            style = dict(color=COLORS.get(fw, "#888"), linestyle=MODE_STYLE.get(mode.partition("+")[0], "-"),
+            style = dict(color=frameworks.color(fw), linestyle=MODE_STYLE.get(mode.partition("+")[0], "-"),
                          linewidth=1, marker=".", markersize=4, alpha=0.8)
             by_time.plot(curve["extra"].get("cumulative_train_s", range(1, len(accuracy) + 1)), accuracy, label=label, **style)
             by_epoch.plot(range(1, len(accuracy) + 1), accuracy, label=label, **style)
