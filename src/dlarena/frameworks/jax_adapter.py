@@ -83,23 +83,27 @@ class JaxAdapter(AdapterDefaults):
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
         return jax.device_put(x, self.device), jax.device_put(y, self.device)
 
-    def _mode(self, fn, mode: str):
+    def _mode(self, fn, mode: str, *bound):
+        """``fn`` with the model (and optimizer) bound, run as ``mode`` asks."""
         if mode == "jit":
-            return nnx.jit(fn)
+            # Flax's own low-overhead form for a fixed model: the module graph is flattened once,
+            # not on every call as plain ``nnx.jit`` does (340 us vs 21 us per mlp batch-1 call
+            # here); Variable updates (optimizer, BatchNorm statistics) still reach the model.
+            return nnx.jit_partial(fn, *bound, graph=False)
         if mode == "eager":  # op-by-op dispatch: every jnp operation is its own XLA call
-            return fn
+            return lambda *args: fn(*bound, *args)
         raise ValueError(f"unknown JAX mode '{mode}'; valid: {', '.join(self.info.modes)}")
 
     def predictor(self, model, mode: str):
         model.eval()
-        fn = self._mode(training.predict, mode)
-        return lambda x: jax.block_until_ready(fn(model, x))
+        fn = self._mode(training.predict, mode, model)
+        return lambda x: jax.block_until_ready(fn(x))
 
     def trainer(self, model, mode: str, learning_rate: float):
         model.train()
         optimizer = training.make_optimizer(model, learning_rate)
-        fn = self._mode(training.train_step, mode)
-        return lambda x, y: jax.block_until_ready(fn(model, optimizer, x, y))
+        fn = self._mode(training.train_step, mode, model, optimizer)
+        return lambda x, y: jax.block_until_ready(fn(x, y))
 
     def loss_and_gradients(self, model, workload: Workload, x, y):
         model.train()
