@@ -10,7 +10,12 @@ import subprocess
 
 import psutil
 
-PACKAGES = ("numpy", "torch", "tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib", "onnxruntime", "dlarena")
+from dlarena import frameworks
+
+# Each framework's user-facing packages, plus what runs beside them (build variants, runtimes).
+PACKAGES = tuple(dict.fromkeys(
+    ["numpy", *(m for fw in frameworks.FRAMEWORKS.values() for m in fw.user_modules),
+     "tensorflow-cpu", "jaxlib", "onnxruntime", "dlarena"]))
 
 
 def cpu_model() -> str:
