@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from dataclasses import dataclass
 
 
@@ -34,6 +35,9 @@ class FrameworkInfo:
     # Per-criterion code for this framework, by area (see PLUGIN_AREAS). A criterion looks its
     # module up here, so a new framework registers its pieces in this one place.
     plugins: tuple[tuple[str, str], ...] = ()
+    # A framework outside dlarena keeps its built-in workload models in its own package: one
+    # module per workload, named like the workload's package (``<models_package>.mlp``).
+    models_package: str = ""
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
@@ -105,6 +109,34 @@ for _backend, (_label, _modes, _hint) in KERAS_BACKENDS.items():
         install_hint=f"{_hint} (Keras 3 runs on it with KERAS_BACKEND={_backend})",
         family="keras",
     )
+
+
+ENTRY_POINT_GROUP = "dlarena.frameworks"
+
+
+def load_plugins() -> list[str]:
+    """Register the frameworks installed packages declare in the entry-point group
+    ``dlarena.frameworks`` (each entry a FrameworkInfo, in a module that does not import the
+    framework itself). A broken declaration is reported and left out, never the end of dlarena."""
+    from importlib.metadata import entry_points
+
+    added = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            fw = ep.load()
+            if not isinstance(fw, FrameworkInfo):
+                raise TypeError(f"{ep.value} is a {type(fw).__name__}, not a dlarena FrameworkInfo")
+            if FRAMEWORKS.get(fw.name, fw) != fw:
+                raise ValueError(f"the name '{fw.name}' is already registered")
+        except Exception as exc:  # noqa: BLE001 - someone else's package must not break dlarena
+            print(f"dlarena: ignoring framework plug-in '{ep.name}' ({ep.value}): {exc}", file=sys.stderr)
+            continue
+        FRAMEWORKS[fw.name] = fw
+        added.append(fw.name)
+    return added
+
+
+load_plugins()
 
 
 def names() -> list[str]:

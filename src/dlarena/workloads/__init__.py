@@ -169,7 +169,15 @@ def implements(name: str, module: str) -> bool:
     package = importlib.import_module(package_of(name))
     if hasattr(package, module):
         return True
-    return hasattr(package, "__path__") and importlib.util.find_spec(f"{package.__name__}.{module}") is not None
+    own = [f"{package.__name__}.{module}"] if hasattr(package, "__path__") else []
+    return any(_module_exists(m) for m in [*own, *_plugin_model_modules(package.__name__, module)])
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def framework_module(name: str, module: str):
@@ -182,13 +190,23 @@ def framework_module(name: str, module: str):
     package = importlib.import_module(package_of(name))
     if hasattr(package, module):
         return getattr(package, module)
-    try:
-        return importlib.import_module(f"{package.__name__}.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{package.__name__}.{module}":
-            raise  # the model module exists but imports something missing: the user's real error
-        raise KeyError(f"workload '{name}' has no '{module}' (neither an attribute nor a submodule "
-                       f"of {package.__name__})") from None
+    for candidate in [f"{package.__name__}.{module}", *_plugin_model_modules(package.__name__, module)]:
+        try:
+            return importlib.import_module(candidate)
+        except ModuleNotFoundError as exc:
+            if exc.name != candidate:
+                raise  # the model module exists but imports something missing: the user's real error
+    raise KeyError(f"workload '{name}' has no '{module}' (neither an attribute nor a submodule "
+                   f"of {package.__name__})")
+
+
+def _plugin_model_modules(package: str, module: str) -> list[str]:
+    """Where a framework registered from outside dlarena keeps this workload's model."""
+    from dlarena import frameworks
+
+    leaf = package.rsplit(".", 1)[-1]
+    return [f"{fw.models_package}.{leaf}" for fw in frameworks.FRAMEWORKS.values()
+            if fw.model_module == module and fw.models_package]
 
 
 # --- user sources -------------------------------------------------------------------------------
