@@ -22,3 +22,17 @@ def test_best_mode_table_with_and_without_bf16(tmp_path):
         "| cnn | train (train_throughput_sps) | any precision | eager+bf16 400 | xla 300 | "
         "PyTorch eager+bf16 faster than TensorFlow xla by 33% |",
     ]
+
+
+def test_three_frameworks_get_a_verdict_per_pair(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {})
+    for fw, mode, sps in [("torch", "compile", 150), ("tensorflow", "xla", 300), ("jax", "eager", 10), ("jax", "jit", 600)]:
+        store.record_cell("r", Cell(workload="cnn", framework=fw, mode=mode, scenario="train", batch=32),
+                          {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": sps,
+                                                        "ci_low": sps * 0.95, "ci_high": sps * 1.05}]})
+    md = best_mode.build(store, store.run("r"), tmp_path).markdown
+    assert "| workload | scenario | precision | PyTorch best | TensorFlow best | JAX best | verdict |" in md
+    assert ("| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | jit 600 | "
+            "TensorFlow xla faster than PyTorch compile by 100% (2.0x); JAX jit faster than PyTorch compile by 300% (4.0x); "
+            "JAX jit faster than TensorFlow xla by 100% (2.0x) |") in md

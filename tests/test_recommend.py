@@ -162,3 +162,44 @@ def test_framework_measured_on_fewer_criteria_is_left_out_of_totals():
     assert result.ranking == ["torch", "tensorflow"]
     assert result.totals == pytest.approx({"torch": 0.55, "tensorflow": 0.35})
     assert "Left out of the totals, measured on fewer criteria: JAX (1 of 2)." in result.paragraph
+
+
+def test_three_frameworks_measured_alike_are_all_ranked_and_shown(tmp_path):
+    def summary(score, line="x"):
+        return {"score": score, "line": line, "evidence": []}
+
+    speed_factor = Factor("speed", 1.0, "r1", {"torch": summary(0.5), "tensorflow": summary(0.4), "jax": summary(0.9, "jit")},
+                          "measured")
+    ease_factor = Factor("ease", 1.0, "r1", {"torch": summary(0.9, "clear"), "tensorflow": summary(0.3), "jax": summary(0.5)},
+                         "measured")
+    pretrained_factor = Factor("pretrained", 1.0, "r1", {"torch": summary(0.6), "tensorflow": summary(1.0), "jax": summary(1.0)},
+                               "measured")
+    result = recommend([speed_factor, ease_factor, pretrained_factor])
+    assert result.ranking == ["jax", "torch", "tensorflow"]
+    assert result.totals == pytest.approx({"torch": 2.0 / 3, "tensorflow": 1.7 / 3, "jax": 2.4 / 3})
+    text = result.paragraph
+    assert "With equal priorities, JAX scores 0.80, PyTorch 0.67 and TensorFlow 0.57 over 3 measured criteria." in text
+    assert "JAX leads on speed (0.90 vs 0.50: jit)." in text and "PyTorch leads on ease of use (0.90 vs 0.50: clear)." in text
+    assert "No framework leads clearly on pretrained models." in text  # TensorFlow and JAX tie at the top
+
+    # The report's summary table has a column per framework the run compared.
+    from dlarena.report.render import write_report
+
+    pairs = _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0)
+    pairs.append((Cell(workload="mlp", framework="jax", mode="eager", scenario="parity", batch=16), {"status": "ok", "metrics": []}))
+    pairs.append((Cell(workload="mlp", framework="jax", mode="jit", scenario="infer_latency", batch=1),
+                  {"status": "ok", "metrics": [{"metric": "latency_ms", "unit": "ms", "value": 0.02, "ci_low": 0.019,
+                                                "ci_high": 0.021, "extra": {}}]}))
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "custom", build_config(workloads=["mlp"], frameworks=["torch", "tensorflow", "jax"]).model_dump(),
+                    fingerprint(1, 1))
+    for cell, res in pairs:
+        store.record_cell("r1", cell, res)
+    store.finish_run("r1")
+    html = write_report(store, store.run("r1"), tmp_path / "report")[0].read_text()
+    assert "<h1>dlarena: PyTorch vs TensorFlow vs JAX, measured</h1>" in html
+    summary_table = html[html.index('id="summary"'):]
+    summary_table = summary_table[:summary_table.index("</table>")]
+    assert re.search(r'<th class="l">criterion</th>\s*<th class="l">PyTorch</th>\s*<th class="l">TensorFlow</th>\s*'
+                     r'<th class="l">JAX</th>', summary_table)
+    assert 'href="#evidence-speed-jax"' in summary_table

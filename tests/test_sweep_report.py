@@ -43,3 +43,33 @@ def test_crossover_points_and_section(tmp_path):
     section = sweep.build(store, store.run("r"), tmp_path)
     assert (tmp_path / "crossover.png").stat().st_size > 10_000
     assert "| train | best vs best | mlp@width=4096 | 17,088,522 | 1.00 |" in section.markdown
+
+
+def test_three_frameworks_pair_up_with_their_own_modes(tmp_path):
+    """JAX measured too: each pair of frameworks gets its ratios (JAX's jit against each compiled
+    mode), its table and its plot; the PyTorch/TensorFlow part stays as with two frameworks."""
+    assert list(sweep.pairings("torch", "jax")) == ["best vs best", "eager vs eager", "compile vs jit"]
+    assert list(sweep.pairings("tensorflow", "jax")) == ["best vs best", "eager vs eager", "function vs jit", "xla vs jit"]
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "sweep", {}, {})
+    for workload in ("mlp@width=32", "mlp@width=4096"):
+        for fw, mode, sps in [("torch", "eager", 200.0), ("torch", "compile", 100.0), ("tensorflow", "function", 100.0),
+                              ("tensorflow", "xla", 50.0), ("jax", "eager", 20.0), ("jax", "jit", 400.0)]:
+            store.record_cell("r", Cell(workload=workload, framework=fw, mode=mode, scenario="train", batch=64),
+                              _result("train_throughput_sps", sps, sps * 0.9, sps * 1.1))
+    points = {(p.a, p.b, p.pairing, p.workload): p for p in sweep.ratio_points(store.measurements("r"))}
+    assert {(a, b) for a, b, *_ in points} == {("torch", "tensorflow"), ("torch", "jax"), ("tensorflow", "jax")}
+    assert points[("torch", "jax", "compile vs jit", "mlp@width=32")].ratio == pytest.approx(0.25)
+    assert points[("torch", "jax", "eager vs eager", "mlp@width=32")].ratio == pytest.approx(10.0)
+    best = points[("tensorflow", "jax", "best vs best", "mlp@width=32")]
+    assert best.ratio == pytest.approx(0.25) and (best.a_mode, best.b_mode) == ("function", "jit")
+    assert points[("tensorflow", "jax", "xla vs jit", "mlp@width=32")].ratio == pytest.approx(0.125)
+    assert points[("torch", "tensorflow", "best vs best", "mlp@width=32")].ratio == pytest.approx(2.0)
+    section = sweep.build(store, store.run("r"), tmp_path)
+    md = section.markdown
+    assert md.index("### PyTorch vs TensorFlow") < md.index("### PyTorch vs JAX") < md.index("### TensorFlow vs JAX")
+    assert "| scenario | pairing | workload | parameters | TensorFlow / JAX | interval | modes |" in md
+    assert "| train | compile vs jit | mlp@width=32 | 3,466 | 0.25 | " in md
+    assert "| train | best vs best | mlp@width=32 | 3,466 | 2.00 | " in md
+    for png in ("crossover.png", "crossover_torch_vs_jax.png", "crossover_tensorflow_vs_jax.png"):
+        assert (tmp_path / png).stat().st_size > 10_000

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from conftest import FULL
 from dlarena.config import Cell, build_config
 from dlarena.criteria import zoo
 from dlarena.criteria.common import Skipped
@@ -18,14 +19,23 @@ def test_plan_follows_size_and_uses_its_own_scenarios():
     assert [c.id for c in cells] == [
         "resnet50_zoo@size=tiny/torch/eager/zoo_infer_throughput/b8", "resnet50_zoo@size=tiny/torch/eager/zoo_train/b8",
         "resnet50_zoo@size=tiny/tensorflow/eager/zoo_infer_throughput/b8",
-        "resnet50_zoo@size=tiny/tensorflow/eager/zoo_train/b8"]
+        "resnet50_zoo@size=tiny/tensorflow/eager/zoo_train/b8",
+        "resnet50_zoo@size=tiny/jax/eager/zoo_infer_throughput/b8", "resnet50_zoo@size=tiny/jax/eager/zoo_train/b8"]
+    assert [c.mode for c in zoo.plan_global(build_config(size="tiny", frameworks=["jax"]))] == ["eager"] * 2 + ["jit"] * 2
     assert zoo.plan_global(build_config(modes=["eager"]))[0].id == "resnet50_zoo/torch/eager/zoo_infer_throughput/b32"
 
 
 def test_unimportable_torchvision_is_an_explicit_skip(monkeypatch):
     monkeypatch.setitem(sys.modules, "torchvision", None)  # import fails, as it does beside torch 2.13 here
+    from dlarena import frameworks
+
+    torch_zoo = frameworks.plugin_module("torch", "zoo")
     with pytest.raises(Skipped, match="torchvision is not importable here"):
-        zoo.build_zoo_model("torch", 32, 10)
+        torch_zoo.build(None, zoo._inputs_spec("tiny"), "eager", 0)
+
+
+def test_a_framework_without_a_zoo_plugin_plans_no_zoo_cell():
+    assert all(c.framework != "keras-jax" for c in zoo.plan_global(build_config(frameworks=["keras-jax"], modes=["eager"])))
 
 
 def test_keras_zoo_resnet50_is_timed_and_labelled(tmp_path):
@@ -44,3 +54,23 @@ def test_keras_zoo_resnet50_is_timed_and_labelled(tmp_path):
                       {"status": "skipped", "error": "torchvision is not importable here: test"})
     section = zoo_report.build(store, store.run("r"), tmp_path)
     assert "no parity claim" in section.markdown and "skipped: torchvision is not importable here" in section.markdown
+
+
+@pytest.mark.parametrize("mode,keras_mode,scenario,metric", [
+    ("jit", "xla", "zoo_infer_throughput", "throughput_sps"),
+    # ~75 s on a shared CPU: DLARENA_FULL_TESTS=1 only
+    pytest.param("eager", "eager", "zoo_train", "train_throughput_sps",
+                 marks=pytest.mark.skipif(not FULL, reason="DLARENA_FULL_TESTS=1 runs the eager training cell")),
+])
+def test_jax_users_zoo_resnet50_is_keras_applications_on_the_jax_backend(mode, keras_mode, scenario, metric):
+    from dlarena.runner.isolate import run_isolated
+
+    cell = Cell(workload="resnet50_zoo@size=tiny", framework="jax", mode=mode, scenario=scenario, batch=2)
+    result = run_isolated(zoo.ENTRY, {"cell": cell.model_dump(), "threads": 1, "interop_threads": 1, "seed": 0,
+                                      "timing": TIMING}, 240)
+    assert result["status"] == "ok", result.get("error")
+    rows = {r["metric"]: r for r in result["metrics"]}
+    assert rows[metric]["value"] > 0 and rows[metric]["extra"]["timed_as"] == keras_mode
+    assert "via Keras 3 on the JAX backend" in rows[metric]["extra"]["model"]
+    assert rows["zoo_parameter_count"]["value"] == 23_555_082  # the same keras ResNet50 as TensorFlow's cell
+    assert result["runtime"]["versions"]["jax"]

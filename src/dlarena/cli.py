@@ -280,7 +280,7 @@ def recommend(
 
 @app.command()
 def community(
-    refresh: bool = typer.Option(False, "--refresh", help="Fetch current GitHub stars and PyPI downloads (needs the network)."),
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch current GitHub stars, PyPI downloads and releases (needs the network)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for each API call."),
     db: Optional[Path] = DbOption,
 ) -> None:
@@ -290,14 +290,16 @@ def community(
     store = ResultStore(db)
     if refresh:
         try:
-            path, fetched = figures.refresh(store.path.parent, timeout)
+            path, fetched, missed = figures.refresh(store.path.parent, timeout)
         except figures.CommunityRefreshError as exc:
             fail(f"community refresh failed: {exc}", 1)
         console.print(f"Fetched {len(fetched)} figures -> [bold]{path}[/]")
+        for line in missed:
+            console.print(f"not refreshed: {line}", markup=False)
     table = Table("figure", "framework", "value", "as of", "kind", "source")
     for f in figures.load(store.path.parent):
         value = "not available" if f.get("value") is None else ("< " if f.get("qualifier") == "below" else "") + f"{f['value']:,}"
-        table.add_row(figures.LABELS.get(f["metric"], f["metric"]), f["framework"], value, str(f.get("as_of") or "–"),
+        table.add_row(figures.label(f["metric"]), f["framework"], value, str(f.get("as_of") or "–"),
                       f.get("kind", ""), f.get("source", ""))
     console.print(table)
 

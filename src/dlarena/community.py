@@ -1,5 +1,6 @@
 """Community figures: a packaged data file of dated, sourced figures as published, and a refresh
-from the public GitHub and PyPI-stats APIs that adds current figures when the network allows."""
+from the public GitHub, PyPI-stats and PyPI APIs that adds current figures from those that answer.
+Which repositories and packages stand for a framework is in its registry entry (``community``)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,49 @@ import json
 import os
 import urllib.error
 import urllib.request
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
-# Where each framework's figures come from when refreshed.
-SOURCES = {
-    "torch": {"github": "pytorch/pytorch", "pypi": "torch"},
-    "tensorflow": {"github": "tensorflow/tensorflow", "pypi": "tensorflow"},
-}
+from dlarena import frameworks
+
 GITHUB_API = "https://api.github.com"
 PYPISTATS_API = "https://pypistats.org/api"
+PYPI_API = "https://pypi.org/pypi"
 REFRESHED_FILE = "community.json"
 LABELS = {
     "github_stars": "GitHub stars",
     "paper_implementations_pct": "share of paper implementations (%)",
     "developer_survey_pct": "developer survey share (%)",
     "pypi_downloads_last_month": "PyPI downloads, last month",
+    "pypi_releases_last_year": "PyPI releases, last 365 days",
 }
+# Shown, never scored: more releases is activity, not quality.
+UNSCORED = {"pypi_releases_last_year"}
+
+
+def sources(framework: str) -> dict[str, list[str]]:
+    """Where a framework's figures come from when refreshed (its registry entry):
+    {"github": ["owner/repo", ...], "pypi": ["package", ...]}; the first of each is its headline."""
+    out: dict[str, list[str]] = {}
+    for kind, name in frameworks.info(framework).community:
+        out.setdefault(kind, []).append(name)
+    return out
+
+
+def with_sources(selected=None) -> list[str]:
+    return [fw for fw in (selected if selected is not None else frameworks.FRAMEWORKS)
+            if fw in frameworks.FRAMEWORKS and frameworks.FRAMEWORKS[fw].community]
+
+
+def metric_name(base: str, names: list[str], name: str) -> str:
+    """``github_stars`` for the headline repo, ``github_stars:google/flax`` for a further one."""
+    return base if name == names[0] else f"{base}:{name}"
+
+
+def label(metric: str) -> str:
+    base, _, subject = metric.partition(":")
+    return LABELS.get(base, base) + (f" ({subject})" if subject else "")
 
 
 class CommunityRefreshError(RuntimeError):
@@ -62,45 +88,92 @@ def latest(figures: list[dict], framework: str) -> dict[str, dict]:
 
 def _get_json(url: str, timeout: float) -> dict:
     request = urllib.request.Request(url, headers={"User-Agent": "dlarena", "Accept": "application/json"})
+    host = url.split("/")[2]
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read().decode())
+    except urllib.error.HTTPError as exc:
+        raise CommunityRefreshError(f"{host} answered HTTP {exc.code} for {url}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        host = url.split("/")[2]
         reason = getattr(exc, "reason", exc)
-        raise CommunityRefreshError(f"cannot reach {host} ({reason}); offline? The stored figures are unchanged.") from None
+        raise Unreachable(host, f"cannot reach {host} ({reason}); offline?") from None
     except json.JSONDecodeError:
-        raise CommunityRefreshError(f"unexpected answer from {url} (not JSON); the stored figures are unchanged.") from None
+        raise CommunityRefreshError(f"unexpected answer from {url} (not JSON)") from None
 
 
-def fetch(timeout: float = 10.0, github_api: str | None = None, pypistats_api: str | None = None) -> list[dict]:
-    """Current stars and last month's downloads; raises CommunityRefreshError when offline."""
-    github_api = github_api or os.environ.get("DLARENA_GITHUB_API", GITHUB_API)
-    pypistats_api = pypistats_api or os.environ.get("DLARENA_PYPISTATS_API", PYPISTATS_API)
+class Unreachable(CommunityRefreshError):
+    def __init__(self, host: str, message: str):
+        super().__init__(message)
+        self.host = host
+
+
+def _stars(api: str, repo: str, timeout: float) -> tuple[float, str, str]:
+    url = f"{api}/repos/{repo}"
+    return _get_json(url, timeout).get("stargazers_count"), f"GitHub REST API, {repo}", url
+
+
+def _downloads(api: str, package: str, timeout: float) -> tuple[float, str, str]:
+    url = f"{api}/packages/{package}/recent"
+    value = (_get_json(url, timeout).get("data") or {}).get("last_month")
+    return value, f"pypistats.org API, package '{package}' (without mirrors)", url
+
+
+def _releases(api: str, package: str, timeout: float) -> tuple[float, str, str]:
+    url = f"{api}/{package}/json"
+    year_ago = (datetime.now(timezone.utc) - timedelta(days=365)).isoformat()
+    releases = _get_json(url, timeout).get("releases")
+    if releases is None:
+        return None, "", url
+    first_upload = [min(f["upload_time_iso_8601"] for f in files) for files in releases.values() if files]
+    return (sum(t >= year_ago for t in first_upload), f"PyPI JSON API, package '{package}' (versions first uploaded "
+            "in the last 365 days)", url)
+
+
+# source kind -> (metric, unit, fetcher, environment variable overriding the API, default API)
+FETCHERS = {
+    "github": [("github_stars", "stars", _stars, "DLARENA_GITHUB_API", GITHUB_API)],
+    "pypi": [("pypi_downloads_last_month", "downloads", _downloads, "DLARENA_PYPISTATS_API", PYPISTATS_API),
+             ("pypi_releases_last_year", "releases", _releases, "DLARENA_PYPI_API", PYPI_API)],
+}
+
+
+def fetch(timeout: float = 10.0, selected=None) -> tuple[list[dict], list[str]]:
+    """Current figures from every source that answers, and one line per figure that could not be
+    fetched; raises CommunityRefreshError when no source answers (offline)."""
     today = date.today().isoformat()
-    figures = []
-    for framework, src in SOURCES.items():
-        repo_url = f"{github_api}/repos/{src['github']}"
-        stars = _get_json(repo_url, timeout).get("stargazers_count")
-        stats_url = f"{pypistats_api}/packages/{src['pypi']}/recent"
-        downloads = (_get_json(stats_url, timeout).get("data") or {}).get("last_month")
-        if stars is None or downloads is None:
-            raise CommunityRefreshError(f"unexpected answer for {framework}: stars={stars}, downloads={downloads}")
-        figures += [
-            {"metric": "github_stars", "framework": framework, "value": stars, "unit": "stars", "as_of": today,
-             "kind": "fetched", "source": f"GitHub REST API, {src['github']}", "url": repo_url},
-            {"metric": "pypi_downloads_last_month", "framework": framework, "value": downloads, "unit": "downloads",
-             "as_of": today, "kind": "fetched", "source": f"pypistats.org API, package '{src['pypi']}' (without mirrors)",
-             "url": stats_url},
-        ]
-    return figures
+    figures, failures, unreachable, first_error = [], [], {}, None
+    for framework in with_sources(selected):
+        for kind, names in sources(framework).items():
+            for metric, unit, fetcher, env, default in FETCHERS[kind]:
+                api = os.environ.get(env, default)
+                for name in names:
+                    host = api.split("/")[2]
+                    what = f"{framework} {label(metric_name(metric, names, name))}"
+                    if host in unreachable:  # one wait per dead host, not one per figure
+                        failures.append(f"{what}: {unreachable[host]}")
+                        continue
+                    try:
+                        value, source, url = fetcher(api, name, timeout)
+                        if value is None:
+                            raise CommunityRefreshError(f"unexpected answer from {url} (no {metric})")
+                    except CommunityRefreshError as exc:
+                        if isinstance(exc, Unreachable):
+                            unreachable[exc.host] = str(exc)
+                        first_error = first_error or str(exc)
+                        failures.append(f"{what}: {exc}")
+                        continue
+                    figures.append({"metric": metric_name(metric, names, name), "framework": framework, "value": value,
+                                    "unit": unit, "as_of": today, "kind": "fetched", "source": source, "url": url})
+    if not figures:
+        raise CommunityRefreshError(f"{first_error or 'no framework has community sources'}. The stored figures are unchanged.")
+    return figures, failures
 
 
-def refresh(results_dir: str | Path | None = None, timeout: float = 10.0) -> tuple[Path, list[dict]]:
-    figures = fetch(timeout)
+def refresh(results_dir: str | Path | None = None, timeout: float = 10.0) -> tuple[Path, list[dict], list[str]]:
+    figures, failures = fetch(timeout)
     path = refreshed_path(results_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(path.read_text()).get("figures", []) if path.exists() else []
     keep = [f for f in previous if f.get("as_of") != figures[0]["as_of"]]  # one refresh per day is kept
     path.write_text(json.dumps({"figures": keep + figures}, indent=1))
-    return path, figures
+    return path, figures, failures

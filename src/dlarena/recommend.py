@@ -162,27 +162,28 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     first, second = ranking[0], ranking[1]
     raised = [f"{f.title.lower()} ×{f.weight:g}" for f in factors if f.weight != 1]
     prio = f"With your priorities ({', '.join(raised)}, every other criterion ×1)" if raised else "With equal priorities"
-    text = [f"{prio}, {_display(first)} scores {totals[first]:.2f} and {_display(second)} {totals[second]:.2f} "
-            f"over {len(scored)} measured criteria."]
-    leads: dict[str, list[Factor]] = {first: [], second: []}
+    scores = [f"{_display(first)} scores {totals[first]:.2f}"] + [f"{_display(fw)} {totals[fw]:.2f}" for fw in ranking[1:]]
+    text = [f"{prio}, {_join(scores)} over {len(scored)} measured criteria."]
+    # On each criterion the leader is the best score, by a margin over the runner-up.
+    leads: dict[str, list[tuple[Factor, str]]] = {fw: [] for fw in ranking}
     even = []
     for f in scored:
-        diff = f.per_framework[first]["score"] - f.per_framework[second]["score"]
-        if abs(diff) < LEAD_MARGIN:
+        leader, runner_up = sorted(ranking, key=lambda fw: -f.per_framework[fw]["score"])[:2]
+        if f.per_framework[leader]["score"] - f.per_framework[runner_up]["score"] < LEAD_MARGIN:
             even.append(f.title.lower())
         else:
-            leads[first if diff > 0 else second].append(f)
-    for fw in (first, second):
+            leads[leader].append((f, runner_up))
+    for fw in ranking:
         if leads[fw]:
             items = [f"{f.title.lower()} ({f.per_framework[fw]['score']:.2f} vs "
-                     f"{f.per_framework[second if fw == first else first]['score']:.2f}: {headline(f.per_framework[fw])})"
-                     for f in sorted(leads[fw], key=lambda f: -f.weight)]
+                     f"{f.per_framework[runner_up]['score']:.2f}: {headline(f.per_framework[fw])})"
+                     for f, runner_up in sorted(leads[fw], key=lambda lead: -lead[0].weight)]
             text.append(f"{_display(fw)} leads on {_join(items)}.")
     if even:
-        text.append(f"They are about even on {_join(even)}.")
-    for fw in (first, second):
+        text.append(f"{'They are about even' if len(ranking) == 2 else 'No framework leads clearly'} on {_join(even)}.")
+    for fw in ranking:
         if leads[fw]:
-            top = [f.title.lower() for f in sorted(leads[fw], key=lambda f: -f.weight)[:2]]
+            top = [f.title.lower() for f, _ in sorted(leads[fw], key=lambda lead: -lead[0].weight)[:2]]
             text.append(f"Use {_display(fw)} when {_join(top)} matter{'s' if len(top) == 1 else ''} most to you.")
     margin = totals[first] - totals[second]
     if margin < LEAD_MARGIN:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import NO_WORKLOAD, by_framework
+from dlarena.criteria.globalcell import by_framework, one_cell_each
 
 ENTRY = "dlarena.criteria.community:run_cell"
 NEEDS_PARITY = False
@@ -15,10 +15,9 @@ SCENARIO = "community"
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    from dlarena.community import SOURCES
+    from dlarena.community import with_sources
 
-    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="data", scenario=SCENARIO, batch=0)
-            for fw in config.frameworks if fw in SOURCES]
+    return one_cell_each(with_sources(config.frameworks), "data", SCENARIO)
 
 
 def run_cell(payload: dict) -> dict:
@@ -40,7 +39,7 @@ def _short(value: float) -> str:
 
 
 def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
-    from dlarena.community import LABELS
+    from dlarena.community import UNSCORED, label
 
     fw_cells, fw_rows = by_framework(cells, rows, {SCENARIO})
     latest: dict[str, dict[str, dict]] = {}
@@ -51,14 +50,15 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             best = latest.setdefault(fw, {}).get(r["metric"])
             if best is None or str(r["extra"].get("as_of") or "") >= str(best["extra"].get("as_of") or ""):
                 latest[fw][r["metric"]] = r
-    shared = set.intersection(*(set(m) for m in latest.values())) if len(latest) > 1 else set()
+    # A framework with no scored figure (e.g. only release counts) gets no score: no zero for a gap.
+    latest = {fw: metrics for fw, metrics in latest.items() if set(metrics) - UNSCORED}
+    shared = set.intersection(*(set(m) for m in latest.values())) - UNSCORED if len(latest) > 1 else set()
     out = {}
     for fw, metrics in latest.items():
         ratios = [metrics[m]["value"] / max(latest[f][m]["value"] for f in latest) for m in sorted(shared)]
-        parts = [f"{LABELS.get(m, m)} {'<' if r['extra'].get('qualifier') == 'below' else ''}{_short(r['value'])} "
-                 f"({r['extra'].get('as_of')})" for m, r in sorted(metrics.items())]
-        stars = [p for p in parts if p.startswith(LABELS["github_stars"])]
-        out[fw] = {"score": sum(ratios) / len(ratios) if ratios else 0.0, "line": "; ".join(parts),
-                   "headline": (stars or parts)[0],
+        parts = {m: f"{label(m)} {'<' if r['extra'].get('qualifier') == 'below' else ''}{_short(r['value'])} "
+                    f"({r['extra'].get('as_of')})" for m, r in sorted(metrics.items())}
+        out[fw] = {"score": sum(ratios) / len(ratios) if ratios else 0.0, "line": "; ".join(parts.values()),
+                   "headline": parts.get("github_stars") or next(iter(parts.values())),
                    "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])]}
     return out

@@ -10,6 +10,11 @@ from dlarena.config import Cell
 NO_WORKLOAD = "-"
 
 
+def one_cell_each(selected, mode: str, scenario: str) -> list[Cell]:
+    """One cell per framework of ``selected`` for a criterion that belongs to no workload."""
+    return [Cell(workload=NO_WORKLOAD, framework=fw, mode=mode, scenario=scenario, batch=0) for fw in selected]
+
+
 def setup_framework(payload: dict):
     cell = Cell(**payload["cell"])
     adapter = frameworks.load_adapter(cell.framework)

@@ -3,8 +3,9 @@ cell per framework (its zoos are inspected in that framework's own process)."""
 
 from __future__ import annotations
 
+from dlarena import frameworks
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import NO_WORKLOAD, by_framework, setup_framework
+from dlarena.criteria.globalcell import by_framework, one_cell_each, setup_framework
 
 ENTRY = "dlarena.criteria.pretrained:run_cell"
 NEEDS_PARITY = False
@@ -12,10 +13,7 @@ SCENARIO = "pretrained"
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
-    from dlarena.pretrained.inventory import ZOOS
-
-    return [Cell(workload=NO_WORKLOAD, framework=fw, mode="inventory", scenario=SCENARIO, batch=0)
-            for fw in config.frameworks if fw in ZOOS]
+    return one_cell_each(frameworks.with_plugin("pretrained", config.frameworks), "inventory", SCENARIO)
 
 
 def run_cell(payload: dict) -> dict:
@@ -27,7 +25,7 @@ def run_cell(payload: dict) -> dict:
     zoos = inventory(cell.framework)
     names = sorted(distinct(zoos))
     rows = [{"metric": "pretrained_architectures", "unit": "architectures", "value": float(len(names)),
-             "extra": {"names": names, "zoos": [asdict(z) | {"count": z.count} for z in zoos]}}]
+             "extra": {"names": names, "zoos": [asdict(z) | {"count": z.count, "label": z.label} for z in zoos]}}]
     rows += [{"metric": f"architectures_{d}", "unit": "architectures", "value": float(len(distinct(zoos, d))), "extra": {}}
              for d in DOMAINS]
     rows += [{"metric": f"zoo:{z.name}", "unit": "architectures", "value": float(z.count) if z.status == "ok" else None,
@@ -54,8 +52,8 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     out = {}
     for fw, r in counts.items():
         zoos = r["extra"].get("zoos", [])
-        have = [f"{z['name']} {z['count']}" for z in zoos if z["status"] == "ok" and z["count"]]
-        missing = [z["name"] for z in zoos if z["status"] != "ok"]
+        have = [f"{z.get('label', z['name'])} {z['count']}" for z in zoos if z["status"] == "ok" and z["count"]]
+        missing = [z.get("label", z["name"]) for z in zoos if z["status"] != "ok"]
         line = f"{r['value']:.0f} architectures installed" + (f" ({', '.join(have)})" if have else "")
         if exclusive.get(fw):
             line += f", {len(exclusive[fw])} only here"

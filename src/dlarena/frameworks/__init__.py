@@ -14,6 +14,8 @@ PLUGIN_AREAS = {
     "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
     "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes)",
     "ease_user": "the error-probe user code (see dlarena.ease.user_torch)",
+    "pretrained": "SOURCES: [ZooSource], the model zoos a user of this framework can load (see dlarena.pretrained.torch_zoo)",
+    "zoo": "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, parameter_count(model): its zoo ResNet-50",
 }
 
 
@@ -38,6 +40,9 @@ class FrameworkInfo:
     # A framework outside dlarena keeps its built-in workload models in its own package: one
     # module per workload, named like the workload's package (``<models_package>.mlp``).
     models_package: str = ""
+    # Where its community figures come from when refreshed: ("github", "owner/repo") and
+    # ("pypi", "package") pairs; the first of each kind is the framework's headline figure.
+    community: tuple[tuple[str, str], ...] = ()
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
@@ -65,7 +70,9 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         image_layout="NCHW",
         color="#ee4c2c",
         plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
-                 ("ease_user", "dlarena.ease.user_torch")),
+                 ("ease_user", "dlarena.ease.user_torch"), ("pretrained", "dlarena.pretrained.torch_zoo"),
+                 ("zoo", "dlarena.pretrained.torch_zoo")),
+        community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
     ),
     "tensorflow": FrameworkInfo(
         name="tensorflow",
@@ -78,7 +85,9 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
         color="#ff9f00",
         plugins=(("deploy", "dlarena.deploy.export_tf"), ("debug_probes", "dlarena.debugging.keras_probes"),
-                 ("ease_user", "dlarena.ease.user_keras")),
+                 ("ease_user", "dlarena.ease.user_keras"), ("pretrained", "dlarena.pretrained.tensorflow_zoo"),
+                 ("zoo", "dlarena.pretrained.tensorflow_zoo")),
+        community=(("github", "tensorflow/tensorflow"), ("pypi", "tensorflow")),
     ),
     "jax": FrameworkInfo(
         name="jax",
@@ -90,6 +99,8 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
+        plugins=(("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
+        community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
     ),
 }
 

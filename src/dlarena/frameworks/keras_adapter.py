@@ -81,6 +81,11 @@ class KerasAdapter(AdapterDefaults):
         self._built[id(model)] = workload  # trainer() needs the workload's loss
         return model
 
+    def adopt(self, model, workload: Workload):
+        """A Keras model built elsewhere (a model zoo's), trained with ``workload``'s loss."""
+        self._built[id(model)] = workload
+        return model
+
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
         ops = self.keras.ops
         return ops.convert_to_tensor(x), ops.convert_to_tensor(y)

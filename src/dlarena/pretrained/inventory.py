@@ -1,5 +1,7 @@
 """Which pretrained architectures the installed model zoos offer, per framework and domain.
 
+Each framework registers the zoos its users can load (its "pretrained" plugin module's ``SOURCES``,
+see ``dlarena.frameworks``); the listers below are shared by those modules.
 Only names are listed: no model is built and no weight is downloaded. A zoo whose package is not
 installed (or does not import beside the installed framework) is reported as such, with why.
 Architecture names are normalised (lower case, letters and digits only) so that the same
@@ -16,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from dlarena import frameworks
+
 DOMAINS = ("vision", "text", "audio")
 
 
@@ -27,7 +31,12 @@ class Zoo:
     status: str = "ok"  # "ok" | "not installed" | "not importable" | "error"
     version: str | None = None
     note: str = ""
+    via: str = ""  # e.g. "Keras 3": usable by this framework's users through another library
     domains: dict[str, list[str]] = field(default_factory=dict)  # domain -> architecture names
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (via {self.via})" if self.via else self.name
 
     @property
     def count(self) -> int:
@@ -45,20 +54,20 @@ def _one_line(exc: BaseException) -> str:
 
 # -- one lister per zoo: module -> {domain: names} ---------------------------------------------
 
-def _torchvision(tv) -> dict[str, list[str]]:
+def list_torchvision(tv) -> dict[str, list[str]]:
     return {"vision": sorted(tv.models.list_models())}
 
 
-def _timm(timm) -> dict[str, list[str]]:
+def list_timm(timm) -> dict[str, list[str]]:
     return {"vision": sorted(timm.list_models())}
 
 
-def _torchaudio(ta) -> dict[str, list[str]]:
+def list_torchaudio(ta) -> dict[str, list[str]]:
     pipelines = importlib.import_module("torchaudio.pipelines")
     return {"audio": sorted(n for n in dir(pipelines) if n.isupper() or (n[:1].isupper() and "_" in n))}
 
 
-def _keras_applications(keras) -> dict[str, list[str]]:
+def list_keras_applications(keras) -> dict[str, list[str]]:
     apps = keras.applications
     return {"vision": sorted(n for n in dir(apps) if n[:1].isupper() and callable(getattr(apps, n)))}
 
@@ -71,7 +80,7 @@ def _domain_of_class(name: str) -> str:
     return "text"
 
 
-def _keras_hub(hub) -> dict[str, list[str]]:
+def list_keras_hub(hub) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, cls in inspect.getmembers(hub.models, inspect.isclass):
         if name.endswith("Backbone") and name != "Backbone":
@@ -82,12 +91,15 @@ def _keras_hub(hub) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _transformers_classes(prefix: str) -> Callable:
-    """transformers' auto mappings: model type -> class, for PyTorch ("") or TensorFlow ("TF_")."""
+_TRANSFORMERS_AUTO = {"": "modeling_auto", "TF_": "modeling_tf_auto", "FLAX_": "modeling_flax_auto"}
+
+
+def list_transformers(prefix: str) -> Callable:
+    """transformers' auto mappings: model type -> class, for PyTorch (""), TensorFlow ("TF_") or
+    Flax ("FLAX_"); transformers 5 dropped the TensorFlow and Flax classes, so those list nothing."""
     def lister(transformers) -> dict[str, list[str]]:
-        module = "modeling_auto" if not prefix else "modeling_tf_auto"
         try:
-            auto = importlib.import_module(f"transformers.models.auto.{module}")
+            auto = importlib.import_module(f"transformers.models.auto.{_TRANSFORMERS_AUTO[prefix]}")
         except ImportError:
             return {}
         base = getattr(auto, f"{prefix}MODEL_MAPPING_NAMES", {})
@@ -104,24 +116,25 @@ def _transformers_classes(prefix: str) -> Callable:
     return lister
 
 
-# zoo name, package to import, lister, note when the lister finds nothing
-ZOOS: dict[str, list[tuple[str, str, Callable]]] = {
-    "torch": [
-        ("torchvision", "torchvision", _torchvision),
-        ("timm", "timm", _timm),
-        ("torchaudio", "torchaudio", _torchaudio),
-        ("transformers (PyTorch classes)", "transformers", _transformers_classes("")),
-    ],
-    "tensorflow": [
-        ("keras.applications", "keras", _keras_applications),
-        ("keras-hub", "keras_hub", _keras_hub),
-        ("transformers (TensorFlow classes)", "transformers", _transformers_classes("TF_")),
-    ],
-}
+def list_nothing(module) -> dict[str, list[str]]:
+    """A library that ships no pretrained models (only examples): listed so that its absence shows."""
+    return {}
 
 
-def inspect_zoo(name: str, package: str, lister: Callable, framework: str) -> Zoo:
-    zoo = Zoo(name, package, framework)
+@dataclass(frozen=True)
+class ZooSource:
+    """One zoo a framework's users can load from; each framework lists its own in its "pretrained"
+    plugin module (``SOURCES``)."""
+    name: str  # as users know it
+    package: str  # import name
+    lister: Callable  # module -> {domain: architecture names}
+    via: str = ""  # how this framework's users run it when it is not the framework's own (e.g. "Keras 3")
+    empty_note: str = ""  # why it lists nothing, when that is expected
+
+
+def inspect_zoo(name: str, package: str, lister: Callable, framework: str, via: str = "",
+                empty_note: str = "") -> Zoo:
+    zoo = Zoo(name, package, framework, via=via)
     if importlib.util.find_spec(package) is None:
         zoo.status, zoo.note = "not installed", f"package '{package}' is not installed"
         return zoo
@@ -137,12 +150,19 @@ def inspect_zoo(name: str, package: str, lister: Callable, framework: str) -> Zo
         zoo.status, zoo.note = "error", _one_line(exc)
         return zoo
     if not zoo.domains:
-        zoo.note = f"{package} {zoo.version or ''} lists no {framework} architectures".replace("  ", " ")
+        zoo.note = empty_note or f"{package} {zoo.version or ''} lists no {framework} architectures".replace("  ", " ")
     return zoo
 
 
+def sources(framework: str) -> list[ZooSource]:
+    """The zoos ``framework`` registers (its "pretrained" plugin); none when it registers no plugin."""
+    if frameworks.info(framework).plugin("pretrained") is None:
+        return []
+    return list(frameworks.plugin_module(framework, "pretrained").SOURCES)
+
+
 def inventory(framework: str) -> list[Zoo]:
-    return [inspect_zoo(name, package, lister, framework) for name, package, lister in ZOOS.get(framework, [])]
+    return [inspect_zoo(s.name, s.package, s.lister, framework, s.via, s.empty_note) for s in sources(framework)]
 
 
 def distinct(zoos: list[Zoo], domain: str | None = None) -> set[str]:

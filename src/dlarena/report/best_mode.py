@@ -1,10 +1,11 @@
 """Report section "Best mode per framework": for each workload and scenario, every framework's
 fastest fp32 mode, and its fastest overall when bf16 mixed-precision cells ran, with the verdict
-between the two frameworks' best (so neither is judged on a poor setting)."""
+between each pair of frameworks' best (so none is judged on a poor setting)."""
 
 from __future__ import annotations
 
 import html
+from itertools import combinations
 from pathlib import Path
 
 from dlarena import frameworks
@@ -33,7 +34,8 @@ def rows(views: list[data.WorkloadView]) -> list[dict]:
             for label, fp32_only in [("fp32", True)] + ([("any precision", False)] if any_bf16 else []):
                 best = {fw: _best(entries, s.higher_is_better, fp32_only) for fw, entries in by_fw.items()}
                 found = [b for b in best.values() if b is not None]
-                verdict = compare(found[0].estimate(), found[1].estimate(), s.higher_is_better).text if len(found) == 2 else "–"
+                verdict = "; ".join(compare(a.estimate(), b.estimate(), s.higher_is_better).text
+                                    for a, b in combinations(found, 2)) or "–"  # every pair of frameworks
                 out.append({"workload": view.name, "scenario": s.scenario, "metric": s.metric, "precision": label,
                             "best": best, "verdict": verdict})
     return out

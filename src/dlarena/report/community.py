@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from dlarena.community import LABELS
+from dlarena.community import label
 from dlarena.criteria import community as crit
 from dlarena.report.fragments import html_table, md_table, muted
 from dlarena.store.db import ResultStore
@@ -26,7 +26,7 @@ def build(store: ResultStore, run: dict, out_dir):
         number = f"{r['value']:,.0f}" if r["value"] >= 1000 else f"{r['value']:g}"
         return ("< " if r["extra"].get("qualifier") == "below" else "") + number
 
-    html_rows = [[LABELS.get(r["metric"], r["metric"]), r["framework"], value(r), r["extra"].get("as_of") or "–", r["extra"].get("kind"),
+    html_rows = [[label(r["metric"]), r["framework"], value(r), r["extra"].get("as_of") or "–", r["extra"].get("kind"),
                   Markup(f'<a href="{escape(r["extra"].get("url", ""))}">{escape(r["extra"].get("source", ""))}</a>')] for r in rows]
     md_rows = [[*row[:5], f"[{r['extra'].get('source', '')}]({r['extra'].get('url', '')})"] for row, r in zip(html_rows, rows)]
     note = ("Figures as published (or fetched by `dlarena community --refresh`), not measured by dlarena; methods and dates "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import matplotlib
 
@@ -70,17 +71,21 @@ def mfu_figure(rows) -> bytes | None:
 
 PAIRING_STYLE = {"best vs best": ("#222", "o"), "eager vs eager": ("#1f77b4", "s"),
                  "compile vs function": ("#2ca02c", "^"), "compile vs xla": ("#9467bd", "D")}
+OTHER_PAIRING_STYLES = [("#d62728", "v"), ("#8c564b", "P"), ("#e377c2", "X"), ("#17becf", "<")]
 
 
-def crossover_figure(points) -> bytes:
-    """PyTorch/TensorFlow speed ratio vs parameter count (log x), one panel per scenario, one line
-    per mode pairing and workload family. ``points``: report.sweep.RatioPoint."""
+def crossover_figure(points, a_label: str, b_label: str) -> bytes:
+    """A/B speed ratio vs parameter count (log x), one panel per scenario, one line per mode
+    pairing and workload family. ``points``: report.sweep.RatioPoint of one pair of frameworks."""
+    others = itertools.cycle(OTHER_PAIRING_STYLES)
+    styles = {pairing: PAIRING_STYLE.get(pairing) or next(others)
+              for pairing in dict.fromkeys(p.pairing for p in points)}
     scenarios = list(dict.fromkeys(p.scenario for p in points))
     fig, axes = plt.subplots(1, len(scenarios), figsize=(5.2 * len(scenarios), 3.8), squeeze=False)
     for ax, scenario in zip(axes[0], scenarios):
         chosen = [p for p in points if p.scenario == scenario]
         for pairing in dict.fromkeys(p.pairing for p in chosen):
-            color, marker = PAIRING_STYLE.get(pairing, ("#888", "o"))
+            color, marker = styles[pairing]
             for family in dict.fromkeys(p.workload.partition("@")[0] for p in chosen):
                 line = sorted((p for p in chosen if p.pairing == pairing and p.workload.partition("@")[0] == family),
                               key=lambda p: p.params)
@@ -96,10 +101,10 @@ def crossover_figure(points) -> bytes:
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(scenario, fontsize=10)
         ax.set_xlabel("parameters", fontsize=8)
-        ax.set_ylabel("PyTorch / TensorFlow speed", fontsize=8)
+        ax.set_ylabel(f"{a_label} / {b_label} speed", fontsize=8)
         ax.tick_params(labelsize=7)
     axes[0][-1].legend(fontsize=6, loc="best")
-    fig.suptitle("Speed ratio vs model size (> 1: PyTorch faster)", fontsize=11)
+    fig.suptitle(f"Speed ratio vs model size (> 1: {a_label} faster)", fontsize=11)
     fig.tight_layout()
     return _png(fig)
 

@@ -22,7 +22,7 @@ def build(store: ResultStore, run: dict, out_dir):
             continue
         for z in r["extra"].get("zoos", []):
             d = z.get("domains", {})
-            table.append([r["framework"], z["name"], z["status"], z.get("version"),
+            table.append([r["framework"], z.get("label", z["name"]), z["status"], z.get("version"),
                           *(len(d.get(k, [])) if z["status"] == "ok" else None for k in ("vision", "text", "audio")), cut(z.get("note"))])
     headers = ["framework", "zoo", "status", "version", "vision", "text", "audio", "note"]
     note = "Names only: no model is built and no weight is downloaded. Architectures are counted once per framework after normalising names (ResNet50 = resnet50)."

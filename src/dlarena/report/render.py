@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from dlarena import frameworks
 from dlarena.report import data, overview, plots
 from dlarena.store.db import ResultStore
 
@@ -57,6 +58,12 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _contenders(run: dict) -> str:
+    """"PyTorch vs TensorFlow vs JAX": the frameworks this run compared, for the title."""
+    names = [fw for fw in run["config"].get("frameworks") or frameworks.names() if fw in frameworks.FRAMEWORKS]
+    return " vs ".join(frameworks.info(fw).display_name for fw in names)
+
+
 def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]))
@@ -70,7 +77,8 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
-               "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run)}
+               "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run),
+               "contenders": _contenders(run)}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

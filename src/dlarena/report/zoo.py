@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from dlarena import frameworks
 from dlarena.criteria.zoo import LABEL, SCENARIOS
 from dlarena.report.render import Section
 
@@ -26,8 +27,9 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
         params = m.get("zoo_parameter_count", {}).get("value")
         table.append((c["workload"], c["framework"], c["mode"], SCENARIOS[c["scenario"]], c["batch"], value,
                       f"{params:,.0f}" if params else "–", c["status"] + (f": {c['error']}" if c["error"] else "")))
-    intro = (f"keras.applications.ResNet50 (v1: stride on the first 1x1 conv, biased convs) and torchvision resnet50 "
-             f"(v1.5), random weights: {LABEL}. Samples/s, median [95% CI].")
+    models = [f"{frameworks.info(fw).display_name}: {frameworks.plugin_module(fw, 'zoo').DESCRIPTION}"
+              for fw in frameworks.with_plugin("zoo", dict.fromkeys(c["framework"] for c in cells))]
+    intro = f"{'; '.join(models)}. Random weights: {LABEL}. Samples/s, median [95% CI]."
     head = "".join(f"<th class='l'>{h}</th>" for h in ("model", "framework", "mode", "scenario", "batch", "samples/s",
                                                      "parameters", "status"))
     body = "".join("<tr>" + "".join(f"<td class='l'>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in table)

@@ -1,0 +1,45 @@
+"""What a JAX user can load pretrained (the "pretrained" plugin), and the zoo ResNet-50 a JAX user
+gets (the "zoo" plugin).
+
+Flax (``flax.nnx`` included) ships examples, not a model zoo. What a JAX user loads instead:
+Keras 3 zoos (keras.applications, keras-hub) run on the JAX backend, so they count as available
+to JAX users, labelled "via Keras 3"; and the Flax classes of Hugging Face transformers (which
+transformers 5 dropped). The zoo ResNet-50 is therefore keras.applications.ResNet50 run by Keras 3
+on JAX, timed through the Keras-on-JAX adapter (``jit`` = Keras's ``jit_compile=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlarena.criteria.common import Skipped
+from dlarena.pretrained.inventory import (ZooSource, list_keras_applications, list_keras_hub, list_nothing,
+                                          list_transformers)
+
+VIA_KERAS = "Keras 3"
+SOURCES = [
+    ZooSource("flax", "flax", list_nothing, empty_note="Flax (flax.nnx included) ships examples, not a pretrained model zoo"),
+    ZooSource("keras.applications", "keras", list_keras_applications, via=VIA_KERAS),
+    ZooSource("keras-hub", "keras_hub", list_keras_hub, via=VIA_KERAS),
+    ZooSource("transformers (Flax classes)", "transformers", list_transformers("FLAX_")),
+]
+
+DESCRIPTION = "keras.applications.ResNet50 (ResNet v1) via Keras 3 on the JAX backend"
+KERAS_MODES = {"eager": "eager", "jit": "xla"}  # JAX mode -> the Keras-on-JAX switch that matches it
+
+
+def build(adapter, spec, mode: str, seed: int):
+    from dlarena import frameworks
+
+    try:  # sets KERAS_BACKEND=jax; refuses when Keras was already loaded on another backend here
+        keras_jax = frameworks.load_adapter("keras-jax")
+    except RuntimeError as exc:
+        raise Skipped(f"Keras 3 on JAX cannot run in this process: {exc}") from None
+    keras_jax.setup(1, 1, seed)  # XLA takes its threads from the environment, set per cell
+    image = spec.input_shape[0]
+    model = keras_jax.keras.applications.ResNet50(weights=None, input_shape=(image, image, 3), classes=spec.num_classes)
+    return keras_jax.adopt(model, spec), keras_jax, KERAS_MODES[mode]
+
+
+def parameter_count(model) -> int:
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
