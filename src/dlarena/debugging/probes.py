@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 STEPS = 3  # training steps each probe runs
 PRINT_MARKER = "dlarena-debug-print"
+NATIVE_PRINT_MARKER = "dlarena-native-print"  # a framework's own print op (not a superstring of the above)
 
 
 @dataclass

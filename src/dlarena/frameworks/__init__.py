@@ -34,6 +34,9 @@ class FrameworkInfo:
     # Per-criterion code for this framework, by area (see PLUGIN_AREAS). A criterion looks its
     # module up here, so a new framework registers its pieces in this one place.
     plugins: tuple[tuple[str, str], ...] = ()
+    # Debugging: stricter variants of its modes, probed and recorded beside them (not scored):
+    # (mode, strict mode), e.g. torch.compile with fullgraph=True, to see what breaks it.
+    strict_modes: tuple[tuple[str, str], ...] = ()
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
@@ -62,6 +65,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         color="#ee4c2c",
         plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
                  ("ease_user", "dlarena.ease.user_torch")),
+        strict_modes=(("compile", "compile-fullgraph"),),
     ),
     "tensorflow": FrameworkInfo(
         name="tensorflow",
