@@ -30,8 +30,8 @@ def _read_onnx(path: str, x: np.ndarray) -> tuple[list[str], int, np.ndarray]:
 
 
 def _read_stablehlo(path: str, x: np.ndarray) -> tuple[list[str], int, np.ndarray]:
-    """A serialized ``jax.export`` artifact: ops of the main function (calls by callee name),
-    weights = the dense constants it embeds (scalars such as ReLU's 0 are not counted)."""
+    """A serialized ``jax.export`` artifact: ops of the main function (calls by callee name);
+    weights = its constants (the closed-over parameters are embedded there)."""
     from jax import export
 
     with open(path, "rb") as f:

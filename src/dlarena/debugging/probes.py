@@ -1,4 +1,4 @@
-"""What the probes record, shared by both frameworks' probe modules."""
+"""What the probes record, shared by every framework's probe module."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 # What a framework may plug into, and the module attribute each area's criterion reads.
 PLUGIN_AREAS = {
     "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
-    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes)",
-    "ease_user": "the error-probe user code (see dlarena.ease.user_torch)",
+    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes; GRAPH_FORMAT: see dlarena.debugging.graphs)",
+    "ease_user": "the error-probe user code and its NAMES (see dlarena.ease.user_torch)",
 }
 
 
