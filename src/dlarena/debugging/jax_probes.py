@@ -152,7 +152,7 @@ def hook_probes(model: nnx.Module, x, y, mode: str) -> list[ProbeResult]:
         results.append(ProbeResult(metric, calls, "calls", {"steps": STEPS, "behaviour": behaviour(calls, STEPS, counts.error),
                                                             "error": counts.error, "how": how, **extra}))
 
-    how = "self.sow(nnx.Intermediate, 'h', h) in __call__; nnx.capture(model, nnx.Intermediate) in the loss"
+    how = "self.sow(nnx.Intermediate, 'h', h) in __call__, nnx.capture(model, nnx.Intermediate) in the loss"
     try:
         step, numpy_error = _runnable(_read_step, mode), None
         values = [np.asarray(jax.tree.leaves(step(ReadValue(model), x, y)[1])[0]) for _ in range(STEPS)]
@@ -167,7 +167,7 @@ def hook_probes(model: nnx.Module, x, y, mode: str) -> list[ProbeResult]:
     except Exception as exc:
         results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": how, "error": one_line(exc)}))
 
-    how = "h = self.perturb('h', h) in __call__; nnx.grad w.r.t. the nnx.Perturbation state"
+    how = "h = self.perturb('h', h) in __call__, nnx.grad w.r.t. the nnx.Perturbation state"
     try:
         module = GradOfHidden(model)
         _, perturbations = nnx.capture(module, nnx.Perturbation)(x)

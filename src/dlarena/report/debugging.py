@@ -86,11 +86,15 @@ def build(store: ResultStore, run: dict, out_dir):
                           native, m.get("graph_breaks", {}).get("value"), rd.get("value") == 1.0 if rd.get("value") is not None else None,
                           gr.get("value") == 1.0 if gr.get("value") is not None else None, cut(notes, 200)])
         grad = crit.agreement(rows, crit.PROBES, "intermediate_grad_ok", mode="eager")
-        hows = sorted({f"{m[k]['extra'].get('how')}" for m in (by_cell.get(c["cell_id"], {}) for c in probe_cells)
-                       for k in ("intermediate_read_ok", "intermediate_grad_ok") if k in m and m[k]["extra"].get("how")})
+        hows: dict[str, tuple] = {}
+        for c in probe_cells:
+            m = by_cell.get(c["cell_id"], {})
+            hows.setdefault(c["framework"], tuple(m[k]["extra"].get("how") for k in ("intermediate_read_ok", "intermediate_grad_ok")
+                                                  if m.get(k, {}).get("extra", {}).get("how")))
         note = ("Print and breakpoint() (sys.breakpointhook replaced by a counter) inside forward/call over 3 training "
                 "steps, plus the framework's own print/breakpoint ops where it has them; the intermediate value and the "
-                "gradient of the first hidden activation read the framework's way (" + "; ".join(hows) + ").")
+                "gradient of the first hidden activation read the framework's way (value; gradient) — "
+                + " | ".join(f"{fw}: {' / '.join(h)}" for fw, h in hows.items() if h) + ".")
         if grad is not None:
             note += f" Gradient of the intermediate across frameworks (eager, same weights and batch): max rel diff {grad:.1e}."
         html += ["<h3>Print, breakpoint, intermediate values and gradients</h3>", muted(note), html_table(headers, table)]
