@@ -1,5 +1,6 @@
-"""Debugging probes in both frameworks and each mode, training curves through one TensorBoard
-writer, ONNX graph export, and Integrated Gradients agreement across frameworks."""
+"""Debugging probes in every framework and each mode, training curves through one TensorBoard
+writer, graph export (ONNX; StableHLO for JAX) run back by the format's runtime, and Integrated
+Gradients agreement across frameworks."""
 
 import pytest
 
@@ -29,7 +30,10 @@ EXPECTED = {
     ("tensorflow", "eager"): ("runs every step", True, True),
     ("tensorflow", "function"): ("runs at trace time only", False, True),
     ("tensorflow", "xla"): ("runs at trace time only", False, True),
+    ("jax", "eager"): ("runs every step", True, True),
+    ("jax", "jit"): ("runs at trace time only", True, True),
 }
+FRAMEWORKS = ("torch", "tensorflow", "jax")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,21 @@ def test_hook_probe_facts(probe_results, framework, mode):
         assert rows["graph_breaks"]["value"] >= 2  # print and breakpoint each break the graph
     if mode == "compile-fullgraph":
         assert "Unsupported" in rows["print_calls"]["extra"]["error"]
+    if framework == "jax":  # the read goes through nnx.capture; .numpy()-style reads hit a tracer in both modes
+        assert rows["intermediate_read_ok"]["extra"]["numpy_in_call"].startswith("TracerArrayConversionError")
+    else:
+        assert "native_print_calls" not in rows
+
+
+@pytest.mark.parametrize("mode", ["eager", "jit"])
+def test_jax_debug_print_and_breakpoint_run_every_step(probe_results, mode):
+    """jax.debug.print and jax.debug.breakpoint run inside compiled code at every step; the
+    breakpoint is JAX's real debugger (jdb), which read the traced value h.shape at each stop."""
+    rows = _rows(probe_results[("jax", mode)])
+    assert rows["native_print_calls"]["value"] == rows["native_breakpoint_calls"]["value"] == 3
+    assert rows["native_print_calls"]["extra"]["how"] == "jax.debug.print"
+    assert rows["native_breakpoint_calls"]["extra"]["behaviour"] == "runs every step"
+    assert rows["native_breakpoint_calls"]["extra"]["value_read_at_stop"] == "(16, 256)"
 
 
 def test_intermediate_gradient_agrees_across_frameworks(probe_results):
@@ -77,6 +96,9 @@ def test_summary_scores_follow_the_rubric(probe_results):
     # tensorflow: eager 4; function and xla 0.5 + 0.5 + 0 + 1 each
     assert summary["tensorflow"]["points"] == 8 and summary["tensorflow"]["max_points"] == 12
     assert "runs at trace time only in function, xla" in summary["tensorflow"]["line"]
+    # jax: eager 4; jit 0.5 + 0.5 + 1 + 1 (jax.debug.print/breakpoint recorded, not scored)
+    assert summary["jax"]["points"] == 7 and summary["jax"]["max_points"] == 8
+    assert "jax.debug.print (and its breakpoint): runs every step in eager, jit" in summary["jax"]["line"]
     assert len(summary["torch"]["evidence"]) == 3
 
 
@@ -84,7 +106,7 @@ def test_training_curves_written_by_one_writer_and_equal_across_frameworks(tmp_p
     from dlarena.debugging.events import read_scalars
 
     finals = {}
-    for fw in ("torch", "tensorflow"):
+    for fw in FRAMEWORKS:
         rows = _rows(_run(fw, "eager", debugging.CURVES, 64, tmp_path))
         loss, acc = rows["final_loss"], rows["final_accuracy"]
         assert loss["extra"]["writer"] == "tensorboard.summary.Writer" and loss["extra"]["events_readable"]
@@ -93,28 +115,39 @@ def test_training_curves_written_by_one_writer_and_equal_across_frameworks(tmp_p
         assert loss["samples"][-1] < loss["samples"][0] / 3 and acc["value"] > 0.8  # it learns
         finals[fw] = loss["value"]
     assert finals["torch"] == pytest.approx(finals["tensorflow"], rel=1e-3)  # same weights, data, optimizer
+    assert finals["jax"] == pytest.approx(finals["torch"], rel=1e-3)
 
 
-def test_graph_export_to_onnx(tmp_path):
-    for fw in ("torch", "tensorflow"):
-        rows = _rows(_run(fw, "onnx", debugging.GRAPH, 1, tmp_path))
-        ops = rows["graph_nodes"]["extra"]["ops"]
-        assert ops.count("Relu") == 2 and rows["graph_nodes"]["value"] == len(ops)
-        assert rows["graph_nodes"]["extra"]["onnxruntime_max_abs_diff"] < 1e-4
-        assert (tmp_path / "graphs" / f"mlp__{fw}.onnx").exists()
+@pytest.mark.parametrize("fw,suffix,relu,runtime", [
+    ("torch", "onnx", "Relu", "onnxruntime"),
+    ("tensorflow", "onnx", "Relu", "onnxruntime"),
+    ("jax", "jaxexport", "relu", "jax.export.deserialize"),
+])
+def test_graph_export_run_back_by_the_format_runtime(tmp_path, fw, suffix, relu, runtime):
+    rows = _rows(_run(fw, "export", debugging.GRAPH, 1, tmp_path))
+    extra = rows["graph_nodes"]["extra"]
+    ops = extra["ops"]
+    assert ops.count(relu) == 2 and rows["graph_nodes"]["value"] == len(ops)
+    assert extra["reloaded_with"] == runtime and extra["reload_max_abs_diff"] < 1e-4
+    assert (tmp_path / "graphs" / f"mlp__{fw}.{suffix}").exists()
+    if fw == "jax":  # three dense layers as dot_general + bias, weights embedded as 6 constants
+        assert ops.count("dot_general") == 3 and extra["initializers"] == 6 and extra["format"].startswith("StableHLO")
 
 
 def test_integrated_gradients_agree_across_frameworks():
     rows = []
-    for fw in ("torch", "tensorflow"):
+    for fw in FRAMEWORKS:
         r = _rows(_run(fw, "eager", debugging.ATTRIBUTION, debugging.IG_BATCH))["ig_abs_sum"]
         assert r["extra"]["max_abs_convergence_delta"] < 0.05
         rows.append(r | {"framework": fw, "mode": "eager", "scenario": debugging.ATTRIBUTION, "status": "ok"})
     assert rows[0]["extra"]["library"].startswith("captum")
-    assert rows[1]["extra"]["library"].startswith("own implementation")
-    assert len(rows[0]["samples"]) == debugging.IG_BATCH * 64
-    diff = debugging.agreement(rows, debugging.ATTRIBUTION, "ig_abs_sum")
-    assert diff is not None and diff < 1e-4
+    assert rows[1]["extra"]["library"].startswith("own implementation (TensorFlow")
+    assert rows[2]["extra"]["library"].startswith("own implementation (JAX")
+    assert len(rows[0]["samples"]) == len(rows[2]["samples"]) == debugging.IG_BATCH * 64
+    for other in rows[1:]:  # each implementation against Captum
+        diff = debugging.agreement([rows[0], other], debugging.ATTRIBUTION, "ig_abs_sum")
+        assert diff is not None and diff < 1e-4
+    assert debugging.agreement(rows, debugging.ATTRIBUTION, "ig_abs_sum") < 1e-4
 
 
 def test_plan_covers_modes_and_strict_compile():
@@ -123,4 +156,7 @@ def test_plan_covers_modes_and_strict_compile():
     assert len(ids) == len(set(ids))
     assert "mlp/torch/compile-fullgraph/dbg_probes/b16" in ids and "mlp/tensorflow/xla/dbg_probes/b16" in ids
     eager_only = [c.mode for c in debugging.plan_global(build_config(modes=["eager"])) if c.scenario == debugging.PROBES]
-    assert eager_only == ["eager", "eager"]
+    assert eager_only == ["eager", "eager", "eager"]
+    ids = [c.id for c in debugging.plan_global(build_config(frameworks=["jax"]))]
+    assert ids == ["mlp/jax/eager/dbg_probes/b16", "mlp/jax/jit/dbg_probes/b16", "mlp/jax/eager/dbg_curves/b64",
+                   "mlp/jax/export/dbg_graph/b1", "mlp/jax/eager/dbg_attribution/b4"]

@@ -1,5 +1,5 @@
-"""Ease of use: AST code metrics (fixture with hand-counted numbers), every error probe in both
-frameworks with its recorded facts, time to first result in a fresh process."""
+"""Ease of use: AST code metrics (fixture with hand-counted numbers), every error probe in every
+framework with its recorded facts, time to first result in a fresh process."""
 
 from pathlib import Path
 
@@ -46,8 +46,8 @@ def test_code_metrics_cells_of_builtin_workloads(workload, framework, symbol, ha
     assert rows["code_lines"]["extra"]["files"][1].endswith("_training.py")
 
 
-# What each framework does with each mistake on this stack (torch 2.13, Keras 3.15):
-# (outcome, exception type, names the layer, states expected, states actual)
+# What each framework does with each mistake on this stack (torch 2.13, Keras 3.15, jax 0.10.2 +
+# flax 0.12.8 + optax 0.2.8): (outcome, exception type, names the layer, states expected, states actual)
 EXPECTED = {
     ("dense_shape", "torch"): ("error", "RuntimeError", False, True, True),
     ("dense_shape", "tensorflow"): ("error", "ValueError", True, True, True),
@@ -59,12 +59,25 @@ EXPECTED = {
     ("use_before_build", "tensorflow"): ("error", "ValueError", True, True, True),
     ("logits_vs_probabilities", "torch"): ("silent_wrong", None, False, False, False),
     ("logits_vs_probabilities", "tensorflow"): ("silent_ok", None, False, False, False),
+    ("dense_shape", "jax"): ("error", "TypeError", False, True, True),
+    ("label_dtype", "jax"): ("error", "TypeError", False, True, True),
+    ("channel_order", "jax"): ("error", "ValueError", False, True, True),
+    ("use_before_build", "jax"): ("silent_ok", None, False, False, False),
+    ("logits_vs_probabilities", "jax"): ("silent_wrong", None, False, False, False),
 }
+# The rubric's points out of the real texts (max 5 each).
+POINTS = {"torch": [4, 4, 4, 4, 0], "tensorflow": [5, 5, 5, 5, 5], "jax": [3.5, 4, 3.5, 5, 0]}
+PROBE_ORDER = ["dense_shape", "label_dtype", "channel_order", "use_before_build", "logits_vs_probabilities"]
+
+
+@pytest.fixture(scope="module")
+def probe_facts():
+    return {key: run_probe(PROBES[key[0]], key[1]) for key in EXPECTED}
 
 
 @pytest.mark.parametrize("probe,framework", sorted(EXPECTED))
-def test_error_probe_facts(probe, framework):
-    facts = run_probe(PROBES[probe], framework)
+def test_error_probe_facts(probe_facts, probe, framework):
+    facts = probe_facts[(probe, framework)]
     outcome, exc_type, names, expected, actual = EXPECTED[(probe, framework)]
     assert (facts.outcome, facts.exception_type) == (outcome, exc_type), facts.message
     assert (facts.names_layer, facts.states_expected, facts.states_actual) == (names, expected, actual), facts.message
@@ -81,8 +94,44 @@ def test_error_probe_facts(probe, framework):
     assert facts.score == score(facts)
 
 
+@pytest.mark.parametrize("framework", sorted(POINTS))
+def test_rubric_points_from_the_real_texts(probe_facts, framework):
+    assert [probe_facts[(p, framework)].score for p in PROBE_ORDER] == POINTS[framework]
+
+
+def test_jax_error_texts(probe_facts):
+    """What a Flax NNX + optax user sees: XLA-level messages that give the shapes/dtypes but not
+    the layer, more than 5 library frames below the user's line for the layer calls (jax.lax ->
+    core.bind -> dispatch), a dtype check in optax, no lazy layers, and no word about
+    probabilities fed to a loss that expects logits."""
+    dense = probe_facts[("dense_shape", "jax")]
+    assert "dot_general requires contracting dimensions to have the same shape, got (64,) and (32,)" in dense.message
+    assert dense.frames_after_user > 5
+    conv = probe_facts[("channel_order", "jax")]
+    assert "conv_general_dilated" in conv.message and "32 // 1 != 3" in conv.message and conv.frames_after_user > 5
+    labels = probe_facts[("label_dtype", "jax")]
+    assert "subdtype of <class 'numpy.integer'>, got float32" in labels.message and labels.frames_after_user <= 5
+    built = probe_facts[("use_before_build", "jax")]
+    assert built.got == built.want == 32 * 16 + 16 + 16 * 10 + 10
+    wrong = probe_facts[("logits_vs_probabilities", "jax")]
+    assert abs(wrong.got - wrong.want) > 0.1 and not wrong.warned and wrong.score == 0
+
+
+def test_errorprobes_name_no_framework():
+    """The layer/function words live beside each framework's user code."""
+    from dlarena import frameworks
+    from dlarena.ease import errorprobes
+
+    source = Path(errorprobes.__file__).read_text()
+    for name in ("torch", "tensorflow", "jax", "keras"):
+        assert f'"{name}"' not in source
+    for fw in frameworks.with_plugin("ease_user", frameworks.names()):
+        module = frameworks.plugin_module(fw, "ease_user")
+        assert set(module.NAMES) == set(PROBES), fw
+
+
 def test_device_mismatch_probe_is_skipped_without_a_gpu():
-    for framework in ("torch", "tensorflow"):
+    for framework in ("torch", "tensorflow", "jax"):
         result = ease.run_cell(_payload("-", framework, "eager", "err_device_mismatch", 8))
         if "cuda" in str(result.get("runtime", {}).get("device", "")).lower() or "GPU" in str(result.get("runtime", {}).get("device", "")):
             pytest.skip("a GPU is present: the probe runs")

@@ -4,9 +4,13 @@
   step, once at trace time, or breaks the compile?), reading an intermediate tensor's value
   mid-model, the gradient of an intermediate;
 - ``dbg_curves``: loss/accuracy curves written as TensorBoard event files by one writer;
-- ``dbg_graph``: the model graph exported as ONNX by each framework;
-- ``dbg_attribution``: Integrated Gradients (Captum for PyTorch, a TensorFlow implementation) on
-  the same weights and input, compared across frameworks in the summary.
+- ``dbg_graph``: the model graph exported by each framework in its format (``GRAPH_FORMAT`` of its
+  probe module, ONNX by default; see ``dlarena.debugging.graphs``) and run back by that format's runtime;
+- ``dbg_attribution``: Integrated Gradients (a library where one is installed, else written for the
+  framework) on the same weights and input, compared across frameworks in the summary.
+
+The per-framework code is the framework's "debug_probes" plugin (``frameworks.plugin_module``);
+the extra strict modes probed beside its own come from ``FrameworkInfo.strict_modes``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,6 @@ PROBES, CURVES, GRAPH, ATTRIBUTION = "dbg_probes", "dbg_curves", "dbg_graph", "d
 SCENARIOS = (PROBES, CURVES, GRAPH, ATTRIBUTION)
 IG_STEPS = 50
 IG_BATCH = 4
-# Extra modes probed beside the framework's own: strict compilation, to see what breaks it.
-STRICT_MODES = {"torch": {"compile": "compile-fullgraph"}}
 
 
 def is_debugging(scenario: str) -> bool:
@@ -38,7 +40,7 @@ def is_debugging(scenario: str) -> bool:
 
 def probe_modes(config: SuiteConfig, framework: str) -> list[str]:
     modes = [m for m in frameworks.info(framework).modes if m in config.modes]
-    strict = STRICT_MODES.get(framework, {})
+    strict = dict(frameworks.info(framework).strict_modes)
     return modes + [strict[m] for m in modes if m in strict]
 
 
@@ -49,7 +51,7 @@ def plan_global(config: SuiteConfig) -> list[Cell]:
     for fw in frameworks.with_plugin("debug_probes", config.frameworks):
         cells += [
             Cell(workload=WORKLOAD, framework=fw, mode="eager", scenario=CURVES, batch=64),
-            Cell(workload=WORKLOAD, framework=fw, mode="onnx", scenario=GRAPH, batch=1),
+            Cell(workload=WORKLOAD, framework=fw, mode="export", scenario=GRAPH, batch=1),
             Cell(workload=WORKLOAD, framework=fw, mode="eager", scenario=ATTRIBUTION, batch=IG_BATCH),
         ]
     return cells
@@ -98,30 +100,22 @@ def run_cell(payload: dict) -> dict:
         return {"status": "ok", "metrics": rows, "runtime": runtime}
 
     if cell.scenario == GRAPH:
-        import onnx
-        import onnxruntime as ort
+        from dlarena.debugging.graphs import graph_format
 
+        fmt = graph_format(probes)
         folder, kept = _artifact_dir(payload, "graphs")
-        path = folder / f"{cell.workload}__{cell.framework}.onnx"
+        path = folder / f"{cell.workload}__{cell.framework}.{fmt.suffix}"
         xt, _ = adapter.inputs(workload, x, y)
         expected = probes.export_graph(model, xt, str(path))
-        graph = onnx.load(str(path)).graph
-        ops = [node.op_type for node in graph.node]
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        got = session.run(None, {session.get_inputs()[0].name: x})[0]
-        diff = float(np.max(np.abs(got - expected)))
-        rows = [metric("graph_nodes", "nodes", len(ops), ops=ops, path=str(path) if kept else None,
-                       initializers=len(graph.initializer), onnxruntime_max_abs_diff=diff)]
+        ops, weights, got = fmt.read(str(path), x)
+        diff = float(np.max(np.abs(np.asarray(got) - expected)))
+        rows = [metric("graph_nodes", "nodes", len(ops), ops=ops, path=str(path) if kept else None, format=fmt.label,
+                       initializers=weights, reloaded_with=fmt.runtime, reload_max_abs_diff=diff)]
         return {"status": "ok", "metrics": rows, "runtime": runtime}
 
     if cell.scenario == ATTRIBUTION:
         xt, _ = adapter.inputs(workload, x, y)
-        target = y.astype(np.int64)
-        if cell.framework == "torch":
-            import torch
-
-            target = torch.from_numpy(target)
-        attributions, delta, library = probes.integrated_gradients(model, xt, target, IG_STEPS)
+        attributions, delta, library = probes.integrated_gradients(model, xt, y.astype(np.int64), IG_STEPS)
         rows = [metric("ig_abs_sum", "attribution", float(np.abs(attributions).sum()), samples=attributions.reshape(-1),
                        library=library, n_steps=IG_STEPS, method="gausslegendre", baseline="zeros",
                        targets=y.tolist(), max_abs_convergence_delta=float(np.max(np.abs(delta))))]
@@ -132,26 +126,28 @@ def run_cell(payload: dict) -> dict:
 # -- summary for the report table and `dlarena recommend` ------------------------------------
 # Rubric per framework (score = points / max): in each of the framework's own modes, print and
 # breakpoint 1 point each when they run every step, 0.5 when only at trace time; reading an
-# intermediate value 1; gradient of an intermediate 1. Model graph exported as ONNX 1; training
-# curves written and read back 1; Integrated Gradients 1 with an installed library, 0.5 when it
-# had to be written by hand. Strict modes (torch.compile fullgraph) are recorded, not scored.
+# intermediate value 1; gradient of an intermediate 1. Model graph exported (and run back by its
+# format's runtime) 1; training curves written and read back 1; Integrated Gradients 1 with an
+# installed library, 0.5 when it had to be written by hand. Strict modes (FrameworkInfo.strict_modes)
+# and a framework's own print/breakpoint ops (native_*_calls) are recorded, not scored.
 
 def _metric_rows(rows: list[dict], scenario: str, metric: str) -> list[dict]:
     return [r for r in rows if r["scenario"] == scenario and r["metric"] == metric and r["status"] == "ok"]
 
 
 def agreement(rows: list[dict], scenario: str, metric: str, mode: str | None = None) -> float | None:
-    """Max |a - b| / max |a| between the first two frameworks' samples of a metric (same input)."""
+    """Max |a - b| / max |a| between the first framework's samples of a metric and each other
+    framework's (same input): the worst pair."""
     picked = {}
     for r in _metric_rows(rows, scenario, metric):
         if r.get("samples") and (mode is None or r["mode"] == mode):
             picked.setdefault(r["framework"], np.asarray(r["samples"], dtype=np.float64))
     if len(picked) < 2:
         return None
-    a, b = list(picked.values())[:2]
-    if a.shape != b.shape:
+    a, *others = picked.values()
+    if any(b.shape != a.shape for b in others):
         return None
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a))), 1e-30))
+    return max(float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a))), 1e-30)) for b in others)
 
 
 def _modes_by(values: dict[str, str], notes: dict[str, str]) -> str:
@@ -171,13 +167,15 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     for fw, frows in fw_rows.items():
         own_modes = frameworks.info(fw).modes if fw in frameworks.FRAMEWORKS else ()
         points = top = 0.0
-        behaviour, reads, grads, breaks = {}, {}, {}, {}
+        behaviour, native, reads, grads, breaks = {}, {}, {}, {}, {}
         for r in frows:
             if r["scenario"] != PROBES or r["status"] != "ok":
                 continue
             scored = r["mode"] in own_modes
             if r["metric"] == "print_calls":
                 behaviour[r["mode"]] = r["extra"].get("behaviour", "?")
+            if r["metric"] == "native_print_calls":
+                native[r["mode"]] = (r["extra"].get("how", "?"), r["extra"].get("behaviour", "?"))
             if r["metric"] == "graph_breaks" and r["value"]:
                 breaks[r["mode"]] = int(r["value"])
             if r["metric"] in ("print_calls", "breakpoint_calls") and scored:
@@ -192,13 +190,17 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
         if behaviour:
             text = _modes_by(behaviour, {m: f"{n} graph breaks" for m, n in breaks.items()})
             parts.append(f"print/breakpoint: {text}")
+            for how in dict.fromkeys(h for h, _ in native.values()):
+                own = _modes_by({m: b for m, (h, b) in native.items() if h == how}, {})
+                parts.append(f"{how} (and its breakpoint): {own}")
             parts.append(f"mid-model value read in {sum(reads.values())}/{len(reads)} modes, "
                          f"intermediate gradient in {sum(grads.values())}/{len(grads)}")
         graph = _metric_rows(frows, GRAPH, "graph_nodes")
         if any(c["scenario"] == GRAPH for c in fw_cells.get(fw, [])):
             top += 1
             points += 1.0 if graph else 0.0
-            parts.append(f"ONNX graph {graph[0]['value']:.0f} nodes" if graph else "ONNX graph export failed")
+            parts.append(f"{graph[0]['extra'].get('format', 'ONNX')} graph {graph[0]['value']:.0f} nodes" if graph
+                         else "graph export failed")
         curves = _metric_rows(frows, CURVES, "final_loss")
         if any(c["scenario"] == CURVES for c in fw_cells.get(fw, [])):
             top += 1

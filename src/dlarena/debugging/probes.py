@@ -1,4 +1,4 @@
-"""What the probes record, shared by both frameworks' probe modules."""
+"""What the probes record, shared by every framework's probe module."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 STEPS = 3  # training steps each probe runs
 PRINT_MARKER = "dlarena-debug-print"
+NATIVE_PRINT_MARKER = "dlarena-native-print"  # a framework's own print op (not a superstring of the above)
 
 
 @dataclass

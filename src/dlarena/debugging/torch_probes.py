@@ -144,6 +144,6 @@ def integrated_gradients(model: nn.Module, x, target, n_steps: int) -> tuple[np.
 
     model.eval()
     ig = IntegratedGradients(model)
-    attributions, delta = ig.attribute(x, baselines=torch.zeros_like(x), target=target, n_steps=n_steps,
+    attributions, delta = ig.attribute(x, baselines=torch.zeros_like(x), target=torch.as_tensor(target), n_steps=n_steps,
                                        method="gausslegendre", return_convergence_delta=True)
     return attributions.detach().cpu().numpy(), delta.detach().cpu().numpy(), f"captum {captum.__version__}"

@@ -4,7 +4,9 @@ framework tells the user about them.
 For each probe and framework we record: did it fail at all (a silent wrong result is the worst
 case), the exception type, whether the message names the offending layer (or function), states
 what was expected and what it got, whether the traceback shows the user's line, and how many
-library frames lie between that line and the raise.
+library frames lie between that line and the raise. The words by which a message names the
+offending layer or function are the framework's own (its layer and function names): they sit
+beside its user code, in the plugin module's ``NAMES`` (probe name -> words).
 
 Rubric (points, max 5):
 - raised an error: 2; then 1 if the message names the offending layer/function, 0.5 if it states
@@ -56,28 +58,23 @@ class Probe:
     name: str
     title: str
     make_inputs: Callable[[str], tuple]
-    names: dict[str, tuple[str, ...]]  # framework -> words that name the offending layer/function
     expected: tuple[str, ...]  # words stating what was expected
     actual: tuple[str, ...]  # words stating what was received
     needs_gpu: bool = False
 
 
 PROBES: dict[str, Probe] = {p.name: p for p in [
-    Probe("dense_shape", "64 features into a dense/linear layer built for 32", _features(64),
-          {"torch": ("fc1", "Linear"), "tensorflow": ("fc1", "Dense")}, ("32",), ("64",)),
+    Probe("dense_shape", "64 features into a dense/linear layer built for 32", _features(64), ("32",), ("64",)),
     Probe("label_dtype", "float labels into sparse cross-entropy", _logits,
-          {"torch": ("cross_entropy",), "tensorflow": ("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy")},
           ("Long", "int64", "int32", "integer"), ("Float", "float32", "float")),
     Probe("channel_order", "images in the other framework's channel order (NHWC vs NCHW)", _wrong_layout_images,
-          {"torch": ("conv1", "Conv2d"), "tensorflow": ("conv1", "Conv2D")}, ("3",), ("32",)),
+          ("3",), ("32",)),
     Probe("use_before_build", "count parameters before the input size is known (lazy/unbuilt layers)", _features(32),
-          {"torch": ("LazyLinear", "Sequential"), "tensorflow": ("net", "Sequential")},
           ("build", "forward", "dummy batch"), ("uninitialized", "isn't built", "not built", "not yet been built")),
     Probe("logits_vs_probabilities", "softmax output passed to a loss that expects logits", _features(32),
-          {"torch": ("cross_entropy",), "tensorflow": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")},
           ("logits",), ("Softmax", "probabilities")),
-    Probe("device_mismatch", "model on the GPU, input on the CPU", _features(32),
-          {"torch": ("fc1", "Linear"), "tensorflow": ("fc1", "Dense")}, ("cuda", "GPU"), ("cpu", "CPU"), needs_gpu=True),
+    Probe("device_mismatch", "model on the GPU, input on the CPU", _features(32), ("cuda", "GPU"), ("cpu", "CPU"),
+          needs_gpu=True),
 ]}
 
 
@@ -152,7 +149,7 @@ def run_probe(probe: Probe, framework: str) -> ProbeFacts:
             user = [i for i, fr in enumerate(frames) if fr.filename == user_file]
             facts.exception_type = type(exc).__name__
             facts.message = re.sub(r"\x1b\[[0-9;]*m", "", text).strip()[:600]
-            facts.names_layer = _mentions(text, probe.names[framework])
+            facts.names_layer = _mentions(text, module.NAMES[probe.name])
             facts.states_expected = _mentions(text, probe.expected)
             facts.states_actual = _mentions(text, probe.actual)
             facts.user_line_shown = any(fr.filename == user_file and fr.lineno == line for fr in frames)

@@ -8,6 +8,16 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+# Per probe: the words by which a message names the offending layer or function.
+NAMES = {
+    "dense_shape": ("fc1", "Dense"),
+    "label_dtype": ("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy"),
+    "channel_order": ("conv1", "Conv2D"),
+    "use_before_build": ("net", "Sequential"),
+    "logits_vs_probabilities": ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+    "device_mismatch": ("fc1", "Dense"),
+}
+
 
 def net(in_features: int) -> keras.Model:
     return keras.Sequential(

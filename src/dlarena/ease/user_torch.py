@@ -8,6 +8,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Per probe: the words by which a message names the offending layer or function.
+NAMES = {
+    "dense_shape": ("fc1", "Linear"),
+    "label_dtype": ("cross_entropy",),
+    "channel_order": ("conv1", "Conv2d"),
+    "use_before_build": ("LazyLinear", "Sequential"),
+    "logits_vs_probabilities": ("cross_entropy",),
+    "device_mismatch": ("fc1", "Linear"),
+}
+
 
 class Net(nn.Module):
     def __init__(self, in_features: int):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 # What a framework may plug into, and the module attribute each area's criterion reads.
 PLUGIN_AREAS = {
     "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
-    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes)",
-    "ease_user": "the error-probe user code (see dlarena.ease.user_torch)",
+    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes; GRAPH_FORMAT: see dlarena.debugging.graphs)",
+    "ease_user": "the error-probe user code and its NAMES (see dlarena.ease.user_torch)",
     "pretrained": "SOURCES: [ZooSource], the model zoos a user of this framework can load (see dlarena.pretrained.torch_zoo)",
     "zoo": "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, parameter_count(model): its zoo ResNet-50",
 }
@@ -43,6 +43,9 @@ class FrameworkInfo:
     # Where its community figures come from when refreshed: ("github", "owner/repo") and
     # ("pypi", "package") pairs; the first of each kind is the framework's headline figure.
     community: tuple[tuple[str, str], ...] = ()
+    # Debugging: stricter variants of its modes, probed and recorded beside them (not scored):
+    # (mode, strict mode), e.g. torch.compile with fullgraph=True, to see what breaks it.
+    strict_modes: tuple[tuple[str, str], ...] = ()
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
@@ -73,6 +76,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
                  ("ease_user", "dlarena.ease.user_torch"), ("pretrained", "dlarena.pretrained.torch_zoo"),
                  ("zoo", "dlarena.pretrained.torch_zoo")),
         community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
+        strict_modes=(("compile", "compile-fullgraph"),),
     ),
     "tensorflow": FrameworkInfo(
         name="tensorflow",
@@ -99,7 +103,8 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
-        plugins=(("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
+        plugins=(("debug_probes", "dlarena.debugging.jax_probes"), ("ease_user", "dlarena.ease.user_jax"),
+                 ("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
         community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
     ),
 }

@@ -36,7 +36,7 @@ def curves_figure(series: dict[str, dict[str, list[float]]]) -> bytes:
 
 
 def graph_figure(ops: dict[str, list[str]]) -> bytes:
-    """Each framework's exported ONNX graph as a chain of op boxes (these models are chains)."""
+    """Each framework's exported graph as a chain of op boxes (these models are chains)."""
     longest = max(len(v) for v in ops.values())
     fig, ax = plt.subplots(figsize=(2.6 * len(ops), 0.55 * longest + 0.8))
     for col, (fw, names) in enumerate(ops.items()):
@@ -67,26 +67,36 @@ def build(store: ResultStore, run: dict, out_dir):
 
     probe_cells = [c for c in cells if c["scenario"] == crit.PROBES]
     if probe_cells:
-        headers = ["framework", "mode", "print in forward", "breakpoint in forward", "graph breaks",
-                   "read intermediate value", "gradient of intermediate", "notes"]
+        headers = ["framework", "mode", "print in forward", "breakpoint in forward", "framework's own print / breakpoint",
+                   "graph breaks", "read intermediate value", "gradient of intermediate", "notes"]
         table = []
         for c in probe_cells:
             m = by_cell.get(c["cell_id"], {})
             pr, bp = m.get("print_calls", {"extra": {}}), m.get("breakpoint_calls", {"extra": {}})
             rd, gr = m.get("intermediate_read_ok", {"extra": {}}), m.get("intermediate_grad_ok", {"extra": {}})
+            npr, nbp = m.get("native_print_calls"), m.get("native_breakpoint_calls")
+            native = (f"{npr['extra'].get('how')}: {npr['extra'].get('behaviour')} ({npr['value']:.0f}/{npr['extra'].get('steps')}); "
+                      f"{nbp['extra'].get('how')}: {nbp['extra'].get('behaviour')} ({nbp['value']:.0f}/{nbp['extra'].get('steps')})"
+                      if npr and nbp else "–")
             notes = "; ".join(x for x in (pr["extra"].get("error"), rd["extra"].get("error"), gr["extra"].get("error"),
                                           cut(c["error"])) if x)
             table.append([c["framework"], c["mode"],
                           f"{pr['extra'].get('behaviour', '–')} ({pr.get('value', 0) or 0:.0f}/{pr['extra'].get('steps', '?')})",
                           f"{bp['extra'].get('behaviour', '–')} ({bp.get('value', 0) or 0:.0f}/{bp['extra'].get('steps', '?')})",
-                          m.get("graph_breaks", {}).get("value"), rd.get("value") == 1.0 if rd.get("value") is not None else None,
+                          native, m.get("graph_breaks", {}).get("value"), rd.get("value") == 1.0 if rd.get("value") is not None else None,
                           gr.get("value") == 1.0 if gr.get("value") is not None else None, cut(notes, 200)])
         grad = crit.agreement(rows, crit.PROBES, "intermediate_grad_ok", mode="eager")
+        hows: dict[str, tuple] = {}
+        for c in probe_cells:
+            m = by_cell.get(c["cell_id"], {})
+            hows.setdefault(c["framework"], tuple(m[k]["extra"].get("how") for k in ("intermediate_read_ok", "intermediate_grad_ok")
+                                                  if m.get(k, {}).get("extra", {}).get("how")))
         note = ("Print and breakpoint() (sys.breakpointhook replaced by a counter) inside forward/call over 3 training "
-                "steps; the intermediate value read with .numpy() inside forward/call; the gradient of the first hidden "
-                "activation the framework's way (retain_grad / tape.gradient).")
+                "steps, plus the framework's own print/breakpoint ops where it has them; the intermediate value and the "
+                "gradient of the first hidden activation read the framework's way (value; gradient) — "
+                + " | ".join(f"{fw}: {' / '.join(h)}" for fw, h in hows.items() if h) + ".")
         if grad is not None:
-            note += f" Gradient of the intermediate, PyTorch vs TensorFlow (eager, same weights and batch): max rel diff {grad:.1e}."
+            note += f" Gradient of the intermediate across frameworks (eager, same weights and batch): max rel diff {grad:.1e}."
         html += ["<h3>Print, breakpoint, intermediate values and gradients</h3>", muted(note), html_table(headers, table)]
         md += ["### Print, breakpoint, intermediate values and gradients", "", note, "", md_table(headers, table)]
 
@@ -108,12 +118,14 @@ def build(store: ResultStore, run: dict, out_dir):
     graphs = {c["framework"]: by_cell.get(c["cell_id"], {}).get("graph_nodes") for c in cells if c["scenario"] == crit.GRAPH}
     if graphs:
         ok = {fw: r["extra"]["ops"] for fw, r in graphs.items() if r and r["extra"].get("ops")}
-        table = [[fw, r["value"] if r else None, " → ".join(r["extra"]["ops"]) if r else "export failed",
-                  r["extra"].get("onnxruntime_max_abs_diff") if r else None] for fw, r in graphs.items()]
+        table = [[fw, r["extra"].get("format", "ONNX") if r else None, r["value"] if r else None,
+                  " → ".join(r["extra"]["ops"]) if r else "export failed",
+                  r["extra"].get("reloaded_with") if r else None, r["extra"].get("reload_max_abs_diff") if r else None]
+                 for fw, r in graphs.items()]
         failed = [f"{c['framework']}: {cut(c['error'])}" for c in cells if c["scenario"] == crit.GRAPH and c["status"] != "ok"]
-        headers = ["framework", "ONNX nodes", "ops", "onnxruntime vs framework (max abs diff)"]
-        html += ["<h3>Model graph export (ONNX)</h3>", html_table(headers, table)]
-        md += ["### Model graph export (ONNX)", "", md_table(headers, table)]
+        headers = ["framework", "format", "nodes", "ops", "run back with", "vs framework (max abs diff)"]
+        html += ["<h3>Model graph export</h3>", html_table(headers, table)]
+        md += ["### Model graph export", "", md_table(headers, table)]
         if failed:
             html.append(muted("; ".join(failed)))
             md += ["; ".join(failed), ""]
