@@ -22,7 +22,7 @@ import optax
 from flax import nnx
 
 from dlarena.debugging.probes import (NATIVE_PRINT_MARKER, PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour,
-                                      counting_hooks, one_line)
+                                      counting_hooks, intermediate_grad, one_line)
 
 MODES = ("eager", "jit")
 GRAPH_FORMAT = "stablehlo"
@@ -168,15 +168,13 @@ def hook_probes(model: nnx.Module, x, y, mode: str) -> list[ProbeResult]:
         results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": how, "error": one_line(exc)}))
 
     how = "h = self.perturb('h', h) in __call__, nnx.grad w.r.t. the nnx.Perturbation state"
-    try:
+    def read():
         module = GradOfHidden(model)
         _, perturbations = nnx.capture(module, nnx.Perturbation)(x)
         grads = _runnable(_hidden_grad_step, mode)(module, perturbations, x, y)
-        grad = np.asarray(jax.tree.leaves(grads)[0])
-        results.append(ProbeResult("intermediate_grad_ok", 1.0, "bool", {"how": how, "l2": float(np.linalg.norm(grad))},
-                                   grad[0].tolist()))
-    except Exception as exc:
-        results.append(ProbeResult("intermediate_grad_ok", 0.0, "bool", {"how": how, "error": one_line(exc)}))
+        return jax.tree.leaves(grads)[0]
+
+    results.append(intermediate_grad(how, read))
     return results
 
 

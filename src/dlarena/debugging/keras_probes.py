@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, one_line
+from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad, one_line
 from dlarena.frameworks.tensorflow_adapter import wrap_mode
 
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -101,16 +101,13 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
             loss = loss_fn(y, logits)
         return tape.gradient(loss, h)
 
-    how = "call returns h too; tape.gradient(loss, h)"
-    try:
+    def read():
         grad = wrap_mode(grad_step, mode)(x, y)
         if grad is None:
             raise RuntimeError("tape.gradient(loss, h) returned None")
-        grad = np.asarray(grad)
-        results.append(ProbeResult("intermediate_grad_ok", 1.0, "bool", {"how": how, "l2": float(np.linalg.norm(grad))},
-                                   grad[0].tolist()))
-    except Exception as exc:
-        results.append(ProbeResult("intermediate_grad_ok", 0.0, "bool", {"how": how, "error": one_line(exc)}))
+        return grad
+
+    results.append(intermediate_grad("call returns h too; tape.gradient(loss, h)", read))
     return results
 
 

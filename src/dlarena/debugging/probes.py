@@ -8,6 +8,8 @@ import sys
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
+import numpy as np
+
 STEPS = 3  # training steps each probe runs
 PRINT_MARKER = "dlarena-debug-print"
 NATIVE_PRINT_MARKER = "dlarena-native-print"  # a framework's own print op (not a superstring of the above)
@@ -74,3 +76,14 @@ def one_line(exc: BaseException) -> str:
     if "Exception encountered when calling" in text and at + 1 < len(lines):  # Keras: the cause is next
         text = f"{lines[at + 1]} ({text.split('calling ')[-1].rstrip('.')})"
     return (text if text.startswith(name) else f"{name}: {text}")[:300]
+
+
+def intermediate_grad(how: str, read) -> ProbeResult:
+    """The "gradient of an intermediate" probe: ``read()`` returns that gradient (batch first) or
+    raises; either way the result says how the framework was asked for it."""
+    try:
+        grad = np.asarray(read())
+    except Exception as exc:  # noqa: BLE001 - the failure is the probe's finding
+        return ProbeResult("intermediate_grad_ok", 0.0, "bool", {"how": how, "error": one_line(exc)})
+    return ProbeResult("intermediate_grad_ok", 1.0, "bool", {"how": how, "l2": float(np.linalg.norm(grad))},
+                       grad[0].tolist())

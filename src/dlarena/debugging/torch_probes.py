@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, one_line
+from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad, one_line
 
 MODES = {"eager": {}, "compile": {"fullgraph": False}, "compile-fullgraph": {"fullgraph": True}}
 
@@ -110,18 +110,14 @@ def hook_probes(model: nn.Module, x, y, mode: str) -> list[ProbeResult]:
                                    {"how": "h.detach().numpy() inside forward", "error": one_line(exc)}))
 
     module = GradOfHidden(model)
-    try:
+
+    def read():
         _steps(_runnable(module, mode), module, x, y, steps=1)
-        grad = module.h.grad
-        if grad is None:
+        if module.h.grad is None:
             raise RuntimeError("h.grad is None after backward (retain_grad had no effect)")
-        grad = grad.detach().cpu().numpy()
-        results.append(ProbeResult("intermediate_grad_ok", 1.0, "bool",
-                                   {"how": "h.retain_grad() in forward, read h.grad after backward",
-                                    "l2": float(np.linalg.norm(grad))}, grad[0].tolist()))
-    except Exception as exc:
-        results.append(ProbeResult("intermediate_grad_ok", 0.0, "bool",
-                                   {"how": "h.retain_grad() in forward, read h.grad after backward", "error": one_line(exc)}))
+        return module.h.grad.detach().cpu().numpy()
+
+    results.append(intermediate_grad("h.retain_grad() in forward, read h.grad after backward", read))
     return results
 
 
