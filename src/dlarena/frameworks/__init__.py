@@ -86,6 +86,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
+        plugins=(("deploy", "dlarena.deploy.export_jax"),),
     ),
 }
 
