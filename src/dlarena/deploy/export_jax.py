@@ -86,7 +86,18 @@ def _tflite_bytes(model, example, quantize: bool) -> bytes:
                                                                 module)
     if quantize:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]  # no representative data: dynamic range
-    return converter.convert()
+    try:
+        return converter.convert()
+    except Exception as exc:  # noqa: BLE001 - keep the converter's reason, not its MLIR location dump
+        raise RuntimeError(f"TFLite converter: {_mlir_error(exc)}") from None
+
+
+def _mlir_error(exc: BaseException) -> str:
+    """The converter's message is one MLIR location chain per failing op; the reason follows
+    the last ' error: '."""
+    text = str(exc)
+    reasons = [line.rsplit(" error: ", 1)[1].strip() for line in text.splitlines() if " error: " in line]
+    return reasons[0] if reasons else _first_line(exc)
 
 
 def _tflite(model, example, folder: Path, quantize: bool) -> dict:
@@ -142,15 +153,20 @@ def onnx(model, example, folder: Path) -> dict:
                 onnx_lib.checker.check_model(proto)
                 info.update(api="jax2tf.convert + tf2onnx.convert.from_function", variant="from_function")
             except Exception as exc:  # noqa: BLE001 - any failure of the direct route: convert via TFLite
-                failed_ops = [m.splitlines()[0] for m in errors.messages if "convert failed for name" in m]
-                info["from_function_error"] = "; ".join(failed_ops[:1] + [_first_line(exc)])
+                failed = [m.splitlines()[0].rsplit("name: ", 1)[-1].strip('"') for m in errors.messages
+                          if "convert failed for name" in m]
+                info["from_function_error"] = (f"tf2onnx cannot convert {', '.join(dict.fromkeys(failed))}" if failed
+                                               else _first_line(exc))
                 target.unlink(missing_ok=True)
+                direct = info["from_function_error"]
                 staging = folder / "staging"
                 staging.mkdir()
                 try:
                     flatbuffer = staging / "model.tflite"
                     flatbuffer.write_bytes(_tflite_bytes(model, example, quantize=False))
                     proto, _ = tf2onnx.convert.from_tflite(str(flatbuffer), output_path=str(target))
+                except Exception as fallback:  # noqa: BLE001 - both routes failed: say why for each
+                    raise RuntimeError(f"from_function: {direct}; via TFLite: {_first_line(fallback)}") from None
                 finally:
                     shutil.rmtree(staging)
                 onnx_lib.checker.check_model(proto)
