@@ -125,7 +125,9 @@ def _jax_export(jax, file: Path, threads: int, interop: int, spin: bool) -> tupl
     def predict(x):
         return np.asarray(call(x))
 
-    return predict, {"jax": jax.__version__, "platforms": ",".join(exported.platforms)}
+    single = "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
+    return predict, {"jax": jax.__version__, "platforms": ",".join(exported.platforms),
+                     "xla_cpu_threads": "1 (single-threaded Eigen)" if single else "XLA default (all cores)"}
 
 
 # runtime -> (the library to import, the loader)
