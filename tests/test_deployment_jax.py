@@ -33,12 +33,12 @@ def _export(root, workload, path):
 def test_jax_paths_are_registered_planned_and_served_by_default():
     assert [p.name for p in deploy.PATHS if p.framework == "jax"] == JAX_PATHS
     assert set(frameworks.plugin_module("jax", "deploy").EXPORTERS) == set(JAX_PATHS)
-    assert frameworks.with_plugin("deploy", frameworks.names()) == ["torch", "tensorflow", "jax"]
+    assert "jax" in frameworks.with_plugin("deploy", frameworks.names())
     config = build_config(workloads=["mlp"], frameworks=["jax"], criteria=["deployment"])
     ids = [c.id for c in deployment.plan(config, "mlp")]
     assert ids == ([f"mlp/jax/{p}/deploy_export/b256" for p in JAX_PATHS]
                    + [f"mlp/jax/{p}/deploy_runtime/b256" for p in JAX_PATHS] + ["mlp/jax/jax_export/deploy_serve/b1"])
-    assert config.deployment.serve == ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "jax:jax_export"]
+    assert "jax:jax_export" in config.deployment.serve and "jax:savedmodel" not in config.deployment.serve
 
 
 def test_jax2tf_artifacts_load_in_the_tensorflow_runtimes(tmp_path):
