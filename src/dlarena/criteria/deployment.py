@@ -35,8 +35,8 @@ from dlarena.measure.stats import summarize as summarize_samples
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.deployment:run_cell"
-# Export quality does not depend on cross-framework parity; the PyTorch->ONNX vs TF->ONNX verdict
-# does, and the report gives it only for workloads whose parity check passed.
+# Export quality does not depend on cross-framework parity; comparing two frameworks' ONNX exports
+# does, and the report gives that verdict only for frameworks whose parity check passed.
 NEEDS_PARITY = False
 
 EXPORT, RUNTIME, SERVE = "deploy_export", "deploy_runtime", "deploy_serve"

@@ -15,6 +15,7 @@ class ExportPath:
     runtime: str  # key of RUNTIMES: what executes the artifact
     title: str
     quantized: bool = False  # compared against the looser int8 tolerance
+    served: bool = False  # in the default serving selection (deployment.serve)
 
     @property
     def key(self) -> str:
@@ -22,13 +23,18 @@ class ExportPath:
 
 
 PATHS: tuple[ExportPath, ...] = (
-    ExportPath("torchscript", "torch", "torchscript", "TorchScript (torch.jit.trace)"),
+    ExportPath("torchscript", "torch", "torchscript", "TorchScript (torch.jit.trace)", served=True),
     ExportPath("torch_export", "torch", "torch_export", "torch.export (ExportedProgram)"),
-    ExportPath("onnx", "torch", "onnxruntime", "ONNX (torch.onnx.export)"),
-    ExportPath("savedmodel", "tensorflow", "tf_savedmodel", "SavedModel (Keras model.export)"),
+    ExportPath("onnx", "torch", "onnxruntime", "ONNX (torch.onnx.export)", served=True),
+    ExportPath("savedmodel", "tensorflow", "tf_savedmodel", "SavedModel (Keras model.export)", served=True),
     ExportPath("tflite_fp32", "tensorflow", "tflite", "TFLite float32"),
     ExportPath("tflite_int8", "tensorflow", "tflite", "TFLite dynamic-range int8", quantized=True),
     ExportPath("onnx", "tensorflow", "onnxruntime", "ONNX (tf2onnx)"),
+    ExportPath("jax_export", "jax", "jax_export", "jax.export (serialized StableHLO)", served=True),
+    ExportPath("savedmodel", "jax", "tf_savedmodel", "SavedModel (jax2tf)"),
+    ExportPath("tflite_fp32", "jax", "tflite", "TFLite float32 (jax2tf)"),
+    ExportPath("tflite_int8", "jax", "tflite", "TFLite dynamic-range int8 (jax2tf)", quantized=True),
+    ExportPath("onnx", "jax", "onnxruntime", "ONNX (jax2tf + tf2onnx)"),
 )
 
 RUNTIMES: dict[str, str] = {
@@ -37,11 +43,16 @@ RUNTIMES: dict[str, str] = {
     "tf_savedmodel": "TensorFlow SavedModel",
     "tflite": "TFLite interpreter",
     "onnxruntime": "ONNX Runtime",
+    "jax_export": "jax.export (deserialized, jit)",
 }
 
 
 def path_keys() -> list[str]:
     return [p.key for p in PATHS]
+
+
+def served_keys() -> list[str]:
+    return [p.key for p in PATHS if p.served]
 
 
 def get_path(framework: str, name: str) -> ExportPath:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,13 +108,38 @@ def _onnxruntime(ort, file: Path, threads: int, interop: int, spin: bool) -> tup
     return (lambda x: session.run(None, {name: x})[0]), {"onnxruntime": ort.__version__}
 
 
+def _jax_threads(threads: int) -> None:
+    # XLA's CPU client reads its threading flags once, at import: the only documented knob is
+    # single-threaded Eigen (the same rule as the JAX adapter).
+    if threads == 1 and "--xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                   " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+
+
+def _jax_export(jax, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
+    from jax import export
+
+    exported = export.deserialize(bytearray(file.read_bytes()))
+    call = jax.jit(exported.call)  # compiled once per input shape, on the first call
+
+    def predict(x):
+        return np.asarray(call(x))
+
+    single = "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
+    return predict, {"jax": jax.__version__, "platforms": ",".join(exported.platforms),
+                     "xla_cpu_threads": "1 (single-threaded Eigen)" if single else "XLA default (all cores)"}
+
+
+# runtime -> (the library to import, the loader)
 _LOADERS = {
     "torchscript": (lambda: "torch", _torchscript),
     "torch_export": (lambda: "torch", _torch_export),
     "tf_savedmodel": (lambda: "tensorflow", _savedmodel),
     "tflite": (_tflite_module, _tflite),
     "onnxruntime": (lambda: "onnxruntime", _onnxruntime),
+    "jax_export": (lambda: "jax", _jax_export),
 }
+_BEFORE_IMPORT = {"jax_export": _jax_threads}
 
 
 def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 1, spin: bool = True) -> Loaded:
@@ -124,6 +150,8 @@ def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 
         module_name, loader = _LOADERS[manifest.runtime]
     except KeyError:
         raise ValueError(f"unknown runtime '{manifest.runtime}' in the manifest; valid: {', '.join(_LOADERS)}") from None
+    if manifest.runtime in _BEFORE_IMPORT:
+        _BEFORE_IMPORT[manifest.runtime](threads)
     started = time.perf_counter()
     module = importlib.import_module(module_name())
     imported = time.perf_counter()

@@ -15,8 +15,9 @@ class DeploymentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     paths: list[str] = Field(default_factory=deploy.path_keys)
-    # Artifacts served over HTTP and load-tested: native PyTorch, native TensorFlow, ONNX Runtime.
-    serve: list[str] = Field(default_factory=lambda: ["torch:torchscript", "tensorflow:savedmodel", "torch:onnx"])
+    # Artifacts served over HTTP and load-tested: each framework's native artifact, and ONNX Runtime
+    # (the paths marked ``served`` in the registry).
+    serve: list[str] = Field(default_factory=deploy.served_keys)
     serve_s: float = Field(3.0, gt=0, le=120)
     serve_concurrency: int = Field(4, ge=1, le=64)
     serve_batch_max: int = Field(1, ge=1, le=1024)  # 1: no dynamic batching

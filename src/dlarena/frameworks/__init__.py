@@ -103,7 +103,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
-        plugins=(("debug_probes", "dlarena.debugging.jax_probes"), ("ease_user", "dlarena.ease.user_jax"),
+        plugins=(("deploy", "dlarena.deploy.export_jax"), ("debug_probes", "dlarena.debugging.jax_probes"), ("ease_user", "dlarena.ease.user_jax"),
                  ("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
         community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
     ),

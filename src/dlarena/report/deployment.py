@@ -1,5 +1,5 @@
 """Report section of the deployment criterion: the export matrix (workload x export path), the
-PyTorch->ONNX vs TensorFlow->ONNX comparison in ONNX Runtime, and the serving table and plot.
+frameworks' ONNX exports compared pairwise in ONNX Runtime, and the serving table and plot.
 Reads stored rows only."""
 
 from __future__ import annotations
@@ -76,9 +76,23 @@ def matrix(cells: list[dict], rows: list[dict]) -> list[Row]:
 @dataclass
 class OnnxComparison:
     workload: str
+    first: str  # framework names, in selection order
+    second: str
     latency: Verdict | None
     throughput: Verdict | None
     note: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload}, {_onnx_label(self.first)} vs {_onnx_label(self.second)}"
+
+
+def _display(framework: str) -> str:
+    return frameworks.info(framework).display_name if framework in frameworks.FRAMEWORKS else framework
+
+
+def _onnx_label(framework: str) -> str:
+    return f"{_display(framework)}→ONNX"
 
 
 def _estimate(row: Row, name: str, label: str) -> Estimate | None:
@@ -88,28 +102,39 @@ def _estimate(row: Row, name: str, label: str) -> Estimate | None:
     return Estimate(label, m["value"], m["ci_low"], m["ci_high"])
 
 
+def _passed_parity(cells: list[dict], workload: str, framework_names: tuple[str, ...]) -> bool:
+    parity = [c for c in cells if c["workload"] == workload and c["scenario"] == "parity"]
+    mine = [c for c in parity if c["framework"] in framework_names]
+    return bool(mine) and all(c["status"] in ("ok", "skipped") for c in mine)
+
+
 def onnx_comparisons(cells: list[dict], table: list[Row]) -> list[OnnxComparison]:
-    """Both frameworks' ONNX artifacts compute the same function when the workload passed parity,
-    so their ONNX Runtime speeds compare directly."""
+    """Every pair of frameworks with an ONNX artifact of a workload, in selection order. Two
+    frameworks that both passed parity compute the same function, so their ONNX Runtime speeds
+    compare directly."""
     out = []
     for workload in dict.fromkeys(r.workload for r in table):
-        pair = {r.framework: r for r in table if r.workload == workload and r.path == "onnx"}
-        if set(pair) != {"torch", "tensorflow"}:
-            continue
-        parity = [c for c in cells if c["workload"] == workload and c["scenario"] == "parity"]
-        if not parity or any(c["status"] not in ("ok", "skipped") for c in parity):
-            out.append(OnnxComparison(workload, None, None, "not comparable: the workload did not pass parity"))
-            continue
-        broken = [f"{frameworks.info(fw).display_name}→ONNX {r.status}" for fw, r in pair.items() if r.status != "ok"]
-        if broken:
-            out.append(OnnxComparison(workload, None, None, "no comparison: " + ", ".join(broken)))
-            continue
-        t, f = pair["torch"], pair["tensorflow"]
-        lat = [_estimate(t, "latency_ms", "PyTorch→ONNX"), _estimate(f, "latency_ms", "TensorFlow→ONNX")]
-        thr = [_estimate(t, "throughput_sps", "PyTorch→ONNX"), _estimate(f, "throughput_sps", "TensorFlow→ONNX")]
-        out.append(OnnxComparison(workload, compare(*lat, higher_is_better=False) if all(lat) else None,
-                                  compare(*thr, higher_is_better=True) if all(thr) else None))
+        onnx = {r.framework: r for r in table if r.workload == workload and r.path == "onnx"}
+        names = list(onnx)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                out.append(_compare_onnx(cells, workload, onnx[a], onnx[b]))
     return out
+
+
+def _compare_onnx(cells: list[dict], workload: str, a: Row, b: Row) -> OnnxComparison:
+    def result(latency=None, throughput=None, note=""):
+        return OnnxComparison(workload, a.framework, b.framework, latency, throughput, note)
+
+    if not _passed_parity(cells, workload, (a.framework, b.framework)):
+        return result(note="not comparable: the workload did not pass parity")
+    broken = [f"{_onnx_label(r.framework)} {r.status}" for r in (a, b) if r.status != "ok"]
+    if broken:
+        return result(note="no comparison: " + ", ".join(broken))
+    lat = [_estimate(r, "latency_ms", _onnx_label(r.framework)) for r in (a, b)]
+    thr = [_estimate(r, "throughput_sps", _onnx_label(r.framework)) for r in (a, b)]
+    return result(compare(*lat, higher_is_better=False) if all(lat) else None,
+                  compare(*thr, higher_is_better=True) if all(thr) else None)
 
 
 @dataclass
@@ -125,11 +150,16 @@ class Served:
 
 def serving(cells: list[dict], rows: list[dict]) -> list[Served]:
     metrics = _by_cell(rows)
+    # A runtime that runs artifacts of several frameworks (ONNX Runtime, TF SavedModel, TFLite)
+    # says which one a served artifact came from.
+    sources = {}
+    for p in deploy.PATHS:
+        sources.setdefault(p.runtime, set()).add(p.framework)
     out = []
     for c in (c for c in cells if c["scenario"] == criterion.SERVE):
         path = deploy.get_path(c["framework"], c["mode"])
-        source = frameworks.info(c["framework"]).display_name if c["framework"] in frameworks.FRAMEWORKS else c["framework"]
-        backend = f"{deploy.RUNTIMES[path.runtime]}" + (f" (from {source})" if path.runtime == "onnxruntime" else "")
+        shared = len(sources[path.runtime]) > 1
+        backend = deploy.RUNTIMES[path.runtime] + (f" (from {_display(c['framework'])})" if shared else "")
         values = {k: v.get("value") for k, v in metrics.get(c["cell_id"], {}).items()}
         out.append(Served(c["workload"], c["framework"], c["mode"], backend, c["status"], c["error"], values))
     return out
@@ -164,6 +194,7 @@ def _plot(served: list[Served]) -> bytes | None:
     return buf.getvalue()
 
 
+ONNX_HEADING = "ONNX Runtime: each framework's ONNX export against the others"
 MATRIX_HEAD = ["workload", "source", "export path", "status", "export (s)", "size (MB)", "cold start (s)",
                "first call (ms)", "p50 b1 (ms)", "p99 b1 (ms)", "throughput (samples/s)", "parity rel diff (tol)"]
 SERVE_HEAD = ["workload", "backend", "req/s", "p50 (ms)", "p90 (ms)", "p99 (ms)", "errors", "server start (s)",
@@ -175,8 +206,7 @@ def _matrix_cells(r: Row) -> list[str]:
     parity = f"{_fmt(r.value('parity_rel_diff'), 2)} (≤ {tol:g})" if r.value("parity_rel_diff") is not None else "–"
     thr = r.value("throughput_sps")
     batch = (r.metrics.get("throughput_sps") or {}).get("extra", {}).get("batch")
-    source = frameworks.info(r.framework).display_name if r.framework in frameworks.FRAMEWORKS else r.framework
-    return [r.workload, source, r.title, r.status, _fmt(r.value("export_s")), _fmt(r.value("artifact_size_mb")),
+    return [r.workload, _display(r.framework), r.title, r.status, _fmt(r.value("export_s")), _fmt(r.value("artifact_size_mb")),
             _fmt(r.value("cold_start_s")), _fmt(r.value("first_inference_ms")), _fmt(r.value("latency_ms")),
             _fmt(r.value("latency_p99_ms")), f"{_fmt(thr)} @ b{batch}" if thr is not None else "–", parity]
 
@@ -216,8 +246,9 @@ def _notes(r: Row) -> str | None:
         return r.error
     extra = (r.metrics.get("export_s") or {}).get("extra", {})
     bits = [f"{k}: {extra[k]}" for k in ("variant", "trace_check", "opset") if k in extra]
-    if "dynamo_error" in extra:
-        bits.append(f"dynamo exporter failed: {extra['dynamo_error']}")
+    # An exporter that fell back to another route records why the first failed as '<route>_error'.
+    bits += [f"{k.removesuffix('_error').replace('_', ' ')} exporter failed: {v}" for k, v in extra.items()
+             if k.endswith("_error")]
     return "; ".join(bits) or None
 
 
@@ -244,15 +275,15 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
         html_parts += ["<h3>Export matrix</h3>", _html_table(MATRIX_HEAD, body, notes)]
         md_parts += ["### Export matrix", "", _md_table(MATRIX_HEAD, body, notes), ""]
     if comparisons:
-        html_parts.append("<h3>ONNX Runtime: PyTorch→ONNX vs TensorFlow→ONNX (same function, same runtime)</h3>")
-        md_parts += ["### ONNX Runtime: PyTorch→ONNX vs TensorFlow→ONNX", ""]
+        html_parts.append(f"<h3>{html.escape(ONNX_HEADING)} (same function, same runtime)</h3>")
+        md_parts += [f"### {ONNX_HEADING}", ""]
         for c in comparisons:
             if c.note:
-                text = f"{c.workload}: {c.note}"
+                text = f"{c.label}: {c.note}"
             else:
                 parts = [f"batch-1 latency: {c.latency.text}" if c.latency else None,
                          f"throughput: {c.throughput.text}" if c.throughput else None]
-                text = f"{c.workload}: " + "; ".join(p for p in parts if p)
+                text = f"{c.label}: " + "; ".join(p for p in parts if p)
             html_parts.append(f'<div class="verdict">{html.escape(text)}</div>')
             md_parts.append(f"- {text}")
         md_parts.append("")
