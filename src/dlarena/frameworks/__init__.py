@@ -13,6 +13,7 @@ PLUGIN_AREAS = {
     "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
     "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes)",
     "ease_user": "the error-probe user code (see dlarena.ease.user_torch)",
+    "distributed": "how the data-parallel runtime's workers start, and its names (see dlarena.distributed.runtime_torch)",
 }
 
 
@@ -61,7 +62,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         image_layout="NCHW",
         color="#ee4c2c",
         plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
-                 ("ease_user", "dlarena.ease.user_torch")),
+                 ("ease_user", "dlarena.ease.user_torch"), ("distributed", "dlarena.distributed.runtime_torch")),
     ),
     "tensorflow": FrameworkInfo(
         name="tensorflow",
@@ -74,7 +75,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
         color="#ff9f00",
         plugins=(("deploy", "dlarena.deploy.export_tf"), ("debug_probes", "dlarena.debugging.keras_probes"),
-                 ("ease_user", "dlarena.ease.user_keras")),
+                 ("ease_user", "dlarena.ease.user_keras"), ("distributed", "dlarena.distributed.runtime_tf")),
     ),
     "jax": FrameworkInfo(
         name="jax",
@@ -86,6 +87,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         api_modules=("jax", "flax", "optax"),
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
+        plugins=(("distributed", "dlarena.distributed.runtime_jax"),),
     ),
 }
 
