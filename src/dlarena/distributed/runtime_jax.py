@@ -14,7 +14,7 @@ from pathlib import Path
 from dlarena.distributed.launch import LOOPBACK, Cluster, Process
 from dlarena.distributed.spec import WorkerSpec
 
-ENGINE = "jax.distributed + jit (SPMD)"
+ENGINE = "multi-process SPMD"
 MODE_PREFIX = "spmd"
 STARTUP = "jax.distributed.initialize (coordinator connect + barrier)"
 LISTS_WORKERS = None  # every process needs only the coordinator's address
