@@ -140,7 +140,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS if FULL else ["torch"])
-def test_two_nodes_map_to_torchrun_and_tf_config(framework, tmp_path):
+def test_two_nodes_map_to_each_runtimes_configuration(framework, tmp_path):
     """Two "nodes" on this host (one worker each), started as two users on two hosts would."""
     port = _free_port()
     payloads = [_payload(framework, 2, QUICK_TIMING, workdir=tmp_path / f"node{rank}", nodes=2, node_rank=rank,
