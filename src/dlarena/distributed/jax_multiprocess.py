@@ -67,7 +67,9 @@ class JaxEngine:
 
         jax = self.jax
         self.workload = workloads.get(self.spec.workload)
-        mesh = jax.make_mesh((jax.device_count(),), ("data",))
+        # Auto axes: XLA's partitioner propagates the shardings through the unchanged model code
+        # (jax 0.10's default, Explicit, asks sharding-aware code, e.g. out_sharding on gathers).
+        mesh = jax.make_mesh((jax.device_count(),), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
         self.replicated, self.batch_sharded = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
 
         self.model = self.adapter.build(self.workload, params)
