@@ -1,8 +1,11 @@
-"""The distributed criterion: DDP and MultiWorkerMirroredStrategy on 2 CPU workers, correctness
-against single-process training, and failure handling (dead worker, rendezvous timeout)."""
+"""The distributed criterion: DDP, MultiWorkerMirroredStrategy and JAX multi-process SPMD on 2 CPU
+workers, correctness against single-process training, failure handling (dead worker, rendezvous
+timeout), and the plugin architecture (a framework takes part through its registry entry only)."""
 
 import os
 import signal
+import sys
+import types
 import socket
 import threading
 import time
@@ -11,12 +14,14 @@ import psutil
 import pytest
 from conftest import FULL
 
+from dlarena import frameworks
 from dlarena.config import ConfigError, build_config
 from dlarena.criteria import distributed
 from dlarena.distributed import analysis
 from dlarena.runner.isolate import run_isolated
 
-FRAMEWORKS = ["torch", "tensorflow"]
+FRAMEWORKS = ["torch", "tensorflow", "jax"]
+BACKEND = {"torch": "gloo", "tensorflow": "auto", "jax": "gloo"}
 QUICK_TIMING = {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 10, "min_s": 0.2, "max_s": 5.0}
 # Long enough that a worker is still training when the test kills it.
 LONG_TIMING = {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 100_000, "max_iters": 100_000, "min_s": 120.0,
@@ -68,7 +73,7 @@ def test_two_workers_train_like_one_process_on_the_global_batch(framework, tmp_p
     assert m["runtime_startup_s"]["value"] > 0
     runtime = result["runtime"]
     assert runtime["world_size"] == 2 and runtime["threads_per_worker"] == 1 and runtime["intra_op_threads"] == 1
-    assert runtime["backend"] == ("gloo" if framework == "torch" else "auto")
+    assert runtime["backend"] == BACKEND[framework]
     assert not _leftovers(str(tmp_path / "w"))
 
 
@@ -135,7 +140,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS if FULL else ["torch"])
-def test_two_nodes_map_to_torchrun_and_tf_config(framework, tmp_path):
+def test_two_nodes_map_to_each_runtimes_configuration(framework, tmp_path):
     """Two "nodes" on this host (one worker each), started as two users on two hosts would."""
     port = _free_port()
     payloads = [_payload(framework, 2, QUICK_TIMING, workdir=tmp_path / f"node{rank}", nodes=2, node_rank=rank,
@@ -155,12 +160,15 @@ def test_two_nodes_map_to_torchrun_and_tf_config(framework, tmp_path):
         assert _metrics(result)["weights_rel_diff_vs_single_process"]["value"] < 1e-6
         assert result["runtime"]["master"] == f"127.0.0.1:{port}"
     if framework == "tensorflow":
-        assert results[0]["runtime"]["tf_workers"] == [f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"]
+        assert results[0]["runtime"]["worker_addrs"] == [f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"]
+    else:
+        assert results[0]["runtime"]["worker_addrs"] == []
 
 
-def test_rendezvous_timeout_is_recorded(tmp_path):
-    # Node 0 of 2 waits for a node that never comes.
-    payload = _payload("torch", 2, QUICK_TIMING, workdir=tmp_path / "w", nodes=2, node_rank=0,
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+def test_rendezvous_timeout_is_recorded(framework, tmp_path):
+    # Node 0 of 2 waits for a node that never comes (torchrun's rendezvous; JAX's coordinator).
+    payload = _payload(framework, 2, QUICK_TIMING, workdir=tmp_path / "w", nodes=2, node_rank=0,
                        master_port=_free_port(), rendezvous_timeout_s=4)
     started = time.monotonic()
     result = run_isolated(distributed.ENTRY, payload, 60)
@@ -191,7 +199,12 @@ def test_tensorflow_on_several_nodes_needs_every_node_address():
     cells = distributed.plan(config, "mlp")
     assert [c.id for c in cells] == ["mlp/torch/ddp-2w/distributed_train/b64", "mlp/torch/ddp-4w/distributed_train/b64",
                                      "mlp/tensorflow/mwms-2w/distributed_train/b64",
-                                     "mlp/tensorflow/mwms-4w/distributed_train/b64"]
+                                     "mlp/tensorflow/mwms-4w/distributed_train/b64",
+                                     "mlp/jax/spmd-2w/distributed_train/b64", "mlp/jax/spmd-4w/distributed_train/b64"]
+    # Runtimes that need only the coordinator's address run on several nodes without node_addrs.
+    config = build_config(criteria=["distributed"], frameworks=["torch", "jax"],
+                          distributed={"nodes": 2, "workers": [2], "master_port": 29500})
+    assert [c.mode for c in distributed.plan(config, "mlp")] == ["ddp-2w", "spmd-2w"]
 
 
 def _stored_run(tmp_path, throughputs: dict, failing=()):
@@ -224,7 +237,7 @@ def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
     [verdict] = analysis.workload_verdicts(series)
     assert verdict.efficiency_winner == "torch" and verdict.workers == 2
     assert "PyTorch DDP faster than TensorFlow MultiWorkerMirroredStrategy by 60%" in verdict.throughput_text
-    assert analysis.claim_verdict([verdict]).startswith("not supported on this machine")
+    assert analysis.claim_verdict([verdict], "tensorflow").startswith("not supported on this machine")
 
     summary = distributed.summarize(cells, rows)
     assert set(summary) == {"torch", "tensorflow"}
@@ -250,13 +263,13 @@ def test_tie_and_failures_in_summary(tmp_path):
     assert summary["tensorflow"]["score"] == 0.0
     assert "no successful distributed cell (mlp: worker 1 died during phase 'measure')" in summary["tensorflow"]["line"]
     series = analysis.scaling(analysis.points(store.cells("r"), store.measurements("r")))
-    assert analysis.claim_verdict(analysis.workload_verdicts(series)).startswith("not measured")
+    assert analysis.claim_verdict(analysis.workload_verdicts(series), "tensorflow").startswith("not measured")
 
     both = _stored_run(tmp_path / "b", {("torch", 1): (1000, 900, 1100), ("torch", 2): (1500, 1300, 1700),
                                         ("tensorflow", 1): (1000, 900, 1100), ("tensorflow", 2): (1400, 1200, 1600)})
     [verdict] = analysis.workload_verdicts(analysis.scaling(analysis.points(both.cells("r"), both.measurements("r"))))
     assert verdict.efficiency_winner is None and verdict.efficiency_text.startswith("tie")
-    assert analysis.claim_verdict([verdict]).startswith("not shown on this machine")
+    assert analysis.claim_verdict([verdict], "tensorflow").startswith("not shown on this machine")
 
 
 def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
@@ -267,10 +280,67 @@ def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
     [verdict] = analysis.workload_verdicts(series)
     assert verdict.efficiency_winner == analysis.INCONCLUSIVE
     assert "PyTorch DDP efficiency 350% is superlinear" in verdict.efficiency_text
-    assert analysis.claim_verdict([verdict]).startswith("inconclusive on this machine")
+    assert analysis.claim_verdict([verdict], "tensorflow").startswith("inconclusive on this machine")
     summary = distributed.summarize(store.cells("r"), store.measurements("r"))
     assert summary["torch"]["score"] == 1.0  # relative throughput only
     assert "superlinear" in summary["torch"]["line"]
+
+
+def test_three_frameworks_verdicts_summary_and_report(tmp_path):
+    store = _stored_run(tmp_path, {("torch", 1): (1000, 950, 1050), ("torch", 2): (1600, 1550, 1650),
+                                   ("tensorflow", 1): (1000, 980, 1020), ("tensorflow", 2): (1000, 960, 1040),
+                                   ("jax", 1): (1000, 990, 1010), ("jax", 2): (1800, 1780, 1820)})
+    cells, rows = store.cells("r"), store.measurements("r")
+    series = analysis.scaling(analysis.points(cells, rows))
+    [verdict] = analysis.workload_verdicts(series)
+    assert verdict.frameworks == ["torch", "tensorflow", "jax"] and verdict.efficiency_winner == "jax"
+    assert verdict.efficiency_text == ("JAX multi-process SPMD scales best: efficiency 90% vs 80% (PyTorch DDP), "
+                                       "50% (TensorFlow MultiWorkerMirroredStrategy)")
+    assert "JAX multi-process SPMD faster than PyTorch DDP by 12%" in verdict.throughput_text
+    assert "JAX multi-process SPMD faster than TensorFlow MultiWorkerMirroredStrategy by 80%" in verdict.throughput_text
+    assert analysis.claim_verdict([verdict], "tensorflow") == (
+        "not supported on this machine: JAX multi-process SPMD's scaling efficiency is higher (mlp at 2 workers)")
+    summary = distributed.summarize(cells, rows)
+    assert summary["jax"]["score"] == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
+    assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1600 / 1800, abs=1e-3)
+    assert summary["jax"]["evidence"] == ["mlp/jax/spmd-1w/distributed_train/b64", "mlp/jax/spmd-2w/distributed_train/b64"]
+
+    from dlarena.report.distributed import build
+
+    section = build(store, store.run("r"), tmp_path)
+    assert "| mlp | JAX multi-process SPMD | 2 | 1 | 1,800 (1,780 – 1,820) | 90% (88% – 92%) |" in section.markdown
+    assert "Verdict: not supported on this machine: JAX multi-process SPMD's scaling efficiency" in section.markdown
+
+
+def test_a_fourth_framework_needs_only_its_registry_entry(tmp_path, monkeypatch):
+    """A framework registered with a ``distributed`` plugin is planned, analysed and reported by
+    the unchanged criterion, analysis and report; its plugin's facts drive the config check."""
+    runtime = types.ModuleType("fake_ring_runtime")
+    runtime.ENGINE, runtime.MODE_PREFIX, runtime.STARTUP, runtime.LISTS_WORKERS = "RingAllReduce", "ring", "init", "hostfile"
+    runtime.CLAIM, runtime.CLAIM_CAVEAT = "Ring scales best.", "A test claim."
+    runtime.worker_addrs = lambda cluster, ports: cluster.worker_addrs(ports)
+    monkeypatch.setitem(sys.modules, "fake_ring_runtime", runtime)
+    monkeypatch.setitem(frameworks.FRAMEWORKS, "ringfw", frameworks.FrameworkInfo(
+        name="ringfw", display_name="RingFW", modes=("eager",), import_name="json", model_module="ring_model",
+        adapter="ring:Adapter", install_hint="-", plugins=(("distributed", "fake_ring_runtime"),)))
+    config = build_config(criteria=["distributed"], frameworks=["torch", "ringfw"], distributed={"workers": [1, 2]})
+    assert [c.id for c in distributed.plan(config, "mlp")][2:] == ["mlp/ringfw/ring-1w/distributed_train/b64",
+                                                                   "mlp/ringfw/ring-2w/distributed_train/b64"]
+    with pytest.raises(ConfigError) as info:
+        build_config(criteria=["distributed"], frameworks=["ringfw"],
+                     distributed={"nodes": 2, "workers": [2], "master_port": 29500})
+    assert str(info.value).endswith("RingFW's hostfile lists every worker's address: several nodes need node_addrs "
+                               "(--node-addrs host0,host1,...)")
+
+    store = _stored_run(tmp_path, {("torch", 1): (1000, 950, 1050), ("torch", 2): (1600, 1550, 1650),
+                                   ("ringfw", 1): (1000, 990, 1010), ("ringfw", 2): (1900, 1880, 1920)})
+    from dlarena.report.distributed import build
+
+    section = build(store, store.run("r"), tmp_path)
+    assert "| mlp | RingFW RingAllReduce | 2 |" in section.markdown
+    assert '### Claim: "Ring scales best."' in section.markdown
+    assert "**Verdict: supported on this machine: RingFW RingAllReduce's scaling efficiency is higher" in section.markdown
+    assert "TensorFlow" not in section.markdown  # no claim of a framework that did not take part
 
 
 @pytest.mark.parametrize("args,message", [

@@ -93,9 +93,9 @@ def run(
     workers: Optional[list[str]] = typer.Option(None, "--workers", help="distributed: world sizes, e.g. 1,2,4."),
     nodes: Optional[int] = typer.Option(None, "--nodes", help="distributed: number of hosts (run the same command on each)."),
     node_rank: Optional[int] = typer.Option(None, "--node-rank", help="distributed: this host's rank, 0..nodes-1."),
-    master_addr: Optional[str] = typer.Option(None, "--master-addr", help="distributed: address of node 0 (torchrun rendezvous)."),
+    master_addr: Optional[str] = typer.Option(None, "--master-addr", help="distributed: address of node 0 (torchrun rendezvous, JAX coordinator)."),
     master_port: Optional[int] = typer.Option(None, "--master-port", help="distributed: agreed port on node 0 (several nodes)."),
-    node_addrs: Optional[list[str]] = typer.Option(None, "--node-addrs", help="distributed: every node's address (TF_CONFIG)."),
+    node_addrs: Optional[list[str]] = typer.Option(None, "--node-addrs", help="distributed: every node's address (runtimes that list every worker: TF_CONFIG)."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run, skipping cells it already completed."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Run to resume (default: the latest)."),
     workload_paths: Optional[list[str]] = typer.Option(None, "--workload", help="Your own workload: a .py file or "

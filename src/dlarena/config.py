@@ -50,8 +50,9 @@ class DistributedConfig(BaseModel):
 
     ``workers`` are world sizes (worker processes over all nodes); each node runs
     ``workers / nodes`` of them. On several hosts every node runs the same ``dlarena run`` with
-    its own ``node_rank``; ``master_addr:master_port`` is torchrun's static rendezvous, and
-    TensorFlow's TF_CONFIG lists every worker as ``node_addrs[node]:master_port + 1 + index``.
+    its own ``node_rank``; ``master_addr:master_port`` is the runtime's rendezvous or coordinator
+    (torchrun, jax.distributed), and a runtime whose configuration lists every worker (TF_CONFIG)
+    gets worker i at ``node_addrs[node]:master_port + 1 + index``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +62,7 @@ class DistributedConfig(BaseModel):
     node_rank: int = Field(0, ge=0)
     master_addr: str = "127.0.0.1"
     master_port: int = Field(0, ge=0, le=65535)  # 0: pick a free port (single node only)
-    node_addrs: list[str] = Field(default_factory=list)  # one per node; TF_CONFIG needs every worker's address
+    node_addrs: list[str] = Field(default_factory=list)  # one per node, for runtimes that list every worker
     check_steps: int = Field(3, ge=1)  # steps compared against single-process training on the global batch
     rendezvous_timeout_s: float = Field(90.0, gt=0)
 
@@ -189,11 +190,15 @@ class SuiteConfig(BaseModel):
         return _check("scenario", v, list(SPEED_SCENARIOS))
 
     @model_validator(mode="after")
-    def _tf_cluster(self):
+    def _node_addrs(self):
         d = self.distributed
-        if "distributed" in self.criteria and "tensorflow" in self.frameworks and d.nodes > 1 and not d.node_addrs:
-            raise ValueError("TensorFlow's TF_CONFIG lists every worker's address: "
-                             "several nodes need node_addrs (--node-addrs host0,host1,...)")
+        if "distributed" not in self.criteria or d.nodes == 1 or d.node_addrs:
+            return self
+        for fw in framework_registry.with_plugin("distributed", self.frameworks):
+            lists = framework_registry.plugin_module(fw, "distributed").LISTS_WORKERS
+            if lists:
+                raise ValueError(f"{framework_registry.info(fw).display_name}'s {lists} lists every worker's address: "
+                                 "several nodes need node_addrs (--node-addrs host0,host1,...)")
         return self
 
     def parity_cells(self, workload: str) -> list[Cell]:

@@ -1,8 +1,10 @@
-"""Distributed (data-parallel) training: PyTorch DDP vs TensorFlow MultiWorkerMirroredStrategy.
+"""Distributed (data-parallel) training on each framework's own runtime.
 
-One cell per (workload, framework, world size N); the mode says which runtime and N
-("ddp-2w", "mwms-2w"). The cell's process is the launcher (``distributed/launch.py``): it starts
-N workers on the frameworks' own runtimes, each with ``threads / workers-per-node`` intra-op
+Frameworks take part through their ``distributed`` plugin module (``frameworks/__init__.py``;
+``distributed/runtime_*.py``): PyTorch DDP, TensorFlow MultiWorkerMirroredStrategy, JAX
+multi-process SPMD. One cell per (workload, framework, world size N); the mode says which
+runtime and N (the plugin's prefix: "ddp-2w", "mwms-2w", "spmd-2w"). The cell's process is the
+launcher (``distributed/launch.py``): it starts N workers on the frameworks' own runtimes, each with ``threads / workers-per-node`` intra-op
 threads (at least one), collects their timings, then checks correctness itself: after
 ``check_steps`` steps every worker's weights must equal every other's and equal (fp32
 tolerance) single-process training on the concatenated global batch. A failed check makes the
@@ -22,7 +24,7 @@ from dlarena import frameworks, workloads
 from dlarena.config import Cell, DistributedConfig, SuiteConfig
 from dlarena.criteria.common import metric
 from dlarena.distributed import launch
-from dlarena.distributed.analysis import MODE_PREFIX, SCENARIO, mode_for, summarize  # noqa: F401  (protocol)
+from dlarena.distributed.analysis import SCENARIO, mode_for, summarize  # noqa: F401  (protocol)
 from dlarena.distributed.spec import WorkerSpec, global_batch
 from dlarena.measure.env import physical_cores
 from dlarena.measure.stats import summarize as stats
@@ -41,7 +43,7 @@ LAUNCHER_RESERVE_S = 30.0  # of the cell timeout, kept for the reference trainin
 def plan(config: SuiteConfig, workload: str) -> list[Cell]:
     batch = workloads.get(workload).batch_for("train")
     return [Cell(workload=workload, framework=fw, mode=mode_for(fw, n), scenario=SCENARIO, batch=batch)
-            for fw in config.frameworks if fw in MODE_PREFIX for n in config.distributed.workers]
+            for fw in frameworks.with_plugin("distributed", config.frameworks) for n in config.distributed.workers]
 
 
 def payload_extra(config: SuiteConfig) -> dict:
@@ -58,12 +60,13 @@ def _cluster(d: DistributedConfig, world_size: int, port: int) -> launch.Cluster
 
 
 def _ports(d: DistributedConfig, world_size: int) -> tuple[int, list[int]]:
-    """(torchrun master port, TF worker ports): free ones on one node; on several nodes, the agreed
-    master port and the ports after it (TF worker i listens on master_port + 1 + i)."""
+    """(master port, worker ports): free ones on one node; on several nodes, the agreed master
+    port and the ports after it (worker i listens on master_port + 1 + i where the runtime's
+    configuration lists every worker)."""
     if d.master_port:
         return d.master_port, [d.master_port + 1 + i for i in range(world_size)]
-    master, *tf_ports = launch.free_ports(world_size + 1)
-    return master, tf_ports
+    master, *worker_ports = launch.free_ports(world_size + 1)
+    return master, worker_ports
 
 
 def run_cell(payload: dict) -> dict:
@@ -72,8 +75,9 @@ def run_cell(payload: dict) -> dict:
     timing = TimingConfig(**payload["timing"])
     workload = workloads.get(cell.workload)
     world = workers_of(cell.mode)
-    master_port, tf_ports = _ports(d, world)
+    master_port, worker_ports = _ports(d, world)
     cluster = _cluster(d, world, master_port)
+    runtime_plugin = frameworks.plugin_module(cell.framework, "distributed")
     threads = max(1, payload["threads"] // cluster.local_size)
     gpus = _gpu_count()
     timeout_s = float(payload.get("timeout_s", 600.0))
@@ -86,11 +90,11 @@ def run_cell(payload: dict) -> dict:
             seed=payload["seed"], check_steps=d.check_steps, warmup_iters=timing.warmup_iters,
             min_iters=timing.min_iters, min_s=timing.min_s, max_iters=timing.max_iters, max_s=timing.max_s,
             collective_timeout_s=d.rendezvous_timeout_s, out_dir=str(Path(payload.get("workdir") or tmp)),
-            tf_workers=cluster.tf_workers(tf_ports) if cell.framework == "tensorflow" else [])
+            master=f"{d.master_addr}:{master_port}", worker_addrs=runtime_plugin.worker_addrs(cluster, worker_ports))
         runtime = {"world_size": world, "nodes": d.nodes, "node_rank": d.node_rank, "workers_on_this_node":
                    cluster.local_size, "threads_per_worker": threads, "interop_threads_per_worker": spec.interop_threads,
                    "oversubscribed": cluster.local_size * threads > physical_cores(),
-                   "master": f"{d.master_addr}:{master_port}", "tf_workers": spec.tf_workers}
+                   "master": spec.master, "worker_addrs": spec.worker_addrs}
         outcome = launch.run(spec, cluster, d.rendezvous_timeout_s, budget, gpus)
         if outcome.status != "ok":
             return {"status": outcome.status, "error": outcome.error, "metrics": [], "runtime": runtime,
@@ -98,7 +102,7 @@ def run_cell(payload: dict) -> dict:
         params = {r: dict(np.load(Path(spec.out_dir) / f"rank{r}.npz")) for r in cluster.local_ranks}
 
     reference = _reference(cell.framework, workload, spec, payload)
-    return _result(workload, spec, outcome, params, reference, runtime)
+    return _result(workload, spec, outcome, params, reference, runtime, runtime_plugin.STARTUP)
 
 
 def _gpu_count() -> int:
@@ -125,7 +129,7 @@ def _rel_diff(a: dict[str, np.ndarray], b: dict[str, np.ndarray], names: list[st
 
 
 def _result(workload: Workload, spec: WorkerSpec, outcome: launch.Outcome, params: dict[int, dict],
-            reference: dict[str, np.ndarray], runtime: dict) -> dict:
+            reference: dict[str, np.ndarray], runtime: dict, startup_what: str) -> dict:
     results = outcome.results
     ranks = sorted(results)
     first = ranks[0]
@@ -156,8 +160,7 @@ def _result(workload: Workload, spec: WorkerSpec, outcome: launch.Outcome, param
         # minimum over workers is the runtime's own start-up cost, the maximum includes waiting.
         metric("runtime_startup_s", "s", min(results[r]["init_s"] for r in ranks),
                max_over_workers=max(results[r]["init_s"] for r in ranks),
-               what="torch.distributed.init_process_group" if spec.framework == "torch"
-               else "MultiWorkerMirroredStrategy() constructor", **common),
+               what=startup_what, **common),
         metric("time_to_first_step_s", "s", first_step_at - outcome.spawned_at,
                what="launch of the workers to the end of the first training step (imports, rendezvous, build, "
                     "tracing)", **common),

@@ -2,7 +2,9 @@
 
 Reads what the distributed cells stored; never re-measures. Scaling efficiency is derived here:
 throughput(N) / ((N / N0) x throughput(N0)), N0 being the smallest world size that succeeded
-(normally 1), with a conservative interval from the two medians' 95% CIs.
+(normally 1), with a conservative interval from the two medians' 95% CIs. Which frameworks take
+part, their runtimes' names and any published claim about them come from the frameworks'
+``distributed`` plugin modules; nothing here names a framework.
 """
 
 from __future__ import annotations
@@ -14,17 +16,42 @@ from dlarena import frameworks
 from dlarena.report.verdict import Estimate, compare
 
 SCENARIO = "distributed_train"
-MODE_PREFIX = {"torch": "ddp", "tensorflow": "mwms"}
-ENGINE = {"torch": "DDP", "tensorflow": "MultiWorkerMirroredStrategy"}
+AREA = "distributed"
 INCONCLUSIVE = "inconclusive"
-CLAIM = "For large distributed training, TensorFlow's architecture uses parallelism better."
-CAVEAT = ("This verdict is about this machine only: N worker processes on loopback sharing its CPU cores. "
-          "Loopback CPU training on a few cores cannot speak for 2048 TPU cores (the cited benchmark), "
-          "where interconnect, compiler (XLA) and accelerator runtime dominate.")
+CAVEAT = "This verdict is about this machine only: N worker processes on loopback sharing its CPU cores."
+
+
+def runtime(framework: str):
+    return frameworks.plugin_module(framework, AREA)
+
+
+def takes_part(framework: str) -> bool:
+    return bool(frameworks.with_plugin(AREA, [framework]))
 
 
 def mode_for(framework: str, workers: int) -> str:
-    return f"{MODE_PREFIX[framework]}-{workers}w"
+    return f"{runtime(framework).MODE_PREFIX}-{workers}w"
+
+
+def label(framework: str) -> str:
+    return f"{frameworks.info(framework).display_name} {runtime(framework).ENGINE}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    framework: str  # whose runtime the claim says scales best
+    text: str
+    caveat: str
+
+
+def claims(selected=None) -> list[Claim]:
+    """The published claims the frameworks' runtimes carry (plugin attribute ``CLAIM``)."""
+    out = []
+    for fw in frameworks.with_plugin(AREA, selected if selected is not None else frameworks.FRAMEWORKS):
+        module = runtime(fw)
+        if getattr(module, "CLAIM", None):
+            out.append(Claim(fw, module.CLAIM, " ".join([CAVEAT, getattr(module, "CLAIM_CAVEAT", "")]).strip()))
+    return out
 
 
 @dataclass
@@ -58,7 +85,7 @@ class Point:
 
     @property
     def label(self) -> str:
-        return f"{frameworks.info(self.framework).display_name} {ENGINE[self.framework]}"
+        return label(self.framework)
 
 
 def points(cells: list[dict], rows: list[dict]) -> list[Point]:
@@ -67,7 +94,7 @@ def points(cells: list[dict], rows: list[dict]) -> list[Point]:
         by_cell.setdefault(r["cell_id"], {})[r["metric"]] = r
     out = []
     for c in cells:
-        if c["scenario"] != SCENARIO or c["framework"] not in MODE_PREFIX:
+        if c["scenario"] != SCENARIO or not takes_part(c["framework"]):
             continue
         runtime = c.get("runtime") or {}
         if isinstance(runtime, str):
@@ -109,18 +136,45 @@ class WorkloadVerdict:
     efficiency_winner: str | None  # framework name, None for a tie
     throughput_text: str
     evidence: list[str]
+    frameworks: list[str] = field(default_factory=list)  # those compared
 
 
 def _largest_common(series: dict, workload: str) -> tuple[int, dict[str, Point]] | None:
+    """The largest world size at which two or more frameworks succeeded, and their points there."""
     per_fw = {fw: {p.workers: p for p in ps if p.ok and p.workers > 1}
               for (w, fw), ps in series.items() if w == workload}
-    if len(per_fw) < 2:
+    counts: dict[int, int] = {}
+    for by_n in per_fw.values():
+        for n in by_n:
+            counts[n] = counts.get(n, 0) + 1
+    shared = [n for n, k in counts.items() if k >= 2]
+    if not shared:
         return None
-    common = set.intersection(*(set(v) for v in per_fw.values()))
-    if not common:
-        return None
-    n = max(common)
-    return n, {fw: v[n] for fw, v in per_fw.items()}
+    n = max(shared)
+    return n, {fw: v[n] for fw, v in per_fw.items() if n in v}
+
+
+def _overlap(a: Point, b: Point) -> bool:
+    return a.eff_low <= b.eff_high and b.eff_low <= a.eff_high
+
+
+def _efficiency(pts: list[Point]) -> tuple[str, str | None]:
+    superlinear = [p for p in pts if p.eff_low is not None and p.eff_low > 1.0]
+    if any(p.eff_low is None for p in pts):
+        return "efficiency intervals unavailable", None
+    if superlinear:
+        # Weak scaling cannot beat N x the baseline unless the baseline ran below capacity
+        # (on a shared CPU: intra-op threads descheduled by other load); no fair comparison.
+        return ("inconclusive: " + ", ".join(f"{p.label} efficiency {p.efficiency:.0%}" for p in superlinear)
+                + " is superlinear, so its 1-worker baseline ran below capacity (typically its intra-op "
+                  "threads losing the CPU to other load); efficiencies are not comparable here"), INCONCLUSIVE
+    best = max(pts, key=lambda p: p.efficiency)
+    rivals = [p for p in pts if p is not best]
+    if any(_overlap(best, p) for p in rivals):
+        return ("tie: scaling efficiency " + " vs ".join(f"{p.efficiency:.0%} ({p.label})" for p in pts)
+                + ", intervals overlap"), None
+    return (f"{best.label} scales {'better' if len(rivals) == 1 else 'best'}: efficiency {best.efficiency:.0%} vs "
+            + ", ".join(f"{p.efficiency:.0%} ({p.label})" for p in rivals)), best.framework
 
 
 def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
@@ -130,37 +184,23 @@ def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
         if not found:
             continue
         n, at = found
-        (fa, a), (fb, b) = list(at.items())[:2]
-        superlinear = [p for p in (a, b) if p.eff_low is not None and p.eff_low > 1.0]
-        if None in (a.eff_low, b.eff_low):
-            eff_text, eff_winner = "efficiency intervals unavailable", None
-        elif superlinear:
-            # Weak scaling cannot beat N x the baseline unless the baseline ran below capacity
-            # (on a shared CPU: intra-op threads descheduled by other load); no fair comparison.
-            eff_text = ("inconclusive: " + ", ".join(f"{p.label} efficiency {p.efficiency:.0%}" for p in superlinear)
-                        + " is superlinear, so its 1-worker baseline ran below capacity (typically its intra-op "
-                          "threads losing the CPU to other load); efficiencies are not comparable here")
-            eff_winner = INCONCLUSIVE
-        elif a.eff_low <= b.eff_high and b.eff_low <= a.eff_high:
-            eff_text = (f"tie: scaling efficiency {a.efficiency:.0%} ({a.label}) vs {b.efficiency:.0%} ({b.label}), "
-                        "intervals overlap")
-            eff_winner = None
-        else:
-            win, lose = (a, b) if a.efficiency > b.efficiency else (b, a)
-            eff_text = (f"{win.label} scales better: efficiency {win.efficiency:.0%} vs {lose.efficiency:.0%} "
-                        f"({lose.label})")
-            eff_winner = win.framework
-        thr = compare(a.estimate(a.label), b.estimate(b.label), higher_is_better=True)
-        out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr.text}",
-                                   [a.cell_id, b.cell_id] + [p.cell_id for p in series[(workload, fa)] + series[(workload, fb)]
-                                                              if p.ok and p.workers < n][:4]))
+        pts = list(at.values())
+        eff_text, eff_winner = _efficiency(pts)
+        fastest = max(pts, key=lambda p: p.throughput)
+        thr = "; ".join(compare(fastest.estimate(fastest.label), p.estimate(p.label), higher_is_better=True).text
+                        for p in pts if p is not fastest)
+        smaller = [p.cell_id for fw in at for p in series[(workload, fw)] if p.ok and p.workers < n]
+        out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr}",
+                                   [p.cell_id for p in pts] + smaller[:2 * len(pts)], list(at)))
     return out
 
 
-def claim_verdict(verdicts: list[WorkloadVerdict]) -> str:
+def claim_verdict(verdicts: list[WorkloadVerdict], subject: str) -> str:
+    """The verdict on the claim that ``subject``'s runtime scales best, over the workloads."""
+    verdicts = [v for v in verdicts if subject in v.frameworks]
     if not verdicts:
-        return ("not measured: no workload has successful multi-worker cells for both frameworks at the same "
-                "number of workers")
+        return (f"not measured: no workload has successful multi-worker cells for {label(subject)} and another "
+                "framework at the same number of workers")
     decided = [v for v in verdicts if v.efficiency_winner != INCONCLUSIVE]
     unsure = [v for v in verdicts if v.efficiency_winner == INCONCLUSIVE]
     unsure_where = ", ".join(f"{v.workload} at {v.workers} workers" for v in unsure)
@@ -169,10 +209,11 @@ def claim_verdict(verdicts: list[WorkloadVerdict]) -> str:
     note = f"; inconclusive for {unsure_where}" if unsure else ""
     where = ", ".join(f"{v.workload} at {v.workers} workers" for v in decided)
     winners = {v.efficiency_winner for v in decided}
-    if winners == {"tensorflow"}:
-        return f"supported on this machine: TensorFlow's scaling efficiency is higher ({where}){note}"
-    if winners == {"torch"}:
-        return f"not supported on this machine: PyTorch DDP's scaling efficiency is higher ({where}){note}"
+    if winners == {subject}:
+        return f"supported on this machine: {label(subject)}'s scaling efficiency is higher ({where}){note}"
+    if subject not in winners and None not in winners:
+        better = " / ".join(label(w) for w in sorted(winners))
+        return f"not supported on this machine: {better}'s scaling efficiency is higher ({where}){note}"
     return f"not shown on this machine: no consistent difference in scaling efficiency ({where}){note}"
 
 
@@ -216,7 +257,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                 parts.append(f"{workload}: {head.workers} workers reach {head.throughput:,.0f} samples/s, "
                              f"{head.efficiency:.0%} scaling efficiency"
                              + (" (superlinear: its 1-worker baseline ran below capacity)" if superlinear else ""))
-        name = f"{frameworks.info(fw).display_name} {ENGINE[fw]}"
+        name = label(fw)
         if not scores:
             out[fw] = {"score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
                        "evidence": evidence}

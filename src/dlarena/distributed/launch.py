@@ -1,14 +1,15 @@
 """Starts the workers of one distributed measurement, watches them, and cleans up.
 
-Runs in the cell's process and imports no framework. PyTorch workers are started by
-``torchrun`` (its static rendezvous on ``master_addr:master_port``); TensorFlow workers are
-started one process each with their ``TF_CONFIG``. Everything ends within bounded time:
+Runs in the cell's process and imports no framework. How a framework's workers are started
+(an agent such as ``torchrun`` that starts them all, or one process per worker with its own
+configuration) comes from the framework's ``distributed`` plugin module (``runtime_*.py``,
+registered in ``frameworks/__init__.py``). Everything ends within bounded time:
 - a worker that dies (any exit before its ``done`` phase) fails the measurement at once;
 - workers that have not all joined the runtime within ``join_timeout_s`` fail it
   ("rendezvous timed out");
 - the whole measurement has a budget.
-Whatever happens, every process started here is killed with its process group (torchrun puts
-each of its workers in a group of its own, so those are killed by the ids they report), and
+Whatever happens, every process started here is killed with its process group (an agent may
+put each of its workers in a group of its own, so those are killed by the ids they report), and
 a last sweep kills any process whose command line names this measurement's spec file. Workers
 also ask the kernel to kill them if their parent dies (see ``worker.die_with_parent``).
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -32,8 +32,8 @@ import psutil
 from dlarena.distributed.spec import WorkerSpec
 
 POLL_S = 0.05
-TORCHRUN_REPORT_GRACE_S = 5.0  # after a worker death, time torchrun gets to report the exit code
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+AGENT_REPORT_GRACE_S = 5.0  # after a worker death, time an agent (torchrun) gets to report the exit code
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -54,8 +54,8 @@ class Cluster:
     def local_ranks(self) -> list[int]:
         return list(range(self.node_rank * self.local_size, (self.node_rank + 1) * self.local_size))
 
-    def tf_workers(self, ports: list[int]) -> list[str]:
-        """TF_CONFIG's worker list: worker i on its node's address and ``ports[i]``."""
+    def worker_addrs(self, ports: list[int]) -> list[str]:
+        """Every worker's address: worker i on its node's address and ``ports[i]``."""
         hosts = list(self.node_addrs) or [self.master_addr] * self.nodes
         return [f"{hosts[i // self.local_size]}:{ports[i]}" for i in range(self.world_size)]
 
@@ -82,18 +82,15 @@ def loopback_interface() -> str | None:
     return None
 
 
-def torchrun_command(spec_path: Path, cluster: Cluster, rendezvous_timeout_s: float) -> list[str]:
-    # torchrun's own rendezvous timeout is set a little later than ours, so that the launcher's
-    # message (how many workers joined) is the one recorded.
-    return [sys.executable, "-m", "torch.distributed.run",
-            f"--nnodes={cluster.nodes}", f"--nproc-per-node={cluster.local_size}", f"--node-rank={cluster.node_rank}",
-            f"--master-addr={cluster.master_addr}", f"--master-port={cluster.master_port}",
-            f"--rdzv-conf=timeout={int(rendezvous_timeout_s) + 10}", "--max-restarts=0", "--monitor-interval=0.1",
-            "--shutdown-timeout=2", "-m", "dlarena.distributed.torch_ddp", str(spec_path)]
+@dataclass(frozen=True)
+class Process:
+    """A process a runtime plugin asks the launcher to start."""
 
-
-def tf_config(workers: list[str], index: int) -> dict:
-    return {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+    name: str  # in error messages: "torchrun", "worker 1"
+    argv: list[str]
+    env: dict[str, str]  # on top of the launcher's environment
+    log: str  # file name in the measurement's folder
+    rank: int | None = None  # the worker this process is; None for an agent that starts several
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -130,41 +127,38 @@ class Launch:
         self.spec_path = self.dir / "spec.json"
         self.rendezvous_timeout_s, self.budget_s, self.gpus = rendezvous_timeout_s, budget_s, gpus
         self.procs: list[subprocess.Popen] = []
+        self.started: list[Process] = []  # what each of self.procs is
         self.logs: list[Path] = []
+        from dlarena import frameworks
+
+        self.runtime = frameworks.plugin_module(spec.framework, "distributed")
 
     # -- starting -----------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update({var: str(self.spec.threads) for var in THREAD_ENV_VARS})
-        env["TF_NUM_INTEROP_THREADS"] = str(self.spec.interop_threads)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.cluster.nodes == 1 and self.cluster.master_addr in LOOPBACK:
             iface = loopback_interface()
             if iface:
                 env["GLOO_SOCKET_IFNAME"] = iface  # else gloo may pick an address that does not route back
         return env
 
-    def _spawn(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+    def _spawn(self, process: Process, env: dict[str, str]) -> None:
+        log = self.dir / process.log
         self.logs.append(log)
         with open(log, "w") as out:
-            self.procs.append(subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                               stdin=subprocess.DEVNULL, start_new_session=True,
-                                               preexec_fn=_die_with_parent))
+            self.procs.append(subprocess.Popen(process.argv, env={**env, **process.env}, stdout=out,
+                                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                               start_new_session=True, preexec_fn=_die_with_parent))
+        self.started.append(process)
 
     def start(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.spec.save(self.spec_path)
         env = self._env()
-        if self.spec.framework == "torch":
-            self._spawn(torchrun_command(self.spec_path, self.cluster, self.rendezvous_timeout_s), env,
-                        self.dir / "torchrun.log")
-            return
-        for local, index in enumerate(self.cluster.local_ranks):
-            worker_env = {**env, "TF_CONFIG": json.dumps(tf_config(self.spec.tf_workers, index))}
-            if self.gpus:
-                worker_env["CUDA_VISIBLE_DEVICES"] = str(local % self.gpus)
-            self._spawn([sys.executable, "-m", "dlarena.distributed.tf_multiworker", str(self.spec_path), str(index)],
-                        worker_env, self.dir / f"worker{index}.log")
+        for process in self.runtime.processes(self.spec_path, self.spec, self.cluster, self.rendezvous_timeout_s,
+                                              self.gpus):
+            self._spawn(process, env)
 
     # -- watching -----------------------------------------------------------------------------
     def _read(self, rank: int, suffix: str) -> dict | str | None:
@@ -194,41 +188,43 @@ class Launch:
         return [(rank, st["phase"]) for rank, st in statuses.items()
                 if st["phase"] != "done" and not self._alive(st["pid"])]
 
-    def _tf_exit(self, rank: int) -> str:
-        proc = self.procs[self.cluster.local_ranks.index(rank)]
-        try:
-            # A killed multi-threaded process shows as a zombie before its last thread is gone
-            # and it can be reaped: give it a moment.
-            code = proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return ""
-        return _describe_code(code)
+    def _agents(self) -> list[tuple[Process, subprocess.Popen]]:
+        return [(p, proc) for p, proc in zip(self.started, self.procs) if p.rank is None]
 
-    def _torchrun_exit_codes(self) -> dict[int, int]:
-        """rank -> exit code, from the failure summary torchrun prints when a worker fails."""
-        try:
-            text = (self.dir / "torchrun.log").read_text(errors="replace")
-        except OSError:
-            return {}
-        summary = text.rsplit(" FAILED", 1)[-1] if " FAILED" in text else ""
-        return {int(r): int(c) for r, c in re.findall(r"rank\s*:\s*(\d+).*?exitcode\s*:\s*(-?\d+)", summary, re.S)}
+    def _agent_exit_codes(self) -> dict[int, int]:
+        """rank -> exit code, as the agents (e.g. torchrun) report them in their logs."""
+        codes = {}
+        for process, _ in self._agents():
+            try:
+                codes.update(self.runtime.exit_codes((self.dir / process.log).read_text(errors="replace")))
+            except OSError:
+                pass
+        return codes
+
+    def _exit_of(self, rank: int) -> str:
+        for process, proc in zip(self.started, self.procs):
+            if process.rank == rank:
+                try:
+                    # A killed multi-threaded process shows as a zombie before its last thread is
+                    # gone and it can be reaped: give it a moment.
+                    return _describe_code(proc.wait(timeout=2))
+                except subprocess.TimeoutExpired:
+                    return ""
+        code = self._agent_exit_codes().get(rank)
+        return "" if code is None else _describe_code(code)
 
     def _worker_failure(self, dead: list[tuple[int, str]]) -> str:
         """Names the root cause: a worker that died without an error of its own (killed) comes
         before workers that then failed because a peer was gone."""
-        how = ""
-        if self.spec.framework == "torch":
-            deadline = time.monotonic() + TORCHRUN_REPORT_GRACE_S
-            while self.procs[0].poll() is None and time.monotonic() < deadline:
+        if agents := self._agents():
+            deadline = time.monotonic() + AGENT_REPORT_GRACE_S
+            while any(proc.poll() is None for _, proc in agents) and time.monotonic() < deadline:
                 time.sleep(POLL_S)
             dead = dead + [d for d in self._dead_workers(self.statuses()) if d not in dead]
         errors = {rank: self._read(rank, "error") for rank, _ in dead}
         dead.sort(key=lambda d: errors[d[0]] is not None)
         rank, phase = dead[0]
-        if self.spec.framework == "tensorflow":
-            how = self._tf_exit(rank)
-        elif rank in (codes := self._torchrun_exit_codes()):
-            how = _describe_code(codes[rank])
+        how = self._exit_of(rank)
         text = f"worker {rank} died during phase '{phase}'" + (f" ({how})" if how else "")
         if errors[rank]:
             text += f": {_short(errors[rank])}"
@@ -276,11 +272,9 @@ class Launch:
             time.sleep(POLL_S)
 
     def _exit_description(self, codes: list[int | None]) -> str:
-        torch = self.spec.framework == "torch"
-        parts = [f"{'torchrun' if torch else f'worker {self.cluster.local_ranks[i]}'} ended early ({_describe_code(code)})"
-                 for i, code in enumerate(codes) if code not in (None, 0)]
-        if torch:
-            parts += [f"worker {r}: {_describe_code(c)}" for r, c in self._torchrun_exit_codes().items()]
+        parts = [f"{process.name} ended early ({_describe_code(code)})"
+                 for process, code in zip(self.started, codes) if code not in (None, 0)]
+        parts += [f"worker {r}: {_describe_code(c)}" for r, c in self._agent_exit_codes().items()]
         return "; ".join(parts) or "a process ended early"
 
     def _collect(self, spawned_at: float, joined_after: float | None) -> Outcome:

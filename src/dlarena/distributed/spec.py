@@ -32,7 +32,10 @@ class WorkerSpec:
     max_s: float
     collective_timeout_s: float
     out_dir: str
-    tf_workers: list[str] = field(default_factory=list)  # host:port of every TF worker, in task order
+    master: str = ""  # host:port of the runtime's rendezvous / coordinator (node 0)
+    # host:port of every worker, in rank order, for runtimes whose configuration lists them all
+    # (``worker_addrs`` in the runtime's plugin module); empty otherwise.
+    worker_addrs: list[str] = field(default_factory=list)
 
     @property
     def global_batch(self) -> int:

@@ -16,6 +16,7 @@ PLUGIN_AREAS = {
     "ease_user": "the error-probe user code and its NAMES (see dlarena.ease.user_torch)",
     "pretrained": "SOURCES: [ZooSource], the model zoos a user of this framework can load (see dlarena.pretrained.torch_zoo)",
     "zoo": "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, parameter_count(model): its zoo ResNet-50",
+    "distributed": "how the data-parallel runtime's workers start, and its names (see dlarena.distributed.runtime_torch)",
 }
 
 
@@ -74,7 +75,8 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         color="#ee4c2c",
         plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
                  ("ease_user", "dlarena.ease.user_torch"), ("pretrained", "dlarena.pretrained.torch_zoo"),
-                 ("zoo", "dlarena.pretrained.torch_zoo")),
+                 ("zoo", "dlarena.pretrained.torch_zoo"),
+                 ("distributed", "dlarena.distributed.runtime_torch")),
         community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
         strict_modes=(("compile", "compile-fullgraph"),),
     ),
@@ -90,7 +92,8 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         color="#ff9f00",
         plugins=(("deploy", "dlarena.deploy.export_tf"), ("debug_probes", "dlarena.debugging.keras_probes"),
                  ("ease_user", "dlarena.ease.user_keras"), ("pretrained", "dlarena.pretrained.tensorflow_zoo"),
-                 ("zoo", "dlarena.pretrained.tensorflow_zoo")),
+                 ("zoo", "dlarena.pretrained.tensorflow_zoo"),
+                 ("distributed", "dlarena.distributed.runtime_tf")),
         community=(("github", "tensorflow/tensorflow"), ("pypi", "tensorflow")),
     ),
     "jax": FrameworkInfo(
@@ -104,7 +107,7 @@ FRAMEWORKS: dict[str, FrameworkInfo] = {
         install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
         color="#5e97f6",
         plugins=(("deploy", "dlarena.deploy.export_jax"), ("debug_probes", "dlarena.debugging.jax_probes"),
-                 ("ease_user", "dlarena.ease.user_jax"),
+                 ("ease_user", "dlarena.ease.user_jax"), ("distributed", "dlarena.distributed.runtime_jax"),
                  ("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
         community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
     ),

@@ -1,4 +1,5 @@
-"""Report section of the distributed criterion: scaling plot, table, verdict on the claim."""
+"""Report section of the distributed criterion: scaling plot, table, per-workload verdicts, and the
+verdict on each published claim a taking-part runtime carries (``analysis.claims``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from dlarena import frameworks
 from dlarena.distributed import analysis
-from dlarena.distributed.analysis import CAVEAT, CLAIM, Point
+from dlarena.distributed.analysis import Point
 from dlarena.report.render import Section
 from dlarena.store.db import ResultStore
 
@@ -87,7 +88,7 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     series = analysis.scaling(pts)
     ordered = [p for ps in series.values() for p in ps]
     verdicts = analysis.workload_verdicts(series)
-    overall = analysis.claim_verdict(verdicts)
+    claims = analysis.claims(dict.fromkeys(p.framework for p in pts))
     env = run.get("env") or {}
     setup = (f"Weak scaling: each worker trains on the workload's training batch, so the global batch grows with "
              f"the number of workers. One host unless stated: {env.get('physical_cores', '?')} physical cores, "
@@ -109,12 +110,15 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     md += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     md += ["| " + " | ".join(v.replace("|", "/") for v in _row(p)) + " |" for p in ordered]
 
-    claim_lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}; {v.throughput_text} "
-                   f"(evidence: {', '.join(v.evidence)})" for v in verdicts]
-    parts_html.append(f"<h3>Claim: “{html.escape(CLAIM)}”</h3><p><strong>Verdict: {html.escape(overall)}.</strong></p>"
-                      + "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in claim_lines) + "</ul>"
-                      + f"<p><em>{html.escape(CAVEAT)}</em></p>")
-    md += ["", f"### Claim: \"{CLAIM}\"", "", f"**Verdict: {overall}.**", ""]
-    md += [f"- {line}" for line in claim_lines]
-    md += ["", f"*{CAVEAT}*"]
+    lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}; {v.throughput_text} "
+             f"(evidence: {', '.join(v.evidence)})" for v in verdicts] or [
+        "no workload has successful multi-worker cells for two frameworks at the same number of workers"]
+    parts_html.append("<h3>Scaling by workload</h3><ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+                      + "</ul>")
+    md += ["", "### Scaling by workload", ""] + [f"- {line}" for line in lines]
+    for claim in claims:
+        overall = analysis.claim_verdict(verdicts, claim.framework)
+        parts_html.append(f"<h3>Claim: “{html.escape(claim.text)}”</h3><p><strong>Verdict: {html.escape(overall)}."
+                          f"</strong></p><p><em>{html.escape(claim.caveat)}</em></p>")
+        md += ["", f"### Claim: \"{claim.text}\"", "", f"**Verdict: {overall}.**", "", f"*{claim.caveat}*"]
     return Section("distributed", "Distributed training (data parallel)", "\n".join(parts_html), "\n".join(md))
