@@ -37,6 +37,12 @@ def _flat(state) -> dict[str, object]:
     return {"/".join(str(p) for p in path): var for path, var in nnx.to_flat_state(state)}
 
 
+def _weights(model):
+    """The model's parameters and batch statistics: random-number state (e.g. the key
+    ``nnx.RNN`` keeps for its carry initializer) is not a weight."""
+    return nnx.state(model, nnx.Not(nnx.RngState))
+
+
 class JaxAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
@@ -68,7 +74,7 @@ class JaxAdapter(AdapterDefaults):
     def build(self, workload: Workload, params: dict[str, np.ndarray]):
         module = workloads.framework_module(workload.name, self.info.model_module)
         model = module.build_model(workload.config)
-        state = nnx.state(model)
+        state = _weights(model)
         flat = dict(nnx.to_flat_state(state))
         by_name = {"/".join(str(p) for p in path): path for path in flat}
         mapper = self._mapper(workload)
@@ -108,7 +114,7 @@ class JaxAdapter(AdapterDefaults):
         return float(loss), self._mapper(workload).canonical_values(native)
 
     def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
-        native = {name: np.asarray(var.get_value()) for name, var in _flat(nnx.state(model)).items()}
+        native = {name: np.asarray(var.get_value()) for name, var in _flat(_weights(model)).items()}
         return self._mapper(workload).canonical_values(native)
 
     def to_numpy(self, value) -> np.ndarray:
