@@ -73,7 +73,12 @@ class JaxAdapter(AdapterDefaults):
 
     def build(self, workload: Workload, params: dict[str, np.ndarray]):
         module = workloads.framework_module(workload.name, self.info.model_module)
-        model = module.build_model(workload.config)
+        # Shapes only, as Flax users restore a checkpoint: the initializers would run (and, op by
+        # op, compile) only to be overwritten. A model holding RNG state is built for real, since
+        # that state is not loaded from the canonical parameters.
+        model = nnx.eval_shape(lambda: module.build_model(workload.config))
+        if nnx.state(model, nnx.RngState):
+            model = module.build_model(workload.config)
         state = _weights(model)
         flat = dict(nnx.to_flat_state(state))
         by_name = {"/".join(str(p) for p in path): path for path in flat}
