@@ -3,12 +3,22 @@
 import numpy as np
 import pytest
 
-from dlarena import workloads
+from dlarena import frameworks, workloads
 from dlarena.cli import _split
 from dlarena.config import Cell, ConfigError, build_config
 from dlarena.criteria import parity
 
 PAPER_TINY = ["resnet50_v1_5@size=tiny", "resnet50_v2@size=tiny", "bert_large@size=tiny", "lstm@size=tiny"]
+REFERENCE = "torch"
+# Every native framework is checked against PyTorch; one not installed here is skipped with its hint.
+OTHERS = [name for name in frameworks.names() if name != REFERENCE]
+INSTALLED = [name for name in frameworks.names() if frameworks.FRAMEWORKS[name].is_installed()]
+
+
+def _require(framework: str) -> None:
+    info = frameworks.FRAMEWORKS[framework]
+    if not info.is_installed():
+        pytest.skip(f"{info.display_name} is not installed: {info.install_hint}")
 
 
 def test_variant_names_are_canonical_and_carry_their_config():
@@ -74,21 +84,30 @@ def _capture(tmp_path, workload: str, framework: str) -> str:
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parity")
-    return {(w, fw): _capture(tmp, w, fw) for w in PAPER_TINY for fw in ("torch", "tensorflow")}
+    return {(w, fw): _capture(tmp, w, fw) for w in PAPER_TINY for fw in INSTALLED}
 
 
+@pytest.mark.parametrize("framework", OTHERS)
 @pytest.mark.parametrize("workload", PAPER_TINY)
-def test_paper_workloads_match_at_tiny_size(captures, workload):
+def test_paper_workloads_match_at_tiny_size(captures, workload, framework):
+    """Forward, loss, every gradient and one optimizer step, against PyTorch."""
+    _require(REFERENCE)
+    _require(framework)
     spec = workloads.get(workload)
-    result = parity.compare(spec, captures[(workload, "torch")], captures[(workload, "tensorflow")], "torch")
+    result = parity.compare(spec, captures[(workload, REFERENCE)], captures[(workload, framework)], REFERENCE)
     assert result["status"] == "ok", result.get("error")
-    record = np.load(captures[(workload, "tensorflow")])
+    assert [row["metric"] for row in result["metrics"]] == [
+        "parity_forward_rel_diff", "parity_loss_rel_diff", "parity_grad_rel_diff", "parity_step_rel_diff"]
+    record = np.load(captures[(workload, framework)])
     trainable = {k for k, p in spec.params.items() if p.trainable}
     assert {k[5:] for k in record.files if k.startswith("grad:")} == trainable
+    assert {k[5:] for k in record.files if k.startswith("step:")} == trainable
 
 
 def test_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, monkeypatch):
     """Keras 'same' pads a stride-2 conv asymmetrically; parity must catch that mistake."""
+    _require(REFERENCE)
+    _require("tensorflow")
     from keras import layers
 
     import dlarena.workloads.resnet.keras_model as keras_resnet
@@ -101,6 +120,35 @@ def test_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, 
     bad = _capture(tmp_path, name, "tensorflow")
     result = parity.compare(workloads.get(name), captures[(name, "torch")], bad, "torch")
     assert result["status"] == "not_comparable" and "forward: rel diff" in result["error"]
+
+
+def test_flax_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, monkeypatch):
+    """Flax's default padding='SAME' is asymmetric at stride 2 as Keras' is; parity catches it."""
+    _require(REFERENCE)
+    _require("jax")
+    from flax import nnx
+
+    import dlarena.workloads.resnet.jax_model as jax_resnet
+
+    def same_padding(c_in, c_out, kernel, stride=1, *, rngs):
+        return nnx.Conv(c_in, c_out, (kernel, kernel), strides=stride, padding="SAME", use_bias=False, rngs=rngs)
+
+    monkeypatch.setattr(jax_resnet, "conv", same_padding)
+    name = "resnet50_v2@size=tiny"
+    bad = _capture(tmp_path, name, "jax")
+    result = parity.compare(workloads.get(name), captures[(name, REFERENCE)], bad, REFERENCE)
+    assert result["status"] == "not_comparable" and "forward: rel diff" in result["error"]
+
+
+def test_flax_lstm_loads_the_fused_keras_layout_unchanged():
+    _require("jax")
+    spec = workloads.get("lstm@size=tiny")
+    params = spec.make_params(0)
+    adapter = frameworks.load_adapter("jax")
+    model = adapter.build(spec, params)
+    np.testing.assert_array_equal(np.asarray(model.lstm[1].cell.dense_h.bias[...]), params["lstm1.bias"])
+    np.testing.assert_array_equal(np.asarray(model.lstm[0].cell.dense_i.kernel[...]), params["lstm0.kernel"])
+    assert set(adapter.export_params(model, spec)) == set(spec.params)  # RNG state is not a weight
 
 
 def test_lstm_second_torch_bias_is_zero_and_not_recorded():

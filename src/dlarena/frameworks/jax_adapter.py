@@ -21,6 +21,7 @@ from flax import nnx  # noqa: E402
 from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper  # noqa: E402
+from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
 from dlarena.workloads import jax_training as training  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
@@ -37,10 +38,17 @@ def _flat(state) -> dict[str, object]:
     return {"/".join(str(p) for p in path): var for path, var in nnx.to_flat_state(state)}
 
 
+def _weights(model):
+    """The model's parameters and batch statistics: random-number state (e.g. the key
+    ``nnx.RNN`` keeps for its carry initializer) is not a weight."""
+    return nnx.state(model, nnx.Not(nnx.RngState))
+
+
 class JaxAdapter(AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.device = jax.devices()[0]
+        self.compute_dtype = None  # None: every layer computes in its parameters' dtype (float32)
 
     def select_device(self, device: str) -> str | None:
         if device == "gpu" and self.device.platform != "gpu":
@@ -48,6 +56,17 @@ class JaxAdapter(AdapterDefaults):
         if device == "cpu":
             self.device = jax.devices("cpu")[0]
         return None
+
+    def bf16_unsupported(self) -> str | None:
+        if self.device.platform == "gpu":
+            major = int(str(getattr(self.device, "compute_capability", "0")).split(".")[0])
+            return None if major >= 8 else "bf16 unsupported on this GPU (compute capability < 8.0)"
+        return bf16_cpu_unsupported()
+
+    def set_precision(self, precision: str) -> None:
+        """Mixed precision as Flax users write it: layers compute in bfloat16 (their ``dtype``)
+        over float32 parameters (their ``param_dtype``); applied to the model when built."""
+        self.compute_dtype = jax.numpy.bfloat16 if precision == "bf16" else None
 
     def gemm(self, n: int, precision: str):
         dtype = {"fp32": jax.numpy.float32, "bf16": jax.numpy.bfloat16}[precision]
@@ -67,8 +86,13 @@ class JaxAdapter(AdapterDefaults):
 
     def build(self, workload: Workload, params: dict[str, np.ndarray]):
         module = workloads.framework_module(workload.name, self.info.model_module)
-        model = module.build_model(workload.config)
-        state = nnx.state(model)
+        # Shapes only, as Flax users restore a checkpoint: the initializers would run (and, op by
+        # op, compile) only to be overwritten. A model holding RNG state is built for real, since
+        # that state is not loaded from the canonical parameters.
+        model = nnx.eval_shape(lambda: module.build_model(workload.config))
+        if nnx.state(model, nnx.RngState):
+            model = module.build_model(workload.config)
+        state = _weights(model)
         flat = dict(nnx.to_flat_state(state))
         by_name = {"/".join(str(p) for p in path): path for path in flat}
         mapper = self._mapper(workload)
@@ -78,6 +102,9 @@ class JaxAdapter(AdapterDefaults):
             shape = flat[path].get_value().shape
             flat[path] = flat[path].replace(jax.numpy.asarray(value.reshape(shape)))
         nnx.update(model, nnx.from_flat_state(list(flat.items())))
+        if self.compute_dtype is not None:
+            # What ``dtype=jnp.bfloat16`` passed to every Flax layer's constructor does.
+            model.set_attributes(dtype=self.compute_dtype, raise_if_not_found=False)
         return model
 
     def inputs(self, workload: Workload, x: np.ndarray, y: np.ndarray):
@@ -112,7 +139,7 @@ class JaxAdapter(AdapterDefaults):
         return float(loss), self._mapper(workload).canonical_values(native)
 
     def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
-        native = {name: np.asarray(var.get_value()) for name, var in _flat(nnx.state(model)).items()}
+        native = {name: np.asarray(var.get_value()) for name, var in _flat(_weights(model)).items()}
         return self._mapper(workload).canonical_values(native)
 
     def to_numpy(self, value) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The training step as a JAX user writes it with Flax NNX and optax; shared by every workload."""
 
+import jax.numpy as jnp
 import optax
 from flax import nnx
 
@@ -9,7 +10,9 @@ def make_optimizer(model: nnx.Module, learning_rate: float) -> nnx.Optimizer:
 
 
 def compute_loss(model, x, y):
-    return optax.softmax_cross_entropy_with_integer_labels(model(x), y).mean()
+    # The loss in float32 whatever the layers compute in (bfloat16 under mixed precision).
+    logits = model(x).astype(jnp.float32)
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
 
 def train_step(model, optimizer, x, y):
