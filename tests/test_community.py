@@ -144,7 +144,8 @@ def test_a_framework_with_only_unscored_figures_gets_no_score():
         return {"framework": fw, "scenario": "community", "metric": metric, "value": value, "status": "ok", "cell_id": fw,
                 "extra": {"source": "s", "as_of": "2026-01-01"}}
     rows = [row("torch", "github_stars", 100.0), row("tensorflow", "github_stars", 200.0),
-            row("torch", "pypi_releases_last_year", 8.0), row("jax", "pypi_releases_last_year", 14.0)]
+            row("torch", "pypi_releases_last_year", 8.0), row("jax", "pypi_releases_last_year", 14.0),
+            row("jax", "pypi_releases_last_year:flax", 11.0)]  # a second package's release count is unscored too
     summary = crit.summarize([], rows)
     assert set(summary) == {"torch", "tensorflow"}
     assert summary["torch"]["score"] == 0.5 and summary["tensorflow"]["score"] == 1.0  # releases are not scored

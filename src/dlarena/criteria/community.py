@@ -51,8 +51,11 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             if best is None or str(r["extra"].get("as_of") or "") >= str(best["extra"].get("as_of") or ""):
                 latest[fw][r["metric"]] = r
     # A framework with no scored figure (e.g. only release counts) gets no score: no zero for a gap.
-    latest = {fw: metrics for fw, metrics in latest.items() if set(metrics) - UNSCORED}
-    shared = set.intersection(*(set(m) for m in latest.values())) - UNSCORED if len(latest) > 1 else set()
+    def scored(metrics) -> set[str]:  # "pypi_releases_last_year:flax" is a release count too
+        return {m for m in metrics if m.partition(":")[0] not in UNSCORED}
+
+    latest = {fw: metrics for fw, metrics in latest.items() if scored(metrics)}
+    shared = set.intersection(*(scored(m) for m in latest.values())) if len(latest) > 1 else set()
     out = {}
     for fw, metrics in latest.items():
         ratios = [metrics[m]["value"] / max(latest[f][m]["value"] for f in latest) for m in sorted(shared)]
