@@ -8,13 +8,14 @@ over its state, so the weights become constants of the exported computation.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import warnings
 from pathlib import Path
 
 import jax
 from flax import nnx
+
+from dlarena.deploy.tf2onnx_log import tf2onnx_errors
 
 SERVE_FN = "serve"  # the tf.Module attribute the TF SavedModel runtime calls
 
@@ -120,15 +121,6 @@ def _first_line(exc: BaseException, limit: int = 300) -> str:
     return (lines[0] if lines else type(exc).__name__)[:limit]
 
 
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
 def onnx(model, example, folder: Path) -> dict:
     """tf2onnx on the jax2tf function first; tf2onnx 1.17 has no handler for XlaCallModule (the
     only op native serialization emits, and jax 0.10 ignores ``native_serialization=False``), so
@@ -141,10 +133,8 @@ def onnx(model, example, folder: Path) -> dict:
     module, spec = _tf_module(model, example)
     target = folder / "model.onnx"
     info: dict = {"tf2onnx": tf2onnx.__version__, **_tf_versions()}
-    logger, errors = logging.getLogger("tf2onnx"), _Collect()
-    logger.addHandler(errors)
-    propagate, logger.propagate = logger.propagate, False  # the failing route logs the whole XlaCallModule node
-    try:
+    # quiet: the failing route logs the whole XlaCallModule node
+    with tf2onnx_errors(quiet=True) as errors:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -153,7 +143,7 @@ def onnx(model, example, folder: Path) -> dict:
                 onnx_lib.checker.check_model(proto)
                 info.update(api="jax2tf.convert + tf2onnx.convert.from_function", variant="from_function")
             except Exception as exc:  # noqa: BLE001 - any failure of the direct route: convert via TFLite
-                failed = [m.splitlines()[0].rsplit("name: ", 1)[-1].strip('"') for m in errors.messages
+                failed = [m.splitlines()[0].rsplit("name: ", 1)[-1].strip('"') for m in errors
                           if "convert failed for name" in m]
                 info["from_function_error"] = (f"tf2onnx cannot convert {', '.join(dict.fromkeys(failed))}" if failed
                                                else _first_line(exc))
@@ -171,9 +161,6 @@ def onnx(model, example, folder: Path) -> dict:
                     shutil.rmtree(staging)
                 onnx_lib.checker.check_model(proto)
                 info.update(api="jax2tf.convert + TFLiteConverter + tf2onnx.convert.from_tflite", variant="via TFLite")
-    finally:
-        logger.removeHandler(errors)
-        logger.propagate = propagate
     info["opset"] = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
     return {"file": "model.onnx", "exporter": info}
 

@@ -4,10 +4,11 @@ produced it. Runs inside an isolated cell."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import tensorflow as tf
+
+from dlarena.deploy.tf2onnx_log import tf2onnx_errors
 
 
 def _versions() -> dict:
@@ -38,15 +39,6 @@ def tflite_int8(model, example, folder: Path) -> dict:
     return _tflite(model, folder, quantize=True)
 
 
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
 def onnx(model, example, folder: Path) -> dict:
     """tf2onnx ``from_function`` on the Keras call (``from_keras`` fails on Keras 3 models). tf2onnx
     logs unsupported ops and still writes a model; the ONNX checker turns that into a failure."""
@@ -55,14 +47,9 @@ def onnx(model, example, folder: Path) -> dict:
 
     spec = [tf.TensorSpec([None, *example.shape[1:]], example.dtype, name="input")]
     function = tf.function(lambda x: model(x, training=False), input_signature=spec)
-    errors = _Collect()
-    logger = logging.getLogger("tf2onnx")
-    logger.addHandler(errors)
-    try:
+    with tf2onnx_errors() as errors:
         proto, _ = tf2onnx.convert.from_function(function, input_signature=spec, output_path=str(folder / "model.onnx"))
-    finally:
-        logger.removeHandler(errors)
-    unsupported = [m for m in errors.messages if m.startswith("Unsupported ops")]
+    unsupported = [m for m in errors if m.startswith("Unsupported ops")]
     try:
         onnx_lib.checker.check_model(proto)
     except onnx_lib.checker.ValidationError as exc:
