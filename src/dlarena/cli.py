@@ -22,7 +22,7 @@ from dlarena.store.db import ResultStore, new_run_id
 from dlarena.suites import suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="dlarena: PyTorch vs TensorFlow, measured on your own hardware.")
+                  help="dlarena: PyTorch vs TensorFlow vs JAX (and any framework you register), measured on your own hardware.")
 console = Console()
 err_console = Console(stderr=True)
 

@@ -45,8 +45,6 @@ class ScenarioView:
     metric: str
     higher_is_better: bool
     entries: list[Entry]
-    best_verdict: Verdict | None = None  # first two frameworks (e.g. PyTorch vs TensorFlow)
-    eager_verdict: Verdict | None = None
     verdicts: list[tuple[str, Verdict]] = field(default_factory=list)  # every pair: (kind, verdict)
 
 
@@ -80,11 +78,6 @@ def _verdicts(view: ScenarioView) -> None:
                 if best_a and best_b:
                     verdict = compare(best_a.estimate(), best_b.estimate(), higher)
                     view.verdicts.append((kind, verdict))
-                    if (a, b) == (names[0], names[1]):
-                        if kind.startswith("Best"):
-                            view.best_verdict = verdict
-                        else:
-                            view.eager_verdict = verdict
 
 
 def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:
