@@ -1,21 +1,15 @@
-"""Parity of every workload between PyTorch and TensorFlow, through the real worker code."""
+"""Parity of every workload between PyTorch and each other framework, through the real worker code."""
 
 import numpy as np
 import pytest
 
 from dlarena import frameworks, workloads
-from dlarena.config import Cell
 from dlarena.criteria import parity
+from parity_util import capture
 
 
 def _capture(tmp_path, workload: str, framework: str) -> str:
-    out = tmp_path / f"{workload}-{framework}.npz"
-    cell = Cell(workload=workload, framework=framework, mode="eager", scenario="parity",
-                batch=workloads.get(workload).batch_for("parity"))
-    result = parity.run_cell({"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0,
-                              "output": str(out)})
-    assert result["status"] == "ok"
-    return str(out)
+    return capture(tmp_path, workload, framework)[0]
 
 
 OTHERS = [fw for fw in frameworks.names() if fw != "torch"]

@@ -5,8 +5,9 @@ import pytest
 
 from dlarena import frameworks, workloads
 from dlarena.cli import _split
-from dlarena.config import Cell, ConfigError, build_config
+from dlarena.config import ConfigError, build_config
 from dlarena.criteria import parity
+from parity_util import capture
 
 PAPER_TINY = ["resnet50_v1_5@size=tiny", "resnet50_v2@size=tiny", "bert_large@size=tiny", "lstm@size=tiny"]
 REFERENCE = "torch"
@@ -71,14 +72,9 @@ def test_size_reduction_is_recorded_in_the_description():
 
 
 def _capture(tmp_path, workload: str, framework: str) -> str:
-    out = tmp_path / f"{workload}-{framework}.npz"
-    cell = Cell(workload=workload, framework=framework, mode="eager", scenario="parity",
-                batch=workloads.get(workload).batch_for("parity"))
-    result = parity.run_cell({"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0,
-                              "output": str(out)})
-    assert result["status"] == "ok"
+    path, result = capture(tmp_path, workload, framework)
     assert result["runtime"]["workload"]["size"] == "tiny"
-    return str(out)
+    return path
 
 
 @pytest.fixture(scope="module")
