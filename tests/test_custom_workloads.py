@@ -5,26 +5,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
 from dlarena import workloads
-from dlarena.cli import app
+from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 from dlarena.config import build_config
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "custom_workload"
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def clean_registry_env(monkeypatch):
-    # The CLI registers user sources in os.environ (for its worker processes); undo after each test.
-    monkeypatch.setenv(workloads.USER_SOURCES_ENV, "")
-    monkeypatch.setenv(workloads.KERAS_MODELS_ENV, "")
-
-
-def _invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    return result, " ".join(result.output.split())
 
 
 def _tiny_config(tmp_path) -> Path:
@@ -95,7 +81,7 @@ def test_entry_point_group_registers_installed_workloads(tmp_path, monkeypatch):
 
 def test_worked_example_end_to_end(tmp_path):
     db = tmp_path / "r.duckdb"
-    result, out = _invoke("run", "--workload", EXAMPLE, "--suite", "smoke", "--config", _tiny_config(tmp_path),
+    result, out = invoke("run", "--workload", EXAMPLE, "--suite", "smoke", "--config", _tiny_config(tmp_path),
                           "--scenarios", "infer_latency", "--threads", "1", "--db", db)
     assert result.exit_code == 0, result.output
     assert "4 ok" in out  # parity on both frameworks + one latency cell each
@@ -113,10 +99,10 @@ def test_worked_example_end_to_end(tmp_path):
     con.close()
 
     workloads.os.environ[workloads.USER_SOURCES_ENV] = ""  # as in a new shell: resume re-registers the source
-    resumed, out = _invoke("run", "--resume", "--db", db)
+    resumed, out = invoke("run", "--resume", "--db", db)
     assert resumed.exit_code == 0 and "4 cells already done" in out, resumed.output
 
-    report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
+    report, _ = invoke("report", "--db", db, "--out", tmp_path / "report")
     assert report.exit_code == 0, report.output
     assert "Residual MLP 32 -&gt; 64 (LayerNorm, GELU" in (tmp_path / "report" / "report.html").read_text()
 
@@ -136,7 +122,7 @@ def test_bad_workload_module_is_one_line_exit_2(tmp_path, case, expected):
     elif case == "builtin_name":
         path = _single_file(tmp_path, name="mlp")
     db = tmp_path / "res" / "r.duckdb"
-    result, out = _invoke("run", "--workload", path, "--db", db)
+    result, out = invoke("run", "--workload", path, "--db", db)
     assert result.exit_code == 2
     assert expected in out
     assert not db.parent.exists()
@@ -147,7 +133,7 @@ def test_bad_workload_module_is_one_line_exit_2(tmp_path, case, expected):
 def test_builder_that_raises_shows_the_users_traceback(tmp_path):
     body = "    raise ValueError('hidden width must be even')"
     path = _single_file(tmp_path, name="broken", body=body)
-    result, out = _invoke("run", "--workload", path, "--frameworks", "torch", "--db", tmp_path / "res" / "r.duckdb")
+    result, out = invoke("run", "--workload", path, "--frameworks", "torch", "--db", tmp_path / "res" / "r.duckdb")
     assert result.exit_code == 2
     assert "error: build_model of workload 'broken' (torch_model, PyTorch) raised ValueError: hidden width must be even" in out
     assert f'File "{path.resolve()}", line 11, in _build' in out
@@ -156,7 +142,7 @@ def test_builder_that_raises_shows_the_users_traceback(tmp_path):
 
 def test_shape_that_does_not_fit_the_model(tmp_path):
     path = _single_file(tmp_path, name="wide", width=9)
-    result, out = _invoke("run", "--workload", path, "--frameworks", "torch", "--db", tmp_path / "res" / "r.duckdb")
+    result, out = invoke("run", "--workload", path, "--frameworks", "torch", "--db", tmp_path / "res" / "r.duckdb")
     assert result.exit_code == 2
     assert ("input of shape (4, 9) (batch 4, WORKLOAD.input_shape (9,)) does not fit the PyTorch model of workload "
             "'wide': RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x9 and 8x4)") in out
@@ -169,7 +155,7 @@ def test_shape_that_does_not_fit_the_model(tmp_path):
 def test_converter_unavailable_is_one_line_exit_2(tmp_path, tool, route):
     from dlarena import convert
 
-    result, out = _invoke("run", "--workload", EXAMPLE, "--convert", tool, "--db", tmp_path / "res" / "r.duckdb")
+    result, out = invoke("run", "--workload", EXAMPLE, "--convert", tool, "--db", tmp_path / "res" / "r.duckdb")
     assert result.exit_code == 2
     assert f"error: {tool} ({route}) " in out
     if convert.CONVERTERS[tool].version() is None:
@@ -194,6 +180,6 @@ def test_converter_that_does_not_import_names_the_error(monkeypatch):
 
 def test_framework_without_a_model_is_named(tmp_path):
     path = _single_file(tmp_path, name="torchonly")  # defines torch_model only
-    result, out = _invoke("run", "--workload", path, "--frameworks", "tensorflow", "--db", tmp_path / "res" / "r.duckdb")
+    result, out = invoke("run", "--workload", path, "--frameworks", "tensorflow", "--db", tmp_path / "res" / "r.duckdb")
     assert result.exit_code == 2
     assert "error: workload 'torchonly' cannot run on TensorFlow: workload 'torchonly' has no 'keras_model'" in out

@@ -8,14 +8,12 @@ import textwrap
 import duckdb
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from dlarena import frameworks, workloads
-from dlarena.cli import app
+from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 from dlarena.criteria import parity
 from dlarena.workloads.base import Workload
 
-runner = CliRunner()
 JAX_INSTALLED = frameworks.info("keras-jax").is_installed()
 
 MAKE_MODELS = textwrap.dedent("""
@@ -48,22 +46,11 @@ def model_files(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(autouse=True)
-def clean_registry_env(monkeypatch):
-    monkeypatch.setenv(workloads.USER_SOURCES_ENV, "")
-    monkeypatch.setenv(workloads.KERAS_MODELS_ENV, "")
-
-
-def _invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    return result, " ".join(result.output.split())
-
-
 def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(tmp_path, model_files):
     db = tmp_path / "r.duckdb"
     config = tmp_path / "tiny.toml"
     config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 5\nmin_s = 0.0\nmax_s = 2.0\n')
-    result, out = _invoke("run", "--keras-model", model_files / "tinycnn.keras", "--suite", "smoke", "--config", config,
+    result, out = invoke("run", "--keras-model", model_files / "tinycnn.keras", "--suite", "smoke", "--config", config,
                           "--scenarios", "infer_latency", "--threads", "1", "--db", db)
     assert result.exit_code == 0, result.output
     expected = "4 ok" if not JAX_INSTALLED else "6 ok"
@@ -88,7 +75,7 @@ def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(tmp_path, mod
     assert '"keras_backend": "torch"' in versions.fetchone()[0]
     con.close()
 
-    report, _ = _invoke("report", "--db", db, "--out", tmp_path / "report")
+    report, _ = invoke("report", "--db", db, "--out", tmp_path / "report")
     assert report.exit_code == 0, report.output
     summary = (tmp_path / "report" / "summary.md").read_text()
     assert "Keras 3 on PyTorch: ok" in summary and "Keras 3 on TensorFlow: ok (reference)" in summary
@@ -128,7 +115,7 @@ def test_bad_keras_input_is_one_line_exit_2(tmp_path, model_files, args, message
     (model_files / "garbage.keras").write_bytes(b"not a zip file")
     (model_files / "model.h5").write_bytes(b"")
     db = tmp_path / "res" / "r.duckdb"
-    result, out = _invoke("run", *[a.format(d=model_files) for a in args], "--db", db)
+    result, out = invoke("run", *[a.format(d=model_files) for a in args], "--db", db)
     assert result.exit_code == 2, result.output
     assert message.format(d=model_files) in out
     assert not db.parent.exists()
