@@ -35,7 +35,18 @@ CREATE TABLE IF NOT EXISTS measurements (
     scenario VARCHAR, batch INTEGER, metric VARCHAR, value DOUBLE, unit VARCHAR,
     samples DOUBLE[], ci_low DOUBLE, ci_high DOUBLE, q1 DOUBLE, q3 DOUBLE, n INTEGER,
     status VARCHAR, error VARCHAR, extra JSON);
+ALTER TABLE measurements ADD COLUMN IF NOT EXISTS bootstrap DOUBLE[];
+CREATE TABLE IF NOT EXISTS repetitions (
+    run_id VARCHAR, cell_id VARCHAR, metric VARCHAR, repetition INTEGER, process INTEGER,
+    started_at DOUBLE, duration_s DOUBLE, n INTEGER, median DOUBLE, included BOOLEAN,
+    flag VARCHAR, noise JSON);
 """
+# measurements columns a write names explicitly (older files gain ``bootstrap`` on first open)
+MEASUREMENT_COLUMNS = ("run_id", "cell_id", "workload", "framework", "mode", "scenario", "batch", "metric",
+                       "value", "unit", "samples", "ci_low", "ci_high", "q1", "q3", "n", "status", "error",
+                       "extra", "bootstrap")
+REPETITION_COLUMNS = ("run_id", "cell_id", "metric", "repetition", "process", "started_at", "duration_s", "n",
+                      "median", "included", "flag", "noise")
 
 
 def default_path() -> Path:
@@ -103,6 +114,7 @@ class ResultStore:
             try:
                 con.execute("DELETE FROM cells WHERE run_id = ? AND cell_id = ?", [run_id, cell.id])
                 con.execute("DELETE FROM measurements WHERE run_id = ? AND cell_id = ?", [run_id, cell.id])
+                con.execute("DELETE FROM repetitions WHERE run_id = ? AND cell_id = ?", [run_id, cell.id])
                 con.execute("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [run_id, cell.id, *key, status, error, result.get("duration_s"),
                              json.dumps(result.get("runtime") or {}), _now()])
@@ -112,11 +124,19 @@ class ResultStore:
                 if not rows:  # a failure is a result too: keep one row that says so
                     rows = [{"metric": "status", "unit": None, "value": None}]
                 con.executemany(
-                    "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO measurements ({', '.join(MEASUREMENT_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(MEASUREMENT_COLUMNS))})",
                     [[run_id, cell.id, *key, r["metric"], r.get("value"), r.get("unit"), r.get("samples"),
                       r.get("ci_low"), r.get("ci_high"), r.get("q1"), r.get("q3"), r.get("n"),
-                      status, error, json.dumps(r.get("extra") or {})] for r in rows],
+                      status, error, json.dumps(r.get("extra") or {}), r.get("bootstrap")] for r in rows],
                 )
+                reps = [[run_id, cell.id, rep.get("metric"), rep["repetition"], rep.get("process"),
+                         rep.get("started_at"), rep.get("duration_s"), rep.get("n"), rep.get("median"),
+                         rep.get("included", True), rep.get("flag"), json.dumps(rep.get("noise") or {})]
+                        for rep in result.get("repetitions") or []]
+                if reps:
+                    con.executemany(f"INSERT INTO repetitions ({', '.join(REPETITION_COLUMNS)}) "
+                                    f"VALUES ({', '.join('?' * len(REPETITION_COLUMNS))})", reps)
                 con.commit()
             except BaseException:
                 con.rollback()
@@ -150,6 +170,16 @@ class ResultStore:
         rows = self._rows("SELECT * FROM measurements WHERE run_id = ? ORDER BY cell_id, metric", [run_id])
         for row in rows:
             row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+        return rows
+
+    def repetitions(self, run_id: str) -> list[dict]:
+        """Every timed repetition (window) of a run's cells, with the machine noise seen during it."""
+        try:
+            rows = self._rows("SELECT * FROM repetitions WHERE run_id = ? ORDER BY started_at", [run_id])
+        except duckdb.CatalogException:  # a file written before repetitions were recorded
+            return []
+        for row in rows:
+            row["noise"] = json.loads(row["noise"]) if row["noise"] else {}
         return rows
 
     def export(self, fmt: str, out: Path, run_id: str | None = None) -> Path:
