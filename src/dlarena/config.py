@@ -88,6 +88,25 @@ class DistributedConfig(BaseModel):
         return self
 
 
+class RepetitionConfig(BaseModel):
+    """How timed cells are repeated (runner/engine.py). Each repetition is a window of
+    ``timing`` calls; windows of all cells of a workload are interleaved in shuffled rounds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_windows: int = Field(4, ge=1)  # windows every cell gets, budget or not
+    max_windows: int = Field(12, ge=1)  # most windows a cell gets while its verdicts stay inconclusive
+    processes: int = Field(1, ge=1)  # worker processes each (workload, framework) is measured in, in turn
+    gap_s: float = Field(0.01, ge=0)  # pause before each window: idle thread pools of other workers settle
+    retries: int = Field(3, ge=0)  # extra windows per cell to replace windows measured under contention
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.max_windows < self.min_windows:
+            raise ValueError(f"max_windows ({self.max_windows}) must be at least min_windows ({self.min_windows})")
+        return self
+
+
 class SuiteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -124,6 +143,12 @@ class SuiteConfig(BaseModel):
     tta_seeds: int = Field(3, ge=1)
     tta_target: float = Field(0.97, gt=0, le=1)
     tta_max_epochs: int = Field(30, ge=1)
+    # Wall-time budget of a suite (s): repetitions beyond the minimum go to cells whose verdicts
+    # are still inconclusive, while the budget lasts. None: up to max_windows for each.
+    budget_s: Optional[float] = Field(None, gt=0)
+    repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
+    # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
+    omp_wait_policy: Literal["default", "passive", "active"] = "default"
 
     @field_validator("criteria")
     @classmethod

@@ -1,9 +1,13 @@
 """Execution speed: inference latency (batch 1), inference throughput, training throughput,
-time to first step. Runs inside an isolated worker process, one cell per process."""
+time to first step. A cell is started once in a worker process (``start``: build, first call,
+warm-up), then timed in several windows spread over the suite (``window``), interleaved with
+other cells by runner/engine.py; the parent turns the windows into metrics (``rows_from_windows``)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -11,7 +15,9 @@ from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import Skipped, metric, prepare, split_mode, with_precision
 from dlarena.measure import stats  # module import: this file's summarize() is the criterion summary
-from dlarena.measure.timer import TimingConfig, measure
+from dlarena.measure.memory import current_rss_mb, peak_rss_mb
+from dlarena.measure.timer import TimingConfig, warm_up
+from dlarena.measure.timer import window as timed_window
 
 ENTRY = "dlarena.criteria.speed:run_cell"
 NEEDS_PARITY = True
@@ -41,7 +47,19 @@ def _flops_rows(workload, cell: Cell, median_s: float) -> list[dict]:
             metric("achieved_gflops_per_s", "GFLOP/s", flops / median_s / 1e9)]
 
 
-def run_cell(payload: dict) -> dict:
+@dataclass
+class Timed:
+    """A built, compiled and warmed-up cell held by a worker process between its windows."""
+
+    call: Callable[[], object]
+    sync: Callable[[], None]
+    adapter: object
+    runtime: dict
+
+
+def start(payload: dict) -> tuple[Timed, list[dict]]:
+    """Builds the cell's model, makes the first call (tracing/compilation included: a real cost
+    users pay, recorded on its own) and warms up. Returns the handle and its one-off metrics."""
     prep = prepare(payload)
     cell, adapter, workload = prep.cell, prep.adapter, prep.workload
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
@@ -51,6 +69,7 @@ def run_cell(payload: dict) -> dict:
         raise Skipped(unsupported)
     adapter.set_precision(precision)  # before build: Keras' dtype policy applies to new layers
 
+    rss_before = current_rss_mb()
     started = time.perf_counter()
     model = adapter.build(workload, workload.make_params(payload["seed"]))
     xt, yt = adapter.inputs(workload, x, y)
@@ -61,34 +80,76 @@ def run_cell(payload: dict) -> dict:
         predict = adapter.predictor(model, mode)
         call = lambda: predict(xt)  # noqa: E731
     build_s = time.perf_counter() - started
-
-    timing = measure(call, adapter.sync, TimingConfig(**payload["timing"]))
-    times = np.asarray(timing.samples_s)
-    warm = {"warmup_iters": timing.warmup_iters, "warmup_s": timing.warmup_s}
-
-    if cell.scenario == "infer_latency":
-        ms = times * 1e3
-        s = stats.summarize(ms)
-        rows = [
-            metric("latency_ms", "ms", s.median, s, ms, **warm),
-            metric("latency_p90_ms", "ms", s.p90),
-            metric("latency_p99_ms", "ms", s.p99),
-        ]
-    else:
-        sps = cell.batch / times
-        s = stats.summarize(sps)
-        name = "train_throughput_sps" if cell.scenario == "train" else "throughput_sps"
-        rows = [
-            metric(name, "samples/s", s.median, s, sps, **warm),
-            metric("step_time_ms", "ms", float(np.median(times) * 1e3)),
-        ]
-    rows += _flops_rows(workload, cell, float(np.median(times)))
-    rows += [
-        metric("first_call_s", "s", timing.first_call_s),
-        metric("time_to_first_step_s", "s", build_s + timing.first_call_s, build_s=build_s),
+    t0 = time.perf_counter()
+    call()
+    adapter.sync()
+    first_call_s = time.perf_counter() - t0
+    warm_iters, warm_s = warm_up(call, adapter.sync, TimingConfig(**payload["timing"]))
+    rows = [
+        metric("first_call_s", "s", first_call_s),
+        metric("time_to_first_step_s", "s", build_s + first_call_s, build_s=build_s,
+               **payload.get("process_context", {})),
+        metric("rss_growth_mb", "MB", current_rss_mb() - rss_before,
+               note="resident memory added by building, compiling and warming up this cell"),
+        metric("peak_rss_mb", "MB", peak_rss_mb(),
+               note="peak of the worker process, which holds this workload's cells of this framework"),
     ]
-    rows += [metric(name, "MB", value) for name, value in adapter.device_memory().items()]
-    return {"status": "ok", "metrics": rows, "runtime": prep.runtime}
+    prep.runtime["warmup"] = {"iters": warm_iters, "s": warm_s}
+    return Timed(call, adapter.sync, adapter, prep.runtime), rows
+
+
+def window(handle: Timed, timing: dict) -> list[float]:
+    """One repetition of the timed call: seconds per call."""
+    return timed_window(handle.call, handle.sync, TimingConfig(**timing))
+
+
+def finish(handle: Timed) -> list[dict]:
+    return [metric(name, "MB", value) for name, value in handle.adapter.device_memory().items()]
+
+
+HEADLINE = {"infer_latency": "latency_ms", "infer_throughput": "throughput_sps", "train": "train_throughput_sps"}
+HIGHER_IS_BETTER = {"infer_latency": False, "infer_throughput": True, "train": True}
+TIMED_IN_WINDOWS = True  # the scheduler measures this criterion's cells through runner/engine.py
+
+
+def to_unit(cell: Cell, seconds: np.ndarray) -> np.ndarray:
+    """Per-call seconds in the headline metric's unit: ms per call, or samples per second."""
+    return seconds * 1e3 if cell.scenario == "infer_latency" else cell.batch / seconds
+
+
+def rows_from_windows(cell: Cell, windows_s: list[list[float]], seed: int = 0) -> list[dict]:
+    """The cell's metrics from its included windows (per-call seconds): the headline with a
+    two-level bootstrap CI (windows, then calls) and its replicates, plus derived figures."""
+    per_window = [to_unit(cell, np.asarray(w, dtype=np.float64)) for w in windows_s]
+    pooled = np.concatenate(per_window)
+    est = stats.estimate(per_window, seed=seed)
+    pooled_summary = stats.summarize(pooled) if pooled.size else None
+    head = metric(HEADLINE[cell.scenario], "ms" if cell.scenario == "infer_latency" else "samples/s", est.value,
+                  samples=pooled, windows=est.n_windows, ci_method="two-level bootstrap: windows, then calls")
+    head.update(ci_low=est.ci_low, ci_high=est.ci_high, n=est.n_samples, bootstrap=est.replicate_list(),
+                q1=pooled_summary.q1, q3=pooled_summary.q3)
+    step_s = float(np.mean([np.median(w) for w in windows_s]))
+    rows = [head]
+    if cell.scenario == "infer_latency":
+        rows += [metric("latency_p90_ms", "ms", pooled_summary.p90), metric("latency_p99_ms", "ms", pooled_summary.p99)]
+    else:
+        rows.append(metric("step_time_ms", "ms", step_s * 1e3))
+    try:
+        rows += _flops_rows(workloads.get(cell.workload), cell, step_s)
+    except (KeyError, ValueError, TypeError):
+        pass  # a workload no longer registered (a moved user file): the timing stands without FLOPs
+    return rows
+
+
+def run_cell(payload: dict) -> dict:
+    """The whole cell in one process (a few windows back to back): for single-cell use such as
+    the tests; suites measure through runner/engine.py, which spreads windows over time."""
+    handle, rows = start(payload)
+    timing = payload["timing"]
+    windows = [window(handle, timing) for _ in range(max(1, payload.get("windows", 3)))]
+    cell = Cell(**payload["cell"])
+    return {"status": "ok", "metrics": rows_from_windows(cell, windows, payload.get("seed", 0)) + rows + finish(handle),
+            "runtime": handle.runtime}
 
 
 def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:

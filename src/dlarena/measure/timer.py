@@ -72,3 +72,20 @@ def measure(fn: Callable[[], object], sync: Callable[[], None], config: TimingCo
                       config.max_s) if (config.warmup_iters or config.warmup_s) else []
     samples = _run_until(fn, sync, config.min_iters, config.min_s, config.max_iters, config.max_s)
     return Timing(first_call_s=first, warmup_iters=len(warm), warmup_s=sum(warm), samples_s=samples)
+
+
+def warm_up(fn: Callable[[], object], sync: Callable[[], None], config: TimingConfig) -> tuple[int, float]:
+    """The first call is timed by the caller; this settles caches and pools: (calls, seconds)."""
+    if not (config.warmup_iters or config.warmup_s):
+        return 0, 0.0
+    warm = _run_until(fn, sync, config.warmup_iters, config.warmup_s, max(config.warmup_iters, 1_000), config.max_s)
+    return len(warm), sum(warm)
+
+
+def window(fn: Callable[[], object], sync: Callable[[], None], config: TimingConfig, warmup_calls: int = 2) -> list[float]:
+    """One repetition: a few untimed calls (other cells ran since this one last did), then the
+    calls timed until ``min_iters`` and ``min_s`` are both met (capped by ``max_iters``/``max_s``)."""
+    for _ in range(warmup_calls):
+        fn()
+        sync()
+    return _run_until(fn, sync, config.min_iters, config.min_s, config.max_iters, config.max_s)

@@ -1,9 +1,13 @@
 """Runs a suite: for each workload, the parity check first, then the cells of every selected
-criterion, each in its own process; then the criteria's global cells. Every outcome (including
-crashes, timeouts and missing frameworks) is stored."""
+criterion; then the criteria's global cells. Parity and the cells timed in windows (speed) run
+in one worker process per framework for the workload (runner/session.py), measured by
+runner/engine.py; every other cell runs in its own process. Every outcome (including crashes,
+timeouts and missing frameworks) is stored."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -11,7 +15,9 @@ from typing import Callable
 from dlarena import criteria, frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria import parity
+from dlarena.runner.engine import SpeedEngine
 from dlarena.runner.isolate import run_isolated
+from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 
 ProgressFn = Callable[[str, int, int], None]  # (current cell id, done, total)
@@ -34,7 +40,7 @@ class SuiteOutcome:
 class SuiteRunner:
     def __init__(self, config: SuiteConfig, store: ResultStore, run_id: str,
                  progress: ProgressFn | None = None, entries: dict[str, str] | None = None,
-                 on_cell_done: CellDoneFn | None = None):
+                 on_cell_done: CellDoneFn | None = None, drivers: dict[str, str] | None = None):
         self.config = config
         self.store = store
         self.run_id = run_id
@@ -43,8 +49,11 @@ class SuiteRunner:
         self.criteria = {name: criteria.load(name) for name in config.criteria}
         # Entry points per criterion (and "parity"); tests swap in deliberately crashing/hanging ones.
         self.entries = {"parity": parity.ENTRY, **{n: m.ENTRY for n, m in self.criteria.items()}, **(entries or {})}
+        # Worker modules of criteria timed in windows; tests swap in deliberately failing ones.
+        self.drivers = drivers or {}
         self.outcome = SuiteOutcome(run_id)
         self._done = 0
+        self._sessions: dict[str, Session] = {}
 
     def _planned(self, workload: str) -> list[tuple[str, Cell]]:
         return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan")
@@ -70,7 +79,20 @@ class SuiteRunner:
         env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
         env["TF_NUM_INTEROP_THREADS"] = str(self.config.interop_threads)
         env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+        if self.config.omp_wait_policy != "default":
+            env["OMP_WAIT_POLICY"] = self.config.omp_wait_policy.upper()
         return env
+
+    def _session(self, framework: str) -> Session:
+        """This workload's worker for ``framework`` (started on its first request)."""
+        if framework not in self._sessions:
+            self._sessions[framework] = Session(framework, self._env(), pinned_cpus(self.config.threads))
+        return self._sessions[framework]
+
+    def _close_sessions(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+        self._sessions = {}
 
     def _record(self, cell: Cell, result: dict) -> str:
         self.store.record_cell(self.run_id, cell, result)
@@ -106,14 +128,50 @@ class SuiteRunner:
 
     def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
         done = done or {}
-        for workload in self.config.workloads:
-            comparable, reason = self._parity(workload, done)
-            for criterion, cell in self._planned(workload):
-                needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
-                self._run_cell(criterion, cell, done, None if comparable or not needs_parity else reason)
+        deadline = time.monotonic() + self.config.budget_s if self.config.budget_s else None
+        for i, workload in enumerate(self.config.workloads):
+            try:
+                comparable, reason = self._parity(workload, done)
+                windowed = []
+                for criterion, cell in self._planned(workload):
+                    needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
+                    not_comparable = None if comparable or not needs_parity else reason
+                    if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
+                        windowed.append((criterion, cell, not_comparable))
+                    else:
+                        self._run_cell(criterion, cell, done, not_comparable)
+                # This workload's share of what is left of the budget.
+                share = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / (
+                    len(self.config.workloads) - i)
+                self._run_windowed(windowed, done, share)
+            finally:
+                self._close_sessions()
         for criterion, cell in self._planned_global():
             self._run_cell(criterion, cell, done, None)
         return self.outcome
+
+    def _run_windowed(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str],
+                      deadline: float | None) -> None:
+        """Cells timed in interleaved windows by the engine, one criterion at a time."""
+        by_criterion: dict[str, list] = {}
+        for criterion, cell, not_comparable in planned:
+            if self._skip_done(cell, done):
+                continue
+            result = (self._missing_framework(cell.framework, cell.workload)
+                      if cell.framework in frameworks.FRAMEWORKS else None)
+            if result is None and not_comparable:
+                result = {"status": "not_comparable", "error": not_comparable}
+            if result is not None:
+                self._record(cell, result)
+                continue
+            extra = getattr(self.criteria[criterion], "payload_extra", lambda _config: {})(self.config)
+            by_criterion.setdefault(criterion, []).append((cell, self._session(cell.framework),
+                                                           self._payload(cell, **extra)))
+        for criterion, cells in by_criterion.items():
+            engine = SpeedEngine(self.config, self.criteria[criterion], self._record,
+                                 lambda text: self.progress(text, self._done, self.total),
+                                 driver=self.drivers.get(criterion))
+            engine.run(cells, deadline)
 
     def _run_cell(self, criterion: str, cell: Cell, done: dict[str, str], not_comparable: str | None) -> None:
         if self._skip_done(cell, done):
@@ -146,8 +204,9 @@ class SuiteRunner:
             result = self._missing_framework(cell.framework, workload)
             if result is None:
                 output = folder / f"{workload}__{cell.framework}.npz"
-                result = run_isolated(self.entries["parity"], self._payload(cell, output=str(output)),
-                                      self.config.timeout_s, self._env())
+                command = {"op": "call", "entry": self.entries["parity"],
+                           "payload": self._payload(cell, output=str(output))}
+                result = self._session(cell.framework).request(command, self.config.timeout_s)
                 if result.get("status") == "ok" and reference is not None:
                     ref_path = folder / f"{workload}__{reference.framework}.npz"
                     try:
@@ -164,3 +223,12 @@ class SuiteRunner:
         if bad:
             return False, "parity check did not pass (" + ", ".join(f"{fw}: {s}" for fw, s in bad.items()) + ")"
         return True, ""
+
+
+def pinned_cpus(threads: int) -> list[int] | None:
+    """The CPUs a worker is restricted to: the first ``threads`` this process may use, or None
+    (no restriction) when that is all of them."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    available = sorted(os.sched_getaffinity(0))
+    return available[:threads] if threads < len(available) else None

@@ -24,21 +24,31 @@ def _write(path: str, result: dict) -> None:
     os.replace(tmp, path)
 
 
+def error_result(exc: BaseException) -> dict:
+    """An exception raised inside a cell, as a result: every failure becomes data."""
+    if isinstance(exc, MemoryError):
+        return {"status": "failed", "error": f"out of memory: {exc}", "traceback": traceback.format_exc()}
+    # An exception may say it is not a failure (criteria.common.Skipped: "skipped", its reason).
+    status = getattr(exc, "status", "failed")
+    error = f"{type(exc).__name__}: {exc}".strip() if status == "failed" else str(exc)
+    return {"status": status, "error": error, "traceback": traceback.format_exc()}
+
+
+def call_entry(entry: str, payload: dict) -> dict:
+    try:
+        module, func = entry.split(":")
+        result = getattr(importlib.import_module(module), func)(payload)
+    except Exception as exc:  # MemoryError is an Exception too
+        result = error_result(exc)
+    result.setdefault("metrics", [])
+    return result
+
+
 def main(argv: list[str]) -> int:
     entry, payload_path, result_path = argv
     with open(payload_path) as f:
         payload = json.load(f)
-    try:
-        module, func = entry.split(":")
-        result = getattr(importlib.import_module(module), func)(payload)
-    except MemoryError as exc:
-        result = {"status": "failed", "error": f"out of memory: {exc}", "traceback": traceback.format_exc()}
-    except Exception as exc:  # the point of the worker: every failure becomes data
-        # An exception may say it is not a failure (criteria.common.Skipped: "skipped", its reason).
-        status = getattr(exc, "status", "failed")
-        error = f"{type(exc).__name__}: {exc}".strip() if status == "failed" else str(exc)
-        result = {"status": status, "error": error, "traceback": traceback.format_exc()}
-    result.setdefault("metrics", [])
+    result = call_entry(entry, payload)
     result["peak_rss_mb"] = peak_rss_mb()
     _write(result_path, result)
     return 0

@@ -1,0 +1,139 @@
+"""Machine noise, made visible: what else used the CPUs while a window was timed.
+
+A timing window is only as good as the machine was quiet during it. Around every window the
+parent records the system's CPU time (psutil), the measuring worker's own CPU time, CPU steal
+(time the hypervisor gave the vCPUs to another guest) and the load average; inside the worker a
+short fixed calibration probe (pure Python, one core) runs before the window, so a slow phase of
+the machine (frequency, a co-tenant on the host) shows as a slow probe even when no process here
+is to blame. A window measured under contention is flagged, left out of the statistics and
+measured again (runner/engine.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import psutil
+
+# A window is contended when other processes used more than this share of all CPUs during it,
+# the hypervisor stole more than this share, or the probe ran this much slower than usual.
+OTHER_CPU_PCT = 20.0
+STEAL_PCT = 10.0
+PROBE_SLOWDOWN = 1.5
+BUSY_AT_START_PCT = 25.0
+# CPU times tick every 10 ms: over a shorter window the shares above are mostly rounding.
+MIN_WALL_S = 0.1
+
+_PROBE_N = 20_000
+
+
+def calibration_probe() -> float:
+    """Seconds for a fixed pure-Python loop (~1 ms), best of three: the machine's speed right now."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(_PROBE_N):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _busy_and_steal(times) -> tuple[float, float]:
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    steal = getattr(times, "steal", 0.0)
+    total = sum(times)
+    # guest time is already counted in user time on Linux
+    total -= getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    return total - idle - steal, steal
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        t = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@dataclass
+class Snapshot:
+    wall: float
+    busy: float
+    steal: float
+    own: float
+
+
+class ContentionMeter:
+    """Measures, around one window, how much CPU went to processes other than ``pids``."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = [os.getpid(), *pids]  # the parent (this process) is ours too
+        self.cpus = psutil.cpu_count(logical=True) or 1
+
+    def snapshot(self) -> Snapshot:
+        busy, steal = _busy_and_steal(psutil.cpu_times())
+        return Snapshot(time.perf_counter(), busy, steal, sum(_process_cpu(p) for p in self.pids))
+
+    def between(self, before: Snapshot, after: Snapshot) -> dict:
+        capacity = max(after.wall - before.wall, 1e-6) * self.cpus
+        other = max(0.0, (after.busy - before.busy) - (after.own - before.own))
+        return {"other_cpu_pct": round(min(100.0, 100 * other / capacity), 1),
+                "steal_pct": round(min(100.0, 100 * (after.steal - before.steal) / capacity), 1),
+                "own_cpu_pct": round(min(100.0, 100 * (after.own - before.own) / capacity), 1),
+                "load_1m": round(os.getloadavg()[0], 2), "wall_s": round(after.wall - before.wall, 4)}
+
+
+def contention(noise: dict, probe_baseline_s: float | None) -> str | None:
+    """Why a window's numbers are suspect, or None when the machine was quiet enough."""
+    reasons = []
+    if noise.get("wall_s", MIN_WALL_S) < MIN_WALL_S:
+        pass  # too short to tell CPU shares apart; the probe still speaks
+    elif noise.get("other_cpu_pct", 0) > OTHER_CPU_PCT:
+        reasons.append(f"other processes used {noise['other_cpu_pct']:.0f}% of the CPUs")
+    if noise.get("steal_pct", 0) > STEAL_PCT and noise.get("wall_s", MIN_WALL_S) >= MIN_WALL_S:
+        reasons.append(f"CPU steal {noise['steal_pct']:.0f}%")
+    probe = noise.get("probe_s")
+    if probe and probe_baseline_s and probe > PROBE_SLOWDOWN * probe_baseline_s:
+        reasons.append(f"calibration probe {probe / probe_baseline_s:.2f}x slower than usual")
+    return "; ".join(reasons) or None
+
+
+def busy_processes(seconds: float = 1.0, top: int = 3) -> dict:
+    """The machine's CPU use by other processes over ``seconds``, and the busiest of them."""
+    me = os.getpid()
+    procs = []
+    for p in psutil.process_iter(["pid", "name"]):
+        if p.info["pid"] == me:
+            continue
+        try:
+            p.cpu_percent(None)
+            procs.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    meter = ContentionMeter([])
+    before = meter.snapshot()
+    time.sleep(seconds)
+    noise = meter.between(before, meter.snapshot())
+    usage = []
+    for p in procs:
+        try:
+            usage.append((p.cpu_percent(None), p.info["name"], p.info["pid"]))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    usage.sort(reverse=True)
+    noise["top"] = [{"name": n, "pid": pid, "cpu_pct": round(c, 1)} for c, n, pid in usage[:top] if c >= 5]
+    return noise
+
+
+def busy_warning(noise: dict) -> str | None:
+    """A one-line warning when the machine is busy before a run starts."""
+    if noise.get("other_cpu_pct", 0) <= BUSY_AT_START_PCT and noise.get("steal_pct", 0) <= STEAL_PCT:
+        return None
+    top = ", ".join(f"{t['name']} (pid {t['pid']}) {t['cpu_pct']:.0f}%" for t in noise.get("top", []))
+    return (f"the machine is busy: other processes use {noise['other_cpu_pct']:.0f}% of the CPUs"
+            + (f", steal {noise['steal_pct']:.0f}%" if noise.get("steal_pct") else "")
+            + (f" (busiest: {top})" if top else "")
+            + ". Windows measured under contention are flagged and repeated, but a quiet machine gives firmer verdicts.")

@@ -1,0 +1,226 @@
+"""The measurement engine: repeated, interleaved windows, spent where verdicts are undecided.
+
+For one workload at a time:
+1. every timed cell is started once in its framework's worker (runner/session.py): build, first
+   call (compilation included, recorded), warm-up;
+2. rounds: each round times one window of every cell still in play, in a shuffled order (seed
+   recorded), so a slow phase of the machine hits every framework and mode alike, never one of
+   them; the machine's noise is recorded around each window, and a window measured under
+   contention is left out and measured again (measure/noise.py);
+3. after ``min_windows`` rounds, each framework-vs-framework pair (same scenario) gets a verdict
+   from the ratio of the two cells' bootstrap replicates (measure/verdict.py); only cells in a
+   still-inconclusive pair get more windows, up to ``max_windows`` and while the budget lasts;
+4. each cell's windows become its metrics (criteria/speed.rows_from_windows: a two-level
+   bootstrap over windows, then calls) and are stored with every window and its noise.
+
+With ``processes`` > 1 each framework's worker is replaced between rounds, so repetitions also
+span processes (allocator, thread-pool and memory-layout state differ per process).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Callable
+
+import numpy as np
+
+from dlarena.config import Cell, SuiteConfig
+from dlarena.measure import noise
+from dlarena.measure.verdict import Estimate, compare
+from dlarena.runner.session import Session
+
+RecordFn = Callable[[Cell, dict], None]
+StatusFn = Callable[[str], None]
+
+
+@dataclass
+class Window:
+    samples_s: list[float]
+    process: int
+    started_at: float
+    duration_s: float
+    noise: dict
+    flag: str | None = None
+
+    @property
+    def included(self) -> bool:
+        return self.flag is None
+
+
+@dataclass
+class LiveCell:
+    cell: Cell
+    session: Session
+    payload: dict
+    started_in: int = 0  # the session's process number this cell was last started in
+    first_rows: list[dict] | None = None  # first-call metrics from the first process it ran in
+    runtime: dict = field(default_factory=dict)
+    windows: list[Window] = field(default_factory=list)
+    estimate_cache: tuple[int, object] | None = None
+
+    @property
+    def included(self) -> list[Window]:
+        return [w for w in self.windows if w.included]
+
+    @property
+    def flagged(self) -> int:
+        return len(self.windows) - len(self.included)
+
+
+class SpeedEngine:
+    def __init__(self, config: SuiteConfig, criterion, record: RecordFn, status: StatusFn | None = None,
+                 driver: str | None = None):
+        """``criterion``: a module with ``HEADLINE`` {scenario: metric}, ``HIGHER_IS_BETTER``
+        {scenario: bool}, ``to_unit(cell, seconds)`` and ``rows_from_windows(cell, windows, seed)``;
+        ``driver``: the module the workers run (``start``/``window``/``finish``), by default the same."""
+        self.config = config
+        self.reps = config.repetitions
+        self.criterion = criterion
+        self.driver = driver or criterion.__name__
+        self.rows_from_windows = criterion.rows_from_windows
+        self.record = record
+        self.status = status or (lambda _text: None)
+        self.rng = random.Random(config.seed)
+        self.probe_baseline: list[float] = []
+
+    # -- one workload -----------------------------------------------------------------------
+    def run(self, cells: list[tuple[Cell, Session, dict]], deadline: float | None) -> None:
+        live = [LiveCell(cell, session, payload) for cell, session, payload in cells]
+        live = [lc for lc in live if self._start(lc)]
+        replace_after = self._replacement_rounds()
+        rounds = 0
+        while live:
+            todo = self._next_round(live, rounds, deadline)
+            if not todo:
+                break
+            if rounds in replace_after:
+                for session in {id(lc.session): lc.session for lc in live}.values():
+                    session.stop()  # the next request starts a fresh process; cells restart there
+            self.rng.shuffle(todo)
+            rounds += 1
+            for i, lc in enumerate(todo):
+                self.status(f"{lc.cell.workload}: round {rounds}, window {i + 1}/{len(todo)} {lc.cell.id}")
+                if not self._window(lc):
+                    live.remove(lc)
+        for lc in live:
+            self._finish(lc)
+
+    def _replacement_rounds(self) -> set[int]:
+        p = self.reps.processes
+        return {math.ceil(self.reps.min_windows * k / p) for k in range(1, p)}
+
+    # -- scheduling -------------------------------------------------------------------------
+    def _next_round(self, live: list[LiveCell], rounds: int, deadline: float | None) -> list[LiveCell]:
+        short = [lc for lc in live if len(lc.included) < self.reps.min_windows
+                 and len(lc.windows) < self.reps.min_windows + self.reps.retries]
+        if short:
+            return short
+        undecided = self._undecided(live)
+        todo = [lc for lc in undecided if len(lc.windows) < self.reps.max_windows + self.reps.retries
+                and len(lc.included) < self.reps.max_windows]
+        if not todo:
+            return []
+        if deadline is not None:
+            expected = sum(np.median([w.duration_s for w in lc.windows]) + self.reps.gap_s for lc in todo)
+            if time.monotonic() + expected > deadline:
+                return []
+        return todo
+
+    def _undecided(self, live: list[LiveCell]) -> list[LiveCell]:
+        """Cells in at least one framework-vs-framework pair whose verdict is inconclusive."""
+        out: dict[str, LiveCell] = {}
+        by_scenario: dict[str, list[LiveCell]] = {}
+        for lc in live:
+            if len(lc.included) >= 2:
+                by_scenario.setdefault(lc.cell.scenario, []).append(lc)
+        for group in by_scenario.values():
+            for a, b in combinations(group, 2):
+                if a.cell.framework == b.cell.framework:
+                    continue
+                higher = self.criterion.HIGHER_IS_BETTER[a.cell.scenario]
+                verdict = compare(self._estimate(a), self._estimate(b), higher, self.band)
+                if verdict.outcome == "inconclusive":
+                    out[a.cell.id], out[b.cell.id] = a, b
+        return list(out.values())
+
+    @property
+    def band(self) -> float:
+        return getattr(self.config, "equivalence_band", 0.05)
+
+    def _estimate(self, lc: LiveCell) -> Estimate:
+        n = len(lc.windows)
+        if lc.estimate_cache is None or lc.estimate_cache[0] != n:
+            rows = self.rows_from_windows(lc.cell, [w.samples_s for w in lc.included], self.config.seed)
+            head = rows[0]
+            lc.estimate_cache = (n, Estimate(lc.cell.id, head["value"], head["ci_low"], head["ci_high"],
+                                             tuple(head["bootstrap"])))
+        return lc.estimate_cache[1]
+
+    # -- talking to the workers -------------------------------------------------------------
+    def _request(self, lc: LiveCell, command: dict) -> dict:
+        return lc.session.request({**command, "key": lc.cell.id}, self.config.timeout_s)
+
+    def _start(self, lc: LiveCell) -> bool:
+        """Starts the cell in its session's current worker; records it and returns False on failure."""
+        self.status(f"{lc.cell.workload}: starting {lc.cell.id}")
+        fresh = not lc.session.alive
+        payload = {**lc.payload, "process_context": {"worker_process": lc.session.process + (1 if fresh else 0),
+                                                     "framework_imported_before": not fresh}}
+        result = self._request(lc, {"op": "start", "driver": self.driver, "payload": payload})
+        if result.get("status") != "ok":
+            self.record(lc.cell, {**result, "repetitions": self._repetition_rows(lc)})
+            return False
+        lc.started_in = lc.session.process
+        if lc.first_rows is None:
+            lc.first_rows, lc.runtime = result.get("metrics", []), result.get("runtime", {})
+        return True
+
+    def _window(self, lc: LiveCell) -> bool:
+        if lc.started_in != lc.session.process or not lc.session.alive:
+            if not self._start(lc):
+                return False
+        time.sleep(self.reps.gap_s)
+        meter = noise.ContentionMeter([lc.session.pid])
+        before = meter.snapshot()
+        result = self._request(lc, {"op": "window", "timing": self.config.timing.model_dump()})
+        after = meter.snapshot()
+        if result.get("status") != "ok":
+            self.record(lc.cell, {**result, "repetitions": self._repetition_rows(lc)})
+            return False
+        seen = {**meter.between(before, after), "probe_s": result["probe_s"]}
+        baseline = float(np.median(self.probe_baseline)) if len(self.probe_baseline) >= 3 else None
+        window = Window(result["samples"], lc.session.process, result["started_at"], result["duration_s"], seen,
+                        noise.contention(seen, baseline))
+        if window.included:
+            self.probe_baseline.append(result["probe_s"])
+        lc.windows.append(window)
+        return True
+
+    def _finish(self, lc: LiveCell) -> None:
+        result = self._request(lc, {"op": "finish"})
+        final = result.get("metrics", []) if result.get("status") == "ok" else []
+        windows = lc.included
+        quality = {"windows": len(windows), "flagged_windows": lc.flagged,
+                   "processes": len({w.process for w in lc.windows})}
+        if not windows:  # every window contended: keep them, and say so
+            windows = lc.windows
+            quality["all_windows_contended"] = True
+        rows = self.rows_from_windows(lc.cell, [w.samples_s for w in windows], self.config.seed)
+        rows[0]["extra"].update(quality)
+        runtime = {**lc.runtime, "repetitions": quality}
+        self.record(lc.cell, {"status": "ok", "metrics": rows + (lc.first_rows or []) + final, "runtime": runtime,
+                              "duration_s": sum(w.duration_s for w in lc.windows),
+                              "repetitions": self._repetition_rows(lc)})
+
+    def _repetition_rows(self, lc: LiveCell) -> list[dict]:
+        metric = self.criterion.HEADLINE[lc.cell.scenario]
+        to_unit = self.criterion.to_unit
+        return [{"metric": metric, "repetition": i + 1, "process": w.process, "started_at": w.started_at,
+                 "duration_s": w.duration_s, "n": len(w.samples_s),
+                 "median": float(np.median(to_unit(lc.cell, np.asarray(w.samples_s)))),
+                 "included": w.included, "flag": w.flag, "noise": w.noise}
+                for i, w in enumerate(lc.windows)]

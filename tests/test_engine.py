@@ -1,0 +1,140 @@
+"""The measurement engine: interleaved rounds, repetitions spent only on undecided pairs, the
+budget, shared workers whose crashes still give a row per cell, and contention seen and flagged.
+Timings are synthetic (tests/fault_speed.py), so the tests assert scheduling, not speed."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dlarena.config import build_config
+from dlarena.measure import noise
+from dlarena.runner.scheduler import SuiteRunner
+from dlarena.store.db import ResultStore
+
+
+def _run(tmp_path, frameworks=("torch", "tensorflow", "jax"), scenarios=("infer_throughput",), **kw):
+    values = {"workloads": ["mlp"], "frameworks": list(frameworks), "modes": ["eager"], "scenarios": list(scenarios),
+              "timing": {"warmup_iters": 0, "warmup_s": 0, "min_iters": 5, "min_s": 0, "max_s": 5},
+              "timeout_s": 20, "repetitions": {"min_windows": 3, "max_windows": 8, "gap_s": 0}}
+    config = build_config(**{**values, **kw})
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", config.model_dump(), {})
+    outcome = SuiteRunner(config, store, "r", entries={"parity": "fault_cells:same_record"}, drivers={"speed": "fault_speed"}).run()
+    return store, outcome
+
+
+def _windows(store) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in store.repetitions("r"):
+        out.setdefault(r["cell_id"].split("/")[1], []).append(r)
+    return out
+
+
+@pytest.fixture
+def fault(monkeypatch, fault_entries):
+    def set_fault(name: str) -> None:
+        monkeypatch.setenv("DLARENA_TEST_FAULT", name)
+    set_fault("")
+    return set_fault
+
+
+def test_rounds_interleave_and_only_undecided_pairs_get_more_windows(tmp_path, fault):
+    store, outcome = _run(tmp_path)
+    assert outcome.counts == {"ok": 6}  # 3 parity + 3 speed cells
+    windows = _windows(store)
+    # torch vs tensorflow (2x) and jax vs tensorflow are decided after the minimum; torch vs jax
+    # (same mean, jax 15% noisy between windows) never is, so those two get every window allowed.
+    assert len(windows["tensorflow"]) == 3
+    assert len(windows["torch"]) == len(windows["jax"]) == 8
+    # Interleaved, never blocked: the first round times every framework once before any second window.
+    ordered = sorted((r for rs in windows.values() for r in rs), key=lambda r: r["started_at"])
+    assert {r["cell_id"].split("/")[1] for r in ordered[:3]} == {"torch", "tensorflow", "jax"}
+    assert [r["repetition"] for r in ordered[:9]] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    head = {m["framework"]: m for m in store.measurements("r") if m["metric"] == "throughput_sps"}
+    assert head["torch"]["extra"]["windows"] == 8 and len(head["torch"]["bootstrap"]) == 2000
+    assert head["torch"]["ci_low"] < head["torch"]["value"] < head["torch"]["ci_high"]
+
+
+def test_same_seed_same_order(tmp_path, fault):
+    def order(folder):
+        store, _ = _run(folder, frameworks=("torch", "tensorflow"), scenarios=("infer_throughput", "train"))
+        rows = sorted(store.repetitions("r"), key=lambda r: r["started_at"])
+        return [r["cell_id"] for r in rows]
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    assert order(tmp_path / "a") == order(tmp_path / "b")
+
+
+def test_budget_stops_extra_windows(tmp_path, fault):
+    store, _ = _run(tmp_path, budget_s=0.001)
+    assert {fw: len(rs) for fw, rs in _windows(store).items()} == {"torch": 3, "tensorflow": 3, "jax": 3}
+
+
+def test_crash_in_shared_worker_fails_one_cell_and_the_rest_go_on(tmp_path, fault):
+    fault("crash_train_window")
+    store, outcome = _run(tmp_path, frameworks=("torch",), scenarios=("infer_throughput", "train", "infer_latency"))
+    cells = {c["scenario"]: c for c in store.cells("r")}
+    assert cells["train"]["status"] == "failed" and "SIGSEGV" in cells["train"]["error"]
+    assert cells["infer_throughput"]["status"] == cells["infer_latency"]["status"] == "ok"
+    processes = {r["process"] for r in store.repetitions("r") if "infer_throughput" in r["cell_id"]}
+    assert 2 in processes  # restarted in a fresh worker after the crash
+    assert outcome.counts == {"ok": 3, "failed": 1}
+
+
+def test_hang_is_a_timeout_row_and_crash_at_start_a_failed_row(tmp_path, fault):
+    fault("hang_train")
+    store, _ = _run(tmp_path, frameworks=("torch",), scenarios=("infer_throughput", "train"), timeout_s=3)
+    cells = {c["scenario"]: c for c in store.cells("r")}
+    assert cells["train"]["status"] == "timeout" and "timeout of 3 s" in cells["train"]["error"]
+    assert cells["infer_throughput"]["status"] == "ok"
+
+    fault("crash_latency_start")
+    (tmp_path / "2").mkdir()
+    store, _ = _run(tmp_path / "2", frameworks=("torch",), scenarios=("infer_latency", "train"))
+    cells = {c["scenario"]: c for c in store.cells("r")}
+    assert cells["infer_latency"]["status"] == "failed" and "SIGSEGV" in cells["infer_latency"]["error"]
+    assert cells["train"]["status"] == "ok"
+
+
+def test_skipped_at_start_keeps_its_reason(tmp_path, fault):
+    fault("skip_latency")
+    store, _ = _run(tmp_path, frameworks=("torch",), scenarios=("infer_latency",))
+    cell = next(c for c in store.cells("r") if c["scenario"] == "infer_latency")
+    assert (cell["status"], cell["error"]) == ("skipped", "no GPU here")
+
+
+def _spinners():
+    """One busy process per CPU: the machine is fully taken by someone else."""
+    code = "import time\nend = time.time() + 60\nwhile time.time() < end: pass"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
+
+
+def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, fault):
+    meter = noise.ContentionMeter([])
+    spinners = _spinners()
+    try:
+        time.sleep(0.3)
+        before = meter.snapshot()
+        time.sleep(0.5)
+        seen = meter.between(before, meter.snapshot())
+        assert seen["other_cpu_pct"] > noise.OTHER_CPU_PCT
+        assert "other processes used" in noise.contention(seen, None)
+        assert "the machine is busy" in noise.busy_warning(noise.busy_processes(0.5))
+
+        fault("busy_work")
+        store, _ = _run(tmp_path, frameworks=("torch",), repetitions={"min_windows": 2, "max_windows": 2,
+                                                                        "retries": 1, "gap_s": 0})
+    finally:
+        for s in spinners:
+            s.kill()
+    rows = store.repetitions("r")
+    assert rows and all(not r["included"] and "other processes used" in r["flag"] for r in rows)
+    assert all(r["noise"]["other_cpu_pct"] > noise.OTHER_CPU_PCT for r in rows)
+    head = next(m for m in store.measurements("r") if m["metric"] == "throughput_sps")
+    assert head["extra"]["flagged_windows"] == 3 and head["extra"]["all_windows_contended"] is True
+
+
+def test_quiet_machine_gives_no_busy_warning():
+    assert noise.busy_warning({"other_cpu_pct": 3.0, "steal_pct": 0.0}) is None
