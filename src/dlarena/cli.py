@@ -17,6 +17,7 @@ from rich.table import Table
 
 from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
+from dlarena.measure.noise import busy_processes, busy_warning
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, new_run_id
 from dlarena.suites import suite_defaults
@@ -106,6 +107,10 @@ def run(
                                               "when the file leaves dimensions open, e.g. 32,32,3."),
     convert: Optional[str] = typer.Option(None, "--convert", help="Also compare a converted twin: onnx2tf "
                                           "(PyTorch -> TensorFlow) or onnx2torch (Keras -> PyTorch)."),
+    budget: Optional[float] = typer.Option(None, "--budget", help="Wall-time budget in seconds: repetitions beyond "
+                                           "the minimum go to still-inconclusive verdicts while it lasts."),
+    omp_wait_policy: Optional[str] = typer.Option(None, "--omp-wait-policy", help="OpenMP wait policy for every "
+                                                  "framework: default (each runtime's own), passive or active."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
@@ -121,7 +126,8 @@ def run(
             byom.apply(values, workload_paths, keras_models, input_shape)
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size,
-                     "precisions": _split(precisions), "device": device}
+                     "precisions": _split(precisions), "device": device, "budget_s": budget,
+                     "omp_wait_policy": omp_wait_policy}
         values.update({k: v for k, v in overrides.items() if v is not None})
         dist = {"workers": _ints(_split(workers), "--workers"), "nodes": nodes, "node_rank": node_rank,
                 "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
@@ -156,8 +162,14 @@ def run(
         console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
     else:
         run_id = new_run_id()
-        store.start_run(run_id, config.suite, config.model_dump(), fingerprint(config.threads, config.interop_threads))
-        console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads) -> {store.path}")
+        env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy)
+        env["noise_at_start"] = busy_processes(0.5)
+        store.start_run(run_id, config.suite, config.model_dump(), env)
+        console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
+                      + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
+        warning = busy_warning(env["noise_at_start"])
+        if warning:
+            err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())

@@ -9,14 +9,17 @@ SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
 SWEEP_LAYERS = (1, 4, 8)
 
 SUITES: dict[str, dict] = {
-    # Every built-in workload, framework, mode and speed scenario, with timing budgets sized so
-    # the whole suite stays within a few minutes on a 2-core CPU.
+    # Every built-in workload, framework, mode and speed scenario, sized so the whole suite stays
+    # within 5 minutes on a 2-core CPU: short windows, at least 4 per cell, interleaved; more only
+    # where a verdict is still open, while the budget lasts.
     "quick": {
         "workloads": list(workloads.DEFAULT),
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
-        "timing": {"warmup_iters": 5, "warmup_s": 0.2, "min_iters": 20, "min_s": 0.6, "max_s": 10.0},
+        "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 5, "min_s": 0.2, "max_s": 3.0},
+        "repetitions": {"min_windows": 4, "max_windows": 10},
+        "budget_s": 270.0,
     },
     # The same matrix with longer measurement windows, for numbers worth publishing.
     "speed": {
@@ -24,7 +27,8 @@ SUITES: dict[str, dict] = {
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
-        "timing": {"warmup_iters": 10, "warmup_s": 1.0, "min_iters": 50, "min_s": 3.0, "max_s": 30.0},
+        "timing": {"warmup_iters": 10, "warmup_s": 1.0, "min_iters": 20, "min_s": 0.5, "max_s": 30.0},
+        "repetitions": {"min_windows": 6, "max_windows": 20, "processes": 2},
     },
     # The workloads published speed claims are about (claims.toml), at the size preset "small"
     # by default so a 2-core CPU finishes (--size full for the real shapes, e.g. on a GPU); few,
@@ -37,7 +41,8 @@ SUITES: dict[str, dict] = {
         "scenarios": list(SPEED_SCENARIOS),
         "size": "small",
         "timeout_s": 1200.0,
-        "timing": {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 5, "min_s": 2.0, "max_s": 30.0},
+        "timing": {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.5, "max_s": 30.0},
+        "repetitions": {"min_windows": 3, "max_windows": 6},
     },
     # Model-size sweep for claim 1 ("PyTorch is faster for smaller models"): the MLP from width 32
     # to 4096 (2.5k to 17M parameters) and the encoder at 1 to 8 layers; the report plots the
@@ -48,7 +53,8 @@ SUITES: dict[str, dict] = {
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
-        "timing": {"warmup_iters": 5, "warmup_s": 0.2, "min_iters": 20, "min_s": 0.6, "max_s": 10.0},
+        "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 5, "min_s": 0.2, "max_s": 3.0},
+        "repetitions": {"min_windows": 3, "max_windows": 6},
     },
     # Minimal timing, for checking that everything runs (tests, CI).
     "smoke": {
@@ -57,6 +63,7 @@ SUITES: dict[str, dict] = {
         "modes": ["eager"],
         "scenarios": list(SPEED_SCENARIOS),
         "timing": {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 5, "min_s": 0.0, "max_s": 5.0},
+        "repetitions": {"min_windows": 2, "max_windows": 2},
     },
     # Every export path of every workload, loaded in its runtime, and served over HTTP under load.
     "deployment": {

@@ -78,8 +78,14 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def fingerprint(threads: int, interop_threads: int) -> dict:
+# What decides how idle thread pools wait (spin or sleep): it matters on a busy machine.
+OMP_ENV_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_PROC_BIND", "OMP_PLACES")
+
+
+def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "default") -> dict:
     return {
+        "omp_wait_policy": omp_wait_policy,
+        "omp_env": {v: os.environ[v] for v in OMP_ENV_VARS if v in os.environ},
         "os": platform.platform(),
         "python": platform.python_version(),
         "cpu_model": cpu_model(),
