@@ -47,3 +47,8 @@ def same_record(payload):
     os.makedirs(os.path.dirname(payload["output"]), exist_ok=True)
     np.savez(payload["output"], forward=ones, loss=np.asarray(1.0), **{"grad:w": ones, "step:w": ones})
     return {"status": "ok", "metrics": []}
+
+
+def affinity(payload):
+    """The CPUs this worker may run on (a session pins them for --threads)."""
+    return {"status": "ok", "metrics": [], "cpus": sorted(os.sched_getaffinity(0))}

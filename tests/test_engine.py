@@ -138,3 +138,20 @@ def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, faul
 
 def test_quiet_machine_gives_no_busy_warning():
     assert noise.busy_warning({"other_cpu_pct": 3.0, "steal_pct": 0.0}) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs a Linux machine with at least 2 CPUs")
+def test_threads_pin_the_worker_to_that_many_cpus(fault_entries):
+    from dlarena.runner.scheduler import pinned_cpus
+    from dlarena.runner.session import Session
+
+    cpus = pinned_cpus(1)
+    assert cpus == sorted(os.sched_getaffinity(0))[:1]
+    assert pinned_cpus(len(os.sched_getaffinity(0))) is None  # all of them: no restriction
+    session = Session("test", {}, cpus)
+    try:
+        result = session.request({"op": "call", "entry": "fault_cells:affinity", "payload": {}}, 20)
+    finally:
+        session.close()
+    assert result["status"] == "ok" and result["cpus"] == cpus

@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena import frameworks
-from dlarena.report import data, overview, plots
+from dlarena.report import data, noise, overview, plots
 from dlarena.store.db import ResultStore
 
 
@@ -78,7 +78,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
                "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run),
-               "contenders": _contenders(run)}
+               "contenders": _contenders(run), "noise": noise.line(noise.summary(store, run))}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

@@ -1,0 +1,56 @@
+"""The machine's noise during a run, from its stored windows: how quiet the measurements were."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from dlarena.store.db import ResultStore
+
+
+KINDS = ("other processes", "CPU steal", "calibration probe")  # how measure/noise.py words its flags
+
+
+def _kind(reason: str) -> str:
+    return next((k for k in KINDS if reason.startswith(k)), reason)
+
+
+def summary(store: ResultStore, run: dict) -> dict | None:
+    """Windows measured, how many were flagged and why, and the CPU use of other processes."""
+    reps = store.repetitions(run["run_id"])
+    if not reps:
+        return None
+    other = np.array([r["noise"].get("other_cpu_pct", 0.0) for r in reps])
+    steal = np.array([r["noise"].get("steal_pct", 0.0) for r in reps])
+    probes = np.array([r["noise"]["probe_s"] for r in reps if r["noise"].get("probe_s")])
+    reasons = Counter(_kind(reason) for r in reps if r["flag"] for reason in r["flag"].split("; "))
+    start = (run.get("env") or {}).get("noise_at_start") or {}
+    return {
+        "windows": len(reps),
+        "flagged": sum(1 for r in reps if not r["included"]),
+        "cells": len({r["cell_id"] for r in reps}),
+        "processes": max(r["process"] or 1 for r in reps),
+        "reasons": dict(reasons),
+        "other_cpu_median": float(np.median(other)),
+        "other_cpu_p95": float(np.percentile(other, 95)),
+        "steal_max": float(steal.max()),
+        "probe_spread": float(np.percentile(probes, 95) / np.percentile(probes, 5)) if probes.size else None,
+        "other_cpu_at_start": start.get("other_cpu_pct"),
+        "busiest_at_start": start.get("top", []),
+    }
+
+
+def line(s: dict | None) -> str:
+    if s is None:
+        return "no windowed measurements in this run"
+    text = (f"{s['windows']} timing windows over {s['cells']} cells; {s['flagged']} flagged as contended and "
+            f"re-measured; other processes used {s['other_cpu_median']:.0f}% of the CPUs in the median window "
+            f"({s['other_cpu_p95']:.0f}% at the 95th percentile); CPU steal at most {s['steal_max']:.0f}%")
+    if s["reasons"]:
+        text += " (flags: " + ", ".join(f"{k} {n}" for k, n in s["reasons"].items()) + ")"
+    if s["probe_spread"]:
+        text += f"; calibration probe p95/p5 {s['probe_spread']:.2f}"
+    if s["other_cpu_at_start"] is not None:
+        text += f"; at start, other processes used {s['other_cpu_at_start']:.0f}%"
+    return text
