@@ -115,8 +115,10 @@ class SpeedEngine:
 
     # -- scheduling -------------------------------------------------------------------------
     def _next_round(self, live: list[LiveCell], rounds: int, deadline: float | None) -> list[LiveCell]:
+        # The minimum is owed to every cell; replacing contended windows only while the budget lasts.
+        retries = self.reps.retries if deadline is None or time.monotonic() < deadline else 0
         short = [lc for lc in live if len(lc.included) < self.reps.min_windows
-                 and len(lc.windows) < self.reps.min_windows + self.reps.retries]
+                 and len(lc.windows) < self.reps.min_windows + retries]
         if short:
             return short
         undecided = self._undecided(live)
