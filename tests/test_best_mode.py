@@ -18,9 +18,9 @@ def test_best_mode_table_with_and_without_bf16(tmp_path):
     section = best_mode.build(store, store.run("r"), tmp_path)
     lines = [line for line in section.markdown.splitlines() if line.startswith("| cnn")]
     assert lines == [
-        "| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | TensorFlow xla faster than PyTorch compile by 100% (2.0x) |",
+        "| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | TensorFlow xla faster than PyTorch compile by 100% [86–115%] (2.0x) |",
         "| cnn | train (train_throughput_sps) | any precision | eager+bf16 400 | xla 300 | "
-        "PyTorch eager+bf16 faster than TensorFlow xla by 33% |",
+        "PyTorch eager+bf16 faster than TensorFlow xla by 33% [24–43%] |",
     ]
 
 
@@ -34,5 +34,6 @@ def test_three_frameworks_get_a_verdict_per_pair(tmp_path):
     md = best_mode.build(store, store.run("r"), tmp_path).markdown
     assert "| workload | scenario | precision | PyTorch best | TensorFlow best | JAX best | verdict |" in md
     assert ("| cnn | train (train_throughput_sps) | fp32 | compile 150 | xla 300 | jit 600 | "
-            "TensorFlow xla faster than PyTorch compile by 100% (2.0x); JAX jit faster than PyTorch compile by 300% (4.0x); "
-            "JAX jit faster than TensorFlow xla by 100% (2.0x) |") in md
+            "TensorFlow xla faster than PyTorch compile by 100% [86–115%] (2.0x); "
+            "JAX jit faster than PyTorch compile by 300% [273–329%] (4.0x); "
+            "JAX jit faster than TensorFlow xla by 100% [86–115%] (2.0x) |") in md

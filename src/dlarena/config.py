@@ -124,6 +124,8 @@ class SuiteConfig(BaseModel):
     tta_seeds: int = Field(3, ge=1)
     tta_target: float = Field(0.97, gt=0, le=1)
     tta_max_epochs: int = Field(30, ge=1)
+    # Verdicts: two cells are "equivalent" when the 95% CI of their speed ratio lies within +-band.
+    equivalence_band: float = Field(0.05, gt=0, lt=1)
 
     @field_validator("criteria")
     @classmethod

@@ -91,18 +91,19 @@ def run_cell(payload: dict) -> dict:
     return {"status": "ok", "metrics": rows, "runtime": prep.runtime}
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def summarize(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
     """Per framework: the share of (workload, scenario) comparisons it wins, each framework in its
-    fastest mode, by the report's verdict rule (a win needs non-overlapping 95% CIs; a tie counts
-    half). Evidence: the best-mode cells compared."""
+    fastest mode, by the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's
+    equivalence band); equivalent and inconclusive count as ties, a tie counts half. Evidence: the
+    best-mode cells compared."""
     from itertools import combinations
 
+    from dlarena.measure.verdict import DEFAULT_BAND, compare
     from dlarena.report.data import _best, build
-    from dlarena.report.verdict import compare
 
     tally: dict[str, dict[str, int]] = {}
     evidence: dict[str, list[str]] = {}
-    for view in build(cells, rows):
+    for view in build(cells, rows, band or DEFAULT_BAND):
         if not view.comparable:
             continue
         for s in view.scenarios:
@@ -112,7 +113,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                 if entry is not None:
                     best[fw] = entry
             for a, b in combinations(best, 2):
-                verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better)
+                verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better, s.band)
                 for fw, other in ((a, b), (b, a)):
                     t = tally.setdefault(fw, {"wins": 0, "ties": 0, "losses": 0})
                     if verdict.winner is None:
