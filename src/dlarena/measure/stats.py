@@ -166,7 +166,7 @@ def estimate(windows: Sequence[Sequence[float]], confidence: float = 0.95, resam
     drawn = rng.integers(0, m, size=(resamples, m))
     replicates = _bootstrap_medians(sorted_flat, offsets, sizes, drawn, rng).mean(axis=1)
     value = float(np.mean([np.median(a) for a in arrays]))
-    if small_sample_correction:
+    if small_sample_correction and m > 1:
         replicates = value + small_sample_factor(m, confidence) * (replicates - value)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(replicates, [alpha, 1 - alpha])
