@@ -37,3 +37,22 @@ def test_three_frameworks_get_a_verdict_per_pair(tmp_path):
             "TensorFlow xla faster than PyTorch compile by 100% [86–115%] (2.0x); "
             "JAX jit faster than PyTorch compile by 300% [273–329%] (4.0x); "
             "JAX jit faster than TensorFlow xla by 100% [86–115%] (2.0x) |") in md
+
+
+def test_verdicts_use_the_runs_band_and_stored_replicates(tmp_path):
+    from dlarena.report import data
+
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {"equivalence_band": 0.25}, {})
+    reps = {"torch": [100.0, 104.0] * 50, "tensorflow": [119.0, 121.0] * 50}
+    for fw, mode, sps in [("torch", "eager", 102), ("tensorflow", "function", 120)]:
+        store.record_cell("r", Cell(workload="cnn", framework=fw, mode=mode, scenario="train", batch=32),
+                          {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": sps,
+                                                        "ci_low": sps * 0.5, "ci_high": sps * 1.5, "bootstrap": reps[fw]}]})
+    [view] = data.build(store.cells("r"), store.measurements("r"))
+    assert view.scenarios[0].entries[0].replicates == tuple(reps["torch"])
+    # Replicates (not the wide stored CIs) decide: a ratio of ~1.18, a win within the default band ...
+    assert view.scenarios[0].verdicts[0][1].text.startswith("TensorFlow function faster than PyTorch eager by 18% [")
+    # ... and equivalent within the run's configured +-25%.
+    md = best_mode.build(store, store.run("r"), tmp_path).markdown
+    assert "PyTorch eager and TensorFlow function equivalent: ratio 0.85 [0.84–0.86], within ±25%" in md
