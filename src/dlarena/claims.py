@@ -147,7 +147,7 @@ def _best(rows: list[dict], higher: bool) -> dict | None:
 def _estimate(row: dict) -> Estimate:
     label = f"{frameworks.info(row['framework']).display_name} {row['mode']}" if row["framework"] in frameworks.FRAMEWORKS \
         else f"{row['framework']} {row['mode']}"
-    return Estimate(label, row["value"], row["ci_low"], row["ci_high"], tuple(row["bootstrap"]) if row.get("bootstrap") else None)
+    return Estimate.from_row(label, row)
 
 
 def _judge(check: Check, a: dict, b: dict, band: float) -> tuple[float, Outcome, str]:

@@ -82,9 +82,7 @@ class Point:
         return self.value("global_throughput_sps")
 
     def estimate(self, label: str) -> Estimate:
-        row = self.metrics["global_throughput_sps"]
-        return Estimate(label, row["value"], row["ci_low"], row["ci_high"],
-                        tuple(row["bootstrap"]) if row.get("bootstrap") else None)
+        return Estimate.from_row(label, self.metrics["global_throughput_sps"])
 
     def efficiency_estimate(self) -> Estimate:
         return Estimate(self.label, self.efficiency, self.eff_low, self.eff_high)

@@ -35,6 +35,12 @@ class Estimate:
     ci_high: float
     replicates: tuple[float, ...] | None = None  # bootstrap replicates of value, when stored
 
+    @classmethod
+    def from_row(cls, label: str, row: dict) -> Estimate:
+        """From a stored measurement row (its ``bootstrap`` column holds the replicates, if any)."""
+        reps = row.get("bootstrap")
+        return cls(label, row.get("value"), row.get("ci_low"), row.get("ci_high"), tuple(reps) if reps else None)
+
 
 @dataclass(frozen=True)
 class Verdict:

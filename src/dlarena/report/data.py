@@ -82,12 +82,6 @@ def _verdicts(view: ScenarioView) -> None:
                     view.verdicts.append((kind, verdict))
 
 
-def replicates(row: dict) -> tuple[float, ...] | None:
-    """A measurement row's bootstrap replicates, if it stored them."""
-    reps = row.get("bootstrap")
-    return tuple(reps) if reps else None
-
-
 def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> list[WorkloadView]:
     by_cell: dict[str, list[dict]] = {}
     for r in rows:
@@ -116,7 +110,7 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> li
                     value=head.get("value"), ci_low=head.get("ci_low"), ci_high=head.get("ci_high"),
                     q1=head.get("q1"), q3=head.get("q3"), n=head.get("n"),
                     extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
-                    replicates=replicates(head),
+                    replicates=Estimate.from_row("", head).replicates,
                 ))
             if entries:
                 view = ScenarioView(scenario, title, metric, higher, entries, band=band)

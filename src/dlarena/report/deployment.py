@@ -99,7 +99,7 @@ def _estimate(row: Row, name: str, label: str) -> Estimate | None:
     m = row.metrics.get(name)
     if not m or m.get("value") is None or m.get("ci_low") is None:
         return None
-    return Estimate(label, m["value"], m["ci_low"], m["ci_high"], tuple(m["bootstrap"]) if m.get("bootstrap") else None)
+    return Estimate.from_row(label, m)
 
 
 def _passed_parity(cells: list[dict], workload: str, framework_names: tuple[str, ...]) -> bool:
