@@ -97,3 +97,24 @@ def test_unknown_metric_in_a_claims_file_is_rejected():
     with pytest.raises(ValueError, match="unknown metric 'speed'"):
         claims.parse({"claim": [{"id": "x", "text": "", "source": "", "check": [
             {"what": "", "metric": "speed", "a": {"framework": "torch"}, "b": {"framework": "tensorflow"}}]}]})
+
+
+def test_equivalent_sides_contradict_a_faster_claim_and_the_band_is_the_runs():
+    # 2% apart with tight CIs: equivalent within the default +-5%, so "a faster" does not hold.
+    rows = [row("resnet50_v1_5", "tensorflow", "xla", 102, 101.5, 102.5), row("resnet50_v1_5", "torch", "eager", 100, 99.5, 100.5)]
+    result = claims.evaluate_check(TF_FASTER, rows)
+    assert result.outcome == "contradicted"
+    assert result.comparisons[0].detail.startswith("TensorFlow xla and PyTorch eager equivalent: ratio 1.02")
+    # A run configured with a 1% band calls the same rows a win.
+    assert claims.evaluate_check(TF_FASTER, rows, band=0.01).outcome == "supported"
+
+
+def test_equal_claim_uses_its_own_tolerance_as_the_band_and_the_stored_replicates():
+    check = Check(what="", metric="train_throughput_sps", a=Side("torch"), b=Side("tensorflow"), expect="equal",
+                  equal_within=0.10)
+    a = row("mlp", "torch", "eager", 108, 80, 140, "train_throughput_sps")  # stored CIs alone: inconclusive
+    b = row("mlp", "tensorflow", "xla", 100, 75, 130, "train_throughput_sps")
+    assert claims.evaluate_check(check, [a, b]).outcome == "inconclusive"
+    a["bootstrap"], b["bootstrap"] = [107.0, 109.0] * 50, [99.0, 101.0] * 50  # paired ratios all ~1.08
+    result = claims.evaluate_check(check, [a, b])
+    assert result.outcome == "supported" and "within ±10%" in result.comparisons[0].detail

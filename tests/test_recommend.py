@@ -37,9 +37,9 @@ def _probe_cells(torch_points, tf_points):
     return out
 
 
-def _store(tmp_path, pairs, run_id="r1"):
+def _store(tmp_path, pairs, run_id="r1", **options):
     store = ResultStore(tmp_path / "r.duckdb")
-    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"]).model_dump()
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"], **options).model_dump()
     store.start_run(run_id, "custom", config, fingerprint(1, 1))
     for cell, result in pairs:
         store.record_cell(run_id, cell, result)
@@ -56,6 +56,17 @@ def test_speed_summary_counts_wins_by_the_verdict_rule(tmp_path):
     tie = _store(tmp_path / "tie", _speed_cells(torch_ms=0.100, tf_ms=0.101))
     tied = speed.summarize(tie.cells("r1"), tie.measurements("r1"))
     assert tied["torch"]["score"] == tied["tensorflow"]["score"] == 0.5
+
+
+def test_speed_factor_uses_the_runs_equivalence_band(tmp_path):
+    # 4% apart, ratio CI about [1.01, 1.07]: a win within the default +-5%, equivalent within +-10%.
+    close = _speed_cells(torch_ms=0.100, tf_ms=0.104)
+    default = {f.criterion: f for f in latest_factors(_store(tmp_path / "d", close), parse_priorities(None))}
+    assert default["speed"].per_framework["torch"]["score"] == 1.0
+    wide = {f.criterion: f for f in latest_factors(_store(tmp_path / "w", close, equivalence_band=0.10),
+                                                    parse_priorities(None))}
+    assert wide["speed"].per_framework["torch"]["score"] == 0.5
+    assert "faster in 0 of 1 comparisons, 1 ties" in wide["speed"].per_framework["torch"]["line"]
 
 
 def test_changing_priorities_changes_the_ranking(tmp_path):

@@ -1,9 +1,12 @@
+import math
+
 import numpy as np
 import pytest
 
-from dlarena.measure.stats import bootstrap_median_ci, summarize
+from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, summarize
 from dlarena.measure.timer import TimingConfig, measure
-from dlarena.report.verdict import Estimate, compare
+from dlarena.measure.verdict import Estimate, band_of, compare
+from dlarena.report import verdict as old_import_path
 
 
 def test_summary_of_known_samples():
@@ -28,20 +31,159 @@ def test_summarize_rejects_empty():
         summarize([])
 
 
-def test_verdict_tie_when_intervals_overlap():
-    v = compare(Estimate("A", 10, 9, 11), Estimate("B", 10.5, 10.2, 12), higher_is_better=True)
-    assert v.winner is None and v.text.startswith("tie")
+# -- two-level bootstrap ----------------------------------------------------------------------
+def test_hierarchical_ci_covers_the_true_value_where_a_pooled_ci_does_not():
+    # 300 simulated reruns of one cell: 6 windows whose true means vary (sd 5%), 200 samples each
+    # with 10% noise inside the window. True value: 1.
+    rng = np.random.default_rng(12)
+    reruns, windows, samples = 300, 6, 200
+    means = 1 + 0.05 * rng.standard_normal((reruns, windows, 1))
+    data = means * (1 + 0.10 * rng.standard_normal((reruns, windows, samples)))
+    covered = {"two-level": 0, "plain percentile": 0, "pooled": 0}
+    for i, run in enumerate(data):
+        for name, est in (("two-level", estimate(run, resamples=500, seed=i)),
+                          ("plain percentile", estimate(run, resamples=500, seed=i, small_sample_correction=False)),
+                          ("pooled", estimate([run.ravel()], resamples=500, seed=i))):  # today's one-window CI
+            covered[name] += est.ci_low <= 1.0 <= est.ci_high
+    share = {k: v / reruns for k, v in covered.items()}
+    assert 0.88 <= share["two-level"] <= 0.99
+    assert share["pooled"] < 0.60
+    assert share["plain percentile"] < share["two-level"]  # 6 windows: the t-widening is what calibrates it
 
 
-def test_verdict_throughput_and_latency_directions():
+def _brute_force_medians(x: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.median(x[rng.integers(0, len(x), size=(resamples, len(x)))], axis=1)
+
+
+@pytest.mark.parametrize("n", [15, 16])  # odd: one order statistic; even: numpy averages two
+def test_beta_order_statistic_median_matches_brute_force_bootstrap(n):
+    x = np.random.default_rng(n).lognormal(0, 0.5, n)
+    drawn = estimate([x], resamples=40_000, seed=1).replicates
+    brute = _brute_force_medians(x, 40_000, seed=2)
+    levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+    spacing = np.diff(np.sort(x)).max()
+    assert np.quantile(drawn, levels) == pytest.approx(np.quantile(brute, levels), abs=spacing)
+    # Same distribution over the support: largest CDF difference (Kolmogorov-Smirnov) is small.
+    grid = np.unique(np.concatenate([drawn, brute]))
+    cdf = lambda v: np.searchsorted(np.sort(v), grid, side="right") / len(v)  # noqa: E731
+    assert np.abs(cdf(drawn) - cdf(brute)).max() < 0.015
+    if n % 2:
+        assert np.isin(drawn, x).all()  # an odd resample's median is one of the samples
+
+
+def test_estimate_value_sizes_and_determinism():
+    windows = [[1.0, 2.0, 3.0], [10.0, 11.0, 12.0, 13.0]]
+    est = estimate(windows, resamples=300, seed=5)
+    assert est.value == pytest.approx((2.0 + 11.5) / 2)
+    assert (est.n_windows, est.n_samples, len(est.replicates)) == (2, 7, 300)
+    assert est.ci_low < est.value < est.ci_high
+    again = estimate(windows, resamples=300, seed=5)
+    assert np.array_equal(est.replicates, again.replicates)
+    assert not np.array_equal(est.replicates, estimate(windows, resamples=300, seed=6).replicates)
+    as_list = est.replicates_list()
+    assert len(as_list) == 300 and all(type(r) is float for r in as_list)
+
+
+def test_estimate_of_one_window_and_of_none():
+    one = estimate([np.arange(1.0, 102.0)], resamples=1000)
+    assert one.value == 51.0 and one.n_windows == 1
+    assert 40 < one.ci_low < 51 < one.ci_high < 62  # within-window uncertainty only
+    with pytest.raises(ValueError, match="no windows to estimate"):
+        estimate([])
+
+
+def test_small_sample_factor_is_the_student_t_widening():
+    assert small_sample_factor(1) == 1.0
+    assert small_sample_factor(6) == pytest.approx(math.sqrt(6 / 5) * 2.5706 / 1.95996, rel=1e-3)
+    assert small_sample_factor(2) == pytest.approx(math.sqrt(2) * 12.7062 / 1.95996, rel=1e-3)
+    assert 1.0 < small_sample_factor(100) < 1.02
+
+
+# -- the verdict rule -------------------------------------------------------------------------
+def _with_ratio_ci(low: float, high: float, higher_is_better: bool = True) -> tuple[Estimate, Estimate]:
+    """Two estimates whose replicates give exactly this 95% CI of the speed ratio a/b."""
+    speeds = (low,) * 50 + (high,) * 50  # 2.5% and 97.5% quantiles fall inside each block
+    value = math.sqrt(low * high)
+    if higher_is_better:
+        return Estimate("A", value, low, high, speeds), Estimate("B", 1.0, 1.0, 1.0, (1.0,) * 100)
+    times = tuple(1 / s for s in speeds)
+    return Estimate("A", 1 / value, 1 / high, 1 / low, times), Estimate("B", 1.0, 1.0, 1.0, (1.0,) * 100)
+
+
+@pytest.mark.parametrize("low, high, outcome, winner", [
+    (1 / 1.05 + 1e-4, 1.05 - 1e-4, "equivalent", None),    # just inside the band
+    (0.96, 1.0501, "inconclusive", None),                  # just outside the band, straddles 1
+    (1.0001, 1.0501, "faster", "A"),                       # just outside the band, above 1
+    (0.90, 1 / 1.05 - 1e-4, "faster", "B"),                # just below the band's lower edge
+    (1 / 1.05 + 1e-4, 0.99, "equivalent", None),           # below 1 but inside the band
+])
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_band_edges_in_both_directions(low, high, outcome, winner, higher_is_better):
+    a, b = _with_ratio_ci(low, high, higher_is_better)
+    v = compare(a, b, higher_is_better)
+    assert (v.outcome, v.winner) == (outcome, winner)
+    assert (v.ratio_low, v.ratio_high) == (pytest.approx(low), pytest.approx(high))
+    assert (v.speedup_pct is None) == (winner is None)
+
+
+def test_band_is_configurable():
+    a, b = _with_ratio_ci(1.02, 1.08)
+    assert compare(a, b, True).outcome == "faster"
+    wide = compare(a, b, True, band=0.10)
+    assert wide.outcome == "equivalent" and wide.text.endswith("within ±10%")
+
+
+def test_texts():
     fast = compare(Estimate("A", 150, 140, 160), Estimate("B", 100, 95, 105), higher_is_better=True)
-    assert fast.winner == "A" and fast.speedup_pct == pytest.approx(50)
-    assert fast.text == "A faster than B by 50%"
+    assert fast.winner == "A" and fast.speedup_pct == pytest.approx(50) and fast.ratio == pytest.approx(1.5)
+    assert fast.text == "A faster than B by 50% [38–63%]"
     latency = compare(Estimate("A", 2.0, 1.9, 2.1), Estimate("B", 1.0, 0.9, 1.1), higher_is_better=False)
-    assert latency.winner == "B" and latency.speedup_pct == pytest.approx(100)
-    assert latency.text == "B faster than A by 100% (2.0x)"
+    assert latency.winner == "B" and latency.speedup_pct == pytest.approx(100) and latency.ratio == pytest.approx(0.5)
+    assert latency.text == "B faster than A by 100% [79–124%] (2.0x)"
+    same = compare(Estimate("PyTorch eager", 101, 100, 102), Estimate("JAX jit", 100, 99, 101), True)
+    assert same.text == "PyTorch eager and JAX jit equivalent: ratio 1.01 [1.00–1.02], within ±5%"
+    unsure = compare(Estimate("PyTorch eager", 103, 95, 112), Estimate("JAX jit", 100, 99, 101), True)
+    assert unsure.text == "inconclusive: PyTorch eager vs JAX jit ratio 1.03 [0.95–1.12]"
 
 
+@pytest.mark.parametrize("a, why", [
+    (Estimate("A", None, 1, 2), "no valid estimate for A"),
+    (Estimate("A", 0.0, 0, 0), "no valid estimate for A"),
+    (Estimate("A", float("nan"), 1, 2), "no valid estimate for A"),
+    (Estimate("A", 1.5, None, 2), "no confidence interval for A"),
+    (Estimate("A", 1.5, 1.0, float("nan")), "no confidence interval for A"),
+])
+def test_missing_values_or_intervals_are_inconclusive(a, why):
+    v = compare(a, Estimate("B", 1.0, 0.9, 1.1), True)
+    assert (v.outcome, v.winner, v.ratio) == ("inconclusive", None, None)
+    assert v.text == f"inconclusive: A vs B ({why})"
+
+
+def test_replicates_decide_when_both_sides_have_them():
+    # The stored CIs overlap widely; the replicates say the ratio is 1.2 +- 1%.
+    rng = np.random.default_rng(0)
+    reps_b = 100 * np.exp(0.005 * rng.standard_normal(2000))
+    reps_a = 1.2 * reps_b * np.exp(0.005 * rng.standard_normal(2000))
+    a, b = Estimate("A", 120, 60, 240, tuple(reps_a)), Estimate("B", 100, 50, 200, tuple(reps_b))
+    v = compare(a, b, True)
+    assert v.outcome == "faster" and v.winner == "A"
+    assert 1.18 < v.ratio_low < v.ratio_high < 1.22
+    # Without the other side's replicates: the CIs' log-normal approximation, inconclusive here.
+    approx = compare(a, Estimate("B", 100, 50, 200), True)
+    assert approx.outcome == "inconclusive" and approx.ratio_low < 1 < approx.ratio_high
+    # Latency: a's times are half of b's, so a is twice as fast.
+    lat = compare(Estimate("A", 0.5, 0.49, 0.51, (0.5,) * 10), Estimate("B", 1.0, 0.98, 1.02, (1.0,) * 10), False)
+    assert lat.winner == "A" and lat.ratio == pytest.approx(2) and lat.text == "A faster than B by 100% [100–100%] (2.0x)"
+
+
+def test_band_of_a_stored_run_and_the_old_import_path():
+    assert band_of({"equivalence_band": 0.1}) == 0.1
+    assert band_of({}) == band_of(None) == 0.05
+    assert old_import_path.compare is compare and old_import_path.Estimate is Estimate
+
+
+# -- timer --------------------------------------------------------------------------------------
 def test_timer_meets_both_minimums_and_syncs_every_call():
     calls, syncs = [], []
     timing = measure(lambda: calls.append(1), lambda: syncs.append(1),

@@ -1,8 +1,8 @@
 """Checks published speed claims (``data/claims.toml``) against a run's measurement rows.
 
 Pure functions over stored rows: nothing is re-measured. Each check compares two sides per
-workload (variant) and batch, with the report's verdict rule (95% CIs of the medians must not
-overlap for a "faster"), then aggregates; see the data file's header for the rule language.
+workload (variant) and batch with the one verdict rule (``dlarena.measure.verdict``: the 95% CI
+of the speed ratio), then aggregates; see the data file's header for the rule language.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Literal
 from dlarena import frameworks, workloads
 from dlarena.criteria.common import split_mode
 from dlarena.report.data import HEADLINES
-from dlarena.report.verdict import Estimate, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, compare
 
 Outcome = Literal["supported", "contradicted", "inconclusive"]
 HIGHER_IS_BETTER = {metric: higher for metric, higher, _ in HEADLINES.values()}
@@ -147,22 +147,29 @@ def _best(rows: list[dict], higher: bool) -> dict | None:
 def _estimate(row: dict) -> Estimate:
     label = f"{frameworks.info(row['framework']).display_name} {row['mode']}" if row["framework"] in frameworks.FRAMEWORKS \
         else f"{row['framework']} {row['mode']}"
-    return Estimate(label, row["value"], row["ci_low"], row["ci_high"])
+    return Estimate.from_row(label, row)
 
 
-def _judge(check: Check, a: dict, b: dict) -> tuple[float, Outcome, str]:
+def _judge(check: Check, a: dict, b: dict, band: float) -> tuple[float, Outcome, str]:
+    """expect "a_faster": a faster supports, b faster contradicts, and so does "equivalent" (a
+    measured difference within the run's band is not the claimed speed-up); else inconclusive.
+    expect "equal": the claim's own tolerance ``equal_within`` is the band: equivalent within it
+    supports, a ratio CI entirely outside it contradicts, anything else is inconclusive."""
     higher = HIGHER_IS_BETTER[check.metric]
-    ratio = a["value"] / b["value"] if higher else b["value"] / a["value"]
-    verdict = compare(_estimate(a), _estimate(b), higher)
     if check.expect == "equal":
-        if abs(ratio - 1) <= check.equal_within:
-            outcome: Outcome = "supported"
-        else:
-            outcome = "inconclusive" if verdict.winner is None else "contradicted"
-    elif verdict.winner is None:
-        outcome = "inconclusive"
-    else:
+        band = check.equal_within
+    verdict = compare(_estimate(a), _estimate(b), higher, band)
+    outcome: Outcome = "inconclusive"
+    if check.expect == "equal":
+        if verdict.outcome == "equivalent":
+            outcome = "supported"
+        elif verdict.ratio_low is not None and (verdict.ratio_low > 1 + band or verdict.ratio_high < 1 / (1 + band)):
+            outcome = "contradicted"
+    elif verdict.outcome == "faster":
         outcome = "supported" if verdict.winner == _estimate(a).label else "contradicted"
+    elif verdict.outcome == "equivalent":
+        outcome = "contradicted"
+    ratio = verdict.ratio if verdict.ratio is not None else float("nan")
     return ratio, outcome, verdict.text
 
 
@@ -179,7 +186,7 @@ def _aggregate(outcomes: list[Outcome], how: str) -> Outcome:
     return "contradicted" if contradicted > supported else "inconclusive"
 
 
-def evaluate_check(check: Check, rows: list[dict]) -> CheckResult:
+def evaluate_check(check: Check, rows: list[dict], band: float = DEFAULT_BAND) -> CheckResult:
     higher = HIGHER_IS_BETTER[check.metric]
     groups: dict[tuple[str, int], list[dict]] = {}
     for r in rows:
@@ -191,17 +198,17 @@ def evaluate_check(check: Check, rows: list[dict]) -> CheckResult:
         b = _best([r for r in group if check.b.matches(r)], higher)
         if a is None or b is None:
             continue
-        ratio, outcome, detail = _judge(check, a, b)
+        ratio, outcome, detail = _judge(check, a, b, band)
         comparisons.append(Comparison(workload, batch, a, b, ratio, outcome, detail))
     note = "" if comparisons else f"not measured in this run: no '{check.metric}' cells for both sides"
     return CheckResult(check, _aggregate([c.outcome for c in comparisons], check.aggregate), comparisons, note)
 
 
-def evaluate(claim: Claim, rows: list[dict]) -> ClaimResult:
-    results = [evaluate_check(check, rows) for check in claim.checks]
+def evaluate(claim: Claim, rows: list[dict], band: float = DEFAULT_BAND) -> ClaimResult:
+    results = [evaluate_check(check, rows, band) for check in claim.checks]
     deciding = [r.outcome for r in results if not r.check.informative]
     return ClaimResult(claim, _aggregate(deciding, "all"), results)
 
 
-def evaluate_all(rows: list[dict], claims: list[Claim] | None = None) -> list[ClaimResult]:
-    return [evaluate(claim, rows) for claim in (claims if claims is not None else load())]
+def evaluate_all(rows: list[dict], claims: list[Claim] | None = None, band: float = DEFAULT_BAND) -> list[ClaimResult]:
+    return [evaluate(claim, rows, band) for claim in (claims if claims is not None else load())]

@@ -320,28 +320,40 @@ def community(
 def compare(
     run_a: str = typer.Argument(..., help="Baseline run id."),
     run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
     db: Optional[Path] = DbOption,
 ) -> None:
-    """Compare the headline medians of the same cells in two runs (run-to-run spread)."""
-    from statistics import median
-
-    from dlarena.report.compare_runs import compare_runs
+    """Compare two runs of the same cells: headline medians, whether each run's 95% CI covers the
+    other's value, and which framework-vs-framework verdicts changed."""
+    from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 
     store = ResultStore(db)
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")
-    rows = compare_runs(store, run_a, run_b)
-    if not rows:
+    result = compare_stored_runs(store, run_a, run_b)
+    if not result.cells:
         fail("the two runs have no successful cells in common")
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=1))
+        return
     table = Table("cell", "metric", run_a, run_b, "diff %")
-    for r in rows:
+    for r in result.cells:
         table.add_row(r["cell_id"], r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
     console.print(table)
-    abs_diffs = sorted(abs(r["diff_pct"]) for r in rows)
-    within = sum(d <= 3 for d in abs_diffs)
-    console.print(f"{len(rows)} cells: median |diff| {median(abs_diffs):.1f}%, max {abs_diffs[-1]:.1f}%, "
-                  f"{within}/{len(rows)} within 3%")
+    sp, cov, v = result.spread, result.coverage, result.verdicts
+    console.print(f"{sp.cells} cells: median |diff| {sp.median_abs_diff_pct:.1f}%, max {sp.max_abs_diff_pct:.1f}%, "
+                  f"{sp.within}/{sp.cells} within 3%")
+    if cov.cells:
+        console.print(f"95% CI covers the other run's value ({cov.cells} cells with a CI in both): "
+                      f"{run_a}'s covers {run_b}'s in {cov.a_covers_b}/{cov.cells} ({cov.share_a_covers_b:.0%}), "
+                      f"{run_b}'s covers {run_a}'s in {cov.b_covers_a}/{cov.cells} ({cov.share_b_covers_a:.0%}), "
+                      f"average {cov.average:.0%}")
+    counts = ", ".join(f"{v.count(kind)} {kind}" for kind in CHANGE_KINDS)
+    console.print(f"Verdicts of {v.pairs} framework-vs-framework pairs (band ±{v.band * 100:g}%): "
+                  f"{len(v.changes)} changed: {counts}")
+    for c in v.changes:
+        console.print(f"  {c.kind}: {c.pair}\n    {run_a}: {c.a}\n    {run_b}: {c.b}", markup=False, highlight=False)
 
 
 @app.command("bench-harness")

@@ -149,6 +149,8 @@ class SuiteConfig(BaseModel):
     repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
     # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
     omp_wait_policy: Literal["default", "passive", "active"] = "default"
+    # Verdicts: two cells are "equivalent" when the 95% CI of their speed ratio lies within +-band.
+    equivalence_band: float = Field(0.05, gt=0, lt=1)
 
     @field_validator("criteria")
     @classmethod

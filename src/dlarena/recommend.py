@@ -3,15 +3,18 @@ cell ids) from the latest results that measured it, weighted by the user's prior
 plain-language "when to use which" paragraph generated from those numbers.
 
 A criterion takes part when its module (registered in ``dlarena.criteria.CRITERIA``) defines
-``summarize(cells, rows) -> {framework: {"score", "line", "evidence"}}``.
+``summarize(cells, rows) -> {framework: {"score", "line", "evidence"}}``. A summary that draws
+verdicts also takes ``band`` (the run's equivalence band, see ``dlarena.measure.verdict``).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 
 from dlarena import criteria, frameworks
+from dlarena.measure.verdict import DEFAULT_BAND, band_of
 
 ORDER = ("ease", "speed", "deployment", "distributed", "pretrained", "debugging", "community")
 TITLES = {"ease": "Ease of use", "speed": "Speed", "deployment": "Deployment", "distributed": "Distributed training",
@@ -48,9 +51,12 @@ def summarizer(name: str):
     return getattr(importlib.import_module(module), "summarize", None)
 
 
-def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None) -> dict:
+def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None,
+          band: float = DEFAULT_BAND) -> dict:
     """A criterion whose summary raises is reported, not fatal: the report and the others go on."""
     try:
+        if "band" in inspect.signature(fn).parameters:
+            return fn(cells, rows, band=band) or {}
         return fn(cells, rows) or {}
     except Exception as exc:
         if errors is not None:
@@ -58,7 +64,8 @@ def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, 
         return {}
 
 
-def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | None = None) -> dict[str, dict]:
+def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | None = None,
+                  band: float = DEFAULT_BAND) -> dict[str, dict]:
     """criterion -> {framework: summary}; criteria without results in these rows are left out
     (and those whose summary raised, with the reason in ``errors``)."""
     out = {}
@@ -66,7 +73,7 @@ def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | 
         fn = summarizer(name)
         if fn is None:
             continue
-        result = _safe(fn, cells, rows, name, errors)
+        result = _safe(fn, cells, rows, name, errors, band)
         if result:
             out[name] = result
     return out
@@ -97,7 +104,7 @@ class Recommendation:
 def latest_factors(store, weights: dict[str, float], run_id: str | None = None) -> list[Factor]:
     """For each criterion, the summary of the most recent run (or the given run) that measured it."""
     runs = [store.run(run_id)] if run_id else store.runs()
-    loaded: dict[str, tuple[list, list]] = {}
+    loaded: dict[str, tuple[list, list, float]] = {}
     factors = []
     for name in ORDER:
         fn = summarizer(name)
@@ -105,9 +112,10 @@ def latest_factors(store, weights: dict[str, float], run_id: str | None = None) 
         for run in runs if fn else []:
             rid = run["run_id"]
             if rid not in loaded:
-                loaded[rid] = (store.cells(rid), store.measurements(rid))
+                loaded[rid] = (store.cells(rid), store.measurements(rid), band_of((store.run(rid) or {}).get("config")))
             errors: dict[str, str] = {}
-            result = _safe(fn, *loaded[rid], name, errors)
+            cells, rows, band = loaded[rid]
+            result = _safe(fn, cells, rows, name, errors, band)
             if errors:
                 factor.status = errors[name]
             if result:

@@ -126,7 +126,7 @@ def rows_from_windows(cell: Cell, windows_s: list[list[float]], seed: int = 0) -
     pooled_summary = stats.summarize(pooled) if pooled.size else None
     head = metric(HEADLINE[cell.scenario], "ms" if cell.scenario == "infer_latency" else "samples/s", est.value,
                   samples=pooled, windows=est.n_windows, ci_method="two-level bootstrap: windows, then calls")
-    head.update(ci_low=est.ci_low, ci_high=est.ci_high, n=est.n_samples, bootstrap=est.replicate_list(),
+    head.update(ci_low=est.ci_low, ci_high=est.ci_high, n=est.n_samples, bootstrap=est.replicates_list(),
                 q1=pooled_summary.q1, q3=pooled_summary.q3)
     step_s = float(np.mean([np.median(w) for w in windows_s]))
     rows = [head]
@@ -152,18 +152,19 @@ def run_cell(payload: dict) -> dict:
             "runtime": handle.runtime}
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def summarize(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
     """Per framework: the share of (workload, scenario) comparisons it wins, each framework in its
-    fastest mode, by the report's verdict rule (a win needs non-overlapping 95% CIs; a tie counts
-    half). Evidence: the best-mode cells compared."""
+    fastest mode, by the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's
+    equivalence band); equivalent and inconclusive count as ties, a tie counts half. Evidence: the
+    best-mode cells compared."""
     from itertools import combinations
 
+    from dlarena.measure.verdict import DEFAULT_BAND, compare
     from dlarena.report.data import _best, build
-    from dlarena.report.verdict import compare
 
     tally: dict[str, dict[str, int]] = {}
     evidence: dict[str, list[str]] = {}
-    for view in build(cells, rows):
+    for view in build(cells, rows, band or DEFAULT_BAND):
         if not view.comparable:
             continue
         for s in view.scenarios:
@@ -173,7 +174,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                 if entry is not None:
                     best[fw] = entry
             for a, b in combinations(best, 2):
-                verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better)
+                verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better, s.band)
                 for fw, other in ((a, b), (b, a)):
                     t = tally.setdefault(fw, {"wins": 0, "ties": 0, "losses": 0})
                     if verdict.winner is None:

@@ -2,9 +2,11 @@
 
 Reads what the distributed cells stored; never re-measures. Scaling efficiency is derived here:
 throughput(N) / ((N / N0) x throughput(N0)), N0 being the smallest world size that succeeded
-(normally 1), with a conservative interval from the two medians' 95% CIs. Which frameworks take
-part, their runtimes' names and any published claim about them come from the frameworks'
-``distributed`` plugin modules; nothing here names a framework.
+(normally 1), with a conservative interval from the two medians' 95% CIs. Throughputs and
+efficiencies are compared with the one verdict rule (``dlarena.measure.verdict``), an efficiency's
+conservative interval standing in for its 95% CI. Which frameworks take part, their runtimes'
+names and any published claim about them come from the frameworks' ``distributed`` plugin
+modules; nothing here names a framework.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from dlarena import frameworks
-from dlarena.report.verdict import Estimate, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
 
 SCENARIO = "distributed_train"
 AREA = "distributed"
@@ -80,8 +82,10 @@ class Point:
         return self.value("global_throughput_sps")
 
     def estimate(self, label: str) -> Estimate:
-        row = self.metrics["global_throughput_sps"]
-        return Estimate(label, row["value"], row["ci_low"], row["ci_high"])
+        return Estimate.from_row(label, self.metrics["global_throughput_sps"])
+
+    def efficiency_estimate(self) -> Estimate:
+        return Estimate(self.label, self.efficiency, self.eff_low, self.eff_high)
 
     @property
     def label(self) -> str:
@@ -154,11 +158,13 @@ def _largest_common(series: dict, workload: str) -> tuple[int, dict[str, Point]]
     return n, {fw: v[n] for fw, v in per_fw.items() if n in v}
 
 
-def _overlap(a: Point, b: Point) -> bool:
-    return a.eff_low <= b.eff_high and b.eff_low <= a.eff_high
+def _ratio(v: Verdict, best: Point, other: Point | None) -> str:
+    """The efficiency ratio best / other and its CI; the names only where several rivals are listed."""
+    names = f"{best.label} / {other.label} " if other else ""
+    return f"{names}{v.ratio:.2f} [{v.ratio_low:.2f}–{v.ratio_high:.2f}]" if v.ratio is not None else f"{names}n/a"
 
 
-def _efficiency(pts: list[Point]) -> tuple[str, str | None]:
+def _efficiency(pts: list[Point], band: float) -> tuple[str, str | None]:
     superlinear = [p for p in pts if p.eff_low is not None and p.eff_low > 1.0]
     if any(p.eff_low is None for p in pts):
         return "efficiency intervals unavailable", None
@@ -170,14 +176,20 @@ def _efficiency(pts: list[Point]) -> tuple[str, str | None]:
                   "threads losing the CPU to other load); efficiencies are not comparable here"), INCONCLUSIVE
     best = max(pts, key=lambda p: p.efficiency)
     rivals = [p for p in pts if p is not best]
-    if any(_overlap(best, p) for p in rivals):
-        return ("tie: scaling efficiency " + " vs ".join(f"{p.efficiency:.0%} ({p.label})" for p in pts)
-                + ", intervals overlap"), None
+    verdicts = [compare(best.efficiency_estimate(), p.efficiency_estimate(), True, band) for p in rivals]
+    if any(v.winner != best.label for v in verdicts):
+        outcomes = {v.outcome for v in verdicts}
+        kind = ("equivalent" if outcomes == {"equivalent"} else "inconclusive" if "inconclusive" in outcomes
+                else "no single best")
+        within = f", within ±{band * 100:g}%" if kind == "equivalent" else ""
+        return (f"{kind}: scaling efficiency " + " vs ".join(f"{p.efficiency:.0%} ({p.label})" for p in pts)
+                + "; ratio " + ", ".join(_ratio(v, best, p if len(rivals) > 1 else None) for p, v in zip(rivals, verdicts))
+                + within), None
     return (f"{best.label} scales {'better' if len(rivals) == 1 else 'best'}: efficiency {best.efficiency:.0%} vs "
             + ", ".join(f"{p.efficiency:.0%} ({p.label})" for p in rivals)), best.framework
 
 
-def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
+def workload_verdicts(series: dict, band: float = DEFAULT_BAND) -> list[WorkloadVerdict]:
     out = []
     for workload in dict.fromkeys(w for w, _ in series):
         found = _largest_common(series, workload)
@@ -185,9 +197,9 @@ def workload_verdicts(series: dict) -> list[WorkloadVerdict]:
             continue
         n, at = found
         pts = list(at.values())
-        eff_text, eff_winner = _efficiency(pts)
+        eff_text, eff_winner = _efficiency(pts, band)
         fastest = max(pts, key=lambda p: p.throughput)
-        thr = "; ".join(compare(fastest.estimate(fastest.label), p.estimate(p.label), higher_is_better=True).text
+        thr = "; ".join(compare(fastest.estimate(fastest.label), p.estimate(p.label), True, band).text
                         for p in pts if p is not fastest)
         smaller = [p.cell_id for fw in at for p in series[(workload, fw)] if p.ok and p.workers < n]
         out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr}",

@@ -12,7 +12,7 @@ from dlarena import frameworks
 from dlarena.criteria.common import split_mode
 from dlarena.report import data
 from dlarena.report.render import Section
-from dlarena.report.verdict import compare
+from dlarena.measure.verdict import band_of, compare
 
 
 def _best(entries: list[data.Entry], higher: bool, fp32_only: bool) -> data.Entry | None:
@@ -34,7 +34,7 @@ def rows(views: list[data.WorkloadView]) -> list[dict]:
             for label, fp32_only in [("fp32", True)] + ([("any precision", False)] if any_bf16 else []):
                 best = {fw: _best(entries, s.higher_is_better, fp32_only) for fw, entries in by_fw.items()}
                 found = [b for b in best.values() if b is not None]
-                verdict = "; ".join(compare(a.estimate(), b.estimate(), s.higher_is_better).text
+                verdict = "; ".join(compare(a.estimate(), b.estimate(), s.higher_is_better, s.band).text
                                     for a, b in combinations(found, 2)) or "–"  # every pair of frameworks
                 out.append({"workload": view.name, "scenario": s.scenario, "metric": s.metric, "precision": label,
                             "best": best, "verdict": verdict})
@@ -48,7 +48,7 @@ def _cell(entry: data.Entry | None) -> str:
 
 
 def build(store, run: dict, out_dir: Path) -> Section | None:
-    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]))
+    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]), band_of(run["config"]))
     table = rows(views)
     if not table:
         return None

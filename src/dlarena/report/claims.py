@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from dlarena import claims as claim_rules
+from dlarena.measure.verdict import band_of, describe
 from dlarena.report.render import Section
 
 STYLE = {"supported": "ok", "contradicted": "bad", "inconclusive": "muted"}
@@ -38,7 +39,8 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     rows = store.measurements(run["run_id"])
     if not any(r["metric"] in claim_rules.HIGHER_IS_BETTER for r in rows):
         return None  # no speed cells in this run: nothing to check
-    results = claim_rules.evaluate_all(rows)
+    band = band_of(run["config"])
+    results = claim_rules.evaluate_all(rows, band=band)
     parts, md = [], []
     for result in results:
         claim = result.claim
@@ -59,9 +61,10 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
                       f"{', '.join(cell for cell, _ in _evidence(check)) or '–'} |")
         parts.append("</table>")
         md.append("")
-    rule = ("Rule: a side is faster only when the 95% CIs of the two medians do not overlap (else inconclusive); "
-            "each side is its framework's best mode unless a check names modes; the claims and their rules live "
-            "in dlarena/data/claims.toml.")
+    rule = (f"{describe(band)} A claim that one side is faster is contradicted by the other side being faster or "
+            "by the two being equivalent; a claim of equal speed is supported when they are equivalent within its "
+            "stated tolerance. Each side is its framework's best mode unless a check names modes; the claims and "
+            "their rules live in dlarena/data/claims.toml.")
     return Section(anchor="claims", title="Claims check",
                    html=f"<p class='muted'>{html.escape(rule)}</p>" + "".join(parts),
                    markdown=rule + "\n\n" + "\n".join(md))

@@ -1,22 +1,194 @@
-"""Run-to-run comparison: the same cells' headline medians in two runs."""
+"""Run-to-run comparison: do two runs of the same cells agree?
+
+Three views, from stored rows only:
+- per cell, the headline values and their difference (median |diff|, share within 3%);
+- per cell, whether one run's 95% CI covers the other run's value, both directions (a calibrated
+  CI does so for about 83% of cells, since the rerun's value carries its own error);
+- per framework-vs-framework pair (same workload, scenario and batch; any mode of one framework
+  against any mode of another, as the report pairs them), the verdict of each run by the one rule,
+  each run with its own replicates, and the pairs whose verdict changed.
+"""
 
 from __future__ import annotations
 
-from dlarena.report.data import HEADLINES
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from statistics import median
+
+from dlarena import frameworks
+from dlarena.measure.verdict import Verdict, band_of, compare
+from dlarena.report.data import HEADLINES, Entry, build
 from dlarena.store.db import ResultStore
 
 HEADLINE_METRICS = {metric for metric, _, _ in HEADLINES.values()}
+WITHIN_PCT = 3.0
+CHANGE_KINDS = ("winner flip", "decided vs undecided", "equivalent vs inconclusive")
+
+
+# -- per cell -------------------------------------------------------------------------------
+def _headline(rows: list[dict]) -> dict[str, dict]:
+    return {r["cell_id"]: r for r in rows if r["metric"] in HEADLINE_METRICS and r["status"] == "ok"
+            and r["value"] is not None}
+
+
+def cell_diffs(rows_a: list[dict], rows_b: list[dict]) -> list[dict]:
+    """Cells ok in both runs: {"cell_id", "metric", "a", "b", "diff_pct"} (b relative to a)."""
+    a, b = _headline(rows_a), _headline(rows_b)
+    out = []
+    for cell_id in sorted(a.keys() & b.keys()):
+        va, vb = a[cell_id]["value"], b[cell_id]["value"]
+        out.append({"cell_id": cell_id, "metric": a[cell_id]["metric"], "a": va, "b": vb,
+                    "diff_pct": (vb / va - 1) * 100 if va else float("nan")})
+    return out
 
 
 def compare_runs(store: ResultStore, run_a: str, run_b: str) -> list[dict]:
-    def headline(run_id: str) -> dict[str, dict]:
-        return {r["cell_id"]: r for r in store.measurements(run_id)
-                if r["metric"] in HEADLINE_METRICS and r["status"] == "ok"}
+    return cell_diffs(store.measurements(run_a), store.measurements(run_b))
 
-    a, b = headline(run_a), headline(run_b)
-    rows = []
-    for cell_id in a.keys() & b.keys():
-        va, vb = a[cell_id]["value"], b[cell_id]["value"]
-        rows.append({"cell_id": cell_id, "metric": a[cell_id]["metric"], "a": va, "b": vb,
-                     "diff_pct": (vb / va - 1) * 100})
-    return sorted(rows, key=lambda r: r["cell_id"])
+
+@dataclass(frozen=True)
+class Spread:
+    cells: int
+    median_abs_diff_pct: float
+    max_abs_diff_pct: float
+    within: int  # cells whose values differ by at most WITHIN_PCT
+
+
+def spread(diffs: list[dict]) -> Spread | None:
+    if not diffs:
+        return None
+    abs_diffs = [abs(d["diff_pct"]) for d in diffs]
+    return Spread(len(diffs), median(abs_diffs), max(abs_diffs), sum(d <= WITHIN_PCT for d in abs_diffs))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    cells: int  # ok in both runs, with a CI in both
+    a_covers_b: int  # run A's 95% CI contains run B's value
+    b_covers_a: int
+
+    @property
+    def share_a_covers_b(self) -> float | None:
+        return self.a_covers_b / self.cells if self.cells else None
+
+    @property
+    def share_b_covers_a(self) -> float | None:
+        return self.b_covers_a / self.cells if self.cells else None
+
+    @property
+    def average(self) -> float | None:
+        return (self.a_covers_b + self.b_covers_a) / (2 * self.cells) if self.cells else None
+
+
+def ci_coverage(rows_a: list[dict], rows_b: list[dict]) -> Coverage:
+    a, b = _headline(rows_a), _headline(rows_b)
+    both = [(a[c], b[c]) for c in a.keys() & b.keys()
+            if None not in (a[c]["ci_low"], a[c]["ci_high"], b[c]["ci_low"], b[c]["ci_high"])]
+    return Coverage(len(both), sum(x["ci_low"] <= y["value"] <= x["ci_high"] for x, y in both),
+                    sum(y["ci_low"] <= x["value"] <= y["ci_high"] for x, y in both))
+
+
+# -- per framework-vs-framework pair --------------------------------------------------------
+PairKey = tuple[str, str, int, str, str, str, str]  # workload, scenario, batch, framework 1, mode 1, framework 2, mode 2
+
+
+def _order(e: Entry) -> tuple:
+    names = frameworks.names()
+    return (names.index(e.framework) if e.framework in names else len(names), e.framework, e.mode)
+
+
+def pair_verdicts(cells: list[dict], rows: list[dict], band: float) -> dict[PairKey, Verdict]:
+    """Every pair of ok cells of two different frameworks in the same workload, scenario and batch,
+    in a fixed orientation (registry order, then mode), so that two runs' pairs line up."""
+    out = {}
+    for view in build(cells, rows, band):
+        for s in view.scenarios:
+            ok = sorted((e for e in s.entries if e.status == "ok" and e.value is not None), key=_order)
+            for x, y in combinations(ok, 2):
+                if x.framework != y.framework and x.batch == y.batch:
+                    key = (view.name, s.scenario, x.batch, x.framework, x.mode, y.framework, y.mode)
+                    out[key] = compare(x.estimate(), y.estimate(), s.higher_is_better, band)
+    return out
+
+
+def change_kind(a: Verdict, b: Verdict) -> str | None:
+    """How a pair's verdict differs between two runs (one of CHANGE_KINDS), None when it agrees."""
+    if a.outcome == b.outcome and a.winner == b.winner:
+        return None
+    if a.winner and b.winner:
+        return "winner flip"
+    if a.winner or b.winner:
+        return "decided vs undecided"
+    return "equivalent vs inconclusive"
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    pair: str  # "workload scenario b<batch>: <label 1> vs <label 2>"
+    kind: str
+    a: str  # each run's verdict text
+    b: str
+
+
+@dataclass
+class VerdictChanges:
+    pairs: int  # pairs with a verdict in both runs
+    band: float
+    changes: list[VerdictChange] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(c.kind == kind for c in self.changes)
+
+
+def _pair_name(key: PairKey) -> str:
+    workload, scenario, batch, fw1, mode1, fw2, mode2 = key
+
+    def label(fw, mode):
+        return f"{frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw} {mode}"
+
+    return f"{workload} {scenario} b{batch}: {label(fw1, mode1)} vs {label(fw2, mode2)}"
+
+
+def verdict_changes(pairs_a: dict[PairKey, Verdict], pairs_b: dict[PairKey, Verdict], band: float) -> VerdictChanges:
+    common = sorted(pairs_a.keys() & pairs_b.keys())
+    out = VerdictChanges(len(common), band)
+    for key in common:
+        kind = change_kind(pairs_a[key], pairs_b[key])
+        if kind:
+            out.changes.append(VerdictChange(_pair_name(key), kind, pairs_a[key].text, pairs_b[key].text))
+    out.changes.sort(key=lambda c: CHANGE_KINDS.index(c.kind))  # stable: pairs stay in order within a kind
+    return out
+
+
+# -- both runs ------------------------------------------------------------------------------
+@dataclass
+class RunComparison:
+    run_a: str
+    run_b: str
+    cells: list[dict]
+    spread: Spread | None
+    coverage: Coverage
+    verdicts: VerdictChanges
+
+    def as_dict(self) -> dict:
+        cov = self.coverage
+        return {
+            "run_a": self.run_a, "run_b": self.run_b, "cells": self.cells,
+            "spread": asdict(self.spread) if self.spread else None,
+            "coverage": {**asdict(cov), "share_a_covers_b": cov.share_a_covers_b,
+                         "share_b_covers_a": cov.share_b_covers_a, "average": cov.average},
+            "verdicts": {"pairs": self.verdicts.pairs, "band": self.verdicts.band,
+                         "counts": {k: self.verdicts.count(k) for k in CHANGE_KINDS},
+                         "changes": [asdict(c) for c in self.verdicts.changes]},
+        }
+
+
+def compare_stored_runs(store: ResultStore, run_a: str, run_b: str) -> RunComparison:
+    """Both runs' verdicts use the baseline run's (A's) equivalence band, so that a change comes
+    from the measurements, not from the rule."""
+    band = band_of((store.run(run_a) or {}).get("config"))
+    cells_a, rows_a = store.cells(run_a), store.measurements(run_a)
+    cells_b, rows_b = store.cells(run_b), store.measurements(run_b)
+    diffs = cell_diffs(rows_a, rows_b)
+    changes = verdict_changes(pair_verdicts(cells_a, rows_a, band), pair_verdicts(cells_b, rows_b, band), band)
+    return RunComparison(run_a, run_b, diffs, spread(diffs), ci_coverage(rows_a, rows_b), changes)

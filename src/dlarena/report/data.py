@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dlarena import frameworks, workloads
-from dlarena.report.verdict import Estimate, Verdict, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
 
 # scenario -> (headline metric, higher is better, label)
 HEADLINES = {
@@ -29,13 +29,14 @@ class Entry:
     q3: float | None = None
     n: int | None = None
     extras: dict[str, float] = field(default_factory=dict)  # other metrics of the cell
+    replicates: tuple[float, ...] | None = None  # bootstrap replicates of value (store column "bootstrap")
 
     @property
     def label(self) -> str:
         return f"{frameworks.info(self.framework).display_name} {self.mode}"
 
     def estimate(self) -> Estimate:
-        return Estimate(self.label, self.value, self.ci_low, self.ci_high)
+        return Estimate(self.label, self.value, self.ci_low, self.ci_high, self.replicates)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ScenarioView:
     higher_is_better: bool
     entries: list[Entry]
     verdicts: list[tuple[str, Verdict]] = field(default_factory=list)  # every pair: (kind, verdict)
+    band: float = DEFAULT_BAND  # the run's equivalence band, for every verdict drawn from this view
 
 
 @dataclass
@@ -76,11 +78,11 @@ def _verdicts(view: ScenarioView) -> None:
                                ("Eager vs eager", lambda es: [e for e in es if e.mode == "eager"])):
                 best_a, best_b = _best(pick(by_fw[a]), higher), _best(pick(by_fw[b]), higher)
                 if best_a and best_b:
-                    verdict = compare(best_a.estimate(), best_b.estimate(), higher)
+                    verdict = compare(best_a.estimate(), best_b.estimate(), higher, view.band)
                     view.verdicts.append((kind, verdict))
 
 
-def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:
+def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> list[WorkloadView]:
     by_cell: dict[str, list[dict]] = {}
     for r in rows:
         by_cell.setdefault(r["cell_id"], []).append(r)
@@ -108,9 +110,10 @@ def build(cells: list[dict], rows: list[dict]) -> list[WorkloadView]:
                     value=head.get("value"), ci_low=head.get("ci_low"), ci_high=head.get("ci_high"),
                     q1=head.get("q1"), q3=head.get("q3"), n=head.get("n"),
                     extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
+                    replicates=Estimate.from_row("", head).replicates,
                 ))
             if entries:
-                view = ScenarioView(scenario, title, metric, higher, entries)
+                view = ScenarioView(scenario, title, metric, higher, entries, band=band)
                 _verdicts(view)
                 scenarios.append(view)
         try:

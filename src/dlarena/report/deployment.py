@@ -13,7 +13,7 @@ from pathlib import Path
 from dlarena import deploy, frameworks
 from dlarena.criteria import deployment as criterion
 from dlarena.report.render import Section, _fmt
-from dlarena.report.verdict import Estimate, Verdict, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, band_of, compare
 from dlarena.store.db import ResultStore
 
 
@@ -99,7 +99,7 @@ def _estimate(row: Row, name: str, label: str) -> Estimate | None:
     m = row.metrics.get(name)
     if not m or m.get("value") is None or m.get("ci_low") is None:
         return None
-    return Estimate(label, m["value"], m["ci_low"], m["ci_high"])
+    return Estimate.from_row(label, m)
 
 
 def _passed_parity(cells: list[dict], workload: str, framework_names: tuple[str, ...]) -> bool:
@@ -108,7 +108,7 @@ def _passed_parity(cells: list[dict], workload: str, framework_names: tuple[str,
     return bool(mine) and all(c["status"] in ("ok", "skipped") for c in mine)
 
 
-def onnx_comparisons(cells: list[dict], table: list[Row]) -> list[OnnxComparison]:
+def onnx_comparisons(cells: list[dict], table: list[Row], band: float = DEFAULT_BAND) -> list[OnnxComparison]:
     """Every pair of frameworks with an ONNX artifact of a workload, in selection order. Two
     frameworks that both passed parity compute the same function, so their ONNX Runtime speeds
     compare directly."""
@@ -118,11 +118,11 @@ def onnx_comparisons(cells: list[dict], table: list[Row]) -> list[OnnxComparison
         names = list(onnx)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                out.append(_compare_onnx(cells, workload, onnx[a], onnx[b]))
+                out.append(_compare_onnx(cells, workload, onnx[a], onnx[b], band))
     return out
 
 
-def _compare_onnx(cells: list[dict], workload: str, a: Row, b: Row) -> OnnxComparison:
+def _compare_onnx(cells: list[dict], workload: str, a: Row, b: Row, band: float) -> OnnxComparison:
     def result(latency=None, throughput=None, note=""):
         return OnnxComparison(workload, a.framework, b.framework, latency, throughput, note)
 
@@ -133,8 +133,8 @@ def _compare_onnx(cells: list[dict], workload: str, a: Row, b: Row) -> OnnxCompa
         return result(note="no comparison: " + ", ".join(broken))
     lat = [_estimate(r, "latency_ms", _onnx_label(r.framework)) for r in (a, b)]
     thr = [_estimate(r, "throughput_sps", _onnx_label(r.framework)) for r in (a, b)]
-    return result(compare(*lat, higher_is_better=False) if all(lat) else None,
-                  compare(*thr, higher_is_better=True) if all(thr) else None)
+    return result(compare(*lat, higher_is_better=False, band=band) if all(lat) else None,
+                  compare(*thr, higher_is_better=True, band=band) if all(thr) else None)
 
 
 @dataclass
@@ -258,7 +258,7 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     served = serving(cells, rows)
     if not table and not served:
         return None
-    comparisons = onnx_comparisons(cells, table)
+    comparisons = onnx_comparisons(cells, table, band_of(run["config"]))
     summaries = criterion.summarize(cells, rows)
 
     intro = ("Each export path of each workload: exported in one process, then loaded in a fresh process that "

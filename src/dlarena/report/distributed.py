@@ -11,6 +11,7 @@ from pathlib import Path
 from dlarena import frameworks
 from dlarena.distributed import analysis
 from dlarena.distributed.analysis import Point
+from dlarena.measure.verdict import band_of
 from dlarena.report.render import Section
 from dlarena.store.db import ResultStore
 
@@ -87,7 +88,7 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
         return None
     series = analysis.scaling(pts)
     ordered = [p for ps in series.values() for p in ps]
-    verdicts = analysis.workload_verdicts(series)
+    verdicts = analysis.workload_verdicts(series, band_of(run["config"]))
     claims = analysis.claims(dict.fromkeys(p.framework for p in pts))
     env = run.get("env") or {}
     setup = (f"Weak scaling: each worker trains on the workload's training batch, so the global batch grows with "

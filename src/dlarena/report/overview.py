@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from dlarena import frameworks
+from dlarena.measure.verdict import DEFAULT_BAND, band_of
 from dlarena.recommend import ORDER, TITLES, summarize_run
 
 MAX_METRICS_SHOWN = 8
@@ -57,9 +58,10 @@ def _metric_text(r: dict) -> str:
     return f"{r['metric']} = {value}{unit}" + (f" ({note})" if note else "")
 
 
-def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None = None) -> Overview:
+def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None = None,
+          band: float = DEFAULT_BAND) -> Overview:
     errors: dict[str, str] = {}
-    summaries = summarize_run(cells, rows, errors)
+    summaries = summarize_run(cells, rows, errors, band)
     names = framework_names or [fw for fw in frameworks.names()]
     fws = [(fw, frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw) for fw in names]
     by_cell: dict[str, list[dict]] = {}
@@ -92,7 +94,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
 
 def for_run(store, run: dict) -> Overview:
     run_id = run["run_id"]
-    return build(store.cells(run_id), store.measurements(run_id), run["config"].get("frameworks"))
+    return build(store.cells(run_id), store.measurements(run_id), run["config"].get("frameworks"), band_of(run["config"]))
 
 
 def as_json(overview: Overview) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena import frameworks
+from dlarena.measure.verdict import band_of, describe
 from dlarena.report import data, noise, overview, plots
 from dlarena.store.db import ResultStore
 
@@ -66,7 +67,8 @@ def _contenders(run: dict) -> str:
 
 def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]))
+    band = band_of(run["config"])
+    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]), band)
     images: dict[str, str] = {}
     for view in views:
         png = plots.workload_figure(view)
@@ -78,7 +80,8 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
                "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run),
-               "contenders": _contenders(run), "noise": noise.line(noise.summary(store, run))}
+               "contenders": _contenders(run), "verdict_rule": describe(band),
+               "noise": noise.line(noise.summary(store, run))}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

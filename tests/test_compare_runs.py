@@ -1,0 +1,92 @@
+"""Run-to-run comparison on two synthetic runs: verdict changes by kind, CI coverage both ways,
+the spread of the medians, and the CLI that prints them."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dlarena.config import Cell
+from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
+from dlarena.store.db import ResultStore
+from cli_util import invoke
+
+SCENARIO, BATCH = "infer_throughput", 8
+
+
+def _metric(value: float, rel_sd: float, seed: int) -> dict:
+    """A throughput row whose CI comes from its stored bootstrap replicates."""
+    reps = value * np.exp(rel_sd * np.random.default_rng(seed).standard_normal(2000))
+    low, high = np.quantile(reps, [0.025, 0.975])
+    return {"metric": "throughput_sps", "unit": "samples/s", "value": value, "ci_low": float(low),
+            "ci_high": float(high), "bootstrap": reps.tolist()}
+
+
+# (framework, mode) -> (value, relative sd of its bootstrap), None: the cell failed
+RUN_A = {("torch", "eager"): (100, 0.01), ("tensorflow", "function"): (120, 0.01), ("jax", "jit"): (100, 0.01),
+         ("torch", "compile"): (200, 0.01)}
+RUN_B = {("torch", "eager"): (130, 0.01), ("tensorflow", "function"): (120, 0.01), ("jax", "jit"): (112, 0.08),
+         ("torch", "compile"): None}
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    for run_id, cells in (("a", RUN_A), ("b", RUN_B)):
+        store.start_run(run_id, "custom", {}, {})
+        for i, ((fw, mode), spec) in enumerate(cells.items()):
+            cell = Cell(workload="mlp", framework=fw, mode=mode, scenario=SCENARIO, batch=BATCH)
+            if spec is None:
+                store.record_cell(run_id, cell, {"status": "failed", "error": "killed"})
+            else:
+                # tensorflow's cell is the same in both runs, replicates included
+                seed = 0 if fw == "tensorflow" else i + (10 if run_id == "b" else 1)
+                store.record_cell(run_id, cell, {"status": "ok", "metrics": [_metric(*spec, seed=seed)]})
+        store.finish_run(run_id)
+    return store
+
+
+def test_verdict_changes_coverage_and_spread(store):
+    result = compare_stored_runs(store, "a", "b")
+    # Pairs in both runs: torch eager / tensorflow function / jax jit (torch compile failed in b).
+    changes = {c.pair: c for c in result.verdicts.changes}
+    assert result.verdicts.pairs == 3 and result.verdicts.band == 0.05
+    flip = changes["mlp infer_throughput b8: PyTorch eager vs TensorFlow function"]
+    assert flip.kind == "winner flip"
+    assert flip.a.startswith("TensorFlow function faster than PyTorch eager by 20%")
+    assert flip.b.startswith("PyTorch eager faster than TensorFlow function by 8%")
+    assert changes["mlp infer_throughput b8: TensorFlow function vs JAX jit"].kind == "decided vs undecided"
+    eq = changes["mlp infer_throughput b8: PyTorch eager vs JAX jit"]
+    assert eq.kind == "equivalent vs inconclusive"
+    assert eq.a.startswith("PyTorch eager and JAX jit equivalent") and eq.b.startswith("inconclusive: PyTorch eager vs JAX jit")
+    assert [result.verdicts.count(k) for k in CHANGE_KINDS] == [1, 1, 1]
+
+    # A's tight CIs cover only tensorflow's unchanged value; B's wide jax CI also covers A's 100.
+    cov = result.coverage
+    assert (cov.cells, cov.a_covers_b, cov.b_covers_a) == (3, 1, 2)
+    assert cov.share_a_covers_b == pytest.approx(1 / 3) and cov.average == pytest.approx(0.5)
+
+    assert [(r["cell_id"].split("/")[1], round(r["diff_pct"])) for r in result.cells] == [
+        ("jax", 12), ("tensorflow", 0), ("torch", 30)]
+    assert result.spread.median_abs_diff_pct == pytest.approx(12) and result.spread.within == 1
+
+
+def test_cli_prints_counts_and_shares(store):
+    result, text = invoke("compare", "a", "b", "--db", store.path)
+    assert result.exit_code == 0, text
+    assert "3 cells: median |diff| 12.0%, max 30.0%, 1/3 within 3%" in text
+    assert ("a's covers b's in 1/3 (33%), b's covers a's in 2/3 (67%), average 50%") in text
+    assert ("Verdicts of 3 framework-vs-framework pairs (band ±5%): 3 changed: 1 winner flip, "
+            "1 decided vs undecided, 1 equivalent vs inconclusive") in text
+    assert "faster than PyTorch eager by 20% [" in text  # a verdict text, brackets intact
+
+    result, _ = invoke("compare", "a", "b", "--db", store.path, "--json")
+    data = json.loads(result.output)
+    assert data["verdicts"]["counts"] == {"winner flip": 1, "decided vs undecided": 1, "equivalent vs inconclusive": 1}
+    assert data["coverage"]["share_b_covers_a"] == pytest.approx(2 / 3)
+    assert data["spread"]["within"] == 1 and len(data["cells"]) == 3
+
+
+def test_cli_rejects_unknown_runs(store):
+    result, text = invoke("compare", "a", "nope", "--db", store.path)
+    assert result.exit_code != 0 and "no run 'nope'" in text
