@@ -167,7 +167,11 @@ def estimate(windows: Sequence[Sequence[float]], confidence: float = 0.95, resam
     replicates = _bootstrap_medians(sorted_flat, offsets, sizes, drawn, rng).mean(axis=1)
     value = float(np.mean([np.median(a) for a in arrays]))
     if small_sample_correction and m > 1:
-        replicates = value + small_sample_factor(m, confidence) * (replicates - value)
+        factor = small_sample_factor(m, confidence)
+        if value > 0 and (replicates > 0).all():  # times and rates: widen on the log scale, stay positive
+            replicates = value * np.exp(factor * (np.log(replicates) - math.log(value)))
+        else:
+            replicates = value + factor * (replicates - value)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(replicates, [alpha, 1 - alpha])
     return CellEstimate(value, float(low), float(high), m, int(sizes.sum()), replicates)

@@ -57,7 +57,8 @@ def _usable(x) -> bool:
     return x is not None and math.isfinite(x) and x > 0
 
 
-def _missing(e: Estimate) -> str | None:
+def unusable(e: Estimate) -> str | None:
+    """Why ``e`` cannot enter a ratio (no positive value, no CI), or None."""
     if not _usable(e.value):
         return f"no valid estimate for {e.label}"
     if not (_usable(e.ci_low) and _usable(e.ci_high)):
@@ -98,7 +99,7 @@ def _band_pct(band: float) -> str:
 
 
 def compare(a: Estimate, b: Estimate, higher_is_better: bool, band: float = DEFAULT_BAND) -> Verdict:
-    why = _missing(a) or _missing(b)
+    why = unusable(a) or unusable(b)
     if why:
         return Verdict(f"inconclusive: {a.label} vs {b.label} ({why})", None, None)
     ratio, low, high = ratio_interval(a, b, higher_is_better)

@@ -44,8 +44,8 @@ def summary(store: ResultStore, run: dict) -> dict | None:
 def line(s: dict | None) -> str:
     if s is None:
         return "no windowed measurements in this run"
-    text = (f"{s['windows']} timing windows over {s['cells']} cells; {s['flagged']} flagged as contended and "
-            f"re-measured; other processes used {s['other_cpu_median']:.0f}% of the CPUs in the median window "
+    text = (f"{s['windows']} timing windows over {s['cells']} cells; {s['flagged']} flagged as contended "
+            f"(left out, and re-measured while the budget lasted); other processes used {s['other_cpu_median']:.0f}% of the CPUs in the median window "
             f"({s['other_cpu_p95']:.0f}% at the 95th percentile); CPU steal at most {s['steal_max']:.0f}%")
     if s["reasons"]:
         text += " (flags: " + ", ".join(f"{k} {n}" for k, n in s["reasons"].items()) + ")"

@@ -26,7 +26,8 @@ def workload_figure(view: WorkloadView) -> bytes | None:
         entries = [e for e in scenario.entries if e.value is not None]
         labels = [e.label for e in entries]
         values = [e.value for e in entries]
-        err = [[e.value - e.ci_low for e in entries], [e.ci_high - e.value for e in entries]]
+        # max(0, ...): a bootstrap percentile interval need not contain the point estimate
+        err = [[max(0.0, e.value - e.ci_low) for e in entries], [max(0.0, e.ci_high - e.value) for e in entries]]
         ax.barh(labels, values, xerr=err, color=[frameworks.color(e.framework) for e in entries], capsize=3)
         ax.invert_yaxis()
         ax.set_title(scenario.title.split(" (")[0], fontsize=10)
@@ -92,7 +93,7 @@ def crossover_figure(points, a_label: str, b_label: str) -> bytes:
                 if not line:
                     continue
                 ax.errorbar([p.params for p in line], [p.ratio for p in line],
-                            yerr=[[p.ratio - p.low for p in line], [p.high - p.ratio for p in line]],
+                            yerr=[[max(0.0, p.ratio - p.low) for p in line], [max(0.0, p.high - p.ratio) for p in line]],
                             color=color, marker=marker, linestyle="-" if family == "mlp" else "--", capsize=2,
                             markersize=4, linewidth=1, label=f"{pairing} ({family})")
         ax.axhline(1.0, color="#999", linewidth=0.8)

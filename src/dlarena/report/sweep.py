@@ -11,6 +11,7 @@ from itertools import combinations
 from pathlib import Path
 
 from dlarena import frameworks, workloads
+from dlarena.measure.verdict import Estimate, ratio_interval, unusable
 from dlarena.claims import HIGHER_IS_BETTER
 from dlarena.criteria.common import split_mode
 from dlarena.report import plots
@@ -80,10 +81,10 @@ def ratio_points(rows: list[dict]) -> list[RatioPoint]:
                 a, b = _best(group, fa, a_modes, higher), _best(group, fb, b_modes, higher)
                 if a is None or b is None:
                     continue
-                if higher:
-                    ratio, low, high = a["value"] / b["value"], a["ci_low"] / b["ci_high"], a["ci_high"] / b["ci_low"]
-                else:
-                    ratio, low, high = b["value"] / a["value"], b["ci_low"] / a["ci_high"], b["ci_high"] / a["ci_low"]
+                ea, eb = Estimate.from_row(fa, a), Estimate.from_row(fb, b)
+                if unusable(ea) or unusable(eb):
+                    continue
+                ratio, low, high = ratio_interval(ea, eb, higher)
                 points.append(RatioPoint(workload, params, scenario, pairing, ratio, low, high, a["mode"], b["mode"], fa, fb))
     order = {pair: i for i, pair in enumerate(pairs)}
     return sorted(points, key=lambda p: (order[(p.a, p.b)], p.scenario, p.pairing, p.params))
@@ -94,8 +95,8 @@ def _pair_part(points: list[RatioPoint], a: str, b: str, png_name: str, out_dir:
     png = plots.crossover_figure(points, da, db)
     (out_dir / png_name).write_bytes(png)
     img = f'<img alt="{da} / {db} speed ratio vs parameter count" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-    intro = (f"{da} speed / {db} speed (> 1: {da} faster) against parameter count; error bars from the "
-             "two medians' 95% CIs (conservative). Each side takes its best mode among those of the pairing (fp32).")
+    intro = (f"{da} speed / {db} speed (> 1: {da} faster) against parameter count; error bars: the "
+             "95% CI of the ratio (the verdict rule's). Each side takes its best mode among those of the pairing (fp32).")
     head = ("<tr><th class='l'>scenario</th><th class='l'>pairing</th><th class='l'>workload</th><th>parameters</th>"
             f"<th>{da} / {db}</th><th>interval</th><th class='l'>modes</th></tr>")
     body = "".join(f"<tr><td class='l'>{p.scenario}</td><td class='l'>{p.pairing}</td><td class='l'>{html.escape(p.workload)}</td>"
