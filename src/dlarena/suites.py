@@ -17,8 +17,8 @@ SUITES: dict[str, dict] = {
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
-        "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 5, "min_s": 0.2, "max_s": 3.0},
-        "repetitions": {"min_windows": 4, "max_windows": 10},
+        "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 3, "min_s": 0.1, "max_s": 3.0},
+        "repetitions": {"min_windows": 4, "max_windows": 12, "processes": 2},
         "budget_s": 270.0,
     },
     # The same matrix with longer measurement windows, for numbers worth publishing.

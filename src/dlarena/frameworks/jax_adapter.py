@@ -14,6 +14,13 @@ if os.environ.get("OMP_NUM_THREADS") == "1":
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
 
+# A run's replacement workers recompile what its first workers compiled: a compilation cache
+# private to the run (created empty by the scheduler, so every run's first compile stays cold).
+if os.environ.get("DLARENA_COMPILE_CACHE_DIR"):
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(os.environ["DLARENA_COMPILE_CACHE_DIR"], "jax"))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 from flax import nnx  # noqa: E402

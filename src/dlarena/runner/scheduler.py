@@ -7,6 +7,8 @@ timeouts and missing frameworks) is stored."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +56,7 @@ class SuiteRunner:
         self.outcome = SuiteOutcome(run_id)
         self._done = 0
         self._sessions: dict[str, Session] = {}
+        self._compile_cache: str | None = None  # this run's compilation caches (see _session)
 
     def _planned(self, workload: str) -> list[tuple[str, Cell]]:
         return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan")
@@ -86,7 +89,10 @@ class SuiteRunner:
     def _session(self, framework: str) -> Session:
         """This workload's worker for ``framework`` (started on its first request)."""
         if framework not in self._sessions:
-            self._sessions[framework] = Session(framework, self._env(), pinned_cpus(self.config.threads))
+            if self._compile_cache is None:
+                self._compile_cache = tempfile.mkdtemp(prefix="dlarena-compile-cache-")
+            env = {**self._env(), "DLARENA_COMPILE_CACHE_DIR": self._compile_cache}
+            self._sessions[framework] = Session(framework, env, pinned_cpus(self.config.threads))
         return self._sessions[framework]
 
     def _close_sessions(self) -> None:
@@ -129,26 +135,34 @@ class SuiteRunner:
     def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
         done = done or {}
         deadline = time.monotonic() + self.config.budget_s if self.config.budget_s else None
-        for i, workload in enumerate(self.config.workloads):
-            try:
-                comparable, reason = self._parity(workload, done)
-                windowed = []
-                for criterion, cell in self._planned(workload):
-                    needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
-                    not_comparable = None if comparable or not needs_parity else reason
-                    if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
-                        windowed.append((criterion, cell, not_comparable))
-                    else:
-                        self._run_cell(criterion, cell, done, not_comparable)
+        try:
+            for i, workload in enumerate(self.config.workloads):
                 # This workload's share of what is left of the budget.
                 share = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / (
                     len(self.config.workloads) - i)
-                self._run_windowed(windowed, done, share)
-            finally:
-                self._close_sessions()
+                self._run_workload(workload, done, share)
+        finally:
+            if self._compile_cache:
+                shutil.rmtree(self._compile_cache, ignore_errors=True)
+                self._compile_cache = None
         for criterion, cell in self._planned_global():
             self._run_cell(criterion, cell, done, None)
         return self.outcome
+
+    def _run_workload(self, workload: str, done: dict[str, str], deadline: float | None) -> None:
+        try:
+            comparable, reason = self._parity(workload, done)
+            windowed = []
+            for criterion, cell in self._planned(workload):
+                needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
+                not_comparable = None if comparable or not needs_parity else reason
+                if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
+                    windowed.append((criterion, cell, not_comparable))
+                else:
+                    self._run_cell(criterion, cell, done, not_comparable)
+            self._run_windowed(windowed, done, deadline)
+        finally:
+            self._close_sessions()
 
     def _run_windowed(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str],
                       deadline: float | None) -> None:
