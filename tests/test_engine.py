@@ -2,6 +2,7 @@
 budget, shared workers whose crashes still give a row per cell, and contention seen and flagged.
 Timings are synthetic (tests/fault_speed.py), so the tests assert scheduling, not speed."""
 
+import json
 import os
 import subprocess
 import sys
@@ -155,3 +156,18 @@ def test_threads_pin_the_worker_to_that_many_cpus(fault_entries):
     finally:
         session.close()
     assert result["status"] == "ok" and result["cpus"] == cpus
+
+
+def test_windows_span_processes_and_workloads(tmp_path, fault):
+    """processes=2: each worker is replaced halfway through the minimum; with workloads
+    interleaved, one worker per framework serves both workloads and their windows alternate."""
+    store, outcome = _run(tmp_path, frameworks=("torch",), workloads=["mlp", "cnn"],
+                          repetitions={"min_windows": 4, "max_windows": 4, "processes": 2, "gap_s": 0})
+    assert outcome.counts == {"ok": 4}
+    rows = sorted(store.repetitions("r"), key=lambda r: r["started_at"])
+    assert [r["process"] for r in rows] == [1, 1, 1, 1, 2, 2, 2, 2]
+    assert {r["cell_id"].split("/")[0] for r in rows[:2]} == {"mlp", "cnn"}
+    pids = {m["value"] for m in store.measurements("r") if m["metric"] == "worker_pid"}
+    assert len(pids) == 1  # both workloads' cells finished in the same (second) worker
+    runtime = {c["workload"]: c["runtime"] for c in store.cells("r") if c["scenario"] == "infer_throughput"}
+    assert all(len(json.loads(r)["restart_s"]) == 1 for r in runtime.values())

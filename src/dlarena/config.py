@@ -99,6 +99,9 @@ class RepetitionConfig(BaseModel):
     processes: int = Field(1, ge=1)  # worker processes each (workload, framework) is measured in, in turn
     gap_s: float = Field(0.01, ge=0)  # pause before each window: idle thread pools of other workers settle
     retries: int = Field(3, ge=0)  # extra windows per cell to replace windows measured under contention
+    # Interleave the windows of every workload's cells (one worker per framework holds them all),
+    # so each cell's windows span the whole suite; off: one workload at a time (bounded memory).
+    interleave_workloads: bool = True
 
     @model_validator(mode="after")
     def _order(self):

@@ -18,7 +18,7 @@ SUITES: dict[str, dict] = {
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
         "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 3, "min_s": 0.1, "max_s": 3.0},
-        "repetitions": {"min_windows": 4, "max_windows": 12, "processes": 2},
+        "repetitions": {"min_windows": 4, "max_windows": 12},
         "budget_s": 270.0,
     },
     # The same matrix with longer measurement windows, for numbers worth publishing.
@@ -42,7 +42,8 @@ SUITES: dict[str, dict] = {
         "size": "small",
         "timeout_s": 1200.0,
         "timing": {"warmup_iters": 2, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.5, "max_s": 30.0},
-        "repetitions": {"min_windows": 3, "max_windows": 6},
+        # real-size models: one workload's models at a time in each worker
+        "repetitions": {"min_windows": 3, "max_windows": 6, "interleave_workloads": False},
     },
     # Model-size sweep for claim 1 ("PyTorch is faster for smaller models"): the MLP from width 32
     # to 4096 (2.5k to 17M parameters) and the encoder at 1 to 8 layers; the report plots the

@@ -14,6 +14,9 @@ if os.environ.get("OMP_NUM_THREADS") == "1":
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
 
+# Workers of several frameworks share a GPU: take memory as needed, not 75% of it up front.
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
 # A run's replacement workers recompile what its first workers compiled: a compilation cache
 # private to the run (created empty by the scheduler, so every run's first compile stays cold).
 if os.environ.get("DLARENA_COMPILE_CACHE_DIR"):

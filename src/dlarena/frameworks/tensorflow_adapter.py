@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Workers of several frameworks share a GPU: grow into its memory instead of taking it all.
+os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -1,6 +1,6 @@
 """The measurement engine: repeated, interleaved windows, spent where verdicts are undecided.
 
-For one workload at a time:
+For the cells it is given (every workload's, or one workload's):
 1. every timed cell is started once in its framework's worker (runner/session.py): build, first
    call (compilation included, recorded), warm-up;
 2. rounds: each round times one window of every cell still in play, in a shuffled order (seed
@@ -179,6 +179,8 @@ class SpeedEngine:
         lc.started_in = lc.session.process
         if lc.first_rows is None:
             lc.first_rows, lc.runtime = result.get("metrics", []), result.get("runtime", {})
+        else:  # started again in a replacement worker: what that cost, for the record
+            lc.runtime.setdefault("restart_s", []).append(round(result["duration_s"], 3))
         return True
 
     def _window(self, lc: LiveCell) -> bool:

@@ -1,7 +1,8 @@
 """Runs a suite: for each workload, the parity check first, then the cells of every selected
 criterion; then the criteria's global cells. Parity and the cells timed in windows (speed) run
-in one worker process per framework for the workload (runner/session.py), measured by
-runner/engine.py; every other cell runs in its own process. Every outcome (including crashes,
+in one worker process per framework (runner/session.py), and the windows of every workload's
+cells are interleaved by runner/engine.py (or one workload at a time, with
+``repetitions.interleave_workloads`` off); every other cell runs in its own process. Every outcome (including crashes,
 timeouts and missing frameworks) is stored."""
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class SuiteRunner:
         return env
 
     def _session(self, framework: str) -> Session:
-        """This workload's worker for ``framework`` (started on its first request)."""
+        """The worker for ``framework`` (started on its first request; kept for every workload
+        unless ``repetitions.interleave_workloads`` is off)."""
         if framework not in self._sessions:
             if self._compile_cache is None:
                 self._compile_cache = tempfile.mkdtemp(prefix="dlarena-compile-cache-")
@@ -135,13 +137,20 @@ class SuiteRunner:
     def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
         done = done or {}
         deadline = time.monotonic() + self.config.budget_s if self.config.budget_s else None
+        together = self.config.repetitions.interleave_workloads
+        windowed: list = []
         try:
             for i, workload in enumerate(self.config.workloads):
-                # This workload's share of what is left of the budget.
-                share = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / (
-                    len(self.config.workloads) - i)
-                self._run_workload(workload, done, share)
+                windowed += self._run_workload(workload, done)
+                if not together:  # this workload's share of what is left of the budget
+                    share = None if deadline is None else time.monotonic() + (deadline - time.monotonic()) / (
+                        len(self.config.workloads) - i)
+                    self._run_windowed(windowed, done, share)
+                    windowed = []
+                    self._close_sessions()
+            self._run_windowed(windowed, done, deadline)
         finally:
+            self._close_sessions()
             if self._compile_cache:
                 shutil.rmtree(self._compile_cache, ignore_errors=True)
                 self._compile_cache = None
@@ -149,20 +158,18 @@ class SuiteRunner:
             self._run_cell(criterion, cell, done, None)
         return self.outcome
 
-    def _run_workload(self, workload: str, done: dict[str, str], deadline: float | None) -> None:
-        try:
-            comparable, reason = self._parity(workload, done)
-            windowed = []
-            for criterion, cell in self._planned(workload):
-                needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
-                not_comparable = None if comparable or not needs_parity else reason
-                if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
-                    windowed.append((criterion, cell, not_comparable))
-                else:
-                    self._run_cell(criterion, cell, done, not_comparable)
-            self._run_windowed(windowed, done, deadline)
-        finally:
-            self._close_sessions()
+    def _run_workload(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
+        """Parity, then the cells that run in their own process; returns the cells to time in windows."""
+        comparable, reason = self._parity(workload, done)
+        windowed = []
+        for criterion, cell in self._planned(workload):
+            needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
+            not_comparable = None if comparable or not needs_parity else reason
+            if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
+                windowed.append((criterion, cell, not_comparable))
+            else:
+                self._run_cell(criterion, cell, done, not_comparable)
+        return windowed
 
     def _run_windowed(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str],
                       deadline: float | None) -> None:
