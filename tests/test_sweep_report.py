@@ -1,5 +1,7 @@
 """Model-size sweep: suite contents and the crossover data (PyTorch/TensorFlow ratio vs parameters)."""
 
+import math
+
 import pytest
 
 from dlarena.config import Cell, build_config
@@ -35,7 +37,9 @@ def test_crossover_points_and_section(tmp_path):
     best = points[("mlp@width=32", "train", "best vs best")]
     assert best.ratio == pytest.approx(2.0) and best.params == 32 * 64 + 32 + 32 * 32 + 32 + 32 * 10 + 10
     assert (best.a_mode, best.b_mode) == ("eager", "function")
-    assert best.low == pytest.approx(180 / 110) and best.high == pytest.approx(220 / 90)
+    # the verdict rule's interval: both CIs (+-10%, no replicates) combined on the log scale
+    half = 1.959964 * math.hypot(math.log(1.1 / 0.9), math.log(1.1 / 0.9)) / (2 * 1.959964)
+    assert best.low == pytest.approx(2.0 * math.exp(-half), rel=1e-4) and best.high == pytest.approx(2.0 * math.exp(half), rel=1e-4)
     assert points[("mlp@width=32", "train", "eager vs eager")].ratio == pytest.approx(20.0)
     assert points[("mlp@width=4096", "train", "compile vs function")].ratio == pytest.approx(0.5)
     assert points[("mlp@width=32", "infer_latency", "eager vs eager")].ratio == pytest.approx(5.0)  # lower latency = faster
