@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from dlarena.config import build_config
@@ -171,3 +172,44 @@ def test_windows_span_processes_and_workloads(tmp_path, fault):
     assert len(pids) == 1  # both workloads' cells finished in the same (second) worker
     runtime = {c["workload"]: c["runtime"] for c in store.cells("r") if c["scenario"] == "infer_throughput"}
     assert all(len(json.loads(r)["restart_s"]) == 1 for r in runtime.values())
+
+
+def _start_long_run(tmp_path):
+    """A real `dlarena run` whose timing window lasts long enough to be interrupted."""
+    config = tmp_path / "long.toml"
+    config.write_text('[timing]\nmin_s = 60.0\nmax_s = 120.0\nwarmup_iters = 0\nwarmup_s = 0.0\n')
+    proc = subprocess.Popen([sys.executable, "-m", "dlarena.cli", "run", "-w", "mlp", "-f", "torch", "-m", "eager",
+                             "-s", "infer_latency", "--config", str(config), "--db", str(tmp_path / "r.duckdb")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until the speed window runs (parity done: the worker is busy)
+        workers = [c for c in parent.children(recursive=True) if "session_worker" in " ".join(c.cmdline())]
+        if workers and store_has_parity(tmp_path / "r.duckdb"):
+            return proc, workers[0]
+        time.sleep(0.5)
+    proc.kill()
+    raise AssertionError("the run never reached its timing window")
+
+
+def store_has_parity(path) -> bool:
+    try:
+        runs = ResultStore(path).runs()
+        return bool(runs) and runs[0]["cells"] >= 1
+    except Exception:  # noqa: BLE001 - the file may be mid-write
+        return False
+
+
+def test_sigterm_stops_cleanly_and_kill_9_leaves_no_orphan(tmp_path):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    proc, worker = _start_long_run(tmp_path / "a")
+    proc.terminate()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted; completed cells are saved" in out
+    assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+    assert ResultStore(tmp_path / "a" / "r.duckdb").runs()[0]["status"] == "interrupted"
+
+    proc, worker = _start_long_run(tmp_path / "b")
+    proc.kill()
+    proc.wait(timeout=10)
+    worker.wait(timeout=10)  # killed with its parent (PR_SET_PDEATHSIG), not left running for 60 s

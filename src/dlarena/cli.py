@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -61,6 +62,10 @@ def _load_config_file(path: Path) -> dict:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         fail(f"config file {path} is malformed: {exc}")
     return {}
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 STATUS_STYLE = {"ok": "green", "skipped": "yellow", "not_comparable": "yellow"}
@@ -173,6 +178,7 @@ def run(
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # kill/SIGTERM: the same clean stop as Ctrl-C
     with Progress(*columns, console=console, transient=False) as progress:
         runner = SuiteRunner(config, store, run_id, on_cell_done=_print_cell(progress.console))
         task = progress.add_task("starting", total=runner.total)
@@ -182,6 +188,8 @@ def run(
         except KeyboardInterrupt:
             store.finish_run(run_id, "interrupted")
             fail(f"interrupted; completed cells are saved. Continue with: dlarena run --resume --run-id {run_id}", 130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         progress.update(task, description="done")
     store.finish_run(run_id, "complete")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))

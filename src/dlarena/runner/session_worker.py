@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 
@@ -58,8 +59,19 @@ def handle_command(cmd: dict, cells: dict) -> dict:
         return error_result(exc)
 
 
+def die_with_parent() -> None:
+    """Linux: this worker is killed when the suite's process dies (kill -9 included), so no
+    orphan goes on timing or holding memory; elsewhere, end of stdin ends the loop below."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
     reply_fd, cpus = int(argv[0]), argv[1] if len(argv) > 1 else ""
+    die_with_parent()
     pin_cpus(cpus)
     cells: dict = {}
     with os.fdopen(reply_fd, "w") as reply:
