@@ -168,7 +168,7 @@ def run(
     else:
         run_id = new_run_id()
         env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy)
-        env["noise_at_start"] = busy_processes(0.5)
+        env["noise_at_start"] = busy_processes(0.3)
         store.start_run(run_id, config.suite, config.model_dump(), env)
         console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
                       + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
