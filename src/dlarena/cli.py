@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import signal
@@ -20,7 +21,7 @@ from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning
 from dlarena.runner.scheduler import SuiteRunner
-from dlarena.store.db import ResultStore, new_run_id
+from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -34,6 +35,23 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 def fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def store_errors(command):
+    """A results database that is busy or unusable ends the command with one line and exit 2."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except StoreError as exc:
+            fail(str(exc))
+    return wrapper
+
+
+def open_store(db: Optional[Path], write: bool = False) -> ResultStore:
+    store = ResultStore(db)
+    check_path(store.path, write)
+    return store
 
 
 def _split(values: Optional[list[str]]) -> Optional[list[str]]:
@@ -56,12 +74,21 @@ def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
 def _load_config_file(path: Path) -> dict:
     if not path.exists():
         fail(f"config file not found: {path}")
+    if path.is_dir():
+        fail(f"config file {path} is a directory; --config takes a .toml or .json file")
     try:
-        text = path.read_text()
-        return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        text = path.read_text(encoding="utf-8")
+        values = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except UnicodeDecodeError:
+        fail(f"config file {path} is not UTF-8 text")
+    except OSError as exc:
+        fail(f"cannot read config file {path}: {exc.strerror or exc}")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         fail(f"config file {path} is malformed: {exc}")
-    return {}
+    if not isinstance(values, dict):
+        fail(f"config file {path} must hold an object of settings, e.g. {{\"workloads\": [\"mlp\"]}}; "
+             f"its top level is a {type(values).__name__}")
+    return values
 
 
 def _interrupt(signum, frame) -> None:
@@ -83,6 +110,7 @@ def _print_cell(out: Console):
 
 
 @app.command()
+@store_errors
 def run(
     suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment, paper, sweep."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
@@ -123,6 +151,7 @@ def run(
     from dlarena.convert import ConversionUnavailable
     from dlarena.workloads import WorkloadError
 
+    store = open_store(db, write=True)
     try:
         values = suite_defaults(suite)
         if config_file:
@@ -150,7 +179,6 @@ def run(
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
-    store = ResultStore(db)
     done: dict[str, str] = {}
     if resume:
         previous = store.run(run_id)
@@ -197,6 +225,7 @@ def run(
 
 
 @app.command()
+@store_errors
 def report(
     run_id: Optional[str] = typer.Argument(None, help="Run id (default: the latest run)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for report.html and summary.md "
@@ -206,7 +235,7 @@ def report(
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
     from dlarena.report.render import write_report
 
-    store = ResultStore(db)
+    store = open_store(db)
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
@@ -221,9 +250,10 @@ def report(
 
 
 @app.command()
+@store_errors
 def results(db: Optional[Path] = DbOption) -> None:
     """List the runs in the results database."""
-    store = ResultStore(db)
+    store = open_store(db)
     rows = store.runs()
     if not rows:
         console.print(f"No runs in {store.path}.")
@@ -238,6 +268,7 @@ def results(db: Optional[Path] = DbOption) -> None:
 
 
 @app.command()
+@store_errors
 def export(
     format: str = typer.Option("parquet", "--format", help="parquet, csv or json."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: dlarena-results/export.<format>)."),
@@ -247,7 +278,7 @@ def export(
     """Export measurements to parquet, csv or json."""
     if format not in ("parquet", "csv", "json"):
         fail(f"unknown export format '{format}'; valid: parquet, csv, json")
-    store = ResultStore(db)
+    store = open_store(db)
     if not store.exists():
         fail(f"no results database at {store.path}")
     if run_id and store.run(run_id) is None:
@@ -257,6 +288,7 @@ def export(
 
 
 @app.command()
+@store_errors
 def recommend(
     priority: Optional[list[str]] = typer.Option(None, "--priority", "-p",
                                                  help="CRITERION=WEIGHT, repeatable (default weight 1; 0 leaves a criterion out). "
@@ -273,7 +305,7 @@ def recommend(
         weights = parse_priorities(priority)
     except PriorityError as exc:
         fail(str(exc))
-    store = ResultStore(db)
+    store = open_store(db)
     if not store.exists():
         fail(f"no results database at {store.path}; measure first, e.g.: dlarena run --criteria ease,debugging,pretrained,community")
     if run_id and store.run(run_id) is None:
@@ -325,6 +357,7 @@ def community(
 
 
 @app.command()
+@store_errors
 def compare(
     run_a: str = typer.Argument(..., help="Baseline run id."),
     run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
@@ -335,7 +368,7 @@ def compare(
     other's value, and which framework-vs-framework verdicts changed."""
     from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 
-    store = ResultStore(db)
+    store = open_store(db)
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")
