@@ -1,6 +1,7 @@
 """Hostile inputs: a busy or unusable results file, bad config files and numbers, path-like
 workload names in a report, markup-like text in cell messages."""
 
+import re
 import subprocess
 import sys
 import time
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlarena.config import Cell
+from dlarena.config import Cell, build_config
 from dlarena.report.files import safe_filename
 from dlarena.store import db as store_db
 from dlarena.store.db import ResultStore, StoreBusy
@@ -135,3 +136,28 @@ def test_infinite_timeout_in_a_json_config_is_refused(tmp_path):
     path.write_text('{"timeout_s": Infinity}')
     result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
     assert (result.exit_code, out) == (2, "error: config field 'timeout_s': Input should be a finite number")
+
+
+# -- workload names are not file names ----------------------------------------------------
+def test_safe_filename_keeps_readable_names_and_separates_the_rest():
+    assert safe_filename("mlp") == "mlp"
+    assert safe_filename("transformer@layers=4,seq=128") == "transformer@layers=4,seq=128"
+    assert re.fullmatch(r"_\._\.\._\.\._evil-[0-9a-f]{8}", safe_filename("../../../evil"))
+    assert safe_filename("a/b") != safe_filename("a_b") == "a_b"
+    assert safe_filename("..") not in ("..", ".") and safe_filename("") != ""
+
+
+def test_report_of_path_like_workload_names_stays_in_its_folder(tmp_path):
+    store = ResultStore(tmp_path / "db" / "r.duckdb")
+    store.start_run("r1", "quick", build_config().model_dump(), {"packages": {}, "gpus": []})
+    for workload in ("../../../evil", "a/b", "mlp"):
+        for fw in ("torch", "tensorflow"):
+            store.record_cell("r1", Cell(workload=workload, framework=fw, mode="eager", scenario="train", batch=8), OK)
+    out_dir = tmp_path / "db" / "nested" / "report"
+    result, out = invoke("report", "r1", "--db", store.path, "--out", out_dir)
+    assert result.exit_code == 0, out
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    outside = {p for p in written if not str(p).startswith(("db/nested/report/", "db/r.duckdb"))}
+    assert outside == set()
+    pngs = {p.name for p in out_dir.iterdir() if p.suffix == ".png"}
+    assert {"mlp.png", f"{safe_filename('a/b')}.png", f"{safe_filename('../../../evil')}.png"} <= pngs
