@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dlarena import frameworks
 from dlarena.config import Cell, build_config
 from dlarena.report.files import safe_filename
 from dlarena.store import db as store_db
@@ -161,3 +162,13 @@ def test_report_of_path_like_workload_names_stays_in_its_folder(tmp_path):
     assert outside == set()
     pngs = {p.name for p in out_dir.iterdir() if p.suffix == ".png"}
     assert {"mlp.png", f"{safe_filename('a/b')}.png", f"{safe_filename('../../../evil')}.png"} <= pngs
+
+
+# -- messages are text, not console markup ------------------------------------------------
+def test_install_hint_of_a_missing_framework_keeps_its_extras(tmp_path, monkeypatch):
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)
+    result, out = invoke("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train",
+                         "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert ("TensorFlow is not installed; install it with: pip install 'dlarena[tensorflow]' "
+            "(CPU-only: pip install tensorflow-cpu)") in out

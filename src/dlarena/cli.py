@@ -102,9 +102,10 @@ def _print_cell(out: Console):
     def show(cell_id: str, result: dict) -> None:
         status = result.get("status", "failed")
         style = STATUS_STYLE.get(status, "bold red")
-        error = f" — {result['error']}" if result.get("error") else ""
+        # messages carry install hints like pip install 'dlarena[torch]': not console markup
+        error = f" — {escape(result['error'])}" if result.get("error") else ""
         duration = f" ({result['duration_s']:.1f} s)" if result.get("duration_s") else ""
-        out.print(f"[{style}]{status:>14}[/] {cell_id}{duration}{error}", highlight=False, soft_wrap=True)
+        out.print(f"[{style}]{status:>14}[/] {escape(cell_id)}{duration}{error}", highlight=False, soft_wrap=True)
 
     return show
 
@@ -246,7 +247,7 @@ def report(
     except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
         pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
-    console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
+    console.print(f"Report: [bold]{escape(str(html.resolve()))}[/]\nSummary: [bold]{escape(str(md.resolve()))}[/]")
 
 
 @app.command()
@@ -256,7 +257,7 @@ def results(db: Optional[Path] = DbOption) -> None:
     store = open_store(db)
     rows = store.runs()
     if not rows:
-        console.print(f"No runs in {store.path}.")
+        console.print(f"No runs in {store.path}.", markup=False)
         return
     table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
@@ -284,7 +285,7 @@ def export(
     if run_id and store.run(run_id) is None:
         fail(f"no run {run_id!r} in {store.path}")
     path = store.export(format, out or store.path.parent / f"export.{format}", run_id)
-    console.print(f"Exported to [bold]{path}[/]")
+    console.print(f"Exported to [bold]{escape(str(path))}[/]")
 
 
 @app.command()
@@ -320,14 +321,14 @@ def recommend(
     fws = result.ranking or []
     table = Table("criterion", "weight", *fws, "evidence (run: cells)", show_lines=True)
     for f in result.factors:
-        cells = [f"{f.per_framework[fw]['score']:.2f} — {f.per_framework[fw]['line']}" if fw in f.per_framework else f.status
+        cells = [f"{f.per_framework[fw]['score']:.2f} — {escape(f.per_framework[fw]['line'])}" if fw in f.per_framework else f.status
                  for fw in fws]
         evidence = sorted({c for s in f.per_framework.values() for c in s.get("evidence", [])})
         shown = ", ".join(evidence[:4]) + (f" (+{len(evidence) - 4})" if len(evidence) > 4 else "")
         table.add_row(f.title, f"{f.weight:g}", *cells, f"{f.run_id}: {shown}" if f.run_id else "–")
     table.add_row("[bold]weighted total[/]", "", *(f"[bold]{result.totals[fw]:.2f}[/]" for fw in fws), "")
     console.print(table)
-    console.print(result.paragraph, highlight=False, soft_wrap=True)
+    console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -380,7 +381,7 @@ def compare(
         return
     table = Table("cell", "metric", run_a, run_b, "diff %")
     for r in result.cells:
-        table.add_row(r["cell_id"], r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
+        table.add_row(escape(r["cell_id"]), r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
     console.print(table)
     sp, cov, v = result.spread, result.coverage, result.verdicts
     console.print(f"{sp.cells} cells: median |diff| {sp.median_abs_diff_pct:.1f}%, max {sp.max_abs_diff_pct:.1f}%, "
@@ -472,7 +473,7 @@ def loadtest(
                   fmt(p["p50"]), fmt(p["p90"]), fmt(p["p99"]))
     console.print(table)
     for example in result.error_examples:
-        err_console.print(f"[red]error:[/] {example}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(example)}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point
