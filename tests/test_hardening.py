@@ -95,10 +95,19 @@ def test_bad_db_path_is_one_line_and_exit_2(tmp_path, command, make_db, expected
 
 
 def test_run_with_db_in_a_place_it_cannot_write_is_one_line(tmp_path):
-    # /proc takes no new folders, not even from root (for whom permission bits do not hold)
+    # /proc takes no new files, not even from root (for whom permission bits do not hold)
     result, out = invoke("run", "-w", "mlp", "--db", "/proc/dlarena/results.duckdb")
     assert result.exit_code == 2, out
     assert out.startswith("error: cannot write the results database /proc/dlarena/results.duckdb: ")
+    assert not Path("/proc/dlarena").exists()
+
+
+def test_run_with_db_under_a_file_is_one_line_and_writes_nothing(tmp_path):
+    parent = _text_file(tmp_path)
+    result, out = invoke("run", "-w", "mlp", "--db", parent / "sub" / "r.duckdb")
+    assert result.exit_code == 2, out
+    assert out == f"error: cannot write the results database {parent}/sub/r.duckdb: {parent} is not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 # -- config files and numbers -------------------------------------------------------------

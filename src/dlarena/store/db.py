@@ -81,14 +81,18 @@ def check_path(path: Path, write: bool) -> None:
             raise StoreError(f"cannot read results database {path}: {exc.strerror or exc}") from None
         if head and head[8:12] != DUCKDB_MAGIC:
             raise StoreError(f"{path} is not a DuckDB results database")
-    if write:
+    if write:  # probed without creating anything: bad input writes nothing
+        folder = path.parent.absolute()
+        while not folder.exists():
+            folder = folder.parent
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not folder.is_dir():
+                raise NotADirectoryError(20, f"{folder} is not a folder")
             if path.exists():
                 with path.open("r+b"):
                     pass
             else:
-                tempfile.TemporaryFile(dir=path.parent).close()
+                tempfile.TemporaryFile(dir=folder).close()
         except OSError as exc:
             raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
 
