@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import signal
@@ -20,7 +21,7 @@ from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning
 from dlarena.runner.scheduler import SuiteRunner
-from dlarena.store.db import ResultStore, new_run_id
+from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -34,6 +35,23 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 def fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def store_errors(command):
+    """A results database that is busy or unusable ends the command with one line and exit 2."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except StoreError as exc:
+            fail(str(exc))
+    return wrapper
+
+
+def open_store(db: Optional[Path], write: bool = False) -> ResultStore:
+    store = ResultStore(db)
+    check_path(store.path, write)
+    return store
 
 
 def _split(values: Optional[list[str]]) -> Optional[list[str]]:
@@ -56,12 +74,21 @@ def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
 def _load_config_file(path: Path) -> dict:
     if not path.exists():
         fail(f"config file not found: {path}")
+    if path.is_dir():
+        fail(f"config file {path} is a directory; --config takes a .toml or .json file")
     try:
-        text = path.read_text()
-        return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        text = path.read_text(encoding="utf-8")
+        values = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except UnicodeDecodeError:
+        fail(f"config file {path} is not UTF-8 text")
+    except OSError as exc:
+        fail(f"cannot read config file {path}: {exc.strerror or exc}")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         fail(f"config file {path} is malformed: {exc}")
-    return {}
+    if not isinstance(values, dict):
+        fail(f"config file {path} must hold an object of settings, e.g. {{\"workloads\": [\"mlp\"]}}; "
+             f"its top level is a {type(values).__name__}")
+    return values
 
 
 def _interrupt(signum, frame) -> None:
@@ -75,14 +102,16 @@ def _print_cell(out: Console):
     def show(cell_id: str, result: dict) -> None:
         status = result.get("status", "failed")
         style = STATUS_STYLE.get(status, "bold red")
-        error = f" — {result['error']}" if result.get("error") else ""
+        # messages carry install hints like pip install 'dlarena[torch]': not console markup
+        error = f" — {escape(result['error'])}" if result.get("error") else ""
         duration = f" ({result['duration_s']:.1f} s)" if result.get("duration_s") else ""
-        out.print(f"[{style}]{status:>14}[/] {cell_id}{duration}{error}", highlight=False, soft_wrap=True)
+        out.print(f"[{style}]{status:>14}[/] {escape(cell_id)}{duration}{error}", highlight=False, soft_wrap=True)
 
     return show
 
 
 @app.command()
+@store_errors
 def run(
     suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment, paper, sweep."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
@@ -123,6 +152,7 @@ def run(
     from dlarena.convert import ConversionUnavailable
     from dlarena.workloads import WorkloadError
 
+    store = open_store(db, write=True)
     try:
         values = suite_defaults(suite)
         if config_file:
@@ -150,7 +180,6 @@ def run(
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
-    store = ResultStore(db)
     done: dict[str, str] = {}
     if resume:
         previous = store.run(run_id)
@@ -197,6 +226,7 @@ def run(
 
 
 @app.command()
+@store_errors
 def report(
     run_id: Optional[str] = typer.Argument(None, help="Run id (default: the latest run)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for report.html and summary.md "
@@ -206,7 +236,7 @@ def report(
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
     from dlarena.report.render import write_report
 
-    store = ResultStore(db)
+    store = open_store(db)
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
@@ -217,16 +247,17 @@ def report(
     except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
         pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
-    console.print(f"Report: [bold]{html.resolve()}[/]\nSummary: [bold]{md.resolve()}[/]")
+    console.print(f"Report: [bold]{escape(str(html.resolve()))}[/]\nSummary: [bold]{escape(str(md.resolve()))}[/]")
 
 
 @app.command()
+@store_errors
 def results(db: Optional[Path] = DbOption) -> None:
     """List the runs in the results database."""
-    store = ResultStore(db)
+    store = open_store(db)
     rows = store.runs()
     if not rows:
-        console.print(f"No runs in {store.path}.")
+        console.print(f"No runs in {store.path}.", markup=False)
         return
     table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
@@ -238,6 +269,7 @@ def results(db: Optional[Path] = DbOption) -> None:
 
 
 @app.command()
+@store_errors
 def export(
     format: str = typer.Option("parquet", "--format", help="parquet, csv or json."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: dlarena-results/export.<format>)."),
@@ -247,16 +279,17 @@ def export(
     """Export measurements to parquet, csv or json."""
     if format not in ("parquet", "csv", "json"):
         fail(f"unknown export format '{format}'; valid: parquet, csv, json")
-    store = ResultStore(db)
+    store = open_store(db)
     if not store.exists():
         fail(f"no results database at {store.path}")
     if run_id and store.run(run_id) is None:
         fail(f"no run {run_id!r} in {store.path}")
     path = store.export(format, out or store.path.parent / f"export.{format}", run_id)
-    console.print(f"Exported to [bold]{path}[/]")
+    console.print(f"Exported to [bold]{escape(str(path))}[/]")
 
 
 @app.command()
+@store_errors
 def recommend(
     priority: Optional[list[str]] = typer.Option(None, "--priority", "-p",
                                                  help="CRITERION=WEIGHT, repeatable (default weight 1; 0 leaves a criterion out). "
@@ -273,7 +306,7 @@ def recommend(
         weights = parse_priorities(priority)
     except PriorityError as exc:
         fail(str(exc))
-    store = ResultStore(db)
+    store = open_store(db)
     if not store.exists():
         fail(f"no results database at {store.path}; measure first, e.g.: dlarena run --criteria ease,debugging,pretrained,community")
     if run_id and store.run(run_id) is None:
@@ -288,14 +321,14 @@ def recommend(
     fws = result.ranking or []
     table = Table("criterion", "weight", *fws, "evidence (run: cells)", show_lines=True)
     for f in result.factors:
-        cells = [f"{f.per_framework[fw]['score']:.2f} — {f.per_framework[fw]['line']}" if fw in f.per_framework else f.status
+        cells = [f"{f.per_framework[fw]['score']:.2f} — {escape(f.per_framework[fw]['line'])}" if fw in f.per_framework else f.status
                  for fw in fws]
         evidence = sorted({c for s in f.per_framework.values() for c in s.get("evidence", [])})
         shown = ", ".join(evidence[:4]) + (f" (+{len(evidence) - 4})" if len(evidence) > 4 else "")
         table.add_row(f.title, f"{f.weight:g}", *cells, f"{f.run_id}: {shown}" if f.run_id else "–")
     table.add_row("[bold]weighted total[/]", "", *(f"[bold]{result.totals[fw]:.2f}[/]" for fw in fws), "")
     console.print(table)
-    console.print(result.paragraph, highlight=False, soft_wrap=True)
+    console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -325,6 +358,7 @@ def community(
 
 
 @app.command()
+@store_errors
 def compare(
     run_a: str = typer.Argument(..., help="Baseline run id."),
     run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
@@ -335,7 +369,7 @@ def compare(
     other's value, and which framework-vs-framework verdicts changed."""
     from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 
-    store = ResultStore(db)
+    store = open_store(db)
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")
@@ -347,7 +381,7 @@ def compare(
         return
     table = Table("cell", "metric", run_a, run_b, "diff %")
     for r in result.cells:
-        table.add_row(r["cell_id"], r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
+        table.add_row(escape(r["cell_id"]), r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
     console.print(table)
     sp, cov, v = result.spread, result.coverage, result.verdicts
     console.print(f"{sp.cells} cells: median |diff| {sp.median_abs_diff_pct:.1f}%, max {sp.max_abs_diff_pct:.1f}%, "
@@ -439,7 +473,7 @@ def loadtest(
                   fmt(p["p50"]), fmt(p["p90"]), fmt(p["p99"]))
     console.print(table)
     for example in result.error_examples:
-        err_console.print(f"[red]error:[/] {example}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(example)}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -129,7 +129,7 @@ class SuiteConfig(BaseModel):
     # framework gets extra parallelism the other is denied.
     threads: int = Field(default_factory=physical_cores, ge=1)
     interop_threads: int = Field(1, ge=1)
-    timeout_s: float = Field(600.0, gt=0)
+    timeout_s: float = Field(600.0, gt=0, allow_inf_nan=False)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
     deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
@@ -148,7 +148,7 @@ class SuiteConfig(BaseModel):
     tta_max_epochs: int = Field(30, ge=1)
     # Wall-time budget of a suite (s): repetitions beyond the minimum go to cells whose verdicts
     # are still inconclusive, while the budget lasts. None: up to max_windows for each.
-    budget_s: Optional[float] = Field(None, gt=0)
+    budget_s: Optional[float] = Field(None, gt=0, allow_inf_nan=False)
     repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
     # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
     omp_wait_policy: Literal["default", "passive", "active"] = "default"

@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dlarena import frameworks
 from dlarena.measure.verdict import band_of, describe
 from dlarena.report import data, noise, overview, plots
+from dlarena.report.files import safe_filename
 from dlarena.store.db import ResultStore
 
 
@@ -73,7 +74,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     for view in views:
         png = plots.workload_figure(view)
         if png:
-            (out_dir / f"{view.name}.png").write_bytes(png)
+            (out_dir / f"{safe_filename(view.name)}.png").write_bytes(png)
             images[view.name] = base64.b64encode(png).decode()
     env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html", "html.j2"]),
                       trim_blocks=True, lstrip_blocks=True)

@@ -16,6 +16,7 @@ from dlarena.claims import HIGHER_IS_BETTER
 from dlarena.criteria.common import split_mode
 from dlarena.report import plots
 from dlarena.report.data import HEADLINES
+from dlarena.report.files import safe_filename
 from dlarena.report.render import Section
 
 EAGER = "eager"
@@ -116,7 +117,7 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     pairs = [pair for pair in dict.fromkeys((p.a, p.b) for p in points)
              if len({p.params for p in points if (p.a, p.b) == pair}) >= 2]
     parts = [_pair_part([p for p in points if (p.a, p.b) == (a, b)], a, b,
-                        "crossover.png" if i == 0 else f"crossover_{a}_vs_{b}.png", out_dir)
+                        "crossover.png" if i == 0 else f"{safe_filename(f'crossover_{a}_vs_{b}')}.png", out_dir)
              for i, (a, b) in enumerate(pairs)]
     if len(parts) == 1:
         html_part, md_part = parts[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +51,56 @@ REPETITION_COLUMNS = ("run_id", "cell_id", "metric", "repetition", "process", "s
                       "median", "included", "flag", "noise")
 
 
+# How long an open waits for another process's connection to let go (a notebook, `dlarena
+# results` in a second terminal): a write must not cost a finished cell, a read may give up sooner.
+WRITE_WAIT_S = 30.0
+READ_WAIT_S = 5.0
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB file
+LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+
+
+class StoreError(RuntimeError):
+    """The results database cannot be used; the message is one line for the user."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+def check_path(path: Path, write: bool) -> None:
+    """Raises StoreError when `path` cannot be a results database (for reading, or also writing)."""
+    if path.is_dir():
+        raise StoreError(f"results database {path} is a directory; --db takes a file, e.g. {path / 'results.duckdb'}")
+    if path.exists():
+        if not path.is_file():
+            raise StoreError(f"results database {path} is not a regular file")
+        try:
+            with path.open("rb") as f:
+                head = f.read(12)
+        except OSError as exc:
+            raise StoreError(f"cannot read results database {path}: {exc.strerror or exc}") from None
+        if head and head[8:12] != DUCKDB_MAGIC:
+            raise StoreError(f"{path} is not a DuckDB results database")
+    if write:  # probed without creating anything: bad input writes nothing
+        folder = path.parent.absolute()
+        while not folder.exists():
+            folder = folder.parent
+        try:
+            if not folder.is_dir():
+                raise NotADirectoryError(20, f"{folder} is not a folder")
+            if path.exists():
+                with path.open("r+b"):
+                    pass
+            else:
+                tempfile.TemporaryFile(dir=folder).close()
+        except OSError as exc:
+            raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    return isinstance(exc, duckdb.IOException) and any(m in str(exc) for m in LOCK_MESSAGES)
+
+
 def default_path() -> Path:
     return Path(os.environ.get("DLARENA_RESULTS", DEFAULT_DIR)) / "results.duckdb"
 
@@ -72,11 +124,30 @@ class ResultStore:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Opens the file, waiting (bounded, with backoff) while another process holds its lock."""
+        wait = READ_WAIT_S if read_only else WRITE_WAIT_S
+        deadline, delay = time.monotonic() + wait, 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if not _is_lock_conflict(exc):
+                    raise StoreError(f"cannot open results database {self.path}: {str(exc).splitlines()[0]}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"results database {self.path} is held by another process (waited {wait:g} s); "
+                                    "close the other connection (a notebook, another dlarena command) and retry") from None
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 1.0)
+
     @contextmanager
     def _connect(self, read_only: bool = False):
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path), read_only=read_only)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of results database {self.path}: {exc.strerror or exc}") from None
+        con = self._open(read_only)
         try:
             if not read_only:
                 con.execute(SCHEMA)

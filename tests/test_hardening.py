@@ -1,0 +1,183 @@
+"""Hostile inputs: a busy or unusable results file, bad config files and numbers, path-like
+workload names in a report, markup-like text in cell messages."""
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dlarena import frameworks
+from dlarena.config import Cell, build_config
+from dlarena.report.files import safe_filename
+from dlarena.store import db as store_db
+from dlarena.store.db import ResultStore, StoreBusy
+from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
+
+CELL = Cell(workload="mlp", framework="torch", mode="eager", scenario="train", batch=8)
+OK = {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": 100.0,
+                                   "ci_low": 90.0, "ci_high": 110.0}]}
+
+
+def hold_lock(path: Path, seconds: float, read_only: bool) -> subprocess.Popen:
+    """Another process with the results file open; returns once it holds the lock."""
+    code = (f"import duckdb, time; con = duckdb.connect({str(path)!r}, read_only={read_only}); "
+            f"print('held', flush=True); time.sleep({seconds})")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ResultStore(tmp_path / "r.duckdb")
+    s.start_run("r1", "quick", {}, {})
+    return s
+
+
+# -- a busy database ----------------------------------------------------------------------
+def test_write_waits_for_a_reader_in_another_process(store):
+    holder = hold_lock(store.path, 3, read_only=True)
+    started = time.monotonic()
+    try:
+        store.record_cell("r1", CELL, OK)
+    finally:
+        holder.wait()
+    assert time.monotonic() - started > 1.0  # it did wait for the other process
+    assert [(c["cell_id"], c["status"]) for c in store.cells("r1")] == [(CELL.id, "ok")]
+
+
+def test_lock_held_past_the_limit_is_a_clear_error(store, monkeypatch):
+    monkeypatch.setattr(store_db, "WRITE_WAIT_S", 0.5)
+    holder = hold_lock(store.path, 30, read_only=True)
+    try:
+        with pytest.raises(StoreBusy, match=r"r\.duckdb is held by another process \(waited 0\.5 s\)"):
+            store.record_cell("r1", CELL, OK)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.cells("r1") == []
+
+
+def test_results_while_another_process_writes_is_one_line(store, monkeypatch):
+    monkeypatch.setattr(store_db, "READ_WAIT_S", 0.3)
+    holder = hold_lock(store.path, 30, read_only=False)
+    try:
+        result, out = invoke("results", "--db", store.path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith("error: results database ") and "is held by another process" in out
+
+
+# -- bad --db paths -----------------------------------------------------------------------
+def _text_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database\n")
+    return path
+
+
+@pytest.mark.parametrize("command", [["results"], ["report"], ["export"], ["run", "-w", "mlp"]])
+@pytest.mark.parametrize("make_db, expected", [
+    (_text_file, "is not a DuckDB results database"),
+    (lambda tmp_path: tmp_path, "is a directory; --db takes a file"),
+    (lambda tmp_path: Path("/dev/null"), "/dev/null is not a regular file"),
+])
+def test_bad_db_path_is_one_line_and_exit_2(tmp_path, command, make_db, expected):
+    result, out = invoke(*command, "--db", make_db(tmp_path))
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith("error: ") and expected in out
+
+
+def test_run_with_db_in_a_place_it_cannot_write_is_one_line(tmp_path):
+    # /proc takes no new files, not even from root (for whom permission bits do not hold)
+    result, out = invoke("run", "-w", "mlp", "--db", "/proc/dlarena/results.duckdb")
+    assert result.exit_code == 2, out
+    assert out.startswith("error: cannot write the results database /proc/dlarena/results.duckdb: ")
+    assert not Path("/proc/dlarena").exists()
+
+
+def test_run_with_db_under_a_file_is_one_line_and_writes_nothing(tmp_path):
+    parent = _text_file(tmp_path)
+    result, out = invoke("run", "-w", "mlp", "--db", parent / "sub" / "r.duckdb")
+    assert result.exit_code == 2, out
+    assert out == f"error: cannot write the results database {parent}/sub/r.duckdb: {parent} is not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# -- config files and numbers -------------------------------------------------------------
+@pytest.mark.parametrize("name, content, expected", [
+    ("latin1.json", b'{"suite": "caf\xe9"}', "is not UTF-8 text"),
+    ("list.json", b"[1, 2]", "must hold an object of settings"),
+    ("number.json", b"3", "its top level is a int"),
+    ("folder.json", None, "is a directory; --config takes a .toml or .json file"),
+])
+def test_bad_config_file_is_one_line(tmp_path, name, content, expected):
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith("error: config file ") and expected in out
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--timeout", "inf", "config field 'timeout_s': Input should be a finite number"),
+    ("--timeout", "nan", "config field 'timeout_s': Input should be a finite number"),
+    ("--timeout", "0", "config field 'timeout_s': Input should be greater than 0"),
+    ("--budget", "inf", "config field 'budget_s': Input should be a finite number"),
+])
+def test_non_finite_or_non_positive_limits_are_refused(tmp_path, option, value, expected):
+    result, out = invoke("run", option, value, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 2
+    assert out == f"error: {expected}"
+
+
+def test_infinite_timeout_in_a_json_config_is_refused(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"timeout_s": Infinity}')
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: config field 'timeout_s': Input should be a finite number")
+
+
+# -- workload names are not file names ----------------------------------------------------
+def test_safe_filename_keeps_readable_names_and_separates_the_rest():
+    assert safe_filename("mlp") == "mlp"
+    assert safe_filename("transformer@layers=4,seq=128") == "transformer@layers=4,seq=128"
+    assert re.fullmatch(r"_\._\.\._\.\._evil-[0-9a-f]{8}", safe_filename("../../../evil"))
+    assert safe_filename("a/b") != safe_filename("a_b") == "a_b"
+    assert safe_filename("..") not in ("..", ".") and safe_filename("") != ""
+
+
+def test_report_of_path_like_workload_names_stays_in_its_folder(tmp_path):
+    store = ResultStore(tmp_path / "db" / "r.duckdb")
+    store.start_run("r1", "quick", build_config().model_dump(), {"packages": {}, "gpus": []})
+    for workload in ("../../../evil", "a/b", "mlp"):
+        for fw in ("torch", "tensorflow"):
+            store.record_cell("r1", Cell(workload=workload, framework=fw, mode="eager", scenario="train", batch=8), OK)
+    out_dir = tmp_path / "db" / "nested" / "report"
+    result, out = invoke("report", "r1", "--db", store.path, "--out", out_dir)
+    assert result.exit_code == 0, out
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    outside = {p for p in written if not str(p).startswith(("db/nested/report/", "db/r.duckdb"))}
+    assert outside == set()
+    pngs = {p.name for p in out_dir.iterdir() if p.suffix == ".png"}
+    assert {"mlp.png", f"{safe_filename('a/b')}.png", f"{safe_filename('../../../evil')}.png"} <= pngs
+
+
+# -- messages are text, not console markup ------------------------------------------------
+def test_install_hint_of_a_missing_framework_keeps_its_extras(tmp_path, monkeypatch):
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)
+    result, out = invoke("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train",
+                         "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert ("TensorFlow is not installed; install it with: pip install 'dlarena[tensorflow]' "
+            "(CPU-only: pip install tensorflow-cpu)") in out
