@@ -117,21 +117,25 @@ def to_unit(cell: Cell, seconds: np.ndarray) -> np.ndarray:
     return seconds * 1e3 if cell.scenario == "infer_latency" else cell.batch / seconds
 
 
+def estimate(cell: Cell, windows_s: list[list[float]], seed: int = 0) -> stats.CellEstimate:
+    """The headline estimate of a cell's windows (per-call seconds), in the headline's unit."""
+    return stats.estimate([to_unit(cell, np.asarray(w, dtype=np.float64)) for w in windows_s], seed=seed)
+
+
 def rows_from_windows(cell: Cell, windows_s: list[list[float]], seed: int = 0) -> list[dict]:
     """The cell's metrics from its included windows (per-call seconds): the headline with a
     two-level bootstrap CI (windows, then calls) and its replicates, plus derived figures."""
-    per_window = [to_unit(cell, np.asarray(w, dtype=np.float64)) for w in windows_s]
-    pooled = np.concatenate(per_window)
-    est = stats.estimate(per_window, seed=seed)
-    pooled_summary = stats.summarize(pooled) if pooled.size else None
+    est = estimate(cell, windows_s, seed)
+    pooled = to_unit(cell, np.concatenate([np.asarray(w, dtype=np.float64) for w in windows_s]))
+    q1, q3, p90, p99 = np.percentile(pooled, [25, 75, 90, 99])
     head = metric(HEADLINE[cell.scenario], "ms" if cell.scenario == "infer_latency" else "samples/s", est.value,
                   samples=pooled, windows=est.n_windows, ci_method="two-level bootstrap: windows, then calls")
     head.update(ci_low=est.ci_low, ci_high=est.ci_high, n=est.n_samples, bootstrap=est.replicates_list(),
-                q1=pooled_summary.q1, q3=pooled_summary.q3)
+                q1=float(q1), q3=float(q3))
     step_s = float(np.mean([np.median(w) for w in windows_s]))
     rows = [head]
     if cell.scenario == "infer_latency":
-        rows += [metric("latency_p90_ms", "ms", pooled_summary.p90), metric("latency_p99_ms", "ms", pooled_summary.p99)]
+        rows += [metric("latency_p90_ms", "ms", p90), metric("latency_p99_ms", "ms", p99)]
     else:
         rows.append(metric("step_time_ms", "ms", step_s * 1e3))
     try:

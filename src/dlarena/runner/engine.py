@@ -75,7 +75,8 @@ class SpeedEngine:
     def __init__(self, config: SuiteConfig, criterion, record: RecordFn, status: StatusFn | None = None,
                  driver: str | None = None):
         """``criterion``: a module with ``HEADLINE`` {scenario: metric}, ``HIGHER_IS_BETTER``
-        {scenario: bool}, ``to_unit(cell, seconds)`` and ``rows_from_windows(cell, windows, seed)``;
+        {scenario: bool}, ``to_unit(cell, seconds)``, ``estimate(cell, windows, seed)`` and
+        ``rows_from_windows(cell, windows, seed)``;
         ``driver``: the module the workers run (``start``/``window``/``finish``), by default the same."""
         self.config = config
         self.reps = config.repetitions
@@ -156,10 +157,8 @@ class SpeedEngine:
     def _estimate(self, lc: LiveCell) -> Estimate:
         n = len(lc.windows)
         if lc.estimate_cache is None or lc.estimate_cache[0] != n:
-            rows = self.rows_from_windows(lc.cell, [w.samples_s for w in lc.included], self.config.seed)
-            head = rows[0]
-            lc.estimate_cache = (n, Estimate(lc.cell.id, head["value"], head["ci_low"], head["ci_high"],
-                                             tuple(head["bootstrap"])))
+            est = self.criterion.estimate(lc.cell, [w.samples_s for w in lc.included], self.config.seed)
+            lc.estimate_cache = (n, Estimate(lc.cell.id, est.value, est.ci_low, est.ci_high, tuple(est.replicates)))
         return lc.estimate_cache[1]
 
     # -- talking to the workers -------------------------------------------------------------
