@@ -90,3 +90,24 @@ def test_cli_prints_counts_and_shares(store):
 def test_cli_rejects_unknown_runs(store):
     result, text = invoke("compare", "a", "nope", "--db", store.path)
     assert result.exit_code != 0 and "no run 'nope'" in text
+
+
+def test_machine_drift_is_taken_out_of_coverage_but_named():
+    """Run B on a machine 10% faster for every cell: raw CIs (+-2%) cover nothing, yet nothing
+    differs but the machine; with the common drift taken out every CI covers."""
+    from dlarena.report.compare_runs import ci_coverage, machine_drift
+
+    def rows(scale):
+        out = []
+        for i, (metric, value) in enumerate([("throughput_sps", 100.0), ("train_throughput_sps", 50.0),
+                                             ("latency_ms", 2.0), ("throughput_sps", 7.0)]):
+            v = value * scale if metric != "latency_ms" else value / scale
+            out.append({"cell_id": f"c{i}", "metric": metric, "status": "ok", "value": v,
+                        "ci_low": v * 0.98, "ci_high": v * 1.02})
+        return out
+
+    a, b = rows(1.0), rows(1.1)
+    assert machine_drift(a, b) == pytest.approx(1.1)
+    raw, adjusted = ci_coverage(a, b), ci_coverage(a, b, machine_drift(a, b))
+    assert (raw.a_covers_b, raw.b_covers_a) == (0, 0)
+    assert (adjusted.a_covers_b, adjusted.b_covers_a, adjusted.cells) == (4, 4, 4)

@@ -3,7 +3,8 @@
 Three views, from stored rows only:
 - per cell, the headline values and their difference (median |diff|, share within 3%);
 - per cell, whether one run's 95% CI covers the other run's value, both directions (a calibrated
-  CI does so for about 83% of cells, since the rerun's value carries its own error);
+  CI does so for about 83% of cells, since the rerun's value carries its own error), as measured
+  and with the machine's common drift between the runs taken out (it cancels in verdicts);
 - per framework-vs-framework pair (same workload, scenario and batch; any mode of one framework
   against any mode of another, as the report pairs them), the verdict of each run by the one rule,
   each run with its own replicates, and the pairs whose verdict changed.
@@ -11,6 +12,7 @@ Three views, from stored rows only:
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from statistics import median
@@ -21,6 +23,7 @@ from dlarena.report.data import HEADLINES, Entry, build
 from dlarena.store.db import ResultStore
 
 HEADLINE_METRICS = {metric for metric, _, _ in HEADLINES.values()}
+LOWER_IS_BETTER = {metric for metric, higher, _ in HEADLINES.values() if not higher}
 WITHIN_PCT = 3.0
 CHANGE_KINDS = ("winner flip", "decided vs undecided", "equivalent vs inconclusive")
 
@@ -80,12 +83,33 @@ class Coverage:
         return (self.a_covers_b + self.b_covers_a) / (2 * self.cells) if self.cells else None
 
 
-def ci_coverage(rows_a: list[dict], rows_b: list[dict]) -> Coverage:
+def _speed(row: dict) -> float:
+    return 1 / row["value"] if row["metric"] in LOWER_IS_BETTER else row["value"]
+
+
+def _scaled(row: dict, speedup: float) -> float:
+    """The row's value had the machine run ``speedup`` times faster (latencies shrink)."""
+    return row["value"] / speedup if row["metric"] in LOWER_IS_BETTER else row["value"] * speedup
+
+
+def machine_drift(rows_a: list[dict], rows_b: list[dict]) -> float | None:
+    """How much faster the machine ran B than A, common to every cell: the median over the cells
+    of speed(B) / speed(A). A whole-machine change (host load, frequency) shifts every framework
+    alike, so it cancels in every verdict, which compares cells of one run."""
+    a, b = _headline(rows_a), _headline(rows_b)
+    logs = [math.log(_speed(b[c]) / _speed(a[c])) for c in a.keys() & b.keys()
+            if a[c]["value"] > 0 and b[c]["value"] > 0]
+    return math.exp(median(logs)) if logs else None
+
+
+def ci_coverage(rows_a: list[dict], rows_b: list[dict], drift: float = 1.0) -> Coverage:
+    """How often one run's 95% CI contains the other run's value; with ``drift`` (B's speed over
+    A's, see machine_drift), the other value is first brought to this run's machine speed."""
     a, b = _headline(rows_a), _headline(rows_b)
     both = [(a[c], b[c]) for c in a.keys() & b.keys()
             if None not in (a[c]["ci_low"], a[c]["ci_high"], b[c]["ci_low"], b[c]["ci_high"])]
-    return Coverage(len(both), sum(x["ci_low"] <= y["value"] <= x["ci_high"] for x, y in both),
-                    sum(y["ci_low"] <= x["value"] <= y["ci_high"] for x, y in both))
+    return Coverage(len(both), sum(x["ci_low"] <= _scaled(y, 1 / drift) <= x["ci_high"] for x, y in both),
+                    sum(y["ci_low"] <= _scaled(x, drift) <= y["ci_high"] for x, y in both))
 
 
 # -- per framework-vs-framework pair --------------------------------------------------------
@@ -169,6 +193,8 @@ class RunComparison:
     spread: Spread | None
     coverage: Coverage
     verdicts: VerdictChanges
+    drift: float | None = None  # B's machine speed over A's (median cell)
+    adjusted_coverage: Coverage | None = None  # coverage with that common drift taken out
 
     def as_dict(self) -> dict:
         cov = self.coverage
@@ -177,6 +203,9 @@ class RunComparison:
             "spread": asdict(self.spread) if self.spread else None,
             "coverage": {**asdict(cov), "share_a_covers_b": cov.share_a_covers_b,
                          "share_b_covers_a": cov.share_b_covers_a, "average": cov.average},
+            "machine_drift": self.drift,
+            "coverage_drift_adjusted": None if self.adjusted_coverage is None else {
+                **asdict(self.adjusted_coverage), "average": self.adjusted_coverage.average},
             "verdicts": {"pairs": self.verdicts.pairs, "band": self.verdicts.band,
                          "counts": {k: self.verdicts.count(k) for k in CHANGE_KINDS},
                          "changes": [asdict(c) for c in self.verdicts.changes]},
@@ -191,4 +220,6 @@ def compare_stored_runs(store: ResultStore, run_a: str, run_b: str) -> RunCompar
     cells_b, rows_b = store.cells(run_b), store.measurements(run_b)
     diffs = cell_diffs(rows_a, rows_b)
     changes = verdict_changes(pair_verdicts(cells_a, rows_a, band), pair_verdicts(cells_b, rows_b, band), band)
-    return RunComparison(run_a, run_b, diffs, spread(diffs), ci_coverage(rows_a, rows_b), changes)
+    drift = machine_drift(rows_a, rows_b)
+    return RunComparison(run_a, run_b, diffs, spread(diffs), ci_coverage(rows_a, rows_b), changes, drift,
+                         ci_coverage(rows_a, rows_b, drift) if drift else None)
