@@ -33,7 +33,7 @@ def workload_figure(view: WorkloadView) -> bytes | None:
         ax.set_title(scenario.title.split(" (")[0], fontsize=10)
         ax.set_xlabel(scenario.metric, fontsize=8)
         ax.tick_params(labelsize=8)
-    fig.suptitle(f"{view.name}: median with 95% CI", fontsize=11)
+    fig.suptitle(f"{view.name}: estimate (mean of window medians) with 95% CI", fontsize=11)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
