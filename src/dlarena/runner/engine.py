@@ -88,14 +88,14 @@ class SpeedEngine:
         self.rng = random.Random(config.seed)
         self.probe_baseline: list[float] = []
 
-    # -- one workload -----------------------------------------------------------------------
+    # -- the cells given ---------------------------------------------------------------------
     def run(self, cells: list[tuple[Cell, Session, dict]], deadline: float | None) -> None:
         live = [LiveCell(cell, session, payload) for cell, session, payload in cells]
         live = [lc for lc in live if self._start(lc)]
         replace_after = self._replacement_rounds()
         rounds = 0
         while live:
-            todo = self._next_round(live, rounds, deadline)
+            todo = self._next_round(live, deadline)
             if not todo:
                 break
             if rounds in replace_after:
@@ -115,7 +115,7 @@ class SpeedEngine:
         return {math.ceil(self.reps.min_windows * k / p) for k in range(1, p)}
 
     # -- scheduling -------------------------------------------------------------------------
-    def _next_round(self, live: list[LiveCell], rounds: int, deadline: float | None) -> list[LiveCell]:
+    def _next_round(self, live: list[LiveCell], deadline: float | None) -> list[LiveCell]:
         # The minimum is owed to every cell; replacing contended windows only while the budget lasts.
         retries = self.reps.retries if deadline is None or time.monotonic() < deadline else 0
         short = [lc for lc in live if len(lc.included) < self.reps.min_windows
@@ -136,11 +136,11 @@ class SpeedEngine:
     def _undecided(self, live: list[LiveCell]) -> list[LiveCell]:
         """Cells in at least one framework-vs-framework pair whose verdict is inconclusive."""
         out: dict[str, LiveCell] = {}
-        by_scenario: dict[str, list[LiveCell]] = {}
+        groups: dict[tuple, list[LiveCell]] = {}  # a pair: same workload, scenario and batch
         for lc in live:
             if len(lc.included) >= 2:
-                by_scenario.setdefault(lc.cell.scenario, []).append(lc)
-        for group in by_scenario.values():
+                groups.setdefault((lc.cell.workload, lc.cell.scenario, lc.cell.batch), []).append(lc)
+        for group in groups.values():
             for a, b in combinations(group, 2):
                 if a.cell.framework == b.cell.framework:
                     continue
