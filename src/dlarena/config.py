@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -123,6 +124,10 @@ class SuiteConfig(BaseModel):
     keras_input_shape: list[int] | None = None
     keras_models: list[str] = Field(default_factory=list)
     criteria: list[str] = Field(default_factory=lambda: ["speed"])
+    # Per criterion, the selected workloads its per-workload cells run on (default: every selected
+    # one); when none of them is selected, the first selected workload (e.g. the demo's deployment
+    # on mlp only, yet on cnn for `--suite demo -w cnn`).
+    criterion_workloads: dict[str, list[str]] = Field(default_factory=dict)
     workloads: list[str] = Field(default_factory=lambda: list(workload_registry.DEFAULT))
     frameworks: list[str] = Field(default_factory=framework_registry.names)
     modes: list[str] = Field(default_factory=framework_registry.all_modes)
@@ -155,6 +160,8 @@ class SuiteConfig(BaseModel):
     repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
     # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
     omp_wait_policy: Literal["default", "passive", "active"] = "default"
+    # Cells that measure no time (code metrics, probes, inventories) run last, this many at a time.
+    untimed_parallel: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=64)
     # Verdicts: two cells are "equivalent" when the 95% CI of their speed ratio lies within +-band.
     equivalence_band: float = Field(0.05, gt=0, lt=1)
 
@@ -233,6 +240,23 @@ class SuiteConfig(BaseModel):
                 raise ValueError(f"{framework_registry.info(fw).display_name}'s {lists} lists every worker's address: "
                                  "several nodes need node_addrs (--node-addrs host0,host1,...)")
         return self
+
+    @field_validator("criterion_workloads")
+    @classmethod
+    def _criterion_workloads(cls, v):
+        from dlarena import criteria
+
+        if v:
+            _check("criterion", list(v), criteria.names())
+        return v
+
+    def workloads_of(self, criterion: str) -> list[str]:
+        """The selected workloads ``criterion``'s per-workload cells run on (criterion_workloads)."""
+        wanted = self.criterion_workloads.get(criterion)
+        if wanted is None:
+            return self.workloads
+        sized = {workload_registry.with_size(name, self.size) for name in wanted}
+        return [w for w in self.workloads if w in sized] or self.workloads[:1]
 
     def parity_cells(self, workload: str) -> list[Cell]:
         batch = workload_registry.get(workload).batch_for(PARITY)

@@ -8,7 +8,30 @@ from dlarena.config import SPEED_SCENARIOS, ConfigError
 SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
 SWEEP_LAYERS = (1, 4, 8)
 
+# The demo's deployment paths: each framework's native format and ONNX, plus TFLite (the
+# mobile/edge runtime of the article's claims); served: the native ones and ONNX Runtime.
+DEMO_PATHS = ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "tensorflow:onnx", "tensorflow:tflite_fp32",
+              "jax:jax_export", "jax:onnx"]
+DEMO_SERVED = ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "jax:jax_export"]
+
 SUITES: dict[str, dict] = {
+    # The whole comparison in a few minutes (`make demo`): every criterion in a reduced but real
+    # form. Speed on the quick workloads through the engine (fewer windows); deployment,
+    # distributed training (1 and 2 workers) and time to first result on the MLP only; the cells
+    # that measure no time (probes, code metrics, inventories) run last, two at a time.
+    "demo": {
+        "criteria": ["speed", "ease", "deployment", "distributed", "pretrained", "debugging", "community"],
+        "criterion_workloads": {"ease": ["mlp"], "deployment": ["mlp"], "distributed": ["mlp"]},
+        "workloads": list(workloads.DEFAULT),
+        "frameworks": frameworks.names(),
+        "modes": frameworks.all_modes(),
+        "scenarios": list(SPEED_SCENARIOS),
+        "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 3, "min_s": 0.1, "max_s": 3.0},
+        "repetitions": {"min_windows": 3, "max_windows": 8},
+        "budget_s": 300.0,
+        "deployment": {"paths": DEMO_PATHS, "serve": DEMO_SERVED, "serve_s": 2.0},
+        "distributed": {"workers": [1, 2]},
+    },
     # Every built-in workload, framework, mode and speed scenario, sized so the whole suite stays
     # within 5 minutes on a 2-core CPU: short windows, at least 4 per cell, interleaved; more only
     # where a verdict is still open, while the budget lasts.

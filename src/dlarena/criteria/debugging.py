@@ -44,6 +44,10 @@ def probe_modes(config: SuiteConfig, framework: str) -> list[str]:
     return modes + [strict[m] for m in modes if m in strict]
 
 
+def untimed(cell: Cell) -> bool:
+    return True  # probe outcomes, graph sizes, attributions, loss curves: no clock in any
+
+
 def plan_global(config: SuiteConfig) -> list[Cell]:
     spec = workloads.get(WORKLOAD)
     cells = [Cell(workload=WORKLOAD, framework=fw, mode=mode, scenario=PROBES, batch=spec.batch_for("parity"))

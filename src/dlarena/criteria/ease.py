@@ -22,6 +22,11 @@ def is_ease(scenario: str) -> bool:
     return scenario in (CODE, FIRST_RESULT) or scenario.startswith(PROBE_PREFIX)
 
 
+def untimed(cell: Cell) -> bool:
+    """Code metrics and error probes; time to first result is timed (in a fresh process)."""
+    return cell.scenario != FIRST_RESULT
+
+
 def plan(config: SuiteConfig, workload: str) -> list[Cell]:
     """Code metrics of dlarena's own (built-in) implementations; time to first result for any
     workload. Only the native frameworks: Keras on another backend runs the same Keras code."""

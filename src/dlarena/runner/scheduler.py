@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
 
 from dlarena import criteria, frameworks, workloads
-from dlarena.config import Cell, SuiteConfig
+from dlarena.config import PARITY, Cell, SuiteConfig
 from dlarena.criteria import parity
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
-from dlarena.runner.isolate import run_isolated
+from dlarena.runner.isolate import Cancelled, run_isolated
 from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 
@@ -30,6 +32,16 @@ CellDoneFn = Callable[[str, dict], None]  # (cell id, result) after each cell is
 # One worker per cell: we pin threads via the environment too, before the framework is
 # imported, because some thread pools (OpenMP, oneDNN) read it only at start-up.
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def _isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str], cancel: threading.Event) -> dict:
+    """run_isolated for a pool thread: an error of the harness itself is that cell's failure."""
+    try:
+        return run_isolated(entry, payload, timeout_s, env, cancel)
+    except Cancelled:
+        raise
+    except Exception as exc:
+        return {"status": "failed", "error": f"could not run the cell: {type(exc).__name__}: {exc}", "metrics": []}
 
 
 @dataclass
@@ -59,14 +71,22 @@ class SuiteRunner:
         self._done = 0
         self._sessions: dict[str, Session] = {}
         self._compile_cache: str | None = None  # this run's compilation caches (see _session)
+        self._deferred: list[tuple[str, Cell, str | None]] = []  # untimed cells, run last
+        self._criterion_of: dict[str, str] = {}  # cell id -> criterion (parity cells: none)
 
     def _planned(self, workload: str) -> list[tuple[str, Cell]]:
-        return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan")
-                for cell in module.plan(self.config, workload)]
+        return self._owned([(name, cell) for name, module in self.criteria.items()
+                            if hasattr(module, "plan") and workload in self.config.workloads_of(name)
+                            for cell in module.plan(self.config, workload)])
 
     def _planned_global(self) -> list[tuple[str, Cell]]:
-        return [(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
-                for cell in module.plan_global(self.config)]
+        return self._owned([(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
+                            for cell in module.plan_global(self.config)])
+
+    def _owned(self, planned: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+        """Notes each cell's criterion: stored with the cell, so a report can say which criterion failed."""
+        self._criterion_of.update({cell.id: name for name, cell in planned})
+        return planned
 
     @cached_property
     def total(self) -> int:
@@ -104,6 +124,9 @@ class SuiteRunner:
         self._sessions = {}
 
     def _record(self, cell: Cell, result: dict) -> str:
+        criterion = self._criterion_of.get(cell.id, PARITY if cell.scenario == PARITY else None)
+        if criterion:
+            result = {**result, "runtime": {**(result.get("runtime") or {}), "criterion": criterion}}
         self.store.record_cell(self.run_id, cell, result)
         status = result.get("status", "failed")
         self.outcome.add(status)
@@ -119,6 +142,14 @@ class SuiteRunner:
             self.progress(cell.id, self._done, self.total)
             return done[cell.id]
         return None
+
+    def _not_runnable(self, cell: Cell, not_comparable: str | None) -> dict | None:
+        """The result of a cell that cannot run (framework or implementation missing, workload
+        not comparable), or None."""
+        result = self._missing_framework(cell.framework, cell.workload) if cell.framework in frameworks.FRAMEWORKS else None
+        if result is None and not_comparable:
+            result = {"status": "not_comparable", "error": not_comparable}
+        return result
 
     def _missing_framework(self, name: str, workload: str | None = None) -> dict | None:
         info = frameworks.info(name)
@@ -156,8 +187,47 @@ class SuiteRunner:
                 shutil.rmtree(self._compile_cache, ignore_errors=True)
                 self._compile_cache = None
         for criterion, cell in self._planned_global():
-            self._run_cell(criterion, cell, done, None)
+            if self._untimed(criterion, cell):
+                self._deferred.append((criterion, cell, None))
+            else:
+                self._run_cell(criterion, cell, done, None)
+        self._run_untimed(done)
         return self.outcome
+
+    def _untimed(self, criterion: str, cell: Cell) -> bool:
+        return getattr(self.criteria[criterion], "untimed", lambda _cell: False)(cell)
+
+    def _run_untimed(self, done: dict[str, str]) -> None:
+        """The cells that measure no time, after every timed one, ``untimed_parallel`` at a time
+        (each in its own process with its timeout); results are stored here, one at a time."""
+        todo, self._deferred = self._deferred, []
+        ready = []
+        for criterion, cell, not_comparable in todo:
+            if self._skip_done(cell, done):
+                continue
+            result = self._not_runnable(cell, not_comparable)
+            if result is not None:
+                self._record(cell, result)
+            else:
+                ready.append((criterion, cell))
+        if not ready:
+            return
+        cancel = threading.Event()
+        with ThreadPoolExecutor(self.config.untimed_parallel, thread_name_prefix="dlarena-untimed") as pool:
+            futures = {}
+            for criterion, cell in ready:
+                extra = getattr(self.criteria[criterion], "payload_extra", lambda _config: {})(self.config)
+                futures[pool.submit(_isolated, self.entries[criterion], self._payload(cell, **extra),
+                                    self.config.timeout_s, self._env(), cancel)] = cell
+            self.progress(f"{len(ready)} untimed cells, {self.config.untimed_parallel} at a time", self._done, self.total)
+            try:
+                for future in as_completed(futures):
+                    self._record(futures[future], future.result())
+            except BaseException:  # Ctrl-C / SIGTERM: stop the cells still running, keep those stored
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+                raise
 
     def _run_workload(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
         """Parity, then the cells that run in their own process; returns the cells to time in windows."""
@@ -168,6 +238,8 @@ class SuiteRunner:
             not_comparable = None if comparable or not needs_parity else reason
             if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
                 windowed.append((criterion, cell, not_comparable))
+            elif self._untimed(criterion, cell):
+                self._deferred.append((criterion, cell, not_comparable))
             else:
                 self._run_cell(criterion, cell, done, not_comparable)
         return windowed
@@ -179,10 +251,7 @@ class SuiteRunner:
         for criterion, cell, not_comparable in planned:
             if self._skip_done(cell, done):
                 continue
-            result = (self._missing_framework(cell.framework, cell.workload)
-                      if cell.framework in frameworks.FRAMEWORKS else None)
-            if result is None and not_comparable:
-                result = {"status": "not_comparable", "error": not_comparable}
+            result = self._not_runnable(cell, not_comparable)
             if result is not None:
                 self._record(cell, result)
                 continue
@@ -202,10 +271,7 @@ class SuiteRunner:
         if self._skip_done(cell, done):
             return
         self.progress(cell.id, self._done, self.total)
-        result = (self._missing_framework(cell.framework, cell.workload)
-                  if cell.framework in frameworks.FRAMEWORKS else None)
-        if result is None and not_comparable:
-            result = {"status": "not_comparable", "error": not_comparable}
+        result = self._not_runnable(cell, not_comparable)
         if result is None:
             extra = getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
             result = run_isolated(self.entries[criterion], self._payload(cell, **extra), self.config.timeout_s, self._env())
