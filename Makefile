@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements-cpu.txt
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/dlarena run --suite quick
+	$(BIN)/dlarena run --suite demo
 	$(BIN)/dlarena report
 
 test: setup

@@ -52,3 +52,10 @@ def same_record(payload):
 def affinity(payload):
     """The CPUs this worker may run on (a session pins them for --threads)."""
     return {"status": "ok", "metrics": [], "cpus": sorted(os.sched_getaffinity(0))}
+
+
+def interval(payload):
+    """Sleeps a little and says when it ran: shows which cells ran at the same time."""
+    started = time.time()
+    time.sleep(0.5)
+    return {"status": "ok", "metrics": [], "runtime": {"ran": [started, time.time()]}}

@@ -20,6 +20,7 @@ from rich.table import Table
 from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning
+from dlarena.recommend import ORDER
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
@@ -113,7 +114,7 @@ def _print_cell(out: Console):
 @app.command()
 @store_errors
 def run(
-    suite: str = typer.Option("quick", help="Named suite: quick, speed, smoke, deployment, paper, sweep."),
+    suite: str = typer.Option("quick", help="Named suite: demo (every criterion, a few minutes), quick, speed, smoke, deployment, paper, sweep."),
     criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
@@ -222,7 +223,19 @@ def run(
         progress.update(task, description="done")
     store.finish_run(run_id, "complete")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
+    if len(set(config.criteria) & set(ORDER)) > 1:
+        _print_summary(store, run_id)
     console.print(f"Run [bold]{run_id}[/] finished: {summary}. Next: dlarena report {run_id}")
+
+
+def _print_summary(store: ResultStore, run_id: str) -> None:
+    """The summary table and recommendation; a failure here is reported, the run stays a success."""
+    from dlarena.report.terminal import print_run_summary
+
+    try:
+        print_run_summary(console, store, store.run(run_id))
+    except Exception as exc:  # the results are stored: `dlarena report` can still show them
+        err_console.print(f"warning: could not print the summary: {type(exc).__name__}: {exc}", markup=False)
 
 
 @app.command()

@@ -200,3 +200,25 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     if missing:
         text.append(f"Not measured yet, so not counted: {_join(missing)}.")
     return " ".join(text)
+
+
+def strongest(result: Recommendation, n: int = 3) -> list[str]:
+    """The ``n`` criteria that separate the two leading frameworks most (weighted score gap),
+    each with both scores, the leader's line and its first evidence cells."""
+    if len(result.ranking) < 2:
+        return []
+    gaps = []
+    for f in result.factors:
+        if f.status != "measured" or f.weight <= 0 or not all(fw in f.per_framework for fw in result.ranking):
+            continue
+        leader, runner_up = sorted(result.ranking, key=lambda fw: -f.per_framework[fw]["score"])[:2]
+        gap = f.per_framework[leader]["score"] - f.per_framework[runner_up]["score"]
+        if gap >= LEAD_MARGIN:
+            gaps.append((gap * f.weight, f, leader, runner_up))
+    out = []
+    for _, f, leader, runner_up in sorted(gaps, key=lambda g: -g[0])[:n]:
+        lead, other = f.per_framework[leader], f.per_framework[runner_up]
+        cells = ", ".join(lead.get("evidence", [])[:2])
+        out.append(f"{f.title}: {_display(leader)} {lead['score']:.2f} vs {_display(runner_up)} {other['score']:.2f} "
+                   f"— {headline(lead)}" + (f" (evidence: {cells})" if cells else ""))
+    return out

@@ -16,6 +16,7 @@ class ExportPath:
     title: str
     quantized: bool = False  # compared against the looser int8 tolerance
     served: bool = False  # in the default serving selection (deployment.serve)
+    edge: bool = False  # its runtime is made for mobile / edge devices
 
     @property
     def key(self) -> str:
@@ -27,13 +28,13 @@ PATHS: tuple[ExportPath, ...] = (
     ExportPath("torch_export", "torch", "torch_export", "torch.export (ExportedProgram)"),
     ExportPath("onnx", "torch", "onnxruntime", "ONNX (torch.onnx.export)", served=True),
     ExportPath("savedmodel", "tensorflow", "tf_savedmodel", "SavedModel (Keras model.export)", served=True),
-    ExportPath("tflite_fp32", "tensorflow", "tflite", "TFLite float32"),
-    ExportPath("tflite_int8", "tensorflow", "tflite", "TFLite dynamic-range int8", quantized=True),
+    ExportPath("tflite_fp32", "tensorflow", "tflite", "TFLite float32", edge=True),
+    ExportPath("tflite_int8", "tensorflow", "tflite", "TFLite dynamic-range int8", quantized=True, edge=True),
     ExportPath("onnx", "tensorflow", "onnxruntime", "ONNX (tf2onnx)"),
     ExportPath("jax_export", "jax", "jax_export", "jax.export (serialized StableHLO)", served=True),
     ExportPath("savedmodel", "jax", "tf_savedmodel", "SavedModel (jax2tf)"),
-    ExportPath("tflite_fp32", "jax", "tflite", "TFLite float32 (jax2tf)"),
-    ExportPath("tflite_int8", "jax", "tflite", "TFLite dynamic-range int8 (jax2tf)", quantized=True),
+    ExportPath("tflite_fp32", "jax", "tflite", "TFLite float32 (jax2tf)", edge=True),
+    ExportPath("tflite_int8", "jax", "tflite", "TFLite dynamic-range int8 (jax2tf)", quantized=True, edge=True),
     ExportPath("onnx", "jax", "onnxruntime", "ONNX (jax2tf + tf2onnx)"),
 )
 

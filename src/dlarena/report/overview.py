@@ -49,6 +49,55 @@ class Overview:
     frameworks: list[tuple[str, str]]  # (name, display name)
     rows: list[Row]
     evidence: list[EvidenceGroup]
+    failures: list[str] = field(default_factory=list)  # per criterion: which cells failed, the first error
+
+    def measured(self, criterion: str) -> bool:
+        return any(c.anchor for row in self.rows if row.criterion == criterion for c in row.cells.values())
+
+
+FAILED = ("failed", "timeout")
+ERROR_SHOWN = 160  # characters of an error in a summary cell
+
+
+def criterion_of(cell: dict) -> str | None:
+    """The criterion the scheduler stored with the cell (runs before it did: None)."""
+    runtime = cell.get("runtime")
+    if isinstance(runtime, str):
+        try:
+            runtime = json.loads(runtime)
+        except ValueError:
+            return None
+    return (runtime or {}).get("criterion")
+
+
+def _short(text: str | None) -> str:
+    line = (text or "no error recorded").strip().splitlines()[0] if (text or "").strip() else "no error recorded"
+    return line if len(line) <= ERROR_SHOWN else line[:ERROR_SHOWN - 1] + "…"
+
+
+def _unmeasured(cells: list[dict]) -> str | None:
+    """Why a criterion has no summary for a framework, from its cells: failed or skipped (with the
+    first error), or None when it has no cells (not measured)."""
+    if not cells:
+        return None
+    failed = [c for c in cells if c["status"] in FAILED]
+    if failed:
+        return f"failed: {len(failed)} of {len(cells)} cells; {_short(failed[0].get('error'))}"
+    skipped = [c for c in cells if c["status"] != "ok"]
+    if skipped:
+        return f"{skipped[0]['status']}: {_short(skipped[0].get('error'))}"
+    return None
+
+
+def _failures(by_criterion: dict[str, list[dict]]) -> list[str]:
+    out = []
+    for criterion in [c for c in ORDER if c in by_criterion] + [c for c in by_criterion if c not in ORDER]:
+        failed = [c for c in by_criterion[criterion] if c["status"] in FAILED]
+        if failed:
+            title = TITLES.get(criterion, criterion)
+            out.append(f"{title}: {len(failed)} of {len(by_criterion[criterion])} cells failed, e.g. "
+                       f"{failed[0]['cell_id']}: {_short(failed[0].get('error'))}")
+    return out
 
 
 def _metric_text(r: dict) -> str:
@@ -68,6 +117,9 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
     for r in rows:
         by_cell.setdefault(r["cell_id"], []).append(r)
     status = {c["cell_id"]: c for c in cells}
+    owned: dict[str, list[dict]] = {}
+    for c in cells:
+        owned.setdefault(criterion_of(c) or "", []).append(c)
     table, evidence = [], []
     for criterion in ORDER:
         summary = summaries.get(criterion, {})
@@ -75,7 +127,8 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
         for fw, display in fws:
             s = summary.get(fw)
             if s is None:
-                row.cells[fw] = Cell(errors.get(criterion, "not measured yet"))
+                why = _unmeasured([c for c in owned.get(criterion, []) if c.get("framework") == fw])
+                row.cells[fw] = Cell(errors.get(criterion) or why or "not measured yet")
                 continue
             anchor = evidence_anchor(criterion, fw)
             row.cells[fw] = Cell(s["line"], s["score"], anchor)
@@ -89,7 +142,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
                                     "more": max(0, len(shown) - MAX_METRICS_SHOWN)})
             evidence.append(group)
         table.append(row)
-    return Overview(fws, table, evidence)
+    return Overview(fws, table, evidence, _failures({k: v for k, v in owned.items() if k}))
 
 
 def for_run(store, run: dict) -> Overview:

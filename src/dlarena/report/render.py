@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena import frameworks
 from dlarena.measure.verdict import band_of, describe
-from dlarena.report import data, noise, overview, plots
+from dlarena.report import data, noise, overview, plots, use_cases
 from dlarena.report.files import safe_filename
 from dlarena.store.db import ResultStore
 
@@ -69,19 +69,21 @@ def _contenders(run: dict) -> str:
 def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     band = band_of(run["config"])
-    rows = store.measurements(run["run_id"])
-    views = data.build(store.cells(run["run_id"]), rows, band)
+    rows, cells = store.measurements(run["run_id"]), store.cells(run["run_id"])
+    views = data.build(cells, rows, band)
     images: dict[str, str] = {}
     for view in views:
         png = plots.workload_figure(view)
         if png:
             (out_dir / f"{safe_filename(view.name)}.png").write_bytes(png)
             images[view.name] = base64.b64encode(png).decode()
+    summary = overview.build(cells, rows, run["config"].get("frameworks"), band)
     env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html", "html.j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
-               "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run),
+               "sections": _sections(store, run, out_dir), "overview": summary,
+               "use_cases": use_cases.answers(summary, cells, rows),
                "contenders": _contenders(run), "verdict_rule": describe(band),
                "noise": noise.line(noise.summary(store, run, rows))}
     html = out_dir / "report.html"

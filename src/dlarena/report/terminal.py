@@ -1,0 +1,43 @@
+"""What a run prints at its end: the summary table (built by report/overview.py, the same rows
+as the report's table), the recommendation for equal priorities with its strongest evidence, and
+what failed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from dlarena.recommend import ORDER, latest_factors, parse_priorities, recommend, strongest
+from dlarena.report import overview
+
+
+def summary_table(view: overview.Overview, criteria: list[str] | None = None) -> Table:
+    """One row per criterion (only ``criteria`` when given), one column per framework."""
+    table = Table("criterion", *(name for _, name in view.frameworks), show_lines=True, title="Summary")
+    for row in view.rows:
+        if criteria is not None and row.criterion not in criteria:
+            continue
+        cells = [(f"{c.score:.2f} — " if c.score is not None else "") + escape(c.text)
+                 for c in (row.cells[fw] for fw, _ in view.frameworks)]
+        table.add_row(row.title, *cells)
+    return table
+
+
+def print_run_summary(console: Console, store, run: dict) -> None:
+    """The end of a run that measured several criteria: the table, the recommendation, failures."""
+    run_id = run["run_id"]
+    selected = [c for c in ORDER if c in run["config"].get("criteria", [])]
+    view = overview.for_run(store, run)
+    console.print(summary_table(view, selected))
+    result = recommend(latest_factors(store, parse_priorities(None), run_id))
+    console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
+    evidence = strongest(result)
+    if evidence:
+        console.print("Strongest evidence:")
+        for line in evidence:
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Other priorities: dlarena recommend --run {run_id} --priority speed=3 --priority deployment=2 "
+                  "(each criterion weighs 1 by default; 0 leaves one out)", markup=False, highlight=False, soft_wrap=True)
+    for line in view.failures:
+        console.print(f"failed — {line}", markup=False, highlight=False, soft_wrap=True, style="yellow")

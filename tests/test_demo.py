@@ -1,0 +1,126 @@
+"""The demo suite: every criterion planned, untimed cells run side by side after the timed ones,
+failures shown in their criterion's row, and the terminal summary built from the report's rows."""
+
+import json
+import threading
+import time
+
+import pytest
+from rich.console import Console
+
+from dlarena import criteria
+from dlarena.config import Cell, build_config
+from dlarena.recommend import ORDER
+from dlarena.report import overview, use_cases
+from dlarena.report.terminal import print_run_summary, summary_table
+from dlarena.runner.isolate import Cancelled, run_isolated
+from dlarena.runner.scheduler import SuiteRunner
+from dlarena.store.db import ResultStore
+from dlarena.suites import suite_defaults
+
+
+def test_demo_plans_every_criterion_of_the_summary():
+    config = build_config(**suite_defaults("demo"))
+    assert set(config.criteria) == set(ORDER)
+    runner = SuiteRunner(config, ResultStore(None), "plan-only")
+    planned = {name for w in config.workloads for name, _ in runner._planned(w)} | {
+        name for name, _ in runner._planned_global()}
+    assert planned == set(ORDER)
+    # deployment, distributed and time to first result on the MLP only; speed on every quick workload
+    assert {c.workload for name, c in runner._planned("cnn")} == {"cnn"}
+    assert {name for name, _ in runner._planned("cnn")} == {"speed"}
+    assert config.workloads_of("deployment") == ["mlp"] and config.workloads_of("speed") == ["mlp", "cnn", "transformer"]
+
+
+def test_criterion_workloads_fall_back_to_the_first_selected_workload():
+    config = build_config(**{**suite_defaults("demo"), "workloads": ["cnn", "transformer"]})
+    assert config.workloads_of("deployment") == ["cnn"]
+    with pytest.raises(Exception, match="unknown criterion 'speedy'"):
+        build_config(criterion_workloads={"speedy": ["mlp"]})
+
+
+def _untimed_run(tmp_path, entries):
+    config = build_config(criteria=["debugging", "pretrained"], frameworks=["torch", "tensorflow"], workloads=["mlp"],
+                          untimed_parallel=2, timeout_s=30)
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", config.model_dump(), {})
+    runner = SuiteRunner(config, store, "r", entries=entries)
+    runner.run()
+    return store, config
+
+
+def test_untimed_cells_run_side_by_side_and_name_their_criterion(tmp_path, fault_entries):
+    store, _ = _untimed_run(tmp_path, {"parity": "fault_cells:same_record", "debugging": "fault_cells:interval",
+                                       "pretrained": "fault_cells:raise_error"})
+    cells = {c["cell_id"]: c for c in store.cells("r")}
+    debugging = [json.loads(c["runtime"]) for c in cells.values() if "dbg_" in c["cell_id"]]
+    assert len(debugging) >= 4 and all(r["criterion"] == "debugging" for r in debugging)
+    spans = sorted(r["ran"] for r in debugging)
+    assert any(b[0] < a[1] for a, b in zip(spans, spans[1:])), "no two untimed cells overlapped"
+    # a failing criterion: its rows say so, with the error, and the run went on
+    failed = [c for c in cells.values() if c["scenario"] == "pretrained"]
+    assert {c["status"] for c in failed} == {"failed"} and len(failed) == 2
+    view = overview.for_run(store, store.run("r"))
+    row = next(r for r in view.rows if r.criterion == "pretrained")
+    assert row.cells["torch"].text == "failed: 1 of 1 cells; RuntimeError: deliberate failure inside the cell"
+    assert view.failures == ["Pretrained models: 2 of 2 cells failed, e.g. -/torch/inventory/pretrained/b0: "
+                             "RuntimeError: deliberate failure inside the cell"]
+
+
+def test_cancel_stops_an_isolated_cell_and_its_processes(tmp_path, fault_entries):
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        run_isolated("fault_cells:hang", {"pidfile": str(tmp_path / "pids")}, 60, cancel=cancel)
+    assert time.monotonic() - started < 30
+    import psutil
+
+    pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
+    time.sleep(0.2)
+    assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+
+
+def _store_with_summary(tmp_path):
+    store = ResultStore(tmp_path / "s.duckdb")
+    config = build_config(criteria=["ease", "community"], workloads=["mlp"])
+    store.start_run("s", "demo", config.model_dump(), {})
+    for fw, lines in (("torch", 30.0), ("tensorflow", 20.0)):
+        cell = Cell(workload="mlp", framework=fw, mode="source", scenario="ease_code", batch=0)
+        store.record_cell("s", cell, {"status": "ok", "runtime": {"criterion": "ease"}, "metrics": [
+            {"metric": "code_lines", "unit": "lines", "value": lines}, {"metric": "code_tokens", "unit": "tokens", "value": lines * 10},
+            {"metric": "api_symbols", "unit": "symbols", "value": 5.0}]})
+        cell = Cell(workload="-", framework=fw, mode="figures", scenario="community", batch=0)
+        store.record_cell("s", cell, {"status": "failed", "error": "no figures file\nTraceback...",
+                                      "runtime": {"criterion": "community"}})
+    store.finish_run("s")
+    return store
+
+
+def test_terminal_summary_is_the_report_table(tmp_path):
+    store = _store_with_summary(tmp_path)
+    run = store.run("s")
+    view = overview.for_run(store, run)
+    console = Console(width=400, record=True)
+    print_run_summary(console, store, run)
+    printed = console.export_text()
+    ease = next(r for r in view.rows if r.criterion == "ease")
+    for fw in ("torch", "tensorflow"):
+        assert f"{ease.cells[fw].score:.2f} — {ease.cells[fw].text}" in printed
+    assert "failed: 1 of 1 cells; no figures file" in printed  # community's row, first line of the error
+    assert "Community: 2 of 2 cells failed" in printed
+    assert "dlarena recommend --run s --priority" in printed
+    # only the run's criteria are rows of the terminal table
+    assert list(summary_table(view, ["ease", "community"]).columns[0].cells) == ["Ease of use", "Community"]
+
+
+def test_use_cases_say_not_measured_without_their_criteria(tmp_path):
+    store = _store_with_summary(tmp_path)
+    view = overview.for_run(store, store.run("s"))
+    answers = {a.question: a for a in use_cases.answers(view, store.cells("s"), store.measurements("s"))}
+    assert list(answers) == ["Research prototyping", "Production serving on a server", "Mobile / edge",
+                             "Multi-machine training", "Learning curve"]
+    assert answers["Multi-machine training"].text == "not measured in this run: distributed training"
+    assert answers["Mobile / edge"].text == "not measured in this run: deployment"
+    assert answers["Learning curve"].text == "not measured in this run: community"
+    assert not any(a.measured for a in answers.values())
