@@ -429,27 +429,32 @@ def serve(
     batch_timeout_ms: float = typer.Option(2.0, "--batch-timeout-ms", help="How long a batch waits for more requests."),
     max_body_mb: float = typer.Option(16.0, "--max-body-mb", help="Largest request body accepted (413 above)."),
     max_batch: int = typer.Option(1024, "--max-batch", help="Most samples in one request (413 above)."),
+    read_timeout: float = typer.Option(30.0, "--read-timeout", help="Seconds a client has to send its request body (408 after)."),
 ) -> None:
-    """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz)."""
+    """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz).
+    Loading an artifact runs its code: serve only artifacts you trust."""
+    import math
     import os
 
-    from dlarena.deploy.manifest import locate
-    from dlarena.deploy.server import ServerOptions, serve as run_server
+    from dlarena.deploy.server import ServeError, ServerOptions, serve as run_server
     from dlarena.measure.env import physical_cores
 
     if not 0 < port < 65536:
         fail(f"port must be between 1 and 65535, got {port}")
-    if batch_max < 1 or max_batch < 1 or max_body_mb <= 0 or batch_timeout_ms < 0:
-        fail("--batch-max and --max-batch must be >= 1, --max-body-mb > 0, --batch-timeout-ms >= 0")
-    try:
-        locate(artifact)
-    except FileNotFoundError as exc:
-        fail(str(exc))
+    if batch_max < 1 or max_batch < 1 or (threads is not None and threads < 1) or interop_threads < 1:
+        fail("--batch-max, --max-batch, --threads and --interop-threads must be >= 1")
+    if not (math.isfinite(max_body_mb) and max_body_mb > 0 and math.isfinite(read_timeout) and read_timeout > 0):
+        fail(f"--max-body-mb and --read-timeout must be finite and > 0, got {max_body_mb:g} and {read_timeout:g}")
+    if not (math.isfinite(batch_timeout_ms) and batch_timeout_ms >= 0):
+        fail(f"--batch-timeout-ms must be finite and >= 0, got {batch_timeout_ms:g}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     options = ServerOptions(threads=threads or physical_cores(), interop_threads=interop_threads,
                             max_body_bytes=int(max_body_mb * 2**20), max_batch=max_batch, batch_max=batch_max,
-                            batch_timeout_ms=batch_timeout_ms)
-    run_server(artifact, host, port, options)
+                            batch_timeout_ms=batch_timeout_ms, read_timeout_s=read_timeout)
+    try:
+        run_server(artifact, host, port, options)
+    except ServeError as exc:
+        fail(str(exc))
 
 
 @app.command()
