@@ -69,7 +69,7 @@ def _load_npy(data: bytes, max_bytes: int) -> np.ndarray:
     stream = io.BytesIO(data)
     version = npy_format.read_magic(stream)
     if version not in NPY_HEADER_READERS:
-        raise RequestError(400, f"unsupported .npy format version {version[0]}.{version[1]}")
+        raise RequestError(400, f"malformed numpy body: unsupported .npy format version {version[0]}.{version[1]}")
     shape, _, dtype = NPY_HEADER_READERS[version](stream)
     if dtype.hasobject:
         raise RequestError(400, "object arrays (pickled data) are not accepted; send numbers")
