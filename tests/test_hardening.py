@@ -1,7 +1,9 @@
 """Hostile inputs: a busy or unusable results file, bad config files and numbers, path-like
-workload names in a report, markup-like text in cell messages."""
+workload names in a report, markup-like text in cell messages, another run on the machine."""
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ import pytest
 
 from dlarena import frameworks
 from dlarena.config import Cell, build_config
+from dlarena.measure import noise
 from dlarena.report.files import safe_filename
 from dlarena.store import db as store_db
 from dlarena.store.db import ResultStore, StoreBusy
@@ -181,3 +184,47 @@ def test_install_hint_of_a_missing_framework_keeps_its_extras(tmp_path, monkeypa
     assert result.exit_code == 0, out
     assert ("TensorFlow is not installed; install it with: pip install 'dlarena[tensorflow]' "
             "(CPU-only: pip install tensorflow-cpu)") in out
+
+
+# -- another dlarena run on the machine ---------------------------------------------------
+@pytest.fixture
+def another_run(tmp_path):
+    """A process whose command line reads `dlarena run --suite quick`, not a descendant of this one."""
+    script = tmp_path / "dlarena"
+    script.write_text("import time; time.sleep(60)\n")
+    launcher = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, {str(script)!r}, 'run', '--suite', "
+                "'quick'], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+                "print(p.pid)")
+    pid = int(subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, check=True).stdout)
+    yield pid
+    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("cmdline, expected", [
+    (["/venv/bin/dlarena", "run", "--suite", "quick"], True),
+    (["python3", "-m", "dlarena.cli", "run"], True),
+    (["python3", "/src/dlarena/cli.py", "run", "-w", "mlp"], True),
+    (["/venv/bin/dlarena", "report"], False),
+    (["bash", "-c", "dlarena run --suite quick"], False),
+    (["python3", "-m", "dlarena.runner.worker", "run"], False),
+    (["/venv/bin/dlarena"], False),
+])
+def test_what_counts_as_a_dlarena_run(cmdline, expected):
+    assert noise._is_dlarena_run(cmdline) is expected
+
+
+def test_run_warns_about_another_dlarena_run_and_records_it(tmp_path, monkeypatch, another_run):
+    assert another_run in [r["pid"] for r in noise.other_dlarena_runs()]
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)  # every cell: skipped
+    result, out = invoke("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train", "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert "in progress on this machine (" in out and f"pid {another_run}: " in out
+    assert "runs that share the CPUs slow each other's cells" in out
+    env = ResultStore(tmp_path / "r.duckdb").run()["env"]
+    assert another_run in env["noise_at_start"]["other_dlarena_runs"]
+
+
+def test_no_warning_without_another_run():
+    assert noise.other_runs_warning([]) is None
+    one = noise.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
+    assert one.startswith("another dlarena run is in progress on this machine (pid 7: dlarena run); ")

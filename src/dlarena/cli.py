@@ -19,7 +19,7 @@ from rich.table import Table
 
 from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
-from dlarena.measure.noise import busy_processes, busy_warning
+from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
@@ -35,6 +35,11 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 def fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def warn(message: str | None) -> None:
+    if message:
+        err_console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def store_errors(command):
@@ -181,6 +186,7 @@ def run(
         fail(str(exc))
 
     done: dict[str, str] = {}
+    other_runs = other_dlarena_runs()
     if resume:
         previous = store.run(run_id)
         if previous is None:
@@ -197,13 +203,12 @@ def run(
     else:
         run_id = new_run_id()
         env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy)
-        env["noise_at_start"] = busy_processes(0.3)
+        env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
         store.start_run(run_id, config.suite, config.model_dump(), env)
         console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
                       + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
-        warning = busy_warning(env["noise_at_start"])
-        if warning:
-            err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        warn(busy_warning(env["noise_at_start"]))
+    warn(other_runs_warning(other_runs))
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
