@@ -160,6 +160,17 @@ def test_safe_filename_keeps_readable_names_and_separates_the_rest():
     assert safe_filename("..") not in ("..", ".") and safe_filename("") != ""
 
 
+@pytest.mark.parametrize("name", ["a/b", "../../x", "..", "mlp@width=../x", "mlp\x1b[2J", "mlp\\x", "mlp@a b=1",
+                                  "mlp@width=1..2", "mlp\nrun"])
+def test_path_like_or_control_workload_names_are_refused_where_they_enter(tmp_path, name):
+    result, out = invoke("run", "--workloads", name, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith(f"error: config field 'workloads': invalid workload name {name!r}: a workload name holds "
+                          "only letters, digits, '_' and '-'")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
 def test_report_of_path_like_workload_names_stays_in_its_folder(tmp_path):
     store = ResultStore(tmp_path / "db" / "r.duckdb")
     store.start_run("r1", "quick", build_config().model_dump(), {"packages": {}, "gpus": []})
