@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlarena import frameworks
+from dlarena import cli, frameworks
 from dlarena.config import Cell, build_config
 from dlarena.measure import noise
 from dlarena.report.files import safe_filename
@@ -75,6 +75,69 @@ def test_results_while_another_process_writes_is_one_line(store, monkeypatch):
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0
     assert out.startswith("error: results database ") and "is held by another process" in out
+
+
+# -- a run whose end cannot be recorded is not left silently running ----------------------
+SKIPPED_RUN = ("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train")  # with no framework: instant
+
+
+def _busy(path) -> StoreBusy:
+    return StoreBusy(f"results database {path} is held by another process (waited 30 s); close the other "
+                     "connection (a notebook, another dlarena command) and retry")
+
+
+@pytest.fixture
+def instant_run(monkeypatch):
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)  # every cell: skipped
+    monkeypatch.setattr(cli, "other_dlarena_runs", lambda: [])  # this machine may run other suites
+
+
+def test_final_status_that_cannot_be_written_says_how_to_fix_it(tmp_path, monkeypatch, instant_run):
+    db = tmp_path / "r.duckdb"
+    finish = ResultStore.finish_run
+
+    def busy_at_the_end(self, run_id, status="complete"):
+        if status == "complete":
+            raise _busy(self.path)
+        finish(self, run_id, status)
+
+    monkeypatch.setattr(ResultStore, "finish_run", busy_at_the_end)
+    result, out = invoke(*SKIPPED_RUN, "--db", db)
+    run_id = ResultStore(db).run()["run_id"]
+    assert result.exit_code == 2, out
+    assert (f"is held by another process (waited 30 s); close the other connection (a notebook, another dlarena "
+            f"command) and retry. Run {run_id} could not be marked complete; its finished cells are saved. Once the "
+            f"file is free, run: dlarena run --resume --run-id {run_id}") in out
+    assert ResultStore(db).run()["status"] == "running"
+
+    listed, out = invoke("results", "--db", db)
+    assert listed.exit_code == 0 and " stopped " in out and " running " not in out
+    assert out.endswith(f"Continue one with: dlarena run --resume --run-id {run_id}")
+
+    monkeypatch.setattr(ResultStore, "finish_run", finish)
+    resumed, out = invoke("run", "--resume", "--db", db)
+    assert resumed.exit_code == 0, out
+    assert f"Resuming run {run_id}: 2 cells already done." in out and "finished: 2 skipped" in out
+    assert ResultStore(db).run()["status"] == "complete"
+
+
+def test_cell_that_cannot_be_recorded_stops_the_run_as_interrupted(tmp_path, monkeypatch, instant_run):
+    db = tmp_path / "r.duckdb"
+    monkeypatch.setattr(ResultStore, "record_cell", lambda self, *args: (_ for _ in ()).throw(_busy(self.path)))
+    result, out = invoke(*SKIPPED_RUN, "--db", db)
+    run = ResultStore(db).run()
+    assert result.exit_code == 2, out
+    assert (f"Run {run['run_id']} stopped; its other finished cells are saved. Once the file is free, "
+            f"continue with: dlarena run --resume --run-id {run['run_id']}") in out
+    assert run["status"] == "interrupted"
+
+
+def test_a_running_run_with_its_process_alive_is_still_running(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "quick", {}, {})
+    monkeypatch.setattr(cli, "other_dlarena_runs", lambda: [{"pid": 1, "cmdline": "dlarena run"}])
+    result, out = invoke("results", "--db", store.path)
+    assert " running " in out and "stopped" not in out
 
 
 # -- bad --db paths -----------------------------------------------------------------------

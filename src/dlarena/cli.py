@@ -21,7 +21,7 @@ from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.runner.scheduler import SuiteRunner
-from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
+from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -98,6 +98,21 @@ def _load_config_file(path: Path) -> dict:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _resume_hint(run_id: str) -> str:
+    return f"dlarena run --resume --run-id {run_id}"
+
+
+def _mark(store: ResultStore, run_id: str, status: str) -> str | None:
+    """Records how the run ended; when the results file stays busy, says how to record it later
+    (a run must not be left silently 'running')."""
+    try:
+        store.finish_run(run_id, status)
+    except StoreBusy as exc:
+        return (f"{exc}. Run {run_id} could not be marked {status}; its finished cells are saved. "
+                f"Once the file is free, run: {_resume_hint(run_id)}")
+    return None
 
 
 STATUS_STYLE = {"ok": "green", "skipped": "yellow", "not_comparable": "yellow"}
@@ -220,12 +235,18 @@ def run(
         try:
             outcome = runner.run(done)
         except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            fail(f"interrupted; completed cells are saved. Continue with: dlarena run --resume --run-id {run_id}", 130)
+            fail(_mark(store, run_id, "interrupted")
+                 or f"interrupted; completed cells are saved. Continue with: {_resume_hint(run_id)}", 130)
+        except StoreBusy as exc:  # a finished cell could not be recorded
+            _mark(store, run_id, "interrupted")
+            fail(f"{exc}. Run {run_id} stopped; its other finished cells are saved. Once the file is free, "
+                 f"continue with: {_resume_hint(run_id)}")
         finally:
             signal.signal(signal.SIGTERM, previous)
         progress.update(task, description="done")
-    store.finish_run(run_id, "complete")
+    problem = _mark(store, run_id, "complete")
+    if problem:
+        fail(problem)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"Run [bold]{run_id}[/] finished: {summary}. Next: dlarena report {run_id}")
 
@@ -264,13 +285,19 @@ def results(db: Optional[Path] = DbOption) -> None:
     if not rows:
         console.print(f"No runs in {store.path}.", markup=False)
         return
+    # 'running' with no dlarena run left on this machine: killed, or its end could not be recorded
+    stopped = [] if other_dlarena_runs() else [r["run_id"] for r in rows if r["status"] == "running"]
     table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
         wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
-        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], wall, str(r["cells"]), str(r["ok"]),
+        status = "stopped" if r["run_id"] in stopped else r["status"]
+        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], status, wall, str(r["cells"]), str(r["ok"]),
                       f"{env.get('cpu_model', '?')} / {env.get('intra_op_threads', '?')}")
     console.print(table)
+    if stopped:
+        console.print(f"stopped: recorded as running, but no dlarena run is in progress on this machine (killed, or "
+                      f"its end could not be recorded). Continue one with: {_resume_hint(stopped[0])}", markup=False)
 
 
 @app.command()
