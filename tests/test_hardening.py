@@ -147,7 +147,8 @@ def _text_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("command", [["results"], ["report"], ["export"], ["run", "-w", "mlp"]])
+@pytest.mark.parametrize("command", [["results"], ["report"], ["export"], ["run", "-w", "mlp"], ["community"],
+                                     ["community", "--refresh"]])
 @pytest.mark.parametrize("make_db, expected", [
     (_text_file, "is not a DuckDB results database"),
     (lambda tmp_path: tmp_path, "is a directory; --db takes a file"),
@@ -174,6 +175,35 @@ def test_run_with_db_under_a_file_is_one_line_and_writes_nothing(tmp_path):
     assert result.exit_code == 2, out
     assert out == f"error: cannot write the results database {parent}/sub/r.duckdb: {parent} is not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_community_refresh_beside_a_db_under_a_file_is_one_line(tmp_path):
+    parent = _text_file(tmp_path)
+    result, out = invoke("community", "--refresh", "--db", parent / "sub" / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: cannot write the results database {parent}/sub/r.duckdb: "
+                                          f"{parent} is not a folder")
+
+
+# -- export targets -----------------------------------------------------------------------
+def test_export_to_a_path_with_a_quote(store):
+    store.record_cell("r1", CELL, OK)
+    out = store.path.parent / "it's here" / "o'brien.csv"
+    result, text = invoke("export", "--format", "csv", "--out", out, "--db", store.path)
+    assert result.exit_code == 0, text
+    header, row = out.read_text().splitlines()[:2]
+    assert header.startswith("run_started_at,suite,run_id,cell_id,") and ",train_throughput_sps,100.0," in row
+
+
+@pytest.mark.parametrize("make_out, expected", [
+    (lambda tmp_path: tmp_path, "is a directory; --out takes a file, e.g. "),
+    (lambda tmp_path: _text_file(tmp_path) / "x.csv", "notes.txt is not a folder"),
+    (lambda tmp_path: Path("/proc/dlarena/x.csv"), "cannot write the export /proc/dlarena/x.csv: "),
+])
+def test_export_to_a_bad_target_is_one_line(store, tmp_path, make_out, expected):
+    result, out = invoke("export", "--format", "csv", "--out", make_out(tmp_path), "--db", store.path)
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith("error: ") and expected in out
 
 
 # -- config files and numbers -------------------------------------------------------------

@@ -364,6 +364,7 @@ def recommend(
 
 
 @app.command()
+@store_errors
 def community(
     refresh: bool = typer.Option(False, "--refresh", help="Fetch current GitHub stars, PyPI downloads and releases (needs the network)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for each API call."),
@@ -372,7 +373,7 @@ def community(
     """Show the community figures (dated and sourced); --refresh adds current ones from the public APIs."""
     from dlarena import community as figures
 
-    store = ResultStore(db)
+    store = open_store(db, write=refresh)  # refreshed figures are written beside the results database
     if refresh:
         try:
             path, fetched, missed = figures.refresh(store.path.parent, timeout)
