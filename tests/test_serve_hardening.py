@@ -260,6 +260,21 @@ def test_body_limit_is_its_own_413(server):
     assert r.json()["detail"] == f"request body of {len(_npy(x))} bytes exceeds this server's limit of {LIMIT} bytes"
 
 
+def test_chunked_bodies_without_content_length_are_read_and_limited(server):
+    def chunked(body: bytes, size: int = 4096):
+        yield from (body[i:i + size] for i in range(0, len(body), size))
+
+    small = _npy(np.ones((2, 4), np.float32))
+    r = httpx.post(server + "/predict", content=chunked(small), headers={"content-type": "application/x-npy"},
+                   trust_env=False)
+    assert "content-length" not in r.request.headers and r.json() == {"outputs": [[4.0], [4.0]], "shape": [2, 1]}
+    big = _npy(np.zeros((2, LIMIT // 8), np.float32))
+    r = httpx.post(server + "/predict", content=chunked(big), headers={"content-type": "application/x-npy"},
+                   trust_env=False)
+    assert r.status_code == 413
+    assert r.json()["detail"] == f"request body of {len(big)} bytes exceeds this server's limit of {LIMIT} bytes"
+
+
 def test_pathological_requests_get_4xx_and_the_server_keeps_serving(server, model):
     for body, ctype in [(b'{"inputs": [[NaN, 1, 2, 3]]}', "application/json"),
                         (b'{"inputs": ' + b"[" * 100_000 + b"}", "application/json"),
