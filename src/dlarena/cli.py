@@ -424,11 +424,15 @@ def compare(
                       f"{run_a}'s covers {run_b}'s in {cov.a_covers_b}/{cov.cells} ({cov.share_a_covers_b:.0%}), "
                       f"{run_b}'s covers {run_a}'s in {cov.b_covers_a}/{cov.cells} ({cov.share_b_covers_a:.0%}), "
                       f"average {cov.average:.0%}")
+    within = result.within_run_coverage
+    if within and within.cells and within.average != cov.average:
+        console.print(f"  the within-run CIs alone (before the between-run allowance): {within.a_covers_b}/{within.cells} "
+                      f"and {within.b_covers_a}/{within.cells}, average {within.average:.0%}")
     adj = result.adjusted_coverage
     if result.drift and adj and adj.cells:
         console.print(f"Machine drift: {run_b} ran {abs(result.drift - 1):.1%} {'faster' if result.drift >= 1 else 'slower'} "
                       f"than {run_a} on the median cell (every framework alike: it cancels in verdicts). "
-                      f"With it taken out, the CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} and "
+                      f"With it taken out, the within-run CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} and "
                       f"{adj.b_covers_a}/{adj.cells} cells, average {adj.average:.0%}")
     counts = ", ".join(f"{v.count(kind)} {kind}" for kind in CHANGE_KINDS)
     console.print(f"Verdicts of {v.pairs} framework-vs-framework pairs (band ±{v.band * 100:g}%): "

@@ -102,6 +102,9 @@ class RepetitionConfig(BaseModel):
     # Interleave the windows of every workload's cells (one worker per framework holds them all),
     # so each cell's windows span the whole suite; off: one workload at a time (bounded memory).
     interleave_workloads: bool = True
+    # Run-level sigma (log scale) added to absolute CIs for the machine's drift between runs
+    # (measure/drift.py); None: estimated from earlier runs on this machine; 0: within-run CIs only.
+    between_run_sigma: float | None = Field(None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _order(self):

@@ -3,8 +3,9 @@
 Three views, from stored rows only:
 - per cell, the headline values and their difference (median |diff|, share within 3%);
 - per cell, whether one run's 95% CI covers the other run's value, both directions (a calibrated
-  CI does so for about 83% of cells, since the rerun's value carries its own error), as measured
-  and with the machine's common drift between the runs taken out (it cancels in verdicts);
+  CI does so for about 83% of cells, since the rerun's value carries its own error): the stored
+  CIs (with the between-run allowance of measure/drift.py where the run recorded one), the
+  within-run CIs alone, and those with the machine's common drift between the runs taken out;
 - per framework-vs-framework pair (same workload, scenario and batch; any mode of one framework
   against any mode of another, as the report pairs them), the verdict of each run by the one rule,
   each run with its own replicates, and the pairs whose verdict changed.
@@ -12,12 +13,12 @@ Three views, from stored rows only:
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from statistics import median
 
 from dlarena import frameworks
+from dlarena.measure.drift import common_drift
 from dlarena.measure.verdict import Verdict, band_of, compare
 from dlarena.report.data import HEADLINES, Entry, build
 from dlarena.store.db import ResultStore
@@ -97,19 +98,28 @@ def machine_drift(rows_a: list[dict], rows_b: list[dict]) -> float | None:
     of speed(B) / speed(A). A whole-machine change (host load, frequency) shifts every framework
     alike, so it cancels in every verdict, which compares cells of one run."""
     a, b = _headline(rows_a), _headline(rows_b)
-    logs = [math.log(_speed(b[c]) / _speed(a[c])) for c in a.keys() & b.keys()
-            if a[c]["value"] > 0 and b[c]["value"] > 0]
-    return math.exp(median(logs)) if logs else None
+    return common_drift((_speed(a[c]), _speed(b[c])) for c in a.keys() & b.keys())
 
 
-def ci_coverage(rows_a: list[dict], rows_b: list[dict], drift: float = 1.0) -> Coverage:
+def _ci(row: dict, within_run: bool) -> tuple:
+    """The stored CI, or with ``within_run`` the CI before the between-run allowance (the same
+    where the run recorded none)."""
+    within = (row.get("extra") or {}).get("ci_within_run") if within_run else None
+    return tuple(within) if within else (row["ci_low"], row["ci_high"])
+
+
+def ci_coverage(rows_a: list[dict], rows_b: list[dict], drift: float = 1.0, within_run: bool = False) -> Coverage:
     """How often one run's 95% CI contains the other run's value; with ``drift`` (B's speed over
     A's, see machine_drift), the other value is first brought to this run's machine speed."""
     a, b = _headline(rows_a), _headline(rows_b)
-    both = [(a[c], b[c]) for c in a.keys() & b.keys()
-            if None not in (a[c]["ci_low"], a[c]["ci_high"], b[c]["ci_low"], b[c]["ci_high"])]
-    return Coverage(len(both), sum(x["ci_low"] <= _scaled(y, 1 / drift) <= x["ci_high"] for x, y in both),
-                    sum(y["ci_low"] <= _scaled(x, drift) <= y["ci_high"] for x, y in both))
+    both = [(a[c], b[c]) for c in a.keys() & b.keys() if None not in (*_ci(a[c], within_run), *_ci(b[c], within_run))]
+
+    def covers(x: dict, value: float) -> bool:
+        low, high = _ci(x, within_run)
+        return low <= value <= high
+
+    return Coverage(len(both), sum(covers(x, _scaled(y, 1 / drift)) for x, y in both),
+                    sum(covers(y, _scaled(x, drift)) for x, y in both))
 
 
 # -- per framework-vs-framework pair --------------------------------------------------------
@@ -194,7 +204,8 @@ class RunComparison:
     coverage: Coverage
     verdicts: VerdictChanges
     drift: float | None = None  # B's machine speed over A's (median cell)
-    adjusted_coverage: Coverage | None = None  # coverage with that common drift taken out
+    adjusted_coverage: Coverage | None = None  # within-run CIs, with that common drift taken out
+    within_run_coverage: Coverage | None = None  # within-run CIs, as measured
 
     def as_dict(self) -> dict:
         cov = self.coverage
@@ -204,6 +215,8 @@ class RunComparison:
             "coverage": {**asdict(cov), "share_a_covers_b": cov.share_a_covers_b,
                          "share_b_covers_a": cov.share_b_covers_a, "average": cov.average},
             "machine_drift": self.drift,
+            "coverage_within_run": None if self.within_run_coverage is None else {
+                **asdict(self.within_run_coverage), "average": self.within_run_coverage.average},
             "coverage_drift_adjusted": None if self.adjusted_coverage is None else {
                 **asdict(self.adjusted_coverage), "average": self.adjusted_coverage.average},
             "verdicts": {"pairs": self.verdicts.pairs, "band": self.verdicts.band,
@@ -222,4 +235,5 @@ def compare_stored_runs(store: ResultStore, run_a: str, run_b: str) -> RunCompar
     changes = verdict_changes(pair_verdicts(cells_a, rows_a, band), pair_verdicts(cells_b, rows_b, band), band)
     drift = machine_drift(rows_a, rows_b)
     return RunComparison(run_a, run_b, diffs, spread(diffs), ci_coverage(rows_a, rows_b), changes, drift,
-                         ci_coverage(rows_a, rows_b, drift) if drift else None)
+                         ci_coverage(rows_a, rows_b, drift, within_run=True) if drift else None,
+                         ci_coverage(rows_a, rows_b, within_run=True))

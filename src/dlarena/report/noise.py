@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from dlarena.measure.drift import BetweenRun
 from dlarena.store.db import ResultStore
 
 
@@ -16,8 +17,19 @@ def _kind(reason: str) -> str:
     return next((k for k in KINDS if reason.startswith(k)), reason)
 
 
-def summary(store: ResultStore, run: dict) -> dict | None:
-    """Windows measured, how many were flagged and why, and the CPU use of other processes."""
+def between_run(rows: list[dict]) -> str | None:
+    """How the run's absolute CIs allow for the machine's drift between runs (measure/drift.py)."""
+    recorded = next((r["extra"]["between_run"] for r in rows if (r.get("extra") or {}).get("between_run")), None)
+    if recorded is None:
+        return None
+    b = BetweenRun(recorded["sigma"], recorded["pairs"], recorded["prior"], tuple(recorded.get("drifts") or ()))
+    return (f"absolute CIs include a {b.describe()}; verdicts compare cells of one run, "
+            f"where a whole-machine drift cancels")
+
+
+def summary(store: ResultStore, run: dict, rows: list[dict] | None = None) -> dict | None:
+    """Windows measured, how many were flagged and why, and the CPU use of other processes;
+    with the run's measurement ``rows``, the between-run allowance of its CIs."""
     reps = store.repetitions(run["run_id"])
     if not reps:
         return None
@@ -39,6 +51,7 @@ def summary(store: ResultStore, run: dict) -> dict | None:
         "other_cpu_at_start": start.get("other_cpu_pct"),
         "busiest_at_start": start.get("top", []),
         "other_runs_at_start": start.get("other_dlarena_runs", []),
+        "between_run": between_run(rows or []),
     }
 
 
@@ -56,4 +69,6 @@ def line(s: dict | None) -> str:
         text += f"; at start, other processes used {s['other_cpu_at_start']:.0f}%"
     if s.get("other_runs_at_start"):
         text += f"; another dlarena run was in progress at start (pid {', '.join(map(str, s['other_runs_at_start']))})"
+    if s.get("between_run"):
+        text += f"; {s['between_run']}"
     return text

@@ -69,7 +69,8 @@ def _contenders(run: dict) -> str:
 def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     band = band_of(run["config"])
-    views = data.build(store.cells(run["run_id"]), store.measurements(run["run_id"]), band)
+    rows = store.measurements(run["run_id"])
+    views = data.build(store.cells(run["run_id"]), rows, band)
     images: dict[str, str] = {}
     for view in views:
         png = plots.workload_figure(view)
@@ -82,7 +83,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
                "sections": _sections(store, run, out_dir), "overview": overview.for_run(store, run),
                "contenders": _contenders(run), "verdict_rule": describe(band),
-               "noise": noise.line(noise.summary(store, run))}
+               "noise": noise.line(noise.summary(store, run, rows))}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

@@ -11,7 +11,9 @@ For the cells it is given (every workload's, or one workload's):
    from the ratio of the two cells' bootstrap replicates (measure/verdict.py); only cells in a
    still-inconclusive pair get more windows, up to ``max_windows`` and while the budget lasts;
 4. each cell's windows become its metrics (criteria/speed.rows_from_windows: a two-level
-   bootstrap over windows, then calls) and are stored with every window and its noise.
+   bootstrap over windows, then calls) and are stored with every window and its noise; the
+   headline's CI gains the between-run allowance (measure/drift.py), its bootstrap replicates
+   do not (verdicts compare cells of one run, where the machine's drift cancels).
 
 With ``processes`` > 1 each framework's worker is replaced between rounds, so repetitions also
 span processes (allocator, thread-pool and memory-layout state differ per process).
@@ -29,7 +31,7 @@ from typing import Callable
 import numpy as np
 
 from dlarena.config import Cell, SuiteConfig
-from dlarena.measure import noise
+from dlarena.measure import drift, noise
 from dlarena.measure.verdict import Estimate, compare
 from dlarena.runner.session import Session
 
@@ -73,11 +75,12 @@ class LiveCell:
 
 class SpeedEngine:
     def __init__(self, config: SuiteConfig, criterion, record: RecordFn, status: StatusFn | None = None,
-                 driver: str | None = None):
+                 driver: str | None = None, between_run: drift.BetweenRun | None = None):
         """``criterion``: a module with ``HEADLINE`` {scenario: metric}, ``HIGHER_IS_BETTER``
         {scenario: bool}, ``to_unit(cell, seconds)``, ``estimate(cell, windows, seed)`` and
         ``rows_from_windows(cell, windows, seed)``;
-        ``driver``: the module the workers run (``start``/``window``/``finish``), by default the same."""
+        ``driver``: the module the workers run (``start``/``window``/``finish``), by default the same;
+        ``between_run``: the run-level allowance added to each headline's CI (none by default)."""
         self.config = config
         self.reps = config.repetitions
         self.criterion = criterion
@@ -87,6 +90,7 @@ class SpeedEngine:
         self.status = status or (lambda _text: None)
         self.rng = random.Random(config.seed)
         self.probe_baseline: list[float] = []
+        self.between_run = between_run
 
     # -- the cells given ---------------------------------------------------------------------
     def run(self, cells: list[tuple[Cell, Session, dict]], deadline: float | None) -> None:
@@ -214,10 +218,18 @@ class SpeedEngine:
             quality["all_windows_contended"] = True
         rows = self.rows_from_windows(lc.cell, [w.samples_s for w in windows], self.config.seed)
         rows[0]["extra"].update(quality)
+        self._add_between_run(rows[0])
         runtime = {**lc.runtime, "repetitions": quality}
         self.record(lc.cell, {"status": "ok", "metrics": rows + (lc.first_rows or []) + final, "runtime": runtime,
                               "duration_s": sum(w.duration_s for w in lc.windows),
                               "repetitions": self._repetition_rows(lc)})
+
+    def _add_between_run(self, head: dict) -> None:
+        if self.between_run is None or head.get("ci_low") is None:
+            return
+        within = (head["ci_low"], head["ci_high"])
+        head["ci_low"], head["ci_high"] = drift.widen(head["value"], *within, self.between_run.sigma)
+        head["extra"].update(ci_within_run=list(within), between_run=self.between_run.as_dict())
 
     def _repetition_rows(self, lc: LiveCell) -> list[dict]:
         metric = self.criterion.HEADLINE[lc.cell.scenario]

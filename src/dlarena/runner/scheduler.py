@@ -18,6 +18,7 @@ from typing import Callable
 from dlarena import criteria, frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria import parity
+from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
 from dlarena.runner.isolate import run_isolated
 from dlarena.runner.session import Session
@@ -189,9 +190,12 @@ class SuiteRunner:
             by_criterion.setdefault(criterion, []).append((cell, self._session(cell.framework),
                                                            self._payload(cell, **extra)))
         for criterion, cells in by_criterion.items():
-            engine = SpeedEngine(self.config, self.criteria[criterion], self._record,
+            module = self.criteria[criterion]
+            between = history.allowance(self.store, self.run_id, (self.store.run(self.run_id) or {}).get("env"), module,
+                                        self.config.repetitions.between_run_sigma)
+            engine = SpeedEngine(self.config, module, self._record,
                                  lambda text: self.progress(text, self._done, self.total),
-                                 driver=self.drivers.get(criterion))
+                                 driver=self.drivers.get(criterion), between_run=between)
             engine.run(cells, deadline)
 
     def _run_cell(self, criterion: str, cell: Cell, done: dict[str, str], not_comparable: str | None) -> None:

@@ -249,6 +249,19 @@ class ResultStore:
             row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
         return rows
 
+    def headline_values(self, run_ids: list[str], metrics: list[str]) -> dict[str, list[dict]]:
+        """Per run: the ok rows of the given metrics (cell_id, scenario, metric, value), nothing else."""
+        if not run_ids or not metrics:
+            return {}
+        rows = self._rows(
+            f"SELECT run_id, cell_id, scenario, metric, value FROM measurements WHERE status = 'ok' "
+            f"AND value IS NOT NULL AND run_id IN ({', '.join('?' * len(run_ids))}) "
+            f"AND metric IN ({', '.join('?' * len(metrics))})", [*run_ids, *metrics])
+        out: dict[str, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row.pop("run_id"), []).append(row)
+        return out
+
     def repetitions(self, run_id: str) -> list[dict]:
         """Every timed repetition (window) of a run's cells, with the machine noise seen during it."""
         try:
