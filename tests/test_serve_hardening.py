@@ -4,7 +4,6 @@ non-finite input, a timeout on bodies that never arrive, and one line with exit 
 that cannot start. Plus the wire format's pure functions (protocol.decode / conform) directly."""
 
 import io
-import json
 import re
 import socket
 import struct
@@ -285,15 +284,20 @@ def test_pathological_requests_get_4xx_and_the_server_keeps_serving(server, mode
     assert model.counters["failed"] == 0
 
 
-def test_body_that_never_arrives_is_408_and_the_connection_closes(server):
+@pytest.mark.parametrize("length, status, message", [
+    (100, b"408", b"request body not received within 0.3 s"),
+    (10**9, b"413", f"request body exceeds this server's limit of {LIMIT} bytes".encode()),  # not drained for ever
+])
+def test_body_that_never_arrives_is_answered_and_the_connection_closes(server, length, status, message):
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % length)
         received = b""
         while chunk := conn.recv(4096):
             received += chunk
-    assert received.startswith(b"HTTP/1.1 408 ")
-    assert b"connection: close" in received.lower() and b"request body not received within 0.3 s" in received
+    assert received.startswith(b"HTTP/1.1 " + status + b" ")
+    assert b"connection: close" in received.lower() and message in received
 
 
 def test_declared_length_beyond_any_integer_is_too_big():
