@@ -52,6 +52,7 @@ def test_refresh_fails_cleanly_when_offline(tmp_path, monkeypatch):
     assert not (tmp_path / community.REFRESHED_FILE).exists()
 
 
+@pytest.mark.network
 def test_refresh_against_the_real_api_with_a_short_timeout(tmp_path):
     """Here only the package registry answers: PyPI figures are fetched, the rest is named as not
     refreshed, one line each. Fully offline, one clear error; fully online, all figures."""

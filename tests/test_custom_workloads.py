@@ -112,6 +112,7 @@ def test_worked_example_end_to_end(tmp_path):
     ("no_import", "does not import: ModuleNotFoundError: No module named 'no_such_package_xyz'"),
     ("no_workload", "defines no WORKLOAD"),
     ("builtin_name", "uses the built-in name 'mlp'; rename its WORKLOAD"),
+    ("path_like_name", "names its WORKLOAD '../evil': a workload name holds only letters, digits, '_' and '-'"),
 ])
 def test_bad_workload_module_is_one_line_exit_2(tmp_path, case, expected):
     path = tmp_path / f"{case}.py"
@@ -121,6 +122,8 @@ def test_bad_workload_module_is_one_line_exit_2(tmp_path, case, expected):
         path.write_text("X = 1\n")
     elif case == "builtin_name":
         path = _single_file(tmp_path, name="mlp")
+    elif case == "path_like_name":
+        path.write_text(SINGLE_FILE.format(name="../evil", width=8, body=LINEAR))
     db = tmp_path / "res" / "r.duckdb"
     result, out = invoke("run", "--workload", path, "--db", db)
     assert result.exit_code == 2

@@ -1,7 +1,9 @@
 """Hostile inputs: a busy or unusable results file, bad config files and numbers, path-like
-workload names in a report, markup-like text in cell messages."""
+workload names in a report, markup-like text in cell messages, another run on the machine."""
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -9,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from dlarena import frameworks
+from dlarena import cli, frameworks
 from dlarena.config import Cell, build_config
+from dlarena.measure import noise
 from dlarena.report.files import safe_filename
 from dlarena.store import db as store_db
 from dlarena.store.db import ResultStore, StoreBusy
@@ -74,6 +77,69 @@ def test_results_while_another_process_writes_is_one_line(store, monkeypatch):
     assert out.startswith("error: results database ") and "is held by another process" in out
 
 
+# -- a run whose end cannot be recorded is not left silently running ----------------------
+SKIPPED_RUN = ("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train")  # with no framework: instant
+
+
+def _busy(path) -> StoreBusy:
+    return StoreBusy(f"results database {path} is held by another process (waited 30 s); close the other "
+                     "connection (a notebook, another dlarena command) and retry")
+
+
+@pytest.fixture
+def instant_run(monkeypatch):
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)  # every cell: skipped
+    monkeypatch.setattr(cli, "other_dlarena_runs", lambda: [])  # this machine may run other suites
+
+
+def test_final_status_that_cannot_be_written_says_how_to_fix_it(tmp_path, monkeypatch, instant_run):
+    db = tmp_path / "r.duckdb"
+    finish = ResultStore.finish_run
+
+    def busy_at_the_end(self, run_id, status="complete"):
+        if status == "complete":
+            raise _busy(self.path)
+        finish(self, run_id, status)
+
+    monkeypatch.setattr(ResultStore, "finish_run", busy_at_the_end)
+    result, out = invoke(*SKIPPED_RUN, "--db", db)
+    run_id = ResultStore(db).run()["run_id"]
+    assert result.exit_code == 2, out
+    assert (f"is held by another process (waited 30 s); close the other connection (a notebook, another dlarena "
+            f"command) and retry. Run {run_id} could not be marked complete; its finished cells are saved. Once the "
+            f"file is free, run: dlarena run --resume --run-id {run_id}") in out
+    assert ResultStore(db).run()["status"] == "running"
+
+    listed, out = invoke("results", "--db", db)
+    assert listed.exit_code == 0 and " stopped " in out and " running " not in out
+    assert out.endswith(f"Continue one with: dlarena run --resume --run-id {run_id}")
+
+    monkeypatch.setattr(ResultStore, "finish_run", finish)
+    resumed, out = invoke("run", "--resume", "--db", db)
+    assert resumed.exit_code == 0, out
+    assert f"Resuming run {run_id}: 2 cells already done." in out and "finished: 2 skipped" in out
+    assert ResultStore(db).run()["status"] == "complete"
+
+
+def test_cell_that_cannot_be_recorded_stops_the_run_as_interrupted(tmp_path, monkeypatch, instant_run):
+    db = tmp_path / "r.duckdb"
+    monkeypatch.setattr(ResultStore, "record_cell", lambda self, *args: (_ for _ in ()).throw(_busy(self.path)))
+    result, out = invoke(*SKIPPED_RUN, "--db", db)
+    run = ResultStore(db).run()
+    assert result.exit_code == 2, out
+    assert (f"Run {run['run_id']} stopped; its other finished cells are saved. Once the file is free, "
+            f"continue with: dlarena run --resume --run-id {run['run_id']}") in out
+    assert run["status"] == "interrupted"
+
+
+def test_a_running_run_with_its_process_alive_is_still_running(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "quick", {}, {})
+    monkeypatch.setattr(cli, "other_dlarena_runs", lambda: [{"pid": 1, "cmdline": "dlarena run"}])
+    result, out = invoke("results", "--db", store.path)
+    assert " running " in out and "stopped" not in out
+
+
 # -- bad --db paths -----------------------------------------------------------------------
 def _text_file(tmp_path):
     path = tmp_path / "notes.txt"
@@ -81,7 +147,8 @@ def _text_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("command", [["results"], ["report"], ["export"], ["run", "-w", "mlp"]])
+@pytest.mark.parametrize("command", [["results"], ["report"], ["export"], ["run", "-w", "mlp"], ["community"],
+                                     ["community", "--refresh"]])
 @pytest.mark.parametrize("make_db, expected", [
     (_text_file, "is not a DuckDB results database"),
     (lambda tmp_path: tmp_path, "is a directory; --db takes a file"),
@@ -108,6 +175,35 @@ def test_run_with_db_under_a_file_is_one_line_and_writes_nothing(tmp_path):
     assert result.exit_code == 2, out
     assert out == f"error: cannot write the results database {parent}/sub/r.duckdb: {parent} is not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_community_refresh_beside_a_db_under_a_file_is_one_line(tmp_path):
+    parent = _text_file(tmp_path)
+    result, out = invoke("community", "--refresh", "--db", parent / "sub" / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: cannot write the results database {parent}/sub/r.duckdb: "
+                                          f"{parent} is not a folder")
+
+
+# -- export targets -----------------------------------------------------------------------
+def test_export_to_a_path_with_a_quote(store):
+    store.record_cell("r1", CELL, OK)
+    out = store.path.parent / "it's here" / "o'brien.csv"
+    result, text = invoke("export", "--format", "csv", "--out", out, "--db", store.path)
+    assert result.exit_code == 0, text
+    header, row = out.read_text().splitlines()[:2]
+    assert header.startswith("run_started_at,suite,run_id,cell_id,") and ",train_throughput_sps,100.0," in row
+
+
+@pytest.mark.parametrize("make_out, expected", [
+    (lambda tmp_path: tmp_path, "is a directory; --out takes a file, e.g. "),
+    (lambda tmp_path: _text_file(tmp_path) / "x.csv", "notes.txt is not a folder"),
+    (lambda tmp_path: Path("/proc/dlarena/x.csv"), "cannot write the export /proc/dlarena/x.csv: "),
+])
+def test_export_to_a_bad_target_is_one_line(store, tmp_path, make_out, expected):
+    result, out = invoke("export", "--format", "csv", "--out", make_out(tmp_path), "--db", store.path)
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith("error: ") and expected in out
 
 
 # -- config files and numbers -------------------------------------------------------------
@@ -157,6 +253,17 @@ def test_safe_filename_keeps_readable_names_and_separates_the_rest():
     assert safe_filename("..") not in ("..", ".") and safe_filename("") != ""
 
 
+@pytest.mark.parametrize("name", ["a/b", "../../x", "..", "mlp@width=../x", "mlp\x1b[2J", "mlp\\x", "mlp@a b=1",
+                                  "mlp@width=1..2", "mlp\nrun"])
+def test_path_like_or_control_workload_names_are_refused_where_they_enter(tmp_path, name):
+    result, out = invoke("run", "--workloads", name, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 2, out
+    assert result.output.strip().count("\n") == 0
+    assert out.startswith(f"error: config field 'workloads': invalid workload name {name!r}: a workload name holds "
+                          "only letters, digits, '_' and '-'")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
 def test_report_of_path_like_workload_names_stays_in_its_folder(tmp_path):
     store = ResultStore(tmp_path / "db" / "r.duckdb")
     store.start_run("r1", "quick", build_config().model_dump(), {"packages": {}, "gpus": []})
@@ -181,3 +288,47 @@ def test_install_hint_of_a_missing_framework_keeps_its_extras(tmp_path, monkeypa
     assert result.exit_code == 0, out
     assert ("TensorFlow is not installed; install it with: pip install 'dlarena[tensorflow]' "
             "(CPU-only: pip install tensorflow-cpu)") in out
+
+
+# -- another dlarena run on the machine ---------------------------------------------------
+@pytest.fixture
+def another_run(tmp_path):
+    """A process whose command line reads `dlarena run --suite quick`, not a descendant of this one."""
+    script = tmp_path / "dlarena"
+    script.write_text("import time; time.sleep(60)\n")
+    launcher = (f"import subprocess, sys; p = subprocess.Popen([sys.executable, {str(script)!r}, 'run', '--suite', "
+                "'quick'], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+                "print(p.pid)")
+    pid = int(subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, check=True).stdout)
+    yield pid
+    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("cmdline, expected", [
+    (["/venv/bin/dlarena", "run", "--suite", "quick"], True),
+    (["python3", "-m", "dlarena.cli", "run"], True),
+    (["python3", "/src/dlarena/cli.py", "run", "-w", "mlp"], True),
+    (["/venv/bin/dlarena", "report"], False),
+    (["bash", "-c", "dlarena run --suite quick"], False),
+    (["python3", "-m", "dlarena.runner.worker", "run"], False),
+    (["/venv/bin/dlarena"], False),
+])
+def test_what_counts_as_a_dlarena_run(cmdline, expected):
+    assert noise._is_dlarena_run(cmdline) is expected
+
+
+def test_run_warns_about_another_dlarena_run_and_records_it(tmp_path, monkeypatch, another_run):
+    assert another_run in [r["pid"] for r in noise.other_dlarena_runs()]
+    monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)  # every cell: skipped
+    result, out = invoke("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train", "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert "in progress on this machine (" in out and f"pid {another_run}: " in out
+    assert "runs that share the CPUs slow each other's cells" in out
+    env = ResultStore(tmp_path / "r.duckdb").run()["env"]
+    assert another_run in env["noise_at_start"]["other_dlarena_runs"]
+
+
+def test_no_warning_without_another_run():
+    assert noise.other_runs_warning([]) is None
+    one = noise.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
+    assert one.startswith("another dlarena run is in progress on this machine (pid 7: dlarena run); ")

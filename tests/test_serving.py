@@ -100,7 +100,13 @@ BAD_REQUESTS = [
     ("not numpy", b"hello", "application/octet-stream", 400, "neither a .npy nor a .npz"),
     ("content type", b"1,2,3", "text/csv", 415, "unsupported content type 'text/csv'"),
     ("empty body", b"", "application/json", 400, "empty request body"),
-    ("oversized", _npy(np.zeros((1100, 64), np.float32)), "application/x-npy", 413, "exceeds this server's limit"),
+    # each limit alone: 1000 rows (under --max-batch) of float64 over the body limit; 1100 float16 rows under it
+    ("body limit", _npy(np.zeros((1000, 64), np.float64)), "application/x-npy", 413,
+     f"request body of {1000 * 64 * 8 + 128} bytes exceeds this server's limit of {int(MAX_BODY_MB * 2**20)} bytes"),
+    ("max batch", _npy(np.zeros((1100, 64), np.float16)), "application/x-npy", 413,
+     "batch of 1100 samples exceeds this server's limit of 1024"),
+    ("NaN", json.dumps({"inputs": [[float("nan")] * 64]}).encode(), "application/json", 422,
+     "inputs must be finite numbers, got NaN or infinity"),
 ]
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, summarize
 from dlarena.measure.timer import TimingConfig, measure
-from dlarena.measure.verdict import Estimate, band_of, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, band_of, compare
 from dlarena.report import verdict as old_import_path
 
 
@@ -15,8 +15,7 @@ def test_summary_of_known_samples():
     assert s.median == pytest.approx(50.5)
     assert s.q1 == pytest.approx(25.75) and s.q3 == pytest.approx(75.25)
     assert s.p99 == pytest.approx(99.01)
-    assert s.ci_low < s.median < s.ci_high
-    assert 40 < s.ci_low and s.ci_high < 61
+    assert (s.ci_low, s.ci_high) == (41.0, 59.5)  # seed 0, 1000 resamples
 
 
 def test_bootstrap_ci_narrows_with_more_samples():
@@ -88,7 +87,7 @@ def test_estimate_value_sizes_and_determinism():
 def test_estimate_of_one_window_and_of_none():
     one = estimate([np.arange(1.0, 102.0)], resamples=1000)
     assert one.value == 51.0 and one.n_windows == 1
-    assert 40 < one.ci_low < 51 < one.ci_high < 62  # within-window uncertainty only
+    assert (one.ci_low, one.ci_high) == (41.0, 61.0)  # within-window uncertainty only (seed 0)
     with pytest.raises(ValueError, match="no windows to estimate"):
         estimate([])
 
@@ -125,6 +124,56 @@ def test_band_edges_in_both_directions(low, high, outcome, winner, higher_is_bet
     assert (v.outcome, v.winner) == (outcome, winner)
     assert (v.ratio_low, v.ratio_high) == (pytest.approx(low), pytest.approx(high))
     assert (v.speedup_pct is None) == (winner is None)
+
+
+def test_ratio_cis_that_just_touch_the_band_or_1():
+    edge = 1 / (1 + DEFAULT_BAND)
+    for low, high, outcome in [(edge, 1 + DEFAULT_BAND, "equivalent"),  # the band is closed at both ends
+                               (1.0, 1.08, "inconclusive"),  # "above 1" is strict: touching 1 is not a win
+                               (0.90, 1.0, "inconclusive")]:
+        v = compare(*_with_ratio_ci(low, high), True)
+        assert (v.outcome, v.winner, v.ratio_low, v.ratio_high) == (outcome, None, low, high)
+
+
+def test_cell_cis_that_just_touch_can_still_decide():
+    # A's CI starts where B's ends: no overlap test decides, the ratio's CI does (log-normal, in quadrature).
+    v = compare(Estimate("A", 110, 105, 115), Estimate("B", 100, 95, 105), True)
+    half_width = math.hypot(math.log(115 / 105), math.log(105 / 95)) / 2  # z * se, the z cancels
+    assert (v.outcome, v.winner) == ("faster", "A")
+    assert (v.ratio, v.ratio_low, v.ratio_high) == pytest.approx((1.1, 1.1 * math.exp(-half_width),
+                                                                  1.1 * math.exp(half_width)), rel=1e-12)
+
+
+@pytest.mark.parametrize("a, b, outcome, text", [
+    (Estimate("A", 100, 99, 101), Estimate("B", 100, 99, 101), "equivalent",
+     "A and B equivalent: ratio 1.00 [0.99–1.01], within ±5%"),
+    (Estimate("A", 100, 80, 125), Estimate("B", 100, 80, 125), "inconclusive", "inconclusive: A vs B ratio 1.00 [0.73–1.37]"),
+    (Estimate("A", 2.0, 1.0, 3.0, (1.0, 2.0, 3.0)), Estimate("B", 2.0, 1.0, 3.0, (1.0, 2.0, 3.0)), "equivalent",
+     "A and B equivalent: ratio 1.00 [1.00–1.00], within ±5%"),
+])
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_equal_medians_are_never_a_win(a, b, outcome, text, higher_is_better):
+    v = compare(a, b, higher_is_better)
+    assert (v.outcome, v.winner, v.speedup_pct, v.ratio, v.text) == (outcome, None, None, 1.0, text)
+    assert v.ratio_low * v.ratio_high == pytest.approx(1.0)  # symmetric around 1 on the log scale
+
+
+@pytest.mark.parametrize("a, b, why", [
+    (Estimate("A", 1.0, 0.9, 1.1), Estimate("B", 0.0, 0.0, 0.0), "no valid estimate for B"),
+    (Estimate("A", 1.0, 0.0, 1.1), Estimate("B", 1.0, 0.9, 1.1), "no confidence interval for A"),
+    (Estimate("A", 1.0, 0.9, 1.1), Estimate("B", -1.0, -1.1, -0.9), "no valid estimate for B"),
+])
+def test_zero_or_negative_values_are_inconclusive(a, b, why):
+    v = compare(a, b, True)
+    assert (v.outcome, v.winner, v.ratio, v.text) == ("inconclusive", None, None, f"inconclusive: A vs B ({why})")
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_replicates_with_a_zero_fall_back_to_the_cis(higher_is_better):
+    a = Estimate("A", 1.2, 1.1, 1.3, (0.0, 1.2, 1.2, 1.2))
+    b = Estimate("B", 1.0, 0.95, 1.05, (1.0,) * 4)
+    without = Estimate("A", 1.2, 1.1, 1.3)
+    assert compare(a, b, higher_is_better) == compare(without, b, higher_is_better)
 
 
 def test_band_is_configurable():

@@ -19,10 +19,10 @@ from rich.table import Table
 
 from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
-from dlarena.measure.noise import busy_processes, busy_warning
+from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
 from dlarena.runner.scheduler import SuiteRunner
-from dlarena.store.db import ResultStore, StoreError, check_path, new_run_id
+from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -36,6 +36,11 @@ DbOption = typer.Option(None, "--db", help="Results database file (default: ./dl
 def fail(message: str, code: int = 2) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def warn(message: str | None) -> None:
+    if message:
+        err_console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def store_errors(command):
@@ -94,6 +99,21 @@ def _load_config_file(path: Path) -> dict:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _resume_hint(run_id: str) -> str:
+    return f"dlarena run --resume --run-id {run_id}"
+
+
+def _mark(store: ResultStore, run_id: str, status: str) -> str | None:
+    """Records how the run ended; when the results file stays busy, says how to record it later
+    (a run must not be left silently 'running')."""
+    try:
+        store.finish_run(run_id, status)
+    except StoreBusy as exc:
+        return (f"{exc}. Run {run_id} could not be marked {status}; its finished cells are saved. "
+                f"Once the file is free, run: {_resume_hint(run_id)}")
+    return None
 
 
 STATUS_STYLE = {"ok": "green", "skipped": "yellow", "not_comparable": "yellow"}
@@ -182,6 +202,7 @@ def run(
         fail(str(exc))
 
     done: dict[str, str] = {}
+    other_runs = other_dlarena_runs()
     if resume:
         previous = store.run(run_id)
         if previous is None:
@@ -198,13 +219,12 @@ def run(
     else:
         run_id = new_run_id()
         env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy)
-        env["noise_at_start"] = busy_processes(0.3)
+        env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
         store.start_run(run_id, config.suite, config.model_dump(), env)
         console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
                       + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
-        warning = busy_warning(env["noise_at_start"])
-        if warning:
-            err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        warn(busy_warning(env["noise_at_start"]))
+    warn(other_runs_warning(other_runs))
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
@@ -216,12 +236,18 @@ def run(
         try:
             outcome = runner.run(done)
         except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            fail(f"interrupted; completed cells are saved. Continue with: dlarena run --resume --run-id {run_id}", 130)
+            fail(_mark(store, run_id, "interrupted")
+                 or f"interrupted; completed cells are saved. Continue with: {_resume_hint(run_id)}", 130)
+        except StoreBusy as exc:  # a finished cell could not be recorded
+            _mark(store, run_id, "interrupted")
+            fail(f"{exc}. Run {run_id} stopped; its other finished cells are saved. Once the file is free, "
+                 f"continue with: {_resume_hint(run_id)}")
         finally:
             signal.signal(signal.SIGTERM, previous)
         progress.update(task, description="done")
-    store.finish_run(run_id, "complete")
+    problem = _mark(store, run_id, "complete")
+    if problem:
+        fail(problem)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     if len(set(config.criteria) & set(ORDER)) > 1:
         _print_summary(store, run_id)
@@ -272,13 +298,19 @@ def results(db: Optional[Path] = DbOption) -> None:
     if not rows:
         console.print(f"No runs in {store.path}.", markup=False)
         return
+    # 'running' with no dlarena run left on this machine: killed, or its end could not be recorded
+    stopped = [] if other_dlarena_runs() else [r["run_id"] for r in rows if r["status"] == "running"]
     table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
         wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
-        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], r["status"], wall, str(r["cells"]), str(r["ok"]),
+        status = "stopped" if r["run_id"] in stopped else r["status"]
+        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], status, wall, str(r["cells"]), str(r["ok"]),
                       f"{env.get('cpu_model', '?')} / {env.get('intra_op_threads', '?')}")
     console.print(table)
+    if stopped:
+        console.print(f"stopped: recorded as running, but no dlarena run is in progress on this machine (killed, or "
+                      f"its end could not be recorded). Continue one with: {_resume_hint(stopped[0])}", markup=False)
 
 
 @app.command()
@@ -345,6 +377,7 @@ def recommend(
 
 
 @app.command()
+@store_errors
 def community(
     refresh: bool = typer.Option(False, "--refresh", help="Fetch current GitHub stars, PyPI downloads and releases (needs the network)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for each API call."),
@@ -353,7 +386,7 @@ def community(
     """Show the community figures (dated and sourced); --refresh adds current ones from the public APIs."""
     from dlarena import community as figures
 
-    store = ResultStore(db)
+    store = open_store(db, write=refresh)  # refreshed figures are written beside the results database
     if refresh:
         try:
             path, fetched, missed = figures.refresh(store.path.parent, timeout)
@@ -446,27 +479,32 @@ def serve(
     batch_timeout_ms: float = typer.Option(2.0, "--batch-timeout-ms", help="How long a batch waits for more requests."),
     max_body_mb: float = typer.Option(16.0, "--max-body-mb", help="Largest request body accepted (413 above)."),
     max_batch: int = typer.Option(1024, "--max-batch", help="Most samples in one request (413 above)."),
+    read_timeout: float = typer.Option(30.0, "--read-timeout", help="Seconds a client has to send its request body (408 after)."),
 ) -> None:
-    """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz)."""
+    """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz).
+    Loading an artifact runs its code: serve only artifacts you trust."""
+    import math
     import os
 
-    from dlarena.deploy.manifest import locate
-    from dlarena.deploy.server import ServerOptions, serve as run_server
+    from dlarena.deploy.server import ServeError, ServerOptions, serve as run_server
     from dlarena.measure.env import physical_cores
 
     if not 0 < port < 65536:
         fail(f"port must be between 1 and 65535, got {port}")
-    if batch_max < 1 or max_batch < 1 or max_body_mb <= 0 or batch_timeout_ms < 0:
-        fail("--batch-max and --max-batch must be >= 1, --max-body-mb > 0, --batch-timeout-ms >= 0")
-    try:
-        locate(artifact)
-    except FileNotFoundError as exc:
-        fail(str(exc))
+    if batch_max < 1 or max_batch < 1 or (threads is not None and threads < 1) or interop_threads < 1:
+        fail("--batch-max, --max-batch, --threads and --interop-threads must be >= 1")
+    if not (math.isfinite(max_body_mb) and max_body_mb > 0 and math.isfinite(read_timeout) and read_timeout > 0):
+        fail(f"--max-body-mb and --read-timeout must be finite and > 0, got {max_body_mb:g} and {read_timeout:g}")
+    if not (math.isfinite(batch_timeout_ms) and batch_timeout_ms >= 0):
+        fail(f"--batch-timeout-ms must be finite and >= 0, got {batch_timeout_ms:g}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     options = ServerOptions(threads=threads or physical_cores(), interop_threads=interop_threads,
                             max_body_bytes=int(max_body_mb * 2**20), max_batch=max_batch, batch_max=batch_max,
-                            batch_timeout_ms=batch_timeout_ms)
-    run_server(artifact, host, port, options)
+                            batch_timeout_ms=batch_timeout_ms, read_timeout_s=read_timeout)
+    try:
+        run_server(artifact, host, port, options)
+    except ServeError as exc:
+        fail(str(exc))
 
 
 @app.command()

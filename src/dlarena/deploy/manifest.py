@@ -7,8 +7,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 MANIFEST = "manifest.json"
 REFERENCE = "reference.npz"  # the input and the source model's output on it, for parity
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; the message is one line."""
 
 
 @dataclass
@@ -47,9 +53,28 @@ class Manifest:
 
     @classmethod
     def load(cls, folder: Path) -> "Manifest":
-        data = json.loads((Path(folder) / MANIFEST).read_text())
-        data["input"], data["output"] = TensorSpec(**data["input"]), TensorSpec(**data["output"])
-        return cls(**data)
+        path = Path(folder) / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["input"], data["output"] = TensorSpec(**data["input"]), TensorSpec(**data["output"])
+            manifest = cls(**data)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # JSON and Unicode errors are ValueErrors
+            raise ManifestError(f"{path} is not a valid manifest: {type(exc).__name__}: {str(exc)[:200]}") from None
+        for which, spec in (("input", manifest.input), ("output", manifest.output)):
+            problem = _spec_problem(spec)
+            if problem:
+                raise ManifestError(f"{path} is not a valid manifest: {which} {problem}")
+        return manifest
+
+
+def _spec_problem(spec: TensorSpec) -> str | None:
+    if not isinstance(spec.shape, list) or not all(d is None or (type(d) is int and d > 0) for d in spec.shape):
+        return f"shape {spec.shape!r} is not a list of positive sizes (null: the batch)"
+    try:
+        np.dtype(spec.dtype)
+    except TypeError:
+        return f"dtype {spec.dtype!r} is not a numpy dtype"
+    return None
 
 
 def locate(artifact: str | Path) -> tuple[Path, Manifest]:

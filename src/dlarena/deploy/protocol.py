@@ -1,26 +1,40 @@
 """The /predict wire format, as pure functions: decode a request body (JSON or .npy/.npz) into an
 array the model accepts, or say precisely why not (RequestError -> an HTTP 4xx), and encode the
-output."""
+output.
+
+Decoding never allocates more than the server's limits allow: a .npy header's declared size and
+a .npz member's declared uncompressed size are checked before any data is read, and a member is
+decompressed only up to its declared size (a deflate bomb stops there)."""
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
+import zlib
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from dlarena.deploy.manifest import TensorSpec
 
 JSON_TYPES = ("application/json",)
 NUMPY_TYPES = ("application/x-npy", "application/x-npz", "application/octet-stream", "application/zip")
+NPY_MAGIC = b"\x93NUMPY"
+NPY_HEADER_READERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+# What numpy.savez (stored) and numpy.savez_compressed (deflated) write; zipfile decompresses the
+# others (bzip2, lzma) without an output bound.
+NPZ_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+MALFORMED = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 
 
 class RequestError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, close: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.close = close  # the request's body was not read to its end: the connection cannot be reused
 
 
 def _from_json(body: bytes) -> np.ndarray:
@@ -28,49 +42,95 @@ def _from_json(body: bytes) -> np.ndarray:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RequestError(400, f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise RequestError(400, "malformed JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        raise RequestError(400, f"malformed JSON: {str(exc).split(';')[0]}") from None
     if not isinstance(data, dict) or "inputs" not in data:
         raise RequestError(400, 'JSON body must be an object with an "inputs" array, e.g. {"inputs": [[...]]}')
     try:
         array = np.asarray(data["inputs"])
     except ValueError:
-        raise RequestError(422, '"inputs" is not a rectangular array (rows of different lengths)') from None
+        raise RequestError(422, '"inputs" is not a rectangular array (rows of different lengths, '
+                                "or nested deeper than 64 levels)") from None
     if array.dtype.kind not in "iuf":
         raise RequestError(422, f'"inputs" must hold only numbers, got {_kind(array)}')
     return array
 
 
 def _kind(array: np.ndarray) -> str:
-    return {"U": "strings", "S": "bytes", "b": "booleans", "O": "mixed values or nulls",
+    return {"U": "strings", "S": "bytes", "b": "booleans", "O": "mixed values, nulls or integers beyond 64 bits",
             "c": "complex numbers"}.get(array.dtype.kind, str(array.dtype))
 
 
-def _from_numpy(body: bytes) -> np.ndarray:
+def _load_npy(data: bytes, max_bytes: int) -> np.ndarray:
+    """A .npy file's array, its header checked against ``max_bytes`` and the data present before
+    numpy allocates anything."""
+    stream = io.BytesIO(data)
+    version = npy_format.read_magic(stream)
+    if version not in NPY_HEADER_READERS:
+        raise RequestError(400, f"malformed numpy body: unsupported .npy format version {version[0]}.{version[1]}")
+    shape, _, dtype = NPY_HEADER_READERS[version](stream)
+    if dtype.hasobject:
+        raise RequestError(400, "object arrays (pickled data) are not accepted; send numbers")
+    if any(d < 0 for d in shape):
+        raise RequestError(400, f"malformed numpy body: negative dimension in shape {shape}")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > max_bytes:
+        raise RequestError(413, f".npy header declares a {shape} {dtype} array of {declared} bytes, "
+                                f"over this server's limit of {max_bytes} bytes")
+    present = len(data) - stream.tell()
+    if declared > present:
+        raise RequestError(400, f"truncated .npy: its header declares {declared} bytes of data, the body holds {present}")
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def _npz_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+    if "inputs" in members:
+        return members["inputs"]
+    if len(members) == 1:
+        return next(iter(members.values()))
+    raise RequestError(400, f'the .npz body must hold one array or one named "inputs", got {sorted(members)}')
+
+
+def _load_npz(body: bytes, max_bytes: int) -> np.ndarray:
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        info = _npz_member(archive)
+        name = info.filename.removesuffix(".npy")
+        if info.compress_type not in NPZ_COMPRESSIONS:
+            raise RequestError(400, f"the .npz member '{name}' uses an unsupported compression; "
+                                    "send numpy.savez or numpy.savez_compressed output")
+        if info.file_size > max_bytes:
+            raise RequestError(413, f"the .npz member '{name}' unpacks to {info.file_size} bytes, "
+                                    f"over this server's limit of {max_bytes} bytes")
+        with archive.open(info) as member:
+            data = member.read(info.file_size)  # stops at the declared size, whatever the stream holds
+        if not data.startswith(NPY_MAGIC):
+            raise RequestError(400, f"the .npz member '{name}' is not a .npy array")
+        return _load_npy(data, max_bytes)
+
+
+def _from_numpy(body: bytes, max_bytes: int) -> np.ndarray:
     try:
-        if body[:6] == b"\x93NUMPY":
-            return np.load(io.BytesIO(body), allow_pickle=False)
-        if body[:2] == b"PK":
-            with np.load(io.BytesIO(body), allow_pickle=False) as archive:
-                names = archive.files
-                if "inputs" in names:
-                    return archive["inputs"]
-                if len(names) == 1:
-                    return archive[names[0]]
-                raise RequestError(400, f'the .npz body must hold one array or one named "inputs", got {names}')
-    except RequestError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        if body.startswith(NPY_MAGIC):
+            return _load_npy(body, max_bytes)
+        if body.startswith(b"PK"):
+            return _load_npz(body, max_bytes)
+    except MALFORMED as exc:
         raise RequestError(400, f"malformed numpy body: {exc}") from None
     raise RequestError(400, "binary body is neither a .npy nor a .npz file (send numpy.save / numpy.savez output)")
 
 
-def decode(body: bytes, content_type: str) -> np.ndarray:
+def decode(body: bytes, content_type: str, max_bytes: int) -> np.ndarray:
+    """The array in a request body; ``max_bytes`` bounds the decoded array as it bounds the body."""
     ctype = (content_type or "").split(";")[0].strip().lower()
     if not body:
         raise RequestError(400, "empty request body")
     if ctype in JSON_TYPES or ctype.endswith("+json"):
         return _from_json(body)
     if ctype in NUMPY_TYPES:
-        return _from_numpy(body)
+        return _from_numpy(body, max_bytes)
     raise RequestError(415, f"unsupported content type '{ctype or '(none)'}'; send application/json "
                             '({"inputs": [...]}) or application/x-npy (a .npy or .npz file)')
 
@@ -94,19 +154,28 @@ def conform(array: np.ndarray, spec: TensorSpec, max_batch: int) -> tuple[np.nda
         raise RequestError(413, f"batch of {rows} samples exceeds this server's limit of {max_batch}")
     if spec.shape[0] is not None and rows != spec.shape[0]:
         raise RequestError(422, f"this artifact has a fixed batch of {spec.shape[0]}, got {rows}")
-    target = np.dtype(spec.dtype)
-    if target.kind in "iu":
-        if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
-            raise RequestError(422, f"expected integer values ({spec.dtype}), got non-integer numbers")
-        if array.dtype.kind not in "iuf":
-            raise RequestError(422, f"expected {spec.dtype} values, got dtype {array.dtype}")
-        if spec.value_range:
-            low, high = spec.value_range
-            if array.min() < low or array.max() >= high:
-                raise RequestError(422, f"values must lie in [{low}, {high}), got min {array.min()} max {array.max()}")
-    elif not np.can_cast(array.dtype, target, "same_kind") or array.dtype.kind not in "iuf":
+    if array.dtype.kind not in "iuf":
         raise RequestError(422, f"expected {spec.dtype} values, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=target), single
+    target = np.dtype(spec.dtype)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise RequestError(422, "inputs must be finite numbers, got NaN or infinity")
+    if target.kind in "iu":
+        _check_integers(array, spec, target)
+    elif not np.can_cast(array.dtype, target, "same_kind"):
+        raise RequestError(422, f"expected {spec.dtype} values, got dtype {array.dtype}")
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(array, dtype=target)
+    if target.kind == "f" and not np.isfinite(out).all():
+        raise RequestError(422, f"inputs overflow {spec.dtype} (largest magnitude {np.finfo(target).max:.3g})")
+    return out, single
+
+
+def _check_integers(array: np.ndarray, spec: TensorSpec, target: np.dtype) -> None:
+    if array.dtype.kind == "f" and not (array == np.round(array)).all():
+        raise RequestError(422, f"expected integer values ({spec.dtype}), got non-integer numbers")
+    low, high = spec.value_range or (np.iinfo(target).min, np.iinfo(target).max + 1)
+    if array.min() < low or array.max() >= high:
+        raise RequestError(422, f"values must lie in [{low}, {high}), got min {array.min()} max {array.max()}")
 
 
 def encode_npy(array: np.ndarray) -> bytes:

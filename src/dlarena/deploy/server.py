@@ -6,12 +6,18 @@ POST /predict with JSON ``{"inputs": [...]}`` or a .npy/.npz body; the reply is 
 Bad requests get a 4xx with a message and never reach the model. Model calls run on one
 dedicated thread (runtimes are not thread-safe), so the event loop keeps accepting and
 validating requests meanwhile; with ``batch_max > 1`` concurrent requests are batched.
+
+Memory is bounded by the limits before anything is allocated (see protocol.py), and a body
+that does not arrive within ``read_timeout_s`` gets a 408 and the connection is closed. Loading
+an artifact runs its code (TorchScript, pickled weights, SavedModel ops): serve only artifacts
+you trust.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -23,11 +29,17 @@ from fastapi.responses import JSONResponse, Response
 
 from dlarena.deploy import RUNTIMES, runtimes
 from dlarena.deploy.batching import DynamicBatcher
-from dlarena.deploy.manifest import Manifest, locate
+from dlarena.deploy.manifest import Manifest, ManifestError, locate
 from dlarena.deploy.protocol import RequestError, conform, decode, encode_npy
 
 DEFAULT_MAX_BODY_MB = 16.0
 DEFAULT_MAX_BATCH = 1024
+DEFAULT_READ_TIMEOUT_S = 30.0
+LISTEN_BACKLOG = 2048  # uvicorn's own default
+
+
+class ServeError(RuntimeError):
+    """The server cannot start (artifact, port); the message is one line for the user."""
 
 
 @dataclass
@@ -38,6 +50,7 @@ class ServerOptions:
     max_batch: int = DEFAULT_MAX_BATCH
     batch_max: int = 1  # > 1: dynamic batching up to this many rows
     batch_timeout_ms: float = 2.0
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S  # a request body must arrive within this
 
 
 class Model:
@@ -69,28 +82,47 @@ class Model:
             "export_path": m.path, "runtime": m.runtime, "runtime_name": RUNTIMES.get(m.runtime, m.runtime),
             "versions": self.loaded.versions, "input": asdict(m.input), "output": asdict(m.output),
             "layout": m.layout, "quantized": m.quantized, "exporter": m.exporter,
-            "limits": {"max_body_bytes": o.max_body_bytes, "max_batch": o.max_batch},
+            "limits": {"max_body_bytes": o.max_body_bytes, "max_batch": o.max_batch, "read_timeout_s": o.read_timeout_s},
             "batching": {"enabled": o.batch_max > 1, "batch_max": o.batch_max, "timeout_ms": o.batch_timeout_ms},
             "load_s": self.loaded.load_s, "counters": {**self.counters, "batches": self.batcher.batches if self.batcher else None},
         }
 
 
-async def _read_body(request, limit: int) -> bytes:
-    header = request.headers.get("content-length", "")
-    declared = int(header) if header.isdigit() else 0
-    too_big = declared > limit
+def _declared_length(header: str) -> int:
+    # more digits than any real body has: too big, without converting the digits
+    return (int(header) if len(header) < 19 else 2**63) if header.isdigit() else 0
+
+
+async def _read_body(request, limit: int, timeout_s: float) -> bytes:
+    too_big = _declared_length(request.headers.get("content-length", "")) > limit
     chunks, size = [], 0
-    async for chunk in request.stream():
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    stream = request.stream()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(stream), max(0.0, deadline - loop.time()))
+        except StopAsyncIteration:
+            break
+        except asyncio.TimeoutError:
+            if too_big:
+                raise RequestError(413, f"request body exceeds this server's limit of {limit} bytes", close=True) from None
+            raise RequestError(408, f"request body not received within {timeout_s:g} s", close=True) from None
         size += len(chunk)
-        if size > limit:
-            too_big = True
+        too_big = too_big or size > limit
         if not too_big:
             chunks.append(chunk)
     # The body is drained (not kept) before answering, so the client reads the 413 instead of a reset.
     if too_big:
+        declared = _declared_length(request.headers.get("content-length", ""))
         raise RequestError(413, f"request body of {max(size, declared)} bytes exceeds this server's "
                                 f"limit of {limit} bytes")
     return b"".join(chunks)
+
+
+def _rejection(exc: RequestError) -> JSONResponse:
+    return JSONResponse({"detail": exc.message}, status_code=exc.status,
+                        headers={"connection": "close"} if exc.close else None)
 
 
 def create_app(model: Model) -> FastAPI:
@@ -119,12 +151,13 @@ def create_app(model: Model) -> FastAPI:
     async def predict(request: Request):
         model.counters["requests"] += 1
         try:
-            body = await _read_body(request, model.options.max_body_bytes)
-            x, single = conform(decode(body, request.headers.get("content-type", "")), model.manifest.input,
-                                model.options.max_batch)
+            limits = model.options
+            body = await _read_body(request, limits.max_body_bytes, limits.read_timeout_s)
+            x, single = conform(decode(body, request.headers.get("content-type", ""), limits.max_body_bytes),
+                                model.manifest.input, limits.max_batch)
         except RequestError as exc:
             model.counters["rejected"] += 1
-            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+            return _rejection(exc)
         try:
             out = await model.infer(x)
         except Exception as exc:  # noqa: BLE001 - a model failure is this request's 500, not the server's end
@@ -144,13 +177,53 @@ def warm_up(model: Model) -> None:
     model.loaded.predict(make_input({"input": asdict(model.manifest.input)}, 1))
 
 
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before the model loads: a port in use fails at once."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def load(folder: Path, manifest: Manifest, options: ServerOptions) -> Model:
+    """The artifact loaded and warmed up; ServeError when it does not load or run."""
+    artifact = folder / manifest.file
+    try:
+        model = Model(folder, manifest, options)
+    except Exception as exc:  # noqa: BLE001 - each runtime fails in its own way on a corrupt file
+        raise ServeError(f"cannot load {artifact} with {manifest.runtime}: {_first_line(exc)}") from None
+    try:
+        warm_up(model)  # the first call allocates and specialises; keep it out of the first client's latency
+    except Exception as exc:  # noqa: BLE001
+        raise ServeError(f"{artifact} fails on a sample input {manifest.input.describe()}: {_first_line(exc)}") from None
+    return model
+
+
 def serve(artifact: str | Path, host: str = "127.0.0.1", port: int = 8000, options: ServerOptions | None = None,
           log_level: str = "warning") -> None:
     import uvicorn
 
-    folder, manifest = locate(artifact)
-    model = Model(folder, manifest, options or ServerOptions())
-    warm_up(model)  # the first call allocates and specialises; keep it out of the first client's latency
+    try:
+        folder, manifest = locate(artifact)
+    except (FileNotFoundError, ManifestError) as exc:
+        raise ServeError(str(exc)) from None
+    sock = listen(host, port)
+    try:
+        model = load(folder, manifest, options or ServerOptions())
+    except ServeError:
+        sock.close()
+        raise
     print(f"serving {manifest.key} ({manifest.workload}) with {RUNTIMES.get(manifest.runtime, manifest.runtime)} "
           f"on http://{host}:{port}  input {manifest.input.describe()}", flush=True)
-    uvicorn.run(create_app(model), host=host, port=port, log_level=log_level, access_log=False)
+    config = uvicorn.Config(create_app(model), log_level=log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -137,3 +137,33 @@ def busy_warning(noise: dict) -> str | None:
             + (f", steal {noise['steal_pct']:.0f}%" if noise.get("steal_pct") else "")
             + (f" (busiest: {top})" if top else "")
             + ". Windows measured under contention are flagged and repeated, but a quiet machine gives firmer verdicts.")
+
+
+def _is_dlarena_run(cmdline: list[str]) -> bool:
+    """``dlarena run ...`` or ``python -m dlarena.cli run ...``."""
+    for i, arg in enumerate(cmdline[:-1]):
+        if os.path.basename(arg) in ("dlarena", "dlarena.cli") or arg.endswith("dlarena/cli.py"):
+            return cmdline[i + 1] == "run"
+    return False
+
+
+def other_dlarena_runs() -> list[dict]:
+    """``dlarena run`` processes on this machine other than this one (and its parents and workers)."""
+    me = psutil.Process()
+    ours = {me.pid, *(p.pid for p in me.parents()), *(c.pid for c in me.children(recursive=True))}
+    found = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = p.info["cmdline"] or []
+        if p.info["pid"] not in ours and _is_dlarena_run(cmdline):
+            found.append({"pid": p.info["pid"], "cmdline": " ".join(cmdline)})
+    return found
+
+
+def other_runs_warning(runs: list[dict]) -> str | None:
+    """A one-line warning when other dlarena runs share the machine: each slows the other's cells."""
+    if not runs:
+        return None
+    listed = ", ".join(f"pid {r['pid']}: {r['cmdline'][:80]}" for r in runs)
+    what = "another dlarena run is" if len(runs) == 1 else f"{len(runs)} other dlarena runs are"
+    return (f"{what} in progress on this machine ({listed}); runs that share the CPUs slow each other's "
+            "cells and both sets of timings suffer. Wait for it to finish, or stop it, for numbers worth comparing.")

@@ -118,7 +118,7 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> li
                 scenarios.append(view)
         try:
             description = workloads.get(name).description
-        except KeyError:
+        except (KeyError, ValueError):  # a name this installation cannot resolve (or refuses): no description
             description = ""
         views.append(WorkloadView(name, description, parity, comparable, scenarios))
     return views

@@ -50,6 +50,7 @@ def summary(store: ResultStore, run: dict, rows: list[dict] | None = None) -> di
         "probe_spread": float(np.percentile(probes, 95) / np.percentile(probes, 5)) if probes.size else None,
         "other_cpu_at_start": start.get("other_cpu_pct"),
         "busiest_at_start": start.get("top", []),
+        "other_runs_at_start": start.get("other_dlarena_runs", []),
         "between_run": between_run(rows or []),
     }
 
@@ -66,6 +67,8 @@ def line(s: dict | None) -> str:
         text += f"; calibration probe p95/p5 {s['probe_spread']:.2f}"
     if s["other_cpu_at_start"] is not None:
         text += f"; at start, other processes used {s['other_cpu_at_start']:.0f}%"
+    if s.get("other_runs_at_start"):
+        text += f"; another dlarena run was in progress at start (pid {', '.join(map(str, s['other_runs_at_start']))})"
     if s.get("between_run"):
         text += f"; {s['between_run']}"
     return text

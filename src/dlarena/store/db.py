@@ -82,9 +82,7 @@ def check_path(path: Path, write: bool) -> None:
         if head and head[8:12] != DUCKDB_MAGIC:
             raise StoreError(f"{path} is not a DuckDB results database")
     if write:  # probed without creating anything: bad input writes nothing
-        folder = path.parent.absolute()
-        while not folder.exists():
-            folder = folder.parent
+        folder = _existing_ancestor(path)
         try:
             if not folder.is_dir():
                 raise NotADirectoryError(20, f"{folder} is not a folder")
@@ -95,6 +93,14 @@ def check_path(path: Path, write: bool) -> None:
                 tempfile.TemporaryFile(dir=folder).close()
         except OSError as exc:
             raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The closest folder (or file) above ``path`` that exists: where creating it would start."""
+    folder = path.parent.absolute()
+    while not folder.exists():
+        folder = folder.parent
+    return folder
 
 
 def _is_lock_conflict(exc: duckdb.Error) -> bool:
@@ -270,11 +276,21 @@ class ResultStore:
         """Writes the measurements (joined with run info) as parquet, csv or json."""
         if fmt not in ("parquet", "csv", "json"):
             raise ValueError(f"unknown export format '{fmt}'; valid: parquet, csv, json")
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.is_dir():
+            raise StoreError(f"export target {out} is a directory; --out takes a file, e.g. {out / f'export.{fmt}'}")
+        if not _existing_ancestor(out).is_dir():
+            raise StoreError(f"cannot write the export {out}: {_existing_ancestor(out)} is not a folder")
         where = "WHERE m.run_id = ?" if run_id else ""
         query = ("SELECT r.started_at AS run_started_at, r.suite, m.* FROM measurements m "
                  f"JOIN runs r USING (run_id) {where} ORDER BY m.run_id, m.cell_id, m.metric")
         options = {"parquet": "FORMAT parquet", "csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true"}[fmt]
-        with self._connect(read_only=True) as con:
-            con.execute(f"COPY ({query}) TO '{out}' ({options})", [run_id] if run_id else [])
+        target = str(out).replace("'", "''")  # COPY takes the file name as an SQL string literal, not a parameter
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect(read_only=True) as con:
+                con.execute(f"COPY ({query}) TO '{target}' ({options})", [run_id] if run_id else [])
+        except OSError as exc:
+            raise StoreError(f"cannot write the export {out}: {exc.strerror or exc}") from None
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot write the export {out}: {str(exc).splitlines()[0]}") from None
         return out

@@ -27,6 +27,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 import traceback
 from functools import lru_cache
@@ -49,6 +50,12 @@ SIZES = ("tiny", "small", "full")
 USER_SOURCES_ENV = "DLARENA_USER_WORKLOADS"
 KERAS_MODELS_ENV = "DLARENA_KERAS_MODELS"
 ENTRY_POINT_GROUP = "dlarena.workloads"
+# Names reach cell ids ("/"-separated), file names and reports: no separators, dots or controls.
+BASE_NAME = re.compile(r"\w[\w-]*")
+PARAMETER_KEY = re.compile(r"[A-Za-z_]\w*")
+PARAMETER_VALUE = re.compile(r"[\w+-]+(\.[\w+-]+)*")  # 4, 0.5, 1e-3, gelu; never ".."
+NAME_RULE = ("a workload name holds only letters, digits, '_' and '-', and its parameters are key=value "
+             "pairs of the same characters (values may hold '.', '+'), e.g. transformer@layers=4,seq=128")
 
 
 class WorkloadError(ValueError):
@@ -74,7 +81,11 @@ def parse(name: str) -> tuple[str, dict[str, object]]:
         if not eq or not key.strip() or not value.strip():
             raise ValueError(f"workload '{name}': parameter '{item}' is not of the form key=value")
         params[key.strip()] = _value(value.strip())
-    return base.strip(), params
+    base = base.strip()
+    if not (BASE_NAME.fullmatch(base) and all(PARAMETER_KEY.fullmatch(k) and PARAMETER_VALUE.fullmatch(str(v))
+                                              for k, v in params.items())):
+        raise WorkloadError(f"invalid workload name {name!r}: {NAME_RULE}")
+    return base, params
 
 
 def _value(text: str) -> object:
@@ -282,6 +293,9 @@ def load_source(path: str) -> tuple[str, str]:
         raise WorkloadError(f"workload module {path} defines no WORKLOAD (a dlarena.workloads.base.Workload)")
     if workload.name in BUILTIN:
         raise WorkloadError(f"workload module {path} uses the built-in name '{workload.name}'; rename its WORKLOAD")
+    if not BASE_NAME.fullmatch(workload.name):
+        raise WorkloadError(f"workload module {path} names its WORKLOAD {workload.name!r}: a workload name holds "
+                            "only letters, digits, '_' and '-'")
     return workload.name, module_name
 
 
