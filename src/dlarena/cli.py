@@ -232,7 +232,7 @@ def run(
     with Progress(*columns, console=console, transient=False) as progress:
         runner = SuiteRunner(config, store, run_id, on_cell_done=_print_cell(progress.console))
         task = progress.add_task("starting", total=runner.total)
-        runner.progress = lambda cell_id, n, total: progress.update(task, completed=n, description=cell_id)
+        runner.progress = lambda text, n, total: progress.update(task, completed=n, description=runner.describe(text))
         try:
             outcome = runner.run(done)
         except KeyboardInterrupt:

@@ -83,6 +83,12 @@ class SuiteRunner:
         return self._owned([(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
                             for cell in module.plan_global(self.config)])
 
+    def describe(self, text: str) -> str:
+        """A progress text with its cell's criterion in front ("deployment · mlp/torch/onnx/...")."""
+        last = text.rsplit(" ", 1)[-1]
+        criterion = self._criterion_of.get(last) or (PARITY if f"/{PARITY}/" in last else None)
+        return f"{criterion} · {text}" if criterion else text
+
     def _owned(self, planned: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
         """Notes each cell's criterion: stored with the cell, so a report can say which criterion failed."""
         self._criterion_of.update({cell.id: name for name, cell in planned})
