@@ -32,7 +32,11 @@ def _decide(check: Check, holds: bool) -> Outcome:
 
 
 def _not_measured(check: Check, why: str) -> CheckResult:
-    return CheckResult(check, NOT_MEASURED, note=why, lines=[f"not measured in this run: {why}"])
+    return CheckResult(check, NOT_MEASURED, note=f"not measured in this run: {why}", lines=[why])
+
+
+def _who(side: Side) -> str:
+    return display(side.framework) + (f" {'/'.join(side.modes)}" if side.modes else "")
 
 
 # -- rows: a condition on the rows one framework's cells recorded ------------------------------
@@ -94,13 +98,13 @@ def rows(check: Check, ctx: Context) -> CheckResult:
     cells meeting it is higher than b's (``expect = "a_higher"``) or at least b's (``"a_at_least"``)."""
     got_a, lines, evidence = _share(check, ctx, check.a)
     if not got_a:
-        return _not_measured(check, f"no {'/'.join(check.scenarios)} cells for {check.a.describe()}")
+        return _not_measured(check, f"no {'/'.join(check.scenarios)} cells for {_who(check.a)}")
     if check.b is None:
         holds = any(got_a) if check.options.get("need") == "any" else all(got_a)
     else:
         got_b, lines_b, evidence_b = _share(check, ctx, check.b)
         if not got_b:
-            return _not_measured(check, f"no {'/'.join(check.scenarios)} cells for {check.b.describe()}")
+            return _not_measured(check, f"no {'/'.join(check.scenarios)} cells for {_who(check.b)}")
         share_a, share_b = sum(got_a) / len(got_a), sum(got_b) / len(got_b)
         holds = share_a >= share_b if check.options.get("expect") == "a_at_least" else share_a > share_b
         lines = [f"{display(check.a.framework)} {sum(got_a)}/{len(got_a)} vs {display(check.b.framework)} "
@@ -209,9 +213,14 @@ def _order(x: dict, y: dict) -> str | None:
     return ">" if x["value"] > y["value"] else "<" if x["value"] < y["value"] else "="
 
 
-def _figure_text(r: dict) -> str:
-    return (f"{display(r['framework'])} {'< ' if _below(r) else ''}{_fmt(r['value'])} "
-            f"(as of {r['extra'].get('as_of') or '?'}; {r['extra'].get('source', 'no source')})")
+def _value(r: dict) -> str:
+    return f"{display(r['framework'])} {'< ' if _below(r) else ''}{_fmt(r['value'])}"
+
+
+def _dated(*figures: dict) -> str:
+    """"TensorFlow 170,000 vs PyTorch 61,000 (as of 2022; source)", each source said once."""
+    notes = dict.fromkeys(f"as of {r['extra'].get('as_of') or '?'}; {r['extra'].get('source', 'no source')}" for r in figures)
+    return " vs ".join(_value(r) for r in figures) + "".join(f" ({n})" for n in notes)
 
 
 def _close(r: dict, claimed: float, tolerance: float) -> bool:
@@ -229,7 +238,7 @@ def figure(check: Check, ctx: Context) -> CheckResult:
         missing = display(check.b.framework if fa else check.a.framework)
         return _not_measured(check, f"no '{check.metric}' figure for {missing}")
     a, b = fa[-1], fb[-1]
-    lines = [f"latest: {_figure_text(a)} vs {_figure_text(b)}"]
+    lines = [f"latest: {_dated(a, b)}"]
     evidence = [a["cell_id"], b["cell_id"]]
     order = _order(a, b)
     if order is None:
@@ -268,7 +277,7 @@ def trend(check: Check, ctx: Context) -> CheckResult:
         lines = [f"{what} {p[1]:.2f} as of {p[0]}" for p in points]
     else:
         order = _order(last[1], first[1])
-        lines = [_figure_text(p[1]) for p in points]
+        lines = [_dated(p[1]) for p in points]
     evidence = list(dict.fromkeys(r["cell_id"] for p in points for r in p[2]))
     if order is None:
         return CheckResult(check, INCONCLUSIVE, lines=lines, evidence=evidence)
@@ -308,8 +317,12 @@ def inventory(check: Check, ctx: Context) -> CheckResult:
     labels = ", ".join(f"{z.get('label', z['name'])} {z.get('version') or ''}".strip() for z in installed)
     if not have:
         outcome = check.options.get("if_empty", NOT_MEASURED)
-        return CheckResult(check, outcome, lines=[f"{display(check.a.framework)}: {labels} installed but lists no "
-                                                  f"architectures ({_zoo_status(installed)})"], evidence=[row["cell_id"]])
+        what = f"{domain} architectures" if domain else "architectures"
+        line = f"{display(check.a.framework)}: {labels} installed, listing no {what}"
+        if outcome == NOT_MEASURED:
+            return CheckResult(check, NOT_MEASURED, note=f"not measured in this run: {line}", lines=[line],
+                               evidence=[row["cell_id"]])
+        return CheckResult(check, outcome, lines=[line], evidence=[row["cell_id"]])
     wanted = [normalise(n) for n in check.options["names"]]
     missing = [n for n in wanted if n not in have]
     line = (f"{display(check.a.framework)} ({labels}): {len(have)} architectures; "
@@ -403,7 +416,7 @@ def claims(check: Check, ctx: Context) -> CheckResult:
     """Combines the verdicts of the claims listed in ``claims`` (the article restating itself)."""
     referred = [ctx.results[i] for i in check.options["claims"]]
     outcome, partial = combine([r.outcome for r in referred])
-    lines = [f"{r.claim.id} (“{r.claim.text[:90]}{'…' if len(r.claim.text) > 90 else ''}”): {r.label}" for r in referred]
+    lines = [f"{r.claim.id}: {r.label}" for r in referred]
     result = CheckResult(check, outcome, lines=lines, evidence=[c for r in referred for c in r.evidence])
     result.partial = partial or any(r.partial for r in referred if r.outcome in DECIDED)
     return result

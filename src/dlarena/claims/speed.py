@@ -121,8 +121,8 @@ def evaluate(check: Check, ctx: Context) -> CheckResult:
         ratio, outcome, detail = judge(check, a, b, ctx.band)
         comparisons.append(Comparison(workload, batch, a, b, ratio, outcome, detail))
     if not comparisons:
-        note = f"not measured in this run: no '{check.metric}' cells ({', '.join(scenarios)}) for both sides"
-        return CheckResult(check, NOT_MEASURED, [], note, [note])
+        why = f"no '{check.metric}' cells ({', '.join(scenarios)}) for both sides"
+        return CheckResult(check, NOT_MEASURED, [], f"not measured in this run: {why}", [why])
     claimed = f" (claimed {check.claimed_ratio:.2f})" if check.claimed_ratio else ""
     ordered = sorted(comparisons, key=lambda c: (c.workload, c.batch))
     lines = [f"{c.workload} b{c.batch}: {_side(c.a)} vs {_side(c.b)} {check.metric}; speed ratio {c.ratio:.2f}{claimed}"
