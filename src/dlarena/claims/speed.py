@@ -125,7 +125,8 @@ def evaluate(check: Check, ctx: Context) -> CheckResult:
         return CheckResult(check, NOT_MEASURED, [], f"not measured in this run: {why}", [why])
     claimed = f" (claimed {check.claimed_ratio:.2f})" if check.claimed_ratio else ""
     ordered = sorted(comparisons, key=lambda c: (c.workload, c.batch))
-    lines = [f"{c.workload} b{c.batch}: {_side(c.a)} vs {_side(c.b)} {check.metric}; speed ratio {c.ratio:.2f}{claimed}"
-             f" → {c.outcome}" for c in ordered]
+    # a deployment runtime cell times batch-1 latency beside its throughput batch: its row says which
+    lines = [f"{c.workload} b{c.a['extra'].get('batch', c.batch)}: {_side(c.a)} vs {_side(c.b)} {check.metric}; "
+             f"speed ratio {c.ratio:.2f}{claimed} → {c.outcome}" for c in ordered]
     evidence = [row["cell_id"] for c in ordered for row in (c.a, c.b)]
     return CheckResult(check, aggregate([c.outcome for c in comparisons], check.aggregate), comparisons, "", lines, evidence)
