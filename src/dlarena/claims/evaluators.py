@@ -23,7 +23,7 @@ def _in(row: dict, scenarios: tuple[str, ...]) -> bool:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 10000 else f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     return str(value)
 
 
