@@ -376,6 +376,52 @@ def recommend(
     console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
 
 
+CLAIM_STYLE = {"supported": "green", "contradicted": "bold red", "outdated": "bold yellow"}
+
+
+@app.command()
+@store_errors
+def claims(
+    run_id: Optional[str] = typer.Option(None, "--run", help="Run to check (default: the latest run)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Check every claim of the source article against a run: supported, contradicted, outdated, inconclusive,
+    not measured (with the command that would measure it) or not checkable (with why)."""
+    from dlarena import claims as register
+    from dlarena.claims.model import PARTS
+    from dlarena.measure.verdict import band_of
+
+    store = open_store(db)
+    if not store.exists():
+        fail(f"no results database at {store.path}; measure first, e.g.: dlarena run")
+    run_row = store.run(run_id)
+    if run_row is None:
+        fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
+    results = register.evaluate_all(store.measurements(run_row["run_id"]), band=band_of(run_row["config"]))
+    totals = register.counts(results)["all"]
+    if as_json:
+        console.print_json(json.dumps({"run_id": run_row["run_id"], "article": register.article(), "counts": totals,
+                                       "claims": [register.as_dict(r) for r in results]}, default=str))
+        return
+    article = register.article()
+    table = Table("claim", "verdict", "why / measured here", title=f"“{article.get('title')}” ({article.get('author')}), "
+                  f"checked against run {run_row['run_id']}", show_lines=False)
+    for part, title in PARTS.items():
+        mine = [r for r in results if r.claim.part == part]
+        if not mine:
+            continue
+        table.add_section()
+        table.add_row(f"[bold]{escape(title)}[/]", "", "")
+        for r in mine:
+            style = CLAIM_STYLE.get(r.outcome, "dim")
+            table.add_row(f"{escape(r.claim.id)}: “{escape(r.claim.quote)}”", f"[{style}]{escape(r.label)}[/]",
+                          escape(r.detail))
+    console.print(table)
+    console.print(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in totals.items() if n)
+                  + ". Evidence cells: dlarena claims --json, or the report's claims section.", markup=False)
+
+
 @app.command()
 @store_errors
 def community(

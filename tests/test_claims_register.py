@@ -1,0 +1,320 @@
+"""The article's claims register: the shipped data parses; each check kind decides supported /
+contradicted / outdated / not measured on synthetic rows; `dlarena claims` and the report section."""
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from dlarena import claims
+from dlarena.claims.evaluators import EVALUATORS, combine
+from dlarena.claims.model import PARTS, VERDICTS
+from dlarena.cli import app
+from dlarena.config import Cell, build_config
+from dlarena.distributed import analysis
+from dlarena.measure.env import fingerprint
+from dlarena.store.db import ResultStore
+
+runner = CliRunner()
+REGISTER = {c.id: c for c in claims.load()}
+
+
+def r(scenario, framework, mode, metric, value, workload="mlp", status="ok", ci=None, error=None, **extra):
+    low, high = ci or (None, None)
+    return {"cell_id": f"{workload}/{framework}/{mode}/{scenario}/b1", "workload": workload, "framework": framework,
+            "mode": mode, "scenario": scenario, "batch": 1, "metric": metric, "value": value, "ci_low": low,
+            "ci_high": high, "status": status, "error": error, "extra": extra}
+
+
+def verdict(claim_id, rows, band=0.05):
+    """A claim's verdict, with the claims it refers to decided first (as evaluate_all does)."""
+    return {x.claim.id: x for x in claims.evaluate_all(rows, band=band)}[claim_id]
+
+
+# -- the register --------------------------------------------------------------------------------
+def test_every_claim_has_source_quote_part_and_checks_of_known_kinds():
+    assert len(REGISTER) >= 50
+    author = claims.article()["author"]
+    for c in REGISTER.values():
+        assert c.quote and c.part in PARTS and c.source
+        assert author in c.source and "issue" not in c.source.lower()
+        assert c.checks or c.not_checkable, c.id
+        assert all(k.kind in EVALUATORS and k.what for k in c.checks), c.id
+        if c.not_checkable:
+            assert all(k.proxy for k in c.checks)
+        else:
+            assert any(k.counts for k in c.checks), c.id
+    assert {c.part for c in REGISTER.values()} == set(PARTS)  # six criteria, the table, "when to use"
+    assert all(c.evidence_hint for c in REGISTER.values() if not c.not_checkable and not c.id.startswith(("summary", "use")))
+
+
+def test_register_decides_nothing_without_rows():
+    results = claims.evaluate_all([])
+    assert {x.outcome for x in results} == {"not measured", "not checkable"}
+    assert all("measure with:" in x.detail for x in results if x.outcome == "not measured" and x.measure_with)
+    assert [x.claim.id for x in results] == list(REGISTER)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"kind": "magic"}, "unknown kind 'magic'"),
+    ({"kind": "rows", "a": {"framework": "torch"}}, "missing ['scenario']"),
+    ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "colour": 1}, "unknown settings ['colour']"),
+    ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "holds": "great"}, "is not a verdict"),
+    ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "field": "behaviour"}, "needs a condition"),
+])
+def test_malformed_checks_are_rejected(change, message):
+    check = {"what": "w", **change}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        claims.parse({"claim": [{"id": "x", "part": "ease", "quote": "q", "check": [check]}]})
+
+
+def test_claims_referring_in_a_cycle_or_to_nothing_are_rejected():
+    def ref(i, to):
+        return {"id": i, "part": "summary", "quote": "q", "check": [{"what": "w", "kind": "claims", "claims": [to]}]}
+    with pytest.raises(ValueError, match="cycle"):
+        claims.parse({"claim": [ref("a", "b"), ref("b", "a")]})
+    with pytest.raises(ValueError, match="unknown claims"):
+        claims.parse({"claim": [ref("a", "zzz")]})
+
+
+def test_combining_parts():
+    assert combine(["supported", "supported"]) == ("supported", False)
+    assert combine(["supported", "not measured"]) == ("supported", True)
+    assert combine(["supported", "outdated", "not checkable"]) == ("outdated", True)
+    assert combine(["outdated", "contradicted"]) == ("contradicted", False)
+    assert combine(["supported", "inconclusive"]) == ("inconclusive", False)
+    assert combine(["not checkable", "not measured"]) == ("not measured", False)
+    assert combine(["not checkable"]) == ("not checkable", False)
+
+
+# -- rows: debugging probes, deployment cells ------------------------------------------------------
+def probes(tf_eager="runs every step", tf_function="runs at trace time only"):
+    return [r("dbg_probes", "torch", "eager", "print_calls", 3, behaviour="runs every step"),
+            r("dbg_probes", "tensorflow", "eager", "print_calls", 3 if tf_eager == "runs every step" else 1, behaviour=tf_eager),
+            r("dbg_probes", "tensorflow", "function", "print_calls", 1, behaviour=tf_function),
+            r("dbg_probes", "torch", "eager", "breakpoint_calls", 3, behaviour="runs every step"),
+            r("dbg_probes", "tensorflow", "eager", "breakpoint_calls", 3, behaviour=tf_eager),
+            r("dbg_probes", "torch", "eager", "intermediate_grad_ok", 1.0)]
+
+
+def test_static_graphs_claim_is_outdated_when_tensorflow_runs_eagerly_by_default():
+    result = verdict("ease-static-graphs", probes())
+    assert result.outcome == "outdated" and not result.partial
+    tf_eager = result.checks[1]
+    assert tf_eager.outcome == "outdated" and tf_eager.evidence == ["mlp/tensorflow/eager/dbg_probes/b1"]
+    assert "behaviour = runs every step → yes" in tf_eager.lines[0]
+    assert result.checks[2].check.role == "context" and result.checks[2].outcome == "supported"
+    # A TensorFlow whose default mode only traced once would make the article right.
+    assert verdict("ease-static-graphs", probes(tf_eager="runs at trace time only")).outcome == "supported"
+    assert verdict("ease-static-graphs", []).outcome == "not measured"
+
+
+def test_when_to_use_items_inherit_the_verdicts_they_rest_on():
+    rows = probes()
+    assert verdict("use-tf-static", rows).outcome == "outdated"
+    debugging = verdict("use-pytorch-debugging", rows)
+    assert debugging.outcome == "outdated" and debugging.partial  # built-in plotting: not checkable
+    assert verdict("debugging-interactivity", rows).outcome == "supported"
+    assert verdict("summary-debugging-pytorch", rows).label == "supported, in part"
+
+
+def test_a_failed_cell_fails_a_condition_on_its_rows():
+    ok = r("dbg_graph", "torch", "export", "graph_nodes", 5, reload_max_abs_diff=1e-6)
+    assert verdict("debugging-graphs", [ok]).outcome == "contradicted"  # exported and ran back: not "harder"
+    failed = {**r("dbg_graph", "torch", "export", "status", None, status="failed", error="export failed: boom")}
+    result = verdict("debugging-graphs", [failed])
+    assert result.outcome == "supported" and "failed (export failed: boom) → no" in result.checks[0].lines[0]
+
+
+def deploy_rows(torch_ok=("torchscript", "torch_export", "onnx"), tf_ok=("savedmodel", "tflite_fp32", "onnx")):
+    rows = []
+    for fw, paths, ok in (("torch", ("torchscript", "torch_export", "onnx"), torch_ok),
+                          ("tensorflow", ("savedmodel", "tflite_fp32", "onnx"), tf_ok)):
+        for path in paths:
+            status = "ok" if path in ok else "failed"
+            rows.append(r("deploy_runtime", fw, path, "parity_rel_diff", 1e-7, status=status, tolerance=1e-5,
+                          error=None if status == "ok" else "output differs from the source model"))
+    return rows
+
+
+def test_deployment_maturity_compares_the_share_of_paths_that_work():
+    assert verdict("deploy-pytorch-maturity", deploy_rows()).outcome == "contradicted"  # 3/3 vs 3/3: not less mature
+    result = verdict("deploy-pytorch-maturity", deploy_rows(torch_ok=("torchscript", "onnx")))
+    assert result.outcome == "contradicted"  # "usable" fails: torch.export broke
+    assert result.checks[1].outcome == "supported" and result.checks[1].lines[0] == "TensorFlow 3/3 vs PyTorch 2/3"
+    assert verdict("deploy-pytorch-maturity", []).outcome == "not measured"
+
+
+def test_languages_of_the_runtimes_that_ran_each_frameworks_artifacts():
+    result = verdict("deploy-cross-platform", deploy_rows())
+    assert result.outcome == "supported"  # SavedModel: Go; TFLite: Swift; beyond ONNX Runtime's list
+    assert "only TensorFlow: Go, Swift" in result.checks[0].lines
+    # Without TensorFlow's own runtimes, its ONNX artifact reaches no more than PyTorch's.
+    assert verdict("deploy-cross-platform", deploy_rows(tf_ok=("onnx",))).outcome == "contradicted"
+
+
+def test_deployed_inference_uses_the_deployment_runtimes_only():
+    def lat(fw, mode, ms, scenario="deploy_runtime"):
+        return r(scenario, fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
+    rows = [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "torchscript", 0.047), lat("torch", "torch_export", 0.117),
+            lat("torch", "eager", 0.001, scenario="infer_latency")]  # a speed cell: never part of a deployment check
+    check = REGISTER["deploy-tflite"].checks[0]
+    result = claims.evaluate_check(check, rows)
+    assert result.outcome == "supported" and [c.b["mode"] for c in result.comparisons] == ["torchscript"]
+    # ...and deployment cells never enter a speed check.
+    speed = claims.Check(what="", metric="latency_ms", a=claims.Side("tensorflow"), b=claims.Side("torch"))
+    assert claims.evaluate_check(speed, rows).outcome == "not measured"
+
+
+# -- distributed scaling ----------------------------------------------------------------------------
+def scaling_rows(tf2, torch2):
+    rows = []
+    for fw, two in (("tensorflow", tf2), ("torch", torch2)):
+        for n, value in ((1, 1000.0), (2, two)):
+            rows.append(r(analysis.SCENARIO, fw, analysis.mode_for(fw, n), "global_throughput_sps", value,
+                          ci=(value * 0.99, value * 1.01)))
+    return rows
+
+
+def test_scaling_efficiency_at_two_workers_decides_the_distributed_claim():
+    result = verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500))
+    assert result.outcome == "supported" and "efficiency 95%" in result.checks[0].lines[0]
+    assert verdict("speed-distributed", scaling_rows(tf2=1500, torch2=1900)).outcome == "contradicted"
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1901)).outcome == "contradicted"  # equivalent
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500)[:2]).outcome == "not measured"
+    proxy = verdict("speed-bert-2048-tpu", scaling_rows(tf2=1900, torch2=1500))
+    assert proxy.outcome == "not checkable" and proxy.checks[0].check.role == "proxy"
+    assert proxy.checks[0].outcome == "supported"  # shown beside it, labelled, not the verdict
+
+
+# -- community figures ------------------------------------------------------------------------------
+def fig(framework, metric, value, as_of, below=False):
+    extra = {"as_of": as_of, "source": "src", **({"qualifier": "below"} if below else {})}
+    return {**r("community", framework, "data", metric, value, **extra), "cell_id": f"-/{framework}/data/community/b0"}
+
+
+def test_star_counts_supported_outdated_contradicted_not_measured():
+    assert verdict("community-stars", [fig("tensorflow", "github_stars", 150_000, "2021"),
+                                       fig("torch", "github_stars", 58_000, "2021")]).outcome == "supported"
+    moved = verdict("community-stars", [fig("tensorflow", "github_stars", 170_000, "2022"),
+                                        fig("torch", "github_stars", 61_000, "2022")])
+    assert moved.outcome == "outdated" and "moved more than 10%" in moved.checks[0].lines[-1]
+    assert verdict("community-stars", [fig("tensorflow", "github_stars", 90_000, "2026"),
+                                       fig("torch", "github_stars", 95_000, "2026")]).outcome == "contradicted"
+    assert verdict("community-stars", [fig("torch", "github_stars", 95_000, "2026")]).outcome == "not measured"
+
+
+def test_paper_share_figures_with_an_upper_bound_and_their_trend():
+    rows = [fig("torch", "paper_implementations_pct", 47, "2020-10"), fig("tensorflow", "paper_implementations_pct", 18, "2020-10"),
+            fig("torch", "paper_implementations_pct", 75, "2022-01"),
+            fig("tensorflow", "paper_implementations_pct", 25, "2022-01", below=True)]
+    assert verdict("community-papers", rows).outcome == "outdated"  # order holds; 75% is far from the article's 47%
+    assert verdict("community-research-momentum", rows).outcome == "supported"
+    assert verdict("community-research-momentum", rows[:2]).outcome == "not measured"  # one date: no trend
+    assert verdict("use-pytorch-research", rows).outcome == "supported"  # the direction it rests on holds
+
+
+# -- pretrained inventory --------------------------------------------------------------------------
+def zoo(name, package, status="ok", vision=(), text=()):
+    return {"name": name, "package": package, "status": status, "label": name, "version": "1",
+            "note": "" if status == "ok" else f"package '{package}' is not installed",
+            "domains": {k: list(v) for k, v in (("vision", vision), ("text", text)) if v}}
+
+
+def inventory(framework, *zoos):
+    names = sorted({n.lower().replace("_", "") for z in zoos if z["status"] == "ok" for v in z["domains"].values() for n in v})
+    return {**r("pretrained", framework, "inventory", "pretrained_architectures", float(len(names)), names=names,
+                zoos=list(zoos)), "cell_id": f"-/{framework}/inventory/pretrained/b0"}
+
+
+def test_inventory_checks_names_and_tells_an_absent_zoo_from_a_missing_model():
+    keras = zoo("keras.applications", "keras", vision=["ResNet50", "VGG16", "InceptionV3", "Xception"])
+    tv = zoo("torchvision", "torchvision", vision=["resnet50", "vgg16"])
+    rows = [inventory("tensorflow", keras), inventory("torch", tv)]
+    result = verdict("pretrained-vision", rows)
+    assert [c.outcome for c in result.checks] == ["contradicted", "supported"] and result.outcome == "contradicted"
+    assert "missing inceptionv3" in result.checks[0].lines[0]
+    absent = [inventory("tensorflow", keras), inventory("torch", zoo("torchvision", "torchvision", status="not installed"))]
+    result = verdict("pretrained-vision", absent)
+    assert result.checks[0].outcome == "not measured" and result.label == "supported, in part"
+    assert verdict("pretrained-niche", absent).outcome == "not measured"  # would count this machine's installs
+    assert verdict("pretrained-niche", rows).outcome == "supported"  # Xception, InceptionV3 only in TensorFlow's zoos
+
+
+def test_transformers_without_tensorflow_classes_makes_the_hub_claim_outdated():
+    hf_torch = zoo("transformers", "transformers", text=["bert", "gpt2", "t5"])
+    hf_tf = zoo("transformers (TensorFlow classes)", "transformers")  # transformers 5: no TF classes
+    result = verdict("pretrained-hf-both", [inventory("torch", hf_torch), inventory("tensorflow", hf_tf)])
+    assert [c.outcome for c in result.checks] == ["supported", "outdated"] and result.outcome == "outdated"
+
+
+def test_a_proxy_is_shown_not_decided():
+    rows = [r("dbg_curves", fw, "eager", "final_loss", 0.357, writer="tensorboard.summary.Writer", events_readable=True)
+            for fw in ("torch", "tensorflow")]
+    result = verdict("debugging-plots", rows)
+    assert result.outcome == "not checkable" and result.checks[0].outcome == "shown"
+    assert result.checks[0].lines[0] == ("PyTorch eager (mlp): final_loss = 0.357 (writer: tensorboard.summary.Writer; "
+                                         "events_readable: True)")
+
+
+# -- CLI and report ----------------------------------------------------------------------------------
+def store_with(tmp_path, rows, run_id="r1"):
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"]).model_dump()
+    store.start_run(run_id, "custom", config, fingerprint(1, 1))
+    by_cell = {}
+    for x in rows:
+        by_cell.setdefault(x["cell_id"], []).append(x)
+    for cell_id, rs in by_cell.items():
+        first = rs[0]
+        cell = Cell(workload=first["workload"], framework=first["framework"], mode=first["mode"],
+                    scenario=first["scenario"], batch=first["batch"])
+        store.record_cell(run_id, cell, {"status": first["status"], "error": first["error"], "metrics": [
+            {k: x[k] for k in ("metric", "value", "ci_low", "ci_high", "extra")} for x in rs if x["metric"] != "status"]})
+    store.finish_run(run_id)
+    return store
+
+
+def test_claims_cli_table_json_and_a_bad_run(tmp_path):
+    store = store_with(tmp_path, probes())
+    result = runner.invoke(app, ["claims", "--db", str(store.path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "ease-static-graphs" in text and "outdated" in text and "Criterion 6" in text
+    assert f"{len(REGISTER)} claims:" in text
+    as_json = runner.invoke(app, ["claims", "--run", "r1", "--json", "--db", str(store.path)])
+    data = json.loads(as_json.output)
+    by_id = {c["id"]: c for c in data["claims"]}
+    assert data["run_id"] == "r1" and sum(data["counts"].values()) == len(REGISTER)
+    assert set(data["counts"]) == set(VERDICTS)
+    static = by_id["ease-static-graphs"]
+    assert static["verdict"] == "outdated" and static["checks"][1]["evidence"] == ["mlp/tensorflow/eager/dbg_probes/b1"]
+    assert by_id["community-stars"]["verdict"] == "not measured" and by_id["community-stars"]["measure_with"]
+    bad = runner.invoke(app, ["claims", "--run", "nope", "--db", str(store.path)])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "no run 'nope'" in bad.output
+    missing = runner.invoke(app, ["claims", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no results database" in missing.output
+
+
+def test_report_section_renders_with_links_to_the_evidence(tmp_path):
+    from dlarena.report import claims as section
+    from dlarena.report.render import write_report
+
+    exports = [r("deploy_export", fw, path, "artifact_size_mb", 0.3) for fw, path in
+               (("torch", "torchscript"), ("torch", "torch_export"), ("torch", "onnx"), ("tensorflow", "savedmodel"),
+                ("tensorflow", "tflite_fp32"), ("tensorflow", "onnx"))]
+    store = store_with(tmp_path, probes() + exports + deploy_rows())
+    html_path, md_path = write_report(store, store.run("r1"), tmp_path / "report")
+    html, md = html_path.read_text(), md_path.read_text()
+    assert "<tr id='claim-ease-static-graphs'>" in html and "class='l warn'>outdated<" in html
+    # Evidence links: a cell's entry in the evidence index, else the section that shows it.
+    assert '<a href="#cell-mlp-tensorflow-eager-dbg-probes-b1">mlp/tensorflow/eager/dbg_probes/b1</a>' in html
+    assert '<a href="#deployment">mlp/tensorflow/tflite_fp32/deploy_export/b1</a>' in html
+    for target in set(re.findall(r'href="#([^"]+)"', html)):
+        assert f'id="{target}"' in html, target
+    assert "PROXY, not the claim" in html and "Not checkable here:" in html
+    assert "### Criterion 1: Ease of Use For Rapid Experimentation" in md
+    assert "[mlp/tensorflow/eager/dbg_probes/b1](#cell-mlp-tensorflow-eager-dbg-probes-b1)" in md
+    assert "| **outdated** |" in md and '<a id="cell-mlp-tensorflow-eager-dbg-probes-b1"></a>' in md
+    assert section.build(store_with(tmp_path / "empty", [], "r2"), {"run_id": "r2", "config": {}}, tmp_path) is None
