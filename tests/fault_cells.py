@@ -55,7 +55,7 @@ def affinity(payload):
 
 
 def interval(payload):
-    """Sleeps a little and says when it ran: shows which cells ran at the same time."""
+    """Sleeps a little and says when and where it ran: shows which cells ran at the same time, in which process."""
     started = time.time()
     time.sleep(0.5)
-    return {"status": "ok", "metrics": [], "runtime": {"ran": [started, time.time()]}}
+    return {"status": "ok", "metrics": [], "runtime": {"ran": [started, time.time()], "pid": os.getpid()}}

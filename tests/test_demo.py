@@ -2,9 +2,6 @@
 failures shown in their criterion's row, and the terminal summary built from the report's rows."""
 
 import json
-import threading
-import time
-
 import pytest
 from rich.console import Console
 
@@ -13,7 +10,6 @@ from dlarena.config import Cell, build_config
 from dlarena.recommend import ORDER
 from dlarena.report import overview, use_cases
 from dlarena.report.terminal import print_run_summary, summary_table
-from dlarena.runner.isolate import Cancelled, run_isolated
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore
 from dlarena.suites import suite_defaults
@@ -49,7 +45,7 @@ def _untimed_run(tmp_path, entries):
     return store, config
 
 
-def test_untimed_cells_run_side_by_side_and_name_their_criterion(tmp_path, fault_entries):
+def test_untimed_cells_run_in_one_worker_per_framework_side_by_side(tmp_path, fault_entries):
     store, _ = _untimed_run(tmp_path, {"parity": "fault_cells:same_record", "debugging": "fault_cells:interval",
                                        "pretrained": "fault_cells:raise_error"})
     cells = {c["cell_id"]: c for c in store.cells("r")}
@@ -57,6 +53,10 @@ def test_untimed_cells_run_side_by_side_and_name_their_criterion(tmp_path, fault
     assert len(debugging) >= 4 and all(r["criterion"] == "debugging" for r in debugging)
     spans = sorted(r["ran"] for r in debugging)
     assert any(b[0] < a[1] for a, b in zip(spans, spans[1:])), "no two untimed cells overlapped"
+    # one worker per framework: its framework imported once for all its untimed cells
+    pids = {fw: {json.loads(c["runtime"])["pid"] for c in cells.values() if "dbg_" in c["cell_id"] and c["framework"] == fw}
+            for fw in ("torch", "tensorflow")}
+    assert all(len(p) == 1 for p in pids.values()) and pids["torch"] != pids["tensorflow"]
     # a failing criterion: its rows say so, with the error, and the run went on
     failed = [c for c in cells.values() if c["scenario"] == "pretrained"]
     assert {c["status"] for c in failed} == {"failed"} and len(failed) == 2
@@ -65,20 +65,6 @@ def test_untimed_cells_run_side_by_side_and_name_their_criterion(tmp_path, fault
     assert row.cells["torch"].text == "failed: 1 of 1 cells; RuntimeError: deliberate failure inside the cell"
     assert view.failures == ["Pretrained models: 2 of 2 cells failed, e.g. -/torch/inventory/pretrained/b0: "
                              "RuntimeError: deliberate failure inside the cell"]
-
-
-def test_cancel_stops_an_isolated_cell_and_its_processes(tmp_path, fault_entries):
-    cancel = threading.Event()
-    threading.Timer(0.5, cancel.set).start()
-    started = time.monotonic()
-    with pytest.raises(Cancelled):
-        run_isolated("fault_cells:hang", {"pidfile": str(tmp_path / "pids")}, 60, cancel=cancel)
-    assert time.monotonic() - started < 30
-    import psutil
-
-    pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
-    time.sleep(0.2)
-    assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
 
 
 def _store_with_summary(tmp_path):

@@ -14,12 +14,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 LOG_TAIL_LINES = 15
-CANCEL_POLL_S = 0.2
 
 
 def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -46,29 +44,8 @@ def _describe_exit(returncode: int) -> str:
     return f"process exited with code {returncode} without writing a result"
 
 
-class Cancelled(RuntimeError):
-    """The cell was stopped from another thread (the run is being interrupted)."""
-
-
-def _wait(proc: subprocess.Popen, deadline: float, cancel: threading.Event | None) -> None:
-    """Waits for the worker until ``deadline`` (perf_counter); with ``cancel``, polls it too."""
-    while True:
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            raise subprocess.TimeoutExpired(proc.args, 0)
-        try:
-            proc.wait(timeout=remaining if cancel is None else min(remaining, CANCEL_POLL_S))
-            return
-        except subprocess.TimeoutExpired:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("cell cancelled") from None
-
-
-def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None,
-                 cancel: threading.Event | None = None) -> dict:
-    """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened.
-    ``cancel``: an event another thread sets to stop the cell (its processes are killed and
-    ``Cancelled`` is raised)."""
+def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None) -> dict:
+    """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened."""
     with tempfile.TemporaryDirectory(prefix="dlarena-cell-") as tmp:
         tmpdir = Path(tmp)
         payload_path, result_path, log_path = tmpdir / "payload.json", tmpdir / "result.json", tmpdir / "log.txt"
@@ -82,12 +59,12 @@ def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str
                 start_new_session=True,
             )
             try:
-                _wait(proc, started + timeout_s, cancel)
+                proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
                 return {"status": "timeout", "error": f"cell exceeded its timeout of {timeout_s:g} s and was killed",
                         "log_tail": _tail(log_path), "duration_s": time.perf_counter() - started, "metrics": []}
-            except BaseException:  # Ctrl-C in the parent, or cancelled: leave no orphan behind
+            except BaseException:  # Ctrl-C in the parent: leave no orphan behind
                 _kill_group(proc)
                 raise
             _kill_group(proc)  # the worker is done; anything it started (servers, compilers) goes too

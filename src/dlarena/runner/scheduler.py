@@ -8,11 +8,12 @@ timeouts and missing frameworks) is stored."""
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -22,7 +23,7 @@ from dlarena.config import PARITY, Cell, SuiteConfig
 from dlarena.criteria import parity
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
-from dlarena.runner.isolate import Cancelled, run_isolated
+from dlarena.runner.isolate import run_isolated
 from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 
@@ -32,16 +33,6 @@ CellDoneFn = Callable[[str, dict], None]  # (cell id, result) after each cell is
 # One worker per cell: we pin threads via the environment too, before the framework is
 # imported, because some thread pools (OpenMP, oneDNN) read it only at start-up.
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
-
-
-def _isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str], cancel: threading.Event) -> dict:
-    """run_isolated for a pool thread: an error of the harness itself is that cell's failure."""
-    try:
-        return run_isolated(entry, payload, timeout_s, env, cancel)
-    except Cancelled:
-        raise
-    except Exception as exc:
-        return {"status": "failed", "error": f"could not run the cell: {type(exc).__name__}: {exc}", "metrics": []}
 
 
 @dataclass
@@ -204,10 +195,11 @@ class SuiteRunner:
         return getattr(self.criteria[criterion], "untimed", lambda _cell: False)(cell)
 
     def _run_untimed(self, done: dict[str, str]) -> None:
-        """The cells that measure no time, after every timed one, ``untimed_parallel`` at a time
-        (each in its own process with its timeout); results are stored here, one at a time."""
+        """The cells that measure no time, after every timed one: one worker per framework
+        (runner/session.py: the framework imported once; a crash or hang is that cell's row and
+        the worker is replaced), ``untimed_parallel`` workers at a time; results are stored here."""
         todo, self._deferred = self._deferred, []
-        ready = []
+        groups: dict[str, list[tuple[str, Cell]]] = {}
         for criterion, cell, not_comparable in todo:
             if self._skip_done(cell, done):
                 continue
@@ -215,25 +207,42 @@ class SuiteRunner:
             if result is not None:
                 self._record(cell, result)
             else:
-                ready.append((criterion, cell))
-        if not ready:
+                groups.setdefault(cell.framework, []).append((criterion, cell))
+        if not groups:
             return
-        cancel = threading.Event()
-        with ThreadPoolExecutor(self.config.untimed_parallel, thread_name_prefix="dlarena-untimed") as pool:
-            futures = {}
-            for criterion, cell in ready:
+        cancel, results = threading.Event(), queue.Queue()
+        sessions = {fw: Session(f"untimed-{fw}", self._env()) for fw in groups}
+
+        def drive(framework: str) -> None:
+            for criterion, cell in groups[framework]:
+                if cancel.is_set():
+                    return
                 extra = getattr(self.criteria[criterion], "payload_extra", lambda _config: {})(self.config)
-                futures[pool.submit(_isolated, self.entries[criterion], self._payload(cell, **extra),
-                                    self.config.timeout_s, self._env(), cancel)] = cell
-            self.progress(f"{len(ready)} untimed cells, {self.config.untimed_parallel} at a time", self._done, self.total)
-            try:
-                for future in as_completed(futures):
-                    self._record(futures[future], future.result())
-            except BaseException:  # Ctrl-C / SIGTERM: stop the cells still running, keep those stored
-                cancel.set()
-                for future in futures:
-                    future.cancel()
-                raise
+                command = {"op": "call", "entry": self.entries[criterion], "payload": self._payload(cell, **extra)}
+                try:
+                    result = sessions[framework].request(command, self.config.timeout_s)
+                except Exception as exc:  # the harness itself, or a worker stopped by a cancel
+                    result = {"status": "failed", "error": f"could not run the cell: {type(exc).__name__}: {exc}"}
+                results.put((cell, result))
+
+        n = sum(len(g) for g in groups.values())
+        self.progress(f"{n} untimed cells, {min(len(groups), self.config.untimed_parallel)} frameworks at a time",
+                      self._done, self.total)
+        pool = ThreadPoolExecutor(self.config.untimed_parallel, thread_name_prefix="dlarena-untimed")
+        try:
+            futures = [pool.submit(drive, fw) for fw in sorted(groups, key=lambda fw: -len(groups[fw]))]
+            while not (all(f.done() for f in futures) and results.empty()):
+                try:
+                    self._record(*results.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+        except BaseException:  # Ctrl-C / SIGTERM: stop the workers still running, keep what is stored
+            cancel.set()
+            raise
+        finally:
+            for session in sessions.values():
+                session.close()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run_workload(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
         """Parity, then the cells that run in their own process; returns the cells to time in windows."""
