@@ -160,8 +160,10 @@ class SuiteConfig(BaseModel):
     repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
     # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
     omp_wait_policy: Literal["default", "passive", "active"] = "default"
-    # Cells that measure no time (code metrics, probes, inventories) run last, this many at a time.
-    untimed_parallel: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=64)
+    # Work that measures no time (parity captures; code metrics, probes, inventories, run last) runs
+    # this many frameworks at a time: one more than the CPUs (up to 3), since much of it is waiting
+    # on imports and the results do not depend on the CPU share.
+    untimed_parallel: int = Field(default_factory=lambda: min(3, (os.cpu_count() or 1) + 1), ge=1, le=64)
     # Verdicts: two cells are "equivalent" when the 95% CI of their speed ratio lies within +-band.
     equivalence_band: float = Field(0.05, gt=0, lt=1)
 

@@ -9,15 +9,16 @@ SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
 SWEEP_LAYERS = (1, 4, 8)
 
 # The demo's deployment paths: each framework's native format and ONNX, plus TFLite (the
-# mobile/edge runtime of the article's claims); served: the native ones and ONNX Runtime.
+# mobile/edge runtime of the article's claims). No HTTP serving (a server start per artifact,
+# 5-13 s each): `--suite deployment` serves every native artifact and ONNX Runtime under load.
 DEMO_PATHS = ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "tensorflow:onnx", "tensorflow:tflite_fp32",
               "jax:jax_export", "jax:onnx"]
-DEMO_SERVED = ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "jax:jax_export"]
 
 SUITES: dict[str, dict] = {
     # The whole comparison in a few minutes (`make demo`): every criterion in a reduced but real
     # form. Speed on the quick workloads through the engine (fewer windows); deployment,
-    # distributed training (1 and 2 workers) and time to first result on the MLP only; the cells
+    # distributed training (1 and 2 workers) and time to first result on the MLP only (deployment
+    # without serving); the cells
     # that measure no time (probes, code metrics, inventories) run last, two at a time.
     "demo": {
         "criteria": ["speed", "ease", "deployment", "distributed", "pretrained", "debugging", "community"],
@@ -29,7 +30,7 @@ SUITES: dict[str, dict] = {
         "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 3, "min_s": 0.1, "max_s": 3.0},
         "repetitions": {"min_windows": 3, "max_windows": 8},
         "budget_s": 300.0,
-        "deployment": {"paths": DEMO_PATHS, "serve": DEMO_SERVED, "serve_s": 2.0},
+        "deployment": {"paths": DEMO_PATHS, "serve": []},
         "distributed": {"workers": [1, 2]},
     },
     # Every built-in workload, framework, mode and speed scenario, sized so the whole suite stays

@@ -293,36 +293,45 @@ class SuiteRunner:
         self._record(cell, result)
 
     def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:
-        """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not)."""
+        """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not).
+        Parity times nothing, so the frameworks' captures run side by side (``untimed_parallel``),
+        each in its framework's worker; they are compared and stored in order afterwards."""
         cells = self.config.parity_cells(workload)
         spec = workloads.get(workload)
         folder = self.store.artifacts_dir / self.run_id / "parity"
+        output = {cell.framework: folder / f"{workload}__{cell.framework}.npz" for cell in cells}
+        previous = {cell.id: self._skip_done(cell, done) for cell in cells}
+        results = {cell.id: self._missing_framework(cell.framework, workload) for cell in cells if previous[cell.id] is None}
+        captures = [cell for cell in cells if cell.id in results and results[cell.id] is None]
+        for cell in captures:  # started here: a worker dies with the thread that started it (PDEATHSIG)
+            if not self._session(cell.framework).alive:
+                self._session(cell.framework).start()
+        self.progress(f"parity of {workload}: " + ", ".join(c.framework for c in captures), self._done, self.total)
+        with ThreadPoolExecutor(max(1, min(len(captures), self.config.untimed_parallel))) as pool:
+            futures = {cell.id: pool.submit(self._session(cell.framework).request, {
+                "op": "call", "entry": self.entries["parity"],
+                "payload": self._payload(cell, output=str(output[cell.framework]))}, self.config.timeout_s)
+                for cell in captures}
+            results.update({cell_id: future.result() for cell_id, future in futures.items()})
         reference: Cell | None = None
         statuses: dict[str, str] = {}
         for cell in cells:
-            previous = self._skip_done(cell, done)
-            if previous is not None:
-                statuses[cell.framework] = previous
-                if reference is None and previous == "ok":
+            if previous[cell.id] is not None:
+                statuses[cell.framework] = previous[cell.id]
+                if reference is None and previous[cell.id] == "ok":
                     reference = cell
                 continue
-            self.progress(cell.id, self._done, self.total)
-            result = self._missing_framework(cell.framework, workload)
-            if result is None:
-                output = folder / f"{workload}__{cell.framework}.npz"
-                command = {"op": "call", "entry": self.entries["parity"],
-                           "payload": self._payload(cell, output=str(output))}
-                result = self._session(cell.framework).request(command, self.config.timeout_s)
-                if result.get("status") == "ok" and reference is not None:
-                    ref_path = folder / f"{workload}__{reference.framework}.npz"
-                    try:
-                        result = {**result, **parity.compare(spec, str(ref_path), str(output), reference.framework)}
-                    except OSError as exc:  # e.g. artifacts deleted between an interrupted run and --resume
-                        result = {**result, "status": "failed", "error": f"cannot compare parity records: {exc}"}
-                if result.get("status") == "ok" and reference is None:
-                    reference = cell
-                    result.setdefault("metrics", []).append(
-                        {"metric": "parity_reference", "unit": None, "value": 1.0, "extra": {"role": "reference"}})
+            result = results[cell.id]
+            if result.get("status") == "ok" and reference is not None:
+                try:
+                    result = {**result, **parity.compare(spec, str(output[reference.framework]), str(output[cell.framework]),
+                                                         reference.framework)}
+                except OSError as exc:  # e.g. artifacts deleted between an interrupted run and --resume
+                    result = {**result, "status": "failed", "error": f"cannot compare parity records: {exc}"}
+            if result.get("status") == "ok" and reference is None:
+                reference = cell
+                result.setdefault("metrics", []).append(
+                    {"metric": "parity_reference", "unit": None, "value": 1.0, "extra": {"role": "reference"}})
             statuses[cell.framework] = self._record(cell, result)
 
         bad = {fw: s for fw, s in statuses.items() if s not in ("ok", "skipped")}
