@@ -104,3 +104,11 @@ def test_engine_widens_the_stored_ci_and_keeps_replicates(tmp_path, fault_entrie
     assert head["extra"]["between_run"] == {"sigma": 0.03, "pairs": 0, "prior": None, "drifts": []}
     assert np.quantile(head["bootstrap"], 0.975) == pytest.approx(high, rel=1e-6)
     assert ci_coverage([head], [head], within_run=True).a_covers_b == 1
+
+
+def test_probe_speedup_is_the_ratio_of_median_probe_times():
+    from dlarena.report.compare_runs import probe_speedup
+
+    reps = lambda *probes: [{"noise": {"probe_s": p}} for p in probes] + [{"noise": {}}]  # noqa: E731
+    assert probe_speedup(reps(1.0e-3, 1.2e-3, 1.1e-3), reps(1.6e-3, 1.7e-3, 1.5e-3)) == pytest.approx(1.1 / 1.6)
+    assert probe_speedup(reps(), reps(1e-3)) is None

@@ -490,8 +490,10 @@ def compare(
     adj = result.adjusted_coverage
     if result.drift and adj and adj.cells:
         console.print(f"Machine drift: {run_b} ran {abs(result.drift - 1):.1%} {'faster' if result.drift >= 1 else 'slower'} "
-                      f"than {run_a} on the median cell (every framework alike: it cancels in verdicts). "
-                      f"With it taken out, the within-run CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} and "
+                      f"than {run_a} on the median cell (common to every framework, it largely cancels in verdicts, which compare cells of one run). "
+                      + (f"The calibration probe (no framework involved) ran {abs(result.probe - 1):.1%} "
+                         f"{'faster' if result.probe >= 1 else 'slower'}. " if result.probe else "")
+                      + f"With it taken out, the within-run CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} and "
                       f"{adj.b_covers_a}/{adj.cells} cells, average {adj.average:.0%}")
     counts = ", ".join(f"{v.count(kind)} {kind}" for kind in CHANGE_KINDS)
     console.print(f"Verdicts of {v.pairs} framework-vs-framework pairs (band ±{v.band * 100:g}%): "

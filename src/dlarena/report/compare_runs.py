@@ -101,6 +101,18 @@ def machine_drift(rows_a: list[dict], rows_b: list[dict]) -> float | None:
     return common_drift((_speed(a[c]), _speed(b[c])) for c in a.keys() & b.keys())
 
 
+def probe_speedup(reps_a: list[dict], reps_b: list[dict]) -> float | None:
+    """How much faster the machine ran B than A by the calibration probe (a fixed pure-Python loop
+    timed before every window, measure/noise.py): the ratio of the runs' median probe times.
+    Independent of every framework, so it tells a change of the machine from a change of a cell."""
+    def probe_median(reps: list[dict]) -> float | None:
+        probes = sorted(r["noise"]["probe_s"] for r in reps if (r.get("noise") or {}).get("probe_s"))
+        return median(probes) if probes else None
+
+    a, b = probe_median(reps_a), probe_median(reps_b)
+    return a / b if a and b else None
+
+
 def _ci(row: dict, within_run: bool) -> tuple:
     """The stored CI, or with ``within_run`` the CI before the between-run allowance (the same
     where the run recorded none)."""
@@ -206,6 +218,7 @@ class RunComparison:
     drift: float | None = None  # B's machine speed over A's (median cell)
     adjusted_coverage: Coverage | None = None  # within-run CIs, with that common drift taken out
     within_run_coverage: Coverage | None = None  # within-run CIs, as measured
+    probe: float | None = None  # B's machine speed over A's by the calibration probe
 
     def as_dict(self) -> dict:
         cov = self.coverage
@@ -215,6 +228,7 @@ class RunComparison:
             "coverage": {**asdict(cov), "share_a_covers_b": cov.share_a_covers_b,
                          "share_b_covers_a": cov.share_b_covers_a, "average": cov.average},
             "machine_drift": self.drift,
+            "probe_speedup": self.probe,
             "coverage_within_run": None if self.within_run_coverage is None else {
                 **asdict(self.within_run_coverage), "average": self.within_run_coverage.average},
             "coverage_drift_adjusted": None if self.adjusted_coverage is None else {
@@ -236,4 +250,5 @@ def compare_stored_runs(store: ResultStore, run_a: str, run_b: str) -> RunCompar
     drift = machine_drift(rows_a, rows_b)
     return RunComparison(run_a, run_b, diffs, spread(diffs), ci_coverage(rows_a, rows_b), changes, drift,
                          ci_coverage(rows_a, rows_b, drift, within_run=True) if drift else None,
-                         ci_coverage(rows_a, rows_b, within_run=True))
+                         ci_coverage(rows_a, rows_b, within_run=True),
+                         probe_speedup(store.repetitions(run_a), store.repetitions(run_b)))
