@@ -28,6 +28,17 @@ def test_demo_plans_every_criterion_of_the_summary():
     assert config.workloads_of("deployment") == ["mlp"] and config.workloads_of("speed") == ["mlp", "cnn", "transformer"]
 
 
+def test_demo_leaves_jax_eager_out_of_speed_only():
+    from dlarena.criteria import debugging, speed
+
+    config = build_config(**suite_defaults("demo"))
+    timed = {(c.framework, c.mode) for c in speed.plan(config, "mlp")}
+    assert ("jax", "eager") not in timed and ("jax", "jit") in timed and ("torch", "eager") in timed
+    assert any(c.framework == "jax" and c.mode == "eager" for c in debugging.plan_global(config))
+    with pytest.raises(Exception, match="unknown framework:mode 'jax:compile'; valid: torch:eager, "):
+        build_config(skip_speed_modes=["jax:compile"])
+
+
 def test_criterion_workloads_fall_back_to_the_first_selected_workload():
     config = build_config(**{**suite_defaults("demo"), "workloads": ["cnn", "transformer"]})
     assert config.workloads_of("deployment") == ["cnn"]
@@ -63,7 +74,7 @@ def test_untimed_cells_run_in_one_worker_per_framework_side_by_side(tmp_path, fa
     view = overview.for_run(store, store.run("r"))
     row = next(r for r in view.rows if r.criterion == "pretrained")
     assert row.cells["torch"].text == "failed: 1 of 1 cells; RuntimeError: deliberate failure inside the cell"
-    assert view.failures == ["Pretrained models: 2 of 2 cells failed, e.g. -/torch/inventory/pretrained/b0: "
+    assert view.failures == ["Pretrained models: 2 of 2 cells failed, e.g. -/tensorflow/inventory/pretrained/b0: "
                              "RuntimeError: deliberate failure inside the cell"]
 
 

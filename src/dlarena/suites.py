@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dlarena import frameworks, workloads
+from dlarena import deploy, frameworks, workloads
 from dlarena.config import SPEED_SCENARIOS, ConfigError
 
 SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
 SWEEP_LAYERS = (1, 4, 8)
 
-# The demo's deployment paths: each framework's native format and ONNX, plus TFLite (the
-# mobile/edge runtime of the article's claims). No HTTP serving (a server start per artifact,
-# 5-13 s each): `--suite deployment` serves every native artifact and ONNX Runtime under load.
-DEMO_PATHS = ["torch:torchscript", "torch:onnx", "tensorflow:savedmodel", "tensorflow:onnx", "tensorflow:tflite_fp32",
-              "jax:jax_export", "jax:onnx"]
+# The demo's deployment paths: each framework's native format (the paths served by default),
+# ONNX, and the float32 mobile/edge runtime paths (TFLite: the article's claims). No HTTP serving
+# (a server start per artifact, 5-13 s each): `--suite deployment` serves under load.
+DEMO_PATHS = [p.key for p in deploy.PATHS if p.served or p.runtime == "onnxruntime" or (p.edge and not p.quantized)]
 
 SUITES: dict[str, dict] = {
     # The whole comparison in a few minutes (`make demo`): every criterion in a reduced but real
@@ -28,6 +27,7 @@ SUITES: dict[str, dict] = {
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
         "timing": {"warmup_iters": 3, "warmup_s": 0.1, "min_iters": 3, "min_s": 0.1, "max_s": 3.0},
+        "skip_speed_modes": ["jax:eager"],  # timed in the quick suite; how JAX is used is jit
         "repetitions": {"min_windows": 3, "max_windows": 8},
         "budget_s": 300.0,
         "deployment": {"paths": DEMO_PATHS, "serve": []},

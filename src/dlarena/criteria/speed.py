@@ -31,7 +31,7 @@ def plan(config: SuiteConfig, workload: str) -> list[Cell]:
         for precision in config.precisions
         for fw in config.frameworks
         for mode in frameworks.info(fw).modes
-        if mode in config.modes
+        if mode in config.modes and f"{fw}:{mode}" not in config.skip_speed_modes
         for scenario in config.scenarios
     ]
 

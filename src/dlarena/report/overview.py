@@ -92,7 +92,7 @@ def _unmeasured(cells: list[dict]) -> str | None:
 def _failures(by_criterion: dict[str, list[dict]]) -> list[str]:
     out = []
     for criterion in [c for c in ORDER if c in by_criterion] + [c for c in by_criterion if c not in ORDER]:
-        failed = [c for c in by_criterion[criterion] if c["status"] in FAILED]
+        failed = sorted((c for c in by_criterion[criterion] if c["status"] in FAILED), key=lambda c: c["cell_id"])
         if failed:
             title = TITLES.get(criterion, criterion)
             out.append(f"{title}: {len(failed)} of {len(by_criterion[criterion])} cells failed, e.g. "
