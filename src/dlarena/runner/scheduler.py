@@ -140,6 +140,23 @@ class SuiteRunner:
             return done[cell.id]
         return None
 
+    def _runnable(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str]) -> list[tuple[str, Cell]]:
+        """The planned cells still to run; those done (resume) are counted, those that cannot run recorded."""
+        out = []
+        for criterion, cell, not_comparable in planned:
+            if self._skip_done(cell, done):
+                continue
+            result = self._not_runnable(cell, not_comparable)
+            if result is not None:
+                self._record(cell, result)
+            else:
+                out.append((criterion, cell))
+        return out
+
+    def _options(self, criterion: str) -> dict:
+        """The criterion's options for its cells' payloads (its ``payload_extra``)."""
+        return getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
+
     def _not_runnable(self, cell: Cell, not_comparable: str | None) -> dict | None:
         """The result of a cell that cannot run (framework or implementation missing, workload
         not comparable), or None."""
@@ -200,14 +217,8 @@ class SuiteRunner:
         the worker is replaced), ``untimed_parallel`` workers at a time; results are stored here."""
         todo, self._deferred = self._deferred, []
         groups: dict[str, list[tuple[str, Cell]]] = {}
-        for criterion, cell, not_comparable in todo:
-            if self._skip_done(cell, done):
-                continue
-            result = self._not_runnable(cell, not_comparable)
-            if result is not None:
-                self._record(cell, result)
-            else:
-                groups.setdefault(cell.framework, []).append((criterion, cell))
+        for criterion, cell in self._runnable(todo, done):
+            groups.setdefault(cell.framework, []).append((criterion, cell))
         if not groups:
             return
         cancel, results = threading.Event(), queue.Queue()
@@ -217,8 +228,8 @@ class SuiteRunner:
             for criterion, cell in groups[framework]:
                 if cancel.is_set():
                     return
-                extra = getattr(self.criteria[criterion], "payload_extra", lambda _config: {})(self.config)
-                command = {"op": "call", "entry": self.entries[criterion], "payload": self._payload(cell, **extra)}
+                command = {"op": "call", "entry": self.entries[criterion],
+                           "payload": self._payload(cell, **self._options(criterion))}
                 try:
                     result = sessions[framework].request(command, self.config.timeout_s)
                 except Exception as exc:  # the harness itself, or a worker stopped by a cancel
@@ -263,16 +274,9 @@ class SuiteRunner:
                       deadline: float | None) -> None:
         """Cells timed in interleaved windows by the engine, one criterion at a time."""
         by_criterion: dict[str, list] = {}
-        for criterion, cell, not_comparable in planned:
-            if self._skip_done(cell, done):
-                continue
-            result = self._not_runnable(cell, not_comparable)
-            if result is not None:
-                self._record(cell, result)
-                continue
-            extra = getattr(self.criteria[criterion], "payload_extra", lambda _config: {})(self.config)
+        for criterion, cell in self._runnable(planned, done):
             by_criterion.setdefault(criterion, []).append((cell, self._session(cell.framework),
-                                                           self._payload(cell, **extra)))
+                                                           self._payload(cell, **self._options(criterion))))
         for criterion, cells in by_criterion.items():
             module = self.criteria[criterion]
             between = history.allowance(self.store, self.run_id, (self.store.run(self.run_id) or {}).get("env"), module,
@@ -288,8 +292,8 @@ class SuiteRunner:
         self.progress(cell.id, self._done, self.total)
         result = self._not_runnable(cell, not_comparable)
         if result is None:
-            extra = getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
-            result = run_isolated(self.entries[criterion], self._payload(cell, **extra), self.config.timeout_s, self._env())
+            result = run_isolated(self.entries[criterion], self._payload(cell, **self._options(criterion)),
+                                  self.config.timeout_s, self._env())
         self._record(cell, result)
 
     def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:
