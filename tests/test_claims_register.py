@@ -318,3 +318,14 @@ def test_report_section_renders_with_links_to_the_evidence(tmp_path):
     assert "[mlp/tensorflow/eager/dbg_probes/b1](#cell-mlp-tensorflow-eager-dbg-probes-b1)" in md
     assert "| **outdated** |" in md and '<a id="cell-mlp-tensorflow-eager-dbg-probes-b1"></a>' in md
     assert section.build(store_with(tmp_path / "empty", [], "r2"), {"run_id": "r2", "config": {}}, tmp_path) is None
+
+
+def test_speed_aggregation_ties_and_empty_checks():
+    from dlarena.claims.speed import aggregate
+
+    assert aggregate([], "all") == "inconclusive"
+    assert aggregate(["supported", "contradicted"], "majority") == "inconclusive"  # a tie decides nothing
+    assert aggregate(["supported", "contradicted", "supported"], "majority") == "supported"
+    assert aggregate(["contradicted", "inconclusive", "supported", "contradicted"], "majority") == "contradicted"
+    assert aggregate(["supported", "inconclusive"], "all") == "inconclusive"
+    assert aggregate(["supported", "contradicted"], "all") == "contradicted"

@@ -214,3 +214,30 @@ def test_three_frameworks_measured_alike_are_all_ranked_and_shown(tmp_path):
     assert re.search(r'<th class="l">criterion</th>\s*<th class="l">PyTorch</th>\s*<th class="l">TensorFlow</th>\s*'
                      r'<th class="l">JAX</th>', summary_table)
     assert 'href="#evidence-speed-jax"' in summary_table
+
+
+def _factor(name, weight, scores):
+    return Factor(name, weight, "r", {fw: {"score": s, "line": f"{fw} {name}", "evidence": [f"{name}/{fw}"]}
+                                       for fw, s in scores.items()}, "measured")
+
+
+def test_all_weights_zero_is_not_a_recommendation():
+    result = recommend([_factor("speed", 0, {"torch": 1.0, "tensorflow": 0.0}),
+                        _factor("ease", 0, {"torch": 0.0, "tensorflow": 1.0})])
+    assert result.totals == {"torch": 0.0, "tensorflow": 0.0}
+    assert result.paragraph.startswith("Not enough measured results to compare frameworks yet")
+
+
+def test_partial_weights_count_only_weighted_criteria_and_strongest_follows_the_weighted_gap():
+    from dlarena.recommend import strongest
+
+    factors = [_factor("speed", 3, {"torch": 0.8, "tensorflow": 0.4}),
+               _factor("ease", 1, {"torch": 0.2, "tensorflow": 0.9}),
+               _factor("community", 0, {"torch": 0.0, "tensorflow": 1.0})]
+    result = recommend(factors)
+    assert result.totals == pytest.approx({"torch": (3 * 0.8 + 0.2) / 4, "tensorflow": (3 * 0.4 + 0.9) / 4})
+    assert result.ranking == ["torch", "tensorflow"]
+    # weighted gaps: speed 3 x 0.4 = 1.2, ease 1 x 0.7 = 0.7; community weighs 0
+    assert strongest(result) == [
+        "Speed: PyTorch 0.80 vs TensorFlow 0.40 — torch speed (evidence: speed/torch)",
+        "Ease of use: TensorFlow 0.90 vs PyTorch 0.20 — tensorflow ease (evidence: ease/tensorflow)"]

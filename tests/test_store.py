@@ -92,3 +92,16 @@ def test_killed_writer_leaves_earlier_cells_intact(tmp_path):
     counts = duckdb.connect(str(db), read_only=True).execute(
         "SELECT count(*) FILTER (WHERE metric = 'latency_ms'), count(DISTINCT cell_id) FROM measurements").fetchone()
     assert counts[0] == counts[1] == len(done)  # every committed cell is whole
+
+
+def test_a_write_that_fails_inside_its_transaction_keeps_the_cells_old_rows(tmp_path):
+    """The DELETEs of a re-recorded cell ran, then an INSERT failed: everything rolls back."""
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {})
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="train", batch=8)
+    store.record_cell("r", cell, {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": 5.0}]})
+    with pytest.raises(Exception, match="(?i)conver|cast"):
+        store.record_cell("r", cell, {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s",
+                                                                   "value": "not a number"}]})
+    assert [(m["metric"], m["value"]) for m in store.measurements("r")] == [("train_throughput_sps", 5.0)]
+    assert [c["status"] for c in store.cells("r")] == ["ok"]
