@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from dlarena.config import Cell
+from dlarena.config import Cell, build_config
+from dlarena.measure.env import fingerprint
 from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 from dlarena.store.db import ResultStore
 from cli_util import invoke
@@ -32,8 +33,9 @@ RUN_B = {("torch", "eager"): (130, 0.01), ("tensorflow", "function"): (120, 0.01
 @pytest.fixture
 def store(tmp_path):
     store = ResultStore(tmp_path / "r.duckdb")
+    env = fingerprint(1, 1)  # both runs on this machine
     for run_id, cells in (("a", RUN_A), ("b", RUN_B)):
-        store.start_run(run_id, "custom", {}, {})
+        store.start_run(run_id, "custom", build_config(workloads=["mlp"]).model_dump(), env)
         for i, ((fw, mode), spec) in enumerate(cells.items()):
             cell = Cell(workload="mlp", framework=fw, mode=mode, scenario=SCENARIO, batch=BATCH)
             if spec is None:
@@ -111,3 +113,46 @@ def test_machine_drift_is_taken_out_of_coverage_but_named():
     raw, adjusted = ci_coverage(a, b), ci_coverage(a, b, machine_drift(a, b))
     assert (raw.a_covers_b, raw.b_covers_a) == (0, 0)
     assert (adjusted.a_covers_b, adjusted.b_covers_a, adjusted.cells) == (4, 4, 4)
+
+
+def test_rerun_check_counts_the_verdicts_the_previous_run_confirms(store):
+    from dlarena.report import rerun
+
+    later = rerun.check(store, store.run("b"))
+    assert (later.previous, later.pairs, later.confirmed) == ("a", 3, 0)
+    line = later.line()
+    assert line.startswith("0 of 3 verdicts match the previous run on this machine (a); changed: 1 winner flip, "
+                           "1 decided vs undecided, 1 equivalent vs inconclusive. ")
+    assert ('mlp infer_throughput b8: PyTorch eager vs TensorFlow function (winner flip: now "PyTorch eager faster '
+            'than TensorFlow function by 8%') in line
+    assert line.endswith("(all: dlarena compare a b)")
+
+    first = rerun.check(store, store.run("a"))  # nothing before it: says how to get the check
+    assert (first.previous, first.pairs) == (None, 5)
+    assert first.line().startswith("no earlier run of these cells on this machine to check this run's 5 verdicts")
+
+
+def test_rerun_check_ignores_runs_of_another_machine(store):
+    from dlarena.report import rerun
+
+    store.start_run("c", "custom", {}, {**fingerprint(1, 1), "hostname": "elsewhere"})
+    for fw, mode in (("torch", "eager"), ("jax", "jit")):
+        cell = Cell(workload="mlp", framework=fw, mode=mode, scenario=SCENARIO, batch=BATCH)
+        store.record_cell("c", cell, {"status": "ok", "metrics": [_metric(100, 0.01, seed=3)]})
+    store.finish_run("c")
+    assert rerun.check(store, store.run("c")).previous is None
+
+
+def test_report_and_run_end_show_the_rerun_check(store, tmp_path):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from dlarena.report.render import write_report
+    from dlarena.report.terminal import print_rerun_check
+
+    _, md = write_report(store, store.run("b"), tmp_path / "report")
+    assert "Rerun check: 0 of 3 verdicts match the previous run on this machine (a)" in md.read_text()
+    out = StringIO()
+    print_rerun_check(Console(file=out, width=400), store, store.run("b"))
+    assert out.getvalue().startswith("Rerun check: 0 of 3 verdicts match")

@@ -251,7 +251,18 @@ def run(
     summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     if len(set(config.criteria) & set(ORDER)) > 1:
         _print_summary(store, run_id)
+    _print_rerun_check(store, run_id)
     console.print(f"Run [bold]{run_id}[/] finished: {summary}. Next: dlarena report {run_id}")
+
+
+def _print_rerun_check(store: ResultStore, run_id: str) -> None:
+    from dlarena.report.terminal import print_rerun_check
+
+    try:
+        print_rerun_check(console, store, store.run(run_id))
+    except Exception as exc:  # the results are stored: `dlarena compare` can still check them
+        err_console.print(f"warning: could not check the verdicts against the previous run: {type(exc).__name__}: {exc}",
+                          markup=False)
 
 
 def _print_summary(store: ResultStore, run_id: str) -> None:

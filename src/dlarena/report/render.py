@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena import frameworks
 from dlarena.measure.verdict import band_of, describe
-from dlarena.report import data, noise, overview, plots, use_cases
+from dlarena.report import data, noise, overview, plots, rerun, use_cases
 from dlarena.report.files import safe_filename
 from dlarena.store.db import ResultStore
 
@@ -85,7 +85,8 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
                "sections": _sections(store, run, out_dir), "overview": summary,
                "use_cases": use_cases.answers(summary, cells, rows),
                "contenders": _contenders(run), "verdict_rule": describe(band),
-               "noise": noise.line(noise.summary(store, run, rows))}
+               "noise": noise.line(noise.summary(store, run, rows)),
+               "rerun": rerun.check(store, run).line()}
     html = out_dir / "report.html"
     html.write_text(env.get_template("report.html.j2").render(**context))
     md = out_dir / "summary.md"

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dlarena.recommend import ORDER, latest_factors, parse_priorities, recommend, strongest
-from dlarena.report import overview
+from dlarena.report import overview, rerun
 
 
 def summary_table(view: overview.Overview, criteria: list[str] | None = None) -> Table:
@@ -41,3 +41,10 @@ def print_run_summary(console: Console, store, run: dict) -> None:
                   "(each criterion weighs 1 by default; 0 leaves one out)", markup=False, highlight=False, soft_wrap=True)
     for line in view.failures:
         console.print(f"failed — {line}", markup=False, highlight=False, soft_wrap=True, style="yellow")
+
+
+def print_rerun_check(console: Console, store, run: dict) -> None:
+    """How many of the run's verdicts the previous run on this machine confirms (report/rerun.py)."""
+    line = rerun.check(store, run).line()
+    if line:
+        console.print(f"Rerun check: {line}", markup=False, highlight=False, soft_wrap=True)
