@@ -156,3 +156,14 @@ def test_report_and_run_end_show_the_rerun_check(store, tmp_path):
     out = StringIO()
     print_rerun_check(Console(file=out, width=400), store, store.run("b"))
     assert out.getvalue().startswith("Rerun check: 0 of 3 verdicts match")
+
+
+def test_rerun_check_names_a_machine_that_moved(store):
+    from dlarena.report import rerun
+
+    check = rerun.check(store, store.run("b"))
+    assert "calibration probe" not in check.line()  # no windows recorded: no probe to compare
+    check.probe = 0.7
+    assert "; the machine itself ran 30% slower than in that run (calibration probe)" in check.line()
+    check.probe = 1.05  # within 10%: not worth a sentence
+    assert "calibration probe" not in check.line()

@@ -14,12 +14,13 @@ import json
 from dataclasses import dataclass
 
 from dlarena.measure.verdict import band_of
-from dlarena.report.compare_runs import CHANGE_KINDS, VerdictChanges, pair_verdicts, verdict_changes
+from dlarena.report.compare_runs import CHANGE_KINDS, VerdictChanges, pair_verdicts, probe_speedup, verdict_changes
 from dlarena.runner.history import machine_key
 from dlarena.store.db import ResultStore
 
 MAX_LISTED = 5  # changed verdicts named in the line; `dlarena compare` lists them all
 MAX_LOOKBACK = 10  # earlier runs of this machine searched for shared verdicts
+MACHINE_MOVED = 0.10  # a calibration-probe change beyond this is named beside the changed verdicts
 
 
 @dataclass
@@ -28,6 +29,7 @@ class RerunCheck:
     previous: str | None = None  # the earlier run the verdicts were checked against
     changes: VerdictChanges | None = None
     pairs: int = 0  # this run's verdicts (framework-vs-framework pairs)
+    probe: float | None = None  # this run's machine speed over the previous run's (calibration probe)
 
     @property
     def confirmed(self) -> int:
@@ -43,6 +45,9 @@ class RerunCheck:
         counts = ", ".join(f"{c.count(kind)} {kind}" for kind in CHANGE_KINDS)
         text = (f"{self.confirmed} of {c.pairs} verdicts match the previous run on this machine "
                 f"({self.previous}); changed: {counts}")
+        if self.probe and abs(self.probe - 1) > MACHINE_MOVED:
+            text += (f"; the machine itself ran {abs(self.probe - 1):.0%} {'faster' if self.probe > 1 else 'slower'} "
+                     "than in that run (calibration probe), a shift that need not hit every framework alike")
         listed = [f"{ch.pair} ({ch.kind}: now \"{ch.b}\", before \"{ch.a}\")" for ch in c.changes[:MAX_LISTED]]
         if listed:
             more = len(c.changes) - len(listed)
@@ -76,5 +81,6 @@ def check(store: ResultStore, run: dict) -> RerunCheck:
         theirs = pair_verdicts(store.cells(earlier), store.measurements(earlier), band)
         if mine.keys() & theirs.keys():
             out.previous, out.changes = earlier, verdict_changes(theirs, mine, band)
+            out.probe = probe_speedup(store.repetitions(earlier), store.repetitions(run["run_id"]))
             return out
     return out
