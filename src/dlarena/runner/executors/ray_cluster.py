@@ -88,7 +88,7 @@ class InFlight:
     unit: units_mod.Unit
     kind_run: KindRun
     node: Node
-    submitted: float
+    submitted: float  # time.time() on the driver
     received: set[str] = field(default_factory=set)
 
 
@@ -187,9 +187,9 @@ class RayExecutor:
             runtime = dict(result.get("runtime") or {})
             if node is not None:
                 runtime["node"] = node.describe()
-            if flight is not None:
-                runtime["executor"] = {"name": "ray", "unit": flight.unit.name,
-                                       "wall_s": round(time.monotonic() - flight.submitted, 4)}
+            if flight is not None:  # the driver's clock: Ray's overhead is this span minus the node's
+                runtime["executor"] = {"name": "ray", "unit": flight.unit.name, "submitted_at": flight.submitted,
+                                       "arrived_at": time.time()}
             result = {**result, "runtime": runtime}
             store.record_cell(kr.run_id, cell, result)
             kr.outcome.add(result.get("status", "failed"))
@@ -252,7 +252,7 @@ class RayExecutor:
         if item[0] == "cell":
             cell = Cell(**item[1])
             flight.received.add(cell.id)
-            record(kr, flight.node, cell, item[2], flight if flight.unit.criterion else None)
+            record(kr, flight.node, cell, item[2], flight)
         elif item[0] == "error":
             fail_unit(kr, flight.unit, flight.node, f"the unit failed on its node: {item[1]}", flight.received)
         elif item[0] == "deferred":  # a workload's untimed cells, now that its parity is known
@@ -287,7 +287,7 @@ class RayExecutor:
                     continue
                 kr.pending.remove(unit)
                 gen = self._task(unit, node, config).remote(self._job(kr, unit, config, artifacts))
-                flight = InFlight(unit, kr, node, time.monotonic())
+                flight = InFlight(unit, kr, node, time.time())
                 flights[gen] = flight
                 load[node.node_id].append(flight)
 
