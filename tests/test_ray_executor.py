@@ -193,3 +193,36 @@ def test_nodes_group_by_label_gpu_type_and_cpu_model():
     assert set(group_by_kind(nodes, "gpu-type")) == {"CPU Xeon", "CPU EPYC", "NVIDIA A100", "fake"}
     assert len(group_by_kind(nodes, "all")) == 4
     assert kind_of(node("n5", label="x"), "gpu-type") == "x"
+
+
+@pytest.mark.slow
+def test_cli_runs_the_smoke_suite_on_the_cluster_with_the_cells_and_statuses_of_local(cluster, tmp_path):
+    """`dlarena run --executor ray` end to end with real frameworks (reduced: PyTorch, one scenario;
+    DLARENA_FULL_TESTS=1: the whole smoke suite), then `compare --by-hardware` and `--resume`."""
+    from typer.testing import CliRunner
+
+    from conftest import FULL
+    from dlarena.cli import app
+    from dlarena.store.groups import group_runs
+
+    invoke = lambda *a: CliRunner().invoke(app, [str(x) for x in a])  # noqa: E731
+    db = tmp_path / "r.duckdb"
+    narrow = [] if FULL else ["--frameworks", "torch", "--scenarios", "infer_latency"]
+    local = invoke("run", "--suite", "smoke", *narrow, "--db", db)
+    assert local.exit_code == 0, local.output
+    local_id = ResultStore(db).runs()[0]["run_id"]
+    result = invoke("run", "--suite", "smoke", *narrow, "--executor", "ray", "--address", cluster.address,
+                    "--nodes-by", "cpu-model", "--db", db)
+    assert result.exit_code == 0, result.output
+    store = ResultStore(db)
+    expected = {c["cell_id"]: c["status"] for c in store.cells(local_id)}
+    members = [r for r in store.runs() if r["run_id"] != local_id]
+    group = members[0]["run_id"].rsplit(".", 1)[0]
+    assert sorted(r["run_id"] for r in group_runs(store, group)) == [f"{group}.a", f"{group}.b"]
+    for run in members:
+        assert {c["cell_id"]: c["status"] for c in store.cells(run["run_id"])} == expected
+        assert store.run(run["run_id"])["status"] == "complete"
+    compare = invoke("compare", group, "--by-hardware", "--db", db)
+    assert compare.exit_code == 0 and "Ray executor overhead" in " ".join(compare.output.split())
+    resumed = invoke("run", "--resume", "--run-id", group, "--address", cluster.address, "--db", db)
+    assert resumed.exit_code == 0 and "Resuming on the cluster" in resumed.output

@@ -102,11 +102,14 @@ class RayExecutor:
         self.entries = entries
         self.drivers = drivers
         self.per_node: dict[str, int] = {}  # cells back per node (progress)
+        self._owns_ray = False  # connect() started or joined Ray: shutdown() leaves it
 
     # -- the cluster ---------------------------------------------------------------------------
     def connect(self) -> None:
+        """Joins the cluster (a Ray already initialised in this process, e.g. by a test, is used as is)."""
         if ray.is_initialized():
             return
+        self._owns_ray = True
         try:
             if self.address:
                 ray.init(address=self.address, log_to_driver=False, logging_level="WARNING")
@@ -118,8 +121,9 @@ class RayExecutor:
                                f"{str(exc).splitlines()[0]}") from None
 
     def shutdown(self) -> None:
-        if ray.is_initialized():
+        if self._owns_ray and ray.is_initialized():
             ray.shutdown()
+        self._owns_ray = False
 
     def nodes(self, config: SuiteConfig) -> list[Node]:
         """The alive nodes that can run timed work (they advertise ``dlarena_slot``), fingerprinted."""
