@@ -7,7 +7,7 @@
   ``num_cpus=0`` (the cell's processes are outside Ray's accounting) plus, when timed, the node's
   one ``dlarena_slot``: at most one timed unit runs on a node at a time, even with two drivers on
   one cluster. The driver also keeps untimed units off a node while its kind still has timed
-  work, and gives a GPU node's timed units ``num_gpus=1`` (Ray sets CUDA_VISIBLE_DEVICES).
+  work, and gives a GPU node's timed units all its GPUs (``num_gpus``; Ray sets CUDA_VISIBLE_DEVICES).
 - **Isolation**: the task runs the scheduler's own code on the node, so every cell runs in the
   same isolated worker process with the same timeout as locally (a hung cell is killed there).
 - **Streaming**: a task is a Ray generator; each cell the node records comes back at once and
@@ -299,8 +299,8 @@ class RayExecutor:
         options = {"scheduling_strategy": NodeAffinitySchedulingStrategy(node.node_id, soft=False)}
         if unit.timed:
             options["resources"] = {SLOT: 1}
-            if node.gpus and config.device != "cpu":
-                options["num_gpus"] = 1
+            if node.gpus and config.device != "cpu":  # the node is the unit's alone: all its GPUs
+                options["num_gpus"] = node.gpus
         return _run_unit.options(**options)
 
     def _job(self, kr: KindRun, unit: units_mod.Unit, config: SuiteConfig, artifacts: str) -> dict:
