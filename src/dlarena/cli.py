@@ -21,6 +21,7 @@ from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
+from dlarena.runner.executors.local import LocalExecutor
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
@@ -265,7 +266,7 @@ def run(
         task = progress.add_task("starting", total=runner.total)
         runner.progress = lambda text, n, total: progress.update(task, completed=n, description=runner.describe(text))
         try:
-            outcome = runner.run(done)
+            outcome = LocalExecutor().run(runner, done)
         except KeyboardInterrupt:
             fail(_mark(store, run_id, "interrupted")
                  or f"interrupted; completed cells are saved. Continue with: {_resume_hint(run_id)}", 130)
