@@ -21,6 +21,7 @@ from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
+from dlarena.runner.executors.local import LocalExecutor
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
 from dlarena.suites import suite_defaults
@@ -166,13 +167,32 @@ def run(
                                            "the minimum go to still-inconclusive verdicts while it lasts."),
     omp_wait_policy: Optional[str] = typer.Option(None, "--omp-wait-policy", help="OpenMP wait policy for every "
                                                   "framework: default (each runtime's own), passive or active."),
+    executor: Optional[str] = typer.Option(None, "--executor", help="Where cells run: local (this machine, the "
+                                           "default) or ray (a Ray cluster: install dlarena's cluster extra; "
+                                           "see docs/cluster.md)."),
+    address: Optional[str] = typer.Option(None, "--address", help="ray: the cluster, auto or HOST:PORT (default: "
+                                          "a one-node Ray started on this machine)."),
+    nodes_by: Optional[str] = typer.Option(None, "--nodes-by", help="ray: run the suite once per gpu-type "
+                                           "(default) or cpu-model found in the cluster, or on every node (all)."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
     from dlarena import byom
     from dlarena.convert import ConversionUnavailable
+    from dlarena.runner import executors
     from dlarena.workloads import WorkloadError
 
+    if executor is not None and executor not in executors.EXECUTORS:
+        fail(f"unknown --executor '{executor}'; valid: {', '.join(executors.EXECUTORS)}")
+    if nodes_by is not None and nodes_by not in executors.NODES_BY:
+        fail(f"unknown --nodes-by '{nodes_by}'; valid: {', '.join(executors.NODES_BY)}")
+    if executor != "ray" and (address or nodes_by) and not resume:
+        fail("--address and --nodes-by choose nodes of a Ray cluster; add --executor ray")
+    if executor == "ray":
+        try:
+            executors.ray_module()
+        except executors.ExecutorUnavailable as exc:
+            fail(str(exc))
     store = open_store(db, write=True)
     try:
         values = suite_defaults(suite)
@@ -203,6 +223,18 @@ def run(
 
     done: dict[str, str] = {}
     other_runs = other_dlarena_runs()
+    if resume and executor != "local":  # a run made on a cluster resumes there
+        from dlarena.store.groups import cluster_of, group_runs
+
+        members = group_runs(store, run_id) if run_id else group_runs(store, (store.run() or {}).get("run_id", ""))
+        if members:
+            record = cluster_of(members[0]["env"])
+            _run_on_cluster(store, members[0]["run_id"], address, nodes_by or record.get("nodes_by", "gpu-type"),
+                            resume_group=record["group"])
+            return
+    if executor == "ray":
+        _run_on_cluster(store, None, address, nodes_by or "gpu-type", config=config)
+        return
     if resume:
         previous = store.run(run_id)
         if previous is None:
@@ -234,7 +266,7 @@ def run(
         task = progress.add_task("starting", total=runner.total)
         runner.progress = lambda text, n, total: progress.update(task, completed=n, description=runner.describe(text))
         try:
-            outcome = runner.run(done)
+            outcome = LocalExecutor().run(runner, done)
         except KeyboardInterrupt:
             fail(_mark(store, run_id, "interrupted")
                  or f"interrupted; completed cells are saved. Continue with: {_resume_hint(run_id)}", 130)
@@ -263,6 +295,70 @@ def _print_rerun_check(store: ResultStore, run_id: str) -> None:
     except Exception as exc:  # the results are stored: `dlarena compare` can still check them
         err_console.print(f"warning: could not check the verdicts against the previous run: {type(exc).__name__}: {exc}",
                           markup=False)
+
+
+def _run_on_cluster(store: ResultStore, resume_run: Optional[str], address: Optional[str], nodes_by: str,
+                    config=None, resume_group: Optional[str] = None) -> None:
+    """``run --executor ray``: one run per hardware kind of the cluster (runner/executors/ray_cluster.py)."""
+    from dlarena.runner import executors
+
+    try:
+        ray_cluster = executors.ray_module()
+    except executors.ExecutorUnavailable as exc:
+        fail(str(exc))
+    if resume_run is not None:
+        previous = store.run(resume_run)
+        try:
+            from dlarena import byom
+
+            byom.register_recorded(previous["config"])
+            config = build_config(**previous["config"])
+        except Exception as exc:  # noqa: BLE001 - a recorded config that no longer builds
+            fail(f"cannot resume run {resume_run}: {exc}")
+    cluster = ray_cluster.RayExecutor(address, nodes_by)
+    try:
+        cluster.connect()
+        if resume_group:
+            runs, missing = cluster.resume_runs(store, config, resume_group)
+            for kind in missing:
+                warn(f"no node of hardware kind '{kind}' in the cluster now: its run stays as it is")
+            if not runs:
+                fail(f"no node of the cluster matches a hardware kind of run group {resume_group}")
+            console.print(f"Resuming on the cluster: " + ", ".join(
+                f"[bold]{r.run_id}[/] ({len(r.done)} cells done)" for r in runs))
+        else:
+            runs = cluster.start_runs(store, config, new_run_id())
+            console.print(f"Cluster run ({config.suite} suite, by {nodes_by}) -> {store.path}")
+            for r in runs:
+                console.print(f"  [bold]{escape(r.run_id)}[/]: {escape(r.kind)} — {len(r.nodes)} node(s)")
+    except ray_cluster.ClusterError as exc:
+        cluster.shutdown()
+        fail(str(exc))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("starting", total=None)
+            update = lambda text, n, total: progress.update(task, completed=n, total=total, description=escape(text))
+            try:
+                outcomes = cluster.run(config, store, runs, update, on_cell_done=_print_cell(progress.console))
+            except KeyboardInterrupt:
+                problems = [p for p in (_mark(store, r.run_id, "interrupted") for r in runs) if p]
+                fail(problems[0] if problems else "interrupted; completed cells are saved. Continue with: "
+                     + _resume_hint(runs[0].run_id), 130)
+            progress.update(task, description="done")
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        cluster.shutdown()
+    for r in runs:
+        problem = _mark(store, r.run_id, "complete")
+        if problem:
+            fail(problem)
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(outcomes[r.run_id].counts.items()))
+        console.print(f"Run [bold]{escape(r.run_id)}[/] ({escape(r.kind)}) finished: {summary}.")
+    group = runs[0].run_id.rsplit(".", 1)[0] if len(runs) > 1 else runs[0].run_id
+    console.print(f"Next: dlarena report RUN, or side by side: dlarena compare {group} --by-hardware")
 
 
 def _print_summary(store: ResultStore, run_id: str) -> None:
@@ -463,16 +559,25 @@ def community(
 @app.command()
 @store_errors
 def compare(
-    run_a: str = typer.Argument(..., help="Baseline run id."),
-    run_b: str = typer.Argument(..., help="Run id to compare with the baseline."),
+    run_a: str = typer.Argument(..., help="Baseline run id (with --by-hardware: a cluster run or its group id)."),
+    run_b: Optional[str] = typer.Argument(None, help="Run id to compare with the baseline (a run on other "
+                                          "hardware compares the hardware)."),
+    by_hardware: bool = typer.Option(False, "--by-hardware", help="Side by side, the runs a cluster made on each "
+                                     "hardware kind (dlarena run --executor ray)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Compare two runs of the same cells: headline medians, whether each run's 95% CI covers the
-    other's value, and which framework-vs-framework verdicts changed."""
+    other's value, and which framework-vs-framework verdicts changed; or, with --by-hardware, the
+    hardware kinds of a cluster run side by side."""
     from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 
     store = open_store(db)
+    if by_hardware:
+        _compare_hardware(store, run_a, as_json)
+        return
+    if run_b is None:
+        fail("compare needs two run ids, or one cluster run with --by-hardware")
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")
@@ -511,6 +616,29 @@ def compare(
                   f"{len(v.changes)} changed: {counts}")
     for c in v.changes:
         console.print(f"  {c.kind}: {c.pair}\n    {run_a}: {c.a}\n    {run_b}: {c.b}", markup=False, highlight=False)
+
+
+def _compare_hardware(store: ResultStore, run: str, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from dlarena.report import hardware
+
+    table = hardware.build_table(store, run)
+    if table is None:
+        fail(f"{run!r} is neither a run made with --executor ray nor a group of them in {store.path}")
+    if as_json:
+        typer.echo(json.dumps(asdict(table), indent=1))
+        return
+    console.print(f"Run group [bold]{escape(table.group)}[/]: " + ", ".join(
+        f"{escape(k)} = {escape(r)}" for k, r in table.run_ids.items()))
+    for headers, rows in (hardware.best_rows(table), hardware.rows(table)):
+        out = Table(*headers)
+        for row in rows:
+            out.add_row(*(escape(str(v)) for v in row))
+        console.print(out)
+    line = hardware.overhead_line(table)
+    if line:
+        console.print(line, markup=False, highlight=False)
 
 
 @app.command("bench-harness")

@@ -31,6 +31,7 @@ SECTIONS: list[str] = [
     "dlarena.report.debugging:build",
     "dlarena.report.pretrained:build",
     "dlarena.report.community:build",
+    "dlarena.report.hardware:build",
 ]
 
 

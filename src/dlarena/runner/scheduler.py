@@ -208,6 +208,27 @@ class SuiteRunner:
         self._run_untimed(done)
         return self.outcome
 
+    # -- units of work an executor places on a node (runner/executors/) ---------------------
+    def run_workload_unit(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
+        """One workload's parity, its own-process cells and its cells timed in windows (the engine
+        interleaves them: they must share a machine); returns its untimed cells, not run here."""
+        try:
+            self._run_windowed(self._run_workload(workload, done), done, None)
+        finally:
+            self._close_sessions()
+            if self._compile_cache:
+                shutil.rmtree(self._compile_cache, ignore_errors=True)
+                self._compile_cache = None
+        deferred, self._deferred = self._deferred, []
+        return deferred
+
+    def run_cell_unit(self, criterion: str, cell: Cell, not_comparable: str | None) -> None:
+        """One cell in its own process (a global cell, or an untimed cell placed on its own)."""
+        self._run_cell(criterion, cell, {}, not_comparable)
+
+    def untimed(self, criterion: str, cell: Cell) -> bool:
+        return self._untimed(criterion, cell)
+
     def _untimed(self, criterion: str, cell: Cell) -> bool:
         return getattr(self.criteria[criterion], "untimed", lambda _cell: False)(cell)
 
