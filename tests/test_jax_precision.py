@@ -30,7 +30,7 @@ def test_bf16_computes_in_bfloat16_over_float32_parameters(tiny_timing):
     import jax
     from flax import nnx
 
-    spec = workloads.get("lstm@size=tiny")
+    spec = workloads.get("cnn")  # convolutions, pooling and dense layers: a few seconds in eager gradients
     x, y = spec.make_batch(4, seed=1)
     results = {}
     for precision in ("fp32", "bf16"):

@@ -146,7 +146,9 @@ class JaxAdapter(AdapterDefaults):
 
     def loss_and_gradients(self, model, workload: Workload, x, y):
         model.train()
-        loss, grads = nnx.value_and_grad(training.compute_loss)(model, x, y)
+        # jitted: the same function, compiled once, where op-by-op dispatch compiles every primitive
+        # of the backward pass on its own (cnn: ~5 s against ~20 s on 2 cores)
+        loss, grads = nnx.jit(nnx.value_and_grad(training.compute_loss))(model, x, y)
         native = {name: np.asarray(var.get_value()) for name, var in _flat(grads).items()}
         return float(loss), self._mapper(workload).canonical_values(native)
 
