@@ -105,3 +105,50 @@ def test_a_write_that_fails_inside_its_transaction_keeps_the_cells_old_rows(tmp_
                                                                    "value": "not a number"}]})
     assert [(m["metric"], m["value"]) for m in store.measurements("r")] == [("train_throughput_sps", 5.0)]
     assert [c["status"] for c in store.cells("r")] == ["ok"]
+
+
+# The child wraps each connection so that the moment the re-recorded cell's new measurement rows
+# are inserted (its old rows already deleted, its new cells row inserted), it SIGKILLs itself
+# before COMMIT: a kill at a fixed point inside the transaction, not a race.
+KILL_INSIDE_RECORD = """
+import json, os, signal, sys
+from dlarena.config import Cell
+from dlarena.store import db
+
+class KillAfterMeasurements:
+    def __init__(self, con):
+        self._con = con
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+    def executemany(self, sql, rows):
+        result = self._con.executemany(sql, rows)
+        if sql.startswith("INSERT INTO measurements"):
+            seen = self._con.execute("SELECT count(*) FROM measurements WHERE value = 99.0").fetchone()[0]
+            print(f"inside {seen}", flush=True)  # the uncommitted rows are there, in this transaction
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+real_open = db.ResultStore._open
+db.ResultStore._open = lambda self, read_only: KillAfterMeasurements(real_open(self, read_only))
+cell = Cell(**json.loads(sys.argv[2]))
+db.ResultStore(sys.argv[1]).record_cell("run1", cell, json.loads(sys.argv[3]))
+print("committed", flush=True)
+"""
+
+
+def test_a_kill_inside_a_rerecording_transaction_keeps_the_old_rows_and_no_new_ones(store):
+    store.record_cell("run1", CELL, {**OK, "repetitions": [{"metric": "latency_ms", "repetition": 0, "median": 0.5}]})
+    before = (store.cells("run1"), store.measurements("run1"), store.repetitions("run1"))
+    new = {"status": "failed", "error": "second attempt", "duration_s": 9.0,
+           "metrics": [{"metric": "latency_ms", "unit": "ms", "value": 99.0}, {"metric": "extra_metric", "value": 99.0}],
+           "repetitions": [{"metric": "latency_ms", "repetition": 0, "median": 99.0}]}
+    proc = subprocess.run([sys.executable, "-c", KILL_INSIDE_RECORD, str(store.path), CELL.model_dump_json(),
+                           json.dumps(new)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9 and proc.stdout.split() == ["inside", "2"], (proc.returncode, proc.stdout, proc.stderr)
+    after = (store.cells("run1"), store.measurements("run1"), store.repetitions("run1"))
+    assert after == before
+    assert [(c["status"], c["duration_s"]) for c in after[0]] == [("ok", 1.5)]
+    assert sorted((m["metric"], m["value"]) for m in after[1]) == [("latency_ms", 0.5), ("peak_rss_mb", 200.0)]
+    assert [r["median"] for r in after[2]] == [0.5]
+    store.record_cell("run1", CELL, new)  # the file stays writable after the kill
+    assert {m["value"] for m in store.measurements("run1")} == {99.0}
