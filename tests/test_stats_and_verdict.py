@@ -242,7 +242,38 @@ def test_timer_meets_both_minimums_and_syncs_every_call():
     assert len(calls) == len(syncs) == 1 + 3 + 25  # first call, warm-up, measured
 
 
-def test_timer_min_duration_extends_iterations():
-    timing = measure(lambda: None, lambda: None,
+class StepClock:
+    """A fake clock for the timer: time moves only when the timed function runs (``tick``)."""
+
+    def __init__(self, step_ns: int):
+        self.now_ns, self.step_ns = 0, step_ns
+
+    def tick(self):
+        self.now_ns += self.step_ns
+
+    def perf_counter_ns(self) -> int:
+        return self.now_ns
+
+    def perf_counter(self) -> float:
+        return self.now_ns * 1e-9
+
+
+def test_timer_min_duration_extends_iterations(monkeypatch):
+    from dlarena.measure import timer
+
+    clock = StepClock(step_ns=1_000_000)  # every call takes exactly 1 ms
+    monkeypatch.setattr(timer, "time", clock)
+    timing = measure(clock.tick, lambda: None,
                      TimingConfig(warmup_iters=0, warmup_s=0, min_iters=1, min_s=0.05, max_s=5))
-    assert len(timing.samples_s) > 100
+    assert timing.samples_s == [0.001] * 50  # min_s (50 ms) of 1 ms calls, though min_iters is 1
+    assert timing.first_call_s == 0.001
+
+
+def test_timer_stops_at_max_s_before_min_iters_or_min_s(monkeypatch):
+    from dlarena.measure import timer
+
+    clock = StepClock(step_ns=1_000_000)
+    monkeypatch.setattr(timer, "time", clock)
+    timing = measure(clock.tick, lambda: None,
+                     TimingConfig(warmup_iters=0, warmup_s=0, min_iters=1000, min_s=0.05, max_s=0.02))
+    assert len(timing.samples_s) == 20
