@@ -224,7 +224,7 @@ def model(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(model):
     sock = server_module.listen("127.0.0.1", 0)
-    uv = uvicorn.Server(uvicorn.Config(create_app(model), log_level="warning", access_log=False))
+    uv = uvicorn.Server(server_module.uvicorn_config(create_app(model), model.options))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not uv.started:
@@ -275,13 +275,14 @@ def test_chunked_bodies_without_content_length_are_read_and_limited(server):
 
 
 def test_pathological_requests_get_4xx_and_the_server_keeps_serving(server, model):
+    failed = model.counters["failed"]
     for body, ctype in [(b'{"inputs": [[NaN, 1, 2, 3]]}', "application/json"),
                         (b'{"inputs": ' + b"[" * 100_000 + b"}", "application/json"),
                         (_npy_header((10**9, 4)), "application/x-npy")]:
         assert _post(server, body, ctype).status_code in (400, 413, 422)
     ok = httpx.post(server + "/predict", json={"inputs": [[1, 2, 3, 4]]}, trust_env=False)
     assert ok.json() == {"outputs": [[10.0]], "shape": [1, 1]}
-    assert model.counters["failed"] == 0
+    assert model.counters["failed"] == failed
 
 
 @pytest.mark.parametrize("length, status, message", [
@@ -298,6 +299,61 @@ def test_body_that_never_arrives_is_answered_and_the_connection_closes(server, l
             received += chunk
     assert received.startswith(b"HTTP/1.1 " + status + b" ")
     assert b"connection: close" in received.lower() and message in received
+
+
+def _raw_exchange(server: str, sent: bytes) -> bytes:
+    """What the server sends back on one raw connection until it closes it (10 s at most)."""
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(sent)
+        received = b""
+        while chunk := conn.recv(4096):
+            received += chunk
+    return received
+
+
+TIMED_OUT = b'HTTP/1.1 408 Request Timeout\r\n'
+TIMED_OUT_BODY = b'{"detail": "request headers not received within 0.3 s"}'
+
+
+@pytest.mark.parametrize("sent", [b"", b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Ty"],
+                         ids=["nothing", "half the headers"])
+def test_a_client_that_never_completes_its_headers_is_cut_off(server, sent):
+    started = time.monotonic()
+    received = _raw_exchange(server, sent)  # a server that waits for ever fails here (socket timeout)
+    assert received.startswith(TIMED_OUT) and received.endswith(TIMED_OUT_BODY)
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("pipelined", [False, True], ids=["sent after the response", "sent with the first"])
+def test_the_header_timeout_also_guards_the_next_request_on_a_kept_alive_connection(server, pipelined):
+    port = int(server.rsplit(":", 1)[1])
+    first, partial = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /heal"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(first + partial if pipelined else first)
+        received = b""
+        while b"uptime_s" not in received:
+            received += conn.recv(4096)
+        if not pipelined:
+            conn.sendall(partial)
+        started = time.monotonic()
+        while chunk := conn.recv(4096):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200 OK") and received.endswith(TIMED_OUT_BODY)
+    assert TIMED_OUT in received
+    assert time.monotonic() - started < 4  # the 0.3 s header limit, well before uvicorn's 5 s keep-alive
+
+
+def test_non_finite_model_output_is_a_one_line_500_in_json_and_kept_in_npy(server, model):
+    overflowing = {"inputs": [[3e38, 3e38, 0, 0]]}  # finite float32 inputs whose sum (the stand-in model) is inf
+    failed = model.counters["failed"]
+    r = httpx.post(server + "/predict", json=overflowing, trust_env=False)
+    assert r.status_code == 500 and r.json() == {"detail": server_module.NON_FINITE_OUTPUT}
+    assert model.counters["failed"] == failed + 1
+    r = httpx.post(server + "/predict", json=overflowing, headers={"accept": "application/x-npy"}, trust_env=False)
+    assert r.status_code == 200 and np.load(io.BytesIO(r.content)).tolist() == [[np.inf]]
+    ok = httpx.post(server + "/predict", json={"inputs": [[1, 2, 3, 4]]}, trust_env=False)
+    assert ok.json() == {"outputs": [[10.0]], "shape": [1, 1]}
 
 
 def test_declared_length_beyond_any_integer_is_too_big():

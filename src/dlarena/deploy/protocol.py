@@ -4,7 +4,9 @@ output.
 
 Decoding never allocates more than the server's limits allow: a .npy header's declared size and
 a .npz member's declared uncompressed size are checked before any data is read, and a member is
-decompressed only up to its declared size (a deflate bomb stops there)."""
+decompressed only up to its declared size (a deflate bomb stops there). A JSON body of the plain
+{"inputs": [...]} form is read straight into numpy (json_numbers.py); other JSON, which builds
+Python objects, only up to GENERIC_JSON_MAX_BYTES."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
+from dlarena.deploy.json_numbers import parse_inputs
 from dlarena.deploy.manifest import TensorSpec
 
 JSON_TYPES = ("application/json",)
@@ -26,6 +29,8 @@ NPY_HEADER_READERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_form
 # What numpy.savez (stored) and numpy.savez_compressed (deflated) write; zipfile decompresses the
 # others (bzip2, lzma) without an output bound.
 NPZ_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# Any other JSON body goes through json.loads, whose Python objects take 8 to 30 times the body.
+GENERIC_JSON_MAX_BYTES = 2**20
 MALFORMED = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
 
 
@@ -38,6 +43,12 @@ class RequestError(Exception):
 
 
 def _from_json(body: bytes) -> np.ndarray:
+    array = parse_inputs(body)  # the plain {"inputs": [...]} form, read without Python lists
+    if array is not None:
+        return array
+    if len(body) > GENERIC_JSON_MAX_BYTES:
+        raise RequestError(413, f"JSON body of {len(body)} bytes: over {GENERIC_JSON_MAX_BYTES} bytes only the plain "
+                                '{"inputs": [...numbers...]} form is read; send .npy for large inputs')
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

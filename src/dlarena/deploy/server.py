@@ -7,8 +7,10 @@ Bad requests get a 4xx with a message and never reach the model. Model calls run
 dedicated thread (runtimes are not thread-safe), so the event loop keeps accepting and
 validating requests meanwhile; with ``batch_max > 1`` concurrent requests are batched.
 
-Memory is bounded by the limits before anything is allocated (see protocol.py), and a body
-that does not arrive within ``read_timeout_s`` gets a 408 and the connection is closed. Loading
+Memory is bounded by the limits before anything is allocated (see protocol.py), and request
+headers or a body that do not arrive within ``read_timeout_s`` get a 408 and the connection is
+closed. A model output holding NaN or infinity is a 500 with a one-line reason in JSON (which
+cannot carry such values) and is returned as it is in .npy. Loading
 an artifact runs its code (TorchScript, pickled weights, SavedModel ops): serve only artifacts
 you trust.
 """
@@ -29,6 +31,7 @@ from fastapi.responses import JSONResponse, Response
 
 from dlarena.deploy import RUNTIMES, runtimes
 from dlarena.deploy.batching import DynamicBatcher
+from dlarena.deploy.http_timeouts import protocol_with_header_timeout
 from dlarena.deploy.manifest import Manifest, ManifestError, locate
 from dlarena.deploy.protocol import RequestError, conform, decode, encode_npy
 
@@ -36,6 +39,10 @@ DEFAULT_MAX_BODY_MB = 16.0
 DEFAULT_MAX_BATCH = 1024
 DEFAULT_READ_TIMEOUT_S = 30.0
 LISTEN_BACKLOG = 2048  # uvicorn's own default
+# JSON has no NaN or infinity: such an output is the model's failure on this input (a 500 with this
+# line); a client that accepts application/x-npy receives the values as they are.
+NON_FINITE_OUTPUT = ("model output holds non-finite values (NaN or infinity), which JSON cannot carry; "
+                     "request Accept: application/x-npy to receive them")
 
 
 class ServeError(RuntimeError):
@@ -165,7 +172,10 @@ def create_app(model: Model) -> FastAPI:
             return JSONResponse({"detail": f"inference failed: {type(exc).__name__}: {exc}"[:500]}, status_code=500)
         out = out[0] if single else out
         if "application/x-npy" in request.headers.get("accept", ""):
-            return Response(encode_npy(out), media_type="application/x-npy")
+            return Response(encode_npy(out), media_type="application/x-npy")  # .npy holds NaN and infinity as they are
+        if out.dtype.kind in "fc" and not np.isfinite(out).all():
+            model.counters["failed"] += 1
+            return JSONResponse({"detail": NON_FINITE_OUTPUT}, status_code=500)
         return {"outputs": out.tolist(), "shape": list(out.shape)}
 
     return app
@@ -225,5 +235,12 @@ def serve(artifact: str | Path, host: str = "127.0.0.1", port: int = 8000, optio
         raise
     print(f"serving {manifest.key} ({manifest.workload}) with {RUNTIMES.get(manifest.runtime, manifest.runtime)} "
           f"on http://{host}:{port}  input {manifest.input.describe()}", flush=True)
-    config = uvicorn.Config(create_app(model), log_level=log_level, access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(create_app(model), model.options, log_level)).run(sockets=[sock])
+
+
+def uvicorn_config(app: FastAPI, options: ServerOptions, log_level: str = "warning"):
+    """uvicorn's configuration: a request's headers, like its body, must arrive within read_timeout_s."""
+    import uvicorn
+
+    return uvicorn.Config(app, log_level=log_level, access_log=False,
+                          http=protocol_with_header_timeout(options.read_timeout_s))
