@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from dlarena import claims
 from dlarena.claims.evaluators import EVALUATORS, combine
-from dlarena.claims.model import PARTS, VERDICTS
+from dlarena.claims.model import PARTS, VERDICTS, Check, Side
 from dlarena.cli import app
 from dlarena.config import Cell, build_config
 from dlarena.distributed import analysis
@@ -323,9 +323,31 @@ def test_report_section_renders_with_links_to_the_evidence(tmp_path):
 def test_speed_aggregation_ties_and_empty_checks():
     from dlarena.claims.speed import aggregate
 
-    assert aggregate([], "all") == "inconclusive"
+    assert aggregate([], "all") == "not checkable"  # nothing decided is not "inconclusive" (measured, undecided)
     assert aggregate(["supported", "contradicted"], "majority") == "inconclusive"  # a tie decides nothing
     assert aggregate(["supported", "contradicted", "supported"], "majority") == "supported"
     assert aggregate(["contradicted", "inconclusive", "supported", "contradicted"], "majority") == "contradicted"
     assert aggregate(["supported", "inconclusive"], "all") == "inconclusive"
     assert aggregate(["supported", "contradicted"], "all") == "contradicted"
+
+
+def test_a_group_with_nothing_decided_says_not_checkable_or_not_measured():
+    from dlarena.claims.speed import aggregate
+
+    for how in ("all", "majority"):
+        assert aggregate(["not checkable", "not checkable"], how) == "not checkable"
+        assert aggregate(["shown", "not checkable"], how) == "not checkable"
+        assert aggregate(["not checkable", "not measured"], how) == "not measured"
+    assert aggregate(["not checkable", "supported"], "majority") == "supported"  # a decided part still decides
+    assert aggregate(["not checkable", "supported"], "all") == "inconclusive"  # "all": not every part supports
+
+
+def test_a_claim_of_context_checks_only_is_not_checkable_and_says_why():
+    context = Check(what="context", metric="throughput_sps", a=Side("torch"), b=Side("tensorflow"), informative=True)
+    rows = [r("infer_throughput", "torch", "eager", "throughput_sps", 20.0, ci=(19.0, 21.0)),
+            r("infer_throughput", "tensorflow", "eager", "throughput_sps", 10.0, ci=(9.0, 11.0))]
+    result = claims.evaluate(claims.Claim("ctx-only", "X", "test", (context,)), rows)
+    assert (result.outcome, result.label, result.partial) == ("not checkable", "not checkable", False)
+    assert result.detail == "not checkable: every check of this claim is context or a proxy; none decides it"
+    assert result.checks[0].outcome == "supported"  # measured and shown, yet not counted
+    assert claims.counts([result])["all"]["not checkable"] == 1

@@ -184,6 +184,8 @@ def _hint(claim: Claim, ctx: Context) -> str:
 def _detail(claim: Claim, outcome: str, results: list[CheckResult], hint: str, ctx: Context) -> str:
     if outcome == NOT_CHECKABLE and claim.not_checkable:
         return f"not checkable here: {claim.not_checkable}"
+    if not any(r.check.counts for r in results):
+        return "not checkable: every check of this claim is context or a proxy; none decides it"
     if outcome == NOT_MEASURED:
         return "not measured in this run" + (f"; measure with: {hint}" if hint else "")
     parts = []

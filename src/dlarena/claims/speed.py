@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 
 from dlarena import frameworks, workloads
-from dlarena.claims.model import (CONTRADICTED, INCONCLUSIVE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
+from dlarena.claims.model import (CONTRADICTED, DECIDED, INCONCLUSIVE, NOT_CHECKABLE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
                                   Context, Outcome)
 from dlarena.criteria import speed as speed_criterion
 from dlarena.measure.verdict import Estimate, compare
@@ -85,8 +85,11 @@ def judge(check: Check, a: dict, b: dict, band: float) -> tuple[float, Outcome, 
 
 
 def aggregate(outcomes: list[Outcome], how: str) -> Outcome:
-    if not outcomes:
-        return INCONCLUSIVE
+    """One outcome over a group ("all" must support; "majority": more supported than contradicted).
+    A group with nothing decided says so ("not measured" if any part could be, else "not
+    checkable"), never "inconclusive", which means measured but undecided."""
+    if not any(o in DECIDED for o in outcomes):
+        return NOT_MEASURED if NOT_MEASURED in outcomes else NOT_CHECKABLE
     supported, contradicted = outcomes.count(SUPPORTED), outcomes.count(CONTRADICTED)
     if how == "all":
         if contradicted:
