@@ -98,6 +98,9 @@ def _short(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit] + "..."
 
 
+KILLED_FROM_OUTSIDE = {f"killed by {sig}" for sig in ("SIGKILL", "SIGTERM", "SIGINT", "SIGHUP")}
+
+
 def _describe_code(code: int) -> str:
     return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
 
@@ -222,9 +225,12 @@ class Launch:
                 time.sleep(POLL_S)
             dead = dead + [d for d in self._dead_workers(self.statuses()) if d not in dead]
         errors = {rank: self._read(rank, "error") for rank, _ in dead}
-        dead.sort(key=lambda d: errors[d[0]] is not None)
+        exits = {rank: self._exit_of(rank) for rank, _ in dead}
+        # A peer's death can make the survivor abort (a Gloo "connection reset") without an error
+        # file too: one killed from outside comes first, then one that died without an error.
+        dead.sort(key=lambda d: (exits[d[0]] not in KILLED_FROM_OUTSIDE, errors[d[0]] is not None))
         rank, phase = dead[0]
-        how = self._exit_of(rank)
+        how = exits[rank]
         text = f"worker {rank} died during phase '{phase}'" + (f" ({how})" if how else "")
         if errors[rank]:
             text += f": {_short(errors[rank])}"
