@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks import FrameworkInfo, keras_parity
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.workloads.base import Workload
 
@@ -143,16 +143,29 @@ class KerasAdapter(AdapterDefaults):
         native = {v.path: self.to_numpy(v.value) for v in model.weights}
         return self._mapper(workload).canonical_values(native)
 
-    def layer_outputs(self, model, x) -> dict[str, np.ndarray]:
-        """Each top-level layer's output on ``x`` (Functional/Sequential models), to locate the
-        first layer where two backends diverge. Empty when the model's graph is not inspectable."""
+    def neutralise_randomness(self, model) -> dict[str, list[str]]:
+        disabled, remaining = keras_parity.neutralise(model)
+        return {"disabled": disabled, "remaining": remaining}
+
+    def float64(self):
+        return keras_parity.float64_context()
+
+    def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
+        twin = keras_parity.float64_copy(self.build(workload, params))
+        self._built[id(twin)] = workload
+        return twin
+
+    def layer_outputs(self, model, x, training: bool = False) -> dict[str, np.ndarray]:
+        """Each top-level layer's output on ``x`` (Functional/Sequential models), keyed
+        ``index:name:class``, to locate the first layer where two backends diverge. Empty when
+        the model's graph is not inspectable."""
         try:
             layers = [layer for layer in model.layers if not isinstance(layer, self.keras.layers.InputLayer)]
             outputs = [layer.output for layer in layers]
             if not layers or any(isinstance(o, (list, tuple, dict)) for o in outputs):
                 return {}
             probe = self.keras.Model(model.inputs, outputs)
-            values = probe(x, training=False)
+            values = probe(x, training=training)
         except Exception:  # noqa: BLE001 - a diagnostic only; parity itself does not depend on it
             return {}
         out, size = {}, 0
@@ -161,7 +174,7 @@ class KerasAdapter(AdapterDefaults):
             size += array.nbytes
             if size > LAYER_RECORD_LIMIT_BYTES:  # a big model: keep the first layers only
                 break
-            out[f"{i:03d}:{layer.name}"] = array
+            out[f"{i:03d}:{layer.name}:{type(layer).__name__}"] = array
         return out
 
     def to_numpy(self, value) -> np.ndarray:
