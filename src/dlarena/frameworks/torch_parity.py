@@ -62,10 +62,17 @@ def neutralise(model: torch.nn.Module) -> tuple[list[str], dict[str, list[str]]]
             disabled.append(f"{path}.dropout")
     found: dict[str, list[str]] = {"disabled": [], "remaining": []}
     stack: list[tuple[str, torch.nn.Module]] = []
+
+    def enter(name):
+        return lambda module, args: stack.append((name, module))  # returns None: inputs unchanged
+
+    def leave(module, args, output):
+        stack.pop()  # returns None: the output unchanged
+
     for name, module in model.named_modules():
         if name:
-            module.register_forward_pre_hook(lambda m, a, name=name: stack.append((name, m)))
-            module.register_forward_hook(lambda m, a, o: stack.pop())
+            module.register_forward_pre_hook(enter(name))
+            module.register_forward_hook(leave)
     forward = model.forward
 
     def parity_forward(*args, **kwargs):
