@@ -75,7 +75,7 @@ def test_without_float64_the_fixed_tolerance_applies_and_is_named(captures, tmp_
     rows = {r["metric"]: r["extra"] for r in result["metrics"]}
     assert rows["parity_grad_rel_diff"]["tolerance"] == spec.tolerance.grad
     assert rows["parity_grad_rel_diff"]["noise_floor"] is None
-    assert rows["parity_grad_rel_diff"]["rule"] == ("fixed tolerance (float64 unavailable: this framework: "
+    assert rows["parity_grad_rel_diff"]["rule"] == ("fixed tolerance (no noise floor: this framework: "
                                                    "TypeError: no float64 kernel)")
 
 
