@@ -38,11 +38,14 @@ def cnn_padding(padding: str = "valid", **_):
 
 
 def applications(name: str):
+    """``MobileNetV2`` (alpha 0.35), ``EfficientNetB0``, ``ResNet50``, ``DenseNet121`` at 64x64, 10
+    classes, weights=None (builds offline); ``MobileNetV2@32``: at 32x32."""
     import keras
 
-    small = {"MobileNetV2": dict(alpha=0.35, input_shape=(64, 64, 3)), "EfficientNetB0": dict(input_shape=(64, 64, 3)),
-             "ResNet50": dict(input_shape=(64, 64, 3)), "DenseNet121": dict(input_shape=(64, 64, 3))}[name]
-    return getattr(keras.applications, name)(weights=None, classes=10, **small)
+    name, _, size = name.partition("@")
+    extra = {"alpha": 0.35} if name == "MobileNetV2" else {}
+    return getattr(keras.applications, name)(weights=None, classes=10, input_shape=(int(size or 64),) * 2 + (3,),
+                                             **extra)
 
 
 BUILDERS = {
@@ -60,4 +63,4 @@ if __name__ == "__main__":
     for name in sys.argv[2:]:
         keras.utils.set_random_seed(0)
         model = BUILDERS[name]() if name in BUILDERS else applications(name)
-        model.save(f"{folder}/{name}.keras")
+        model.save(f"{folder}/{name.replace('@', '_')}.keras")
