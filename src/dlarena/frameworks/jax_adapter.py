@@ -60,6 +60,8 @@ class JaxAdapter(AdapterDefaults):
         self.info = info
         self.device = jax.devices()[0]
         self.compute_dtype = None  # None: every layer computes in its parameters' dtype (float32)
+        self.float64_mode = "jit"  # parity's float64 pass: op-by-op dispatch would compile every op again
+        self._compiled_gradients = False
 
     def select_device(self, device: str) -> str | None:
         if device == "gpu" and self.device.platform != "gpu":
@@ -147,7 +149,8 @@ class JaxAdapter(AdapterDefaults):
 
     def loss_and_gradients(self, model, workload: Workload, x, y):
         model.train()
-        loss, grads = nnx.value_and_grad(training.compute_loss)(model, x, y)
+        gradients = nnx.value_and_grad(training.compute_loss)
+        loss, grads = (nnx.jit(gradients) if self._compiled_gradients else gradients)(model, x, y)
         native = {name: np.asarray(var.get_value()) for name, var in _flat(grads).items()}
         return float(loss), self._mapper(workload).canonical_values(native)
 
@@ -170,10 +173,12 @@ class JaxAdapter(AdapterDefaults):
     def float64(self):
         previous = jax.config.read("jax_enable_x64")
         jax.config.update("jax_enable_x64", True)
+        self._compiled_gradients = True
         try:
             yield
         finally:
             jax.config.update("jax_enable_x64", previous)
+            self._compiled_gradients = False
 
     def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
         model = self.build(workload, params)

@@ -47,6 +47,8 @@ class KerasAdapter(AdapterDefaults):
 
         self.keras = keras
         self._built: dict[int, Workload] = {}
+        # Parity's float64 pass: on JAX, op-by-op dispatch would compile every op again for float64.
+        self.float64_mode = "xla" if self.backend == "jax" else "eager"
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         runtime = {"device": "CPU", "keras_backend": self.keras.backend.backend()}
@@ -135,7 +137,9 @@ class KerasAdapter(AdapterDefaults):
                 out, _ = model.stateless_call(values, non_trainable, x, training=True)
                 return loss_fn(y, out)
 
-            loss, grads = jax.value_and_grad(compute)([v.value for v in trainable])
+            gradients = jax.value_and_grad(compute)
+            compiled = self.float64_mode != "eager" and self.keras.config.floatx() == "float64"
+            loss, grads = (jax.jit(gradients) if compiled else gradients)([v.value for v in trainable])
         native = {v.path: self.to_numpy(g) for v, g in zip(trainable, grads)}
         return float(self.to_numpy(loss)), self._mapper(workload).canonical_values(native)
 
