@@ -115,7 +115,8 @@ def float64_copy(model):
 
     def clone(layer):
         config = layer.get_config()
-        config["dtype"] = "float64"
+        if isinstance(layer, keras.layers.Layer):  # not operators (x + y): they follow their inputs' dtype
+            config["dtype"] = "float64"
         return layer.__class__.from_config(config)
 
     inputs = [keras.Input(batch_shape=t.shape, dtype="float64" if "float" in str(t.dtype) else t.dtype, name=t.name)
