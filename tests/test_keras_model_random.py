@@ -35,16 +35,25 @@ def zoo(tmp_path_factory):
     return folder
 
 
-def test_model_with_dropout_gru_and_attention_is_comparable_and_timed(tmp_path, zoo):
-    db = tmp_path / "r.duckdb"
-    config = tmp_path / "tiny.toml"
+@pytest.fixture(scope="module")
+def sequence_run(tmp_path_factory, zoo):
+    """``dlarena run --keras-model`` on the issue's model: parity, then one speed scenario."""
+    folder = tmp_path_factory.mktemp("sequence_run")
+    config = folder / "tiny.toml"
     config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 3\nmin_s = 0.0\nmax_s = 2.0\n')
-    result, out = invoke("run", "--keras-model", zoo / "sequence.keras", "--suite", "smoke", "--config", config,
-                         "--frameworks", ",".join(BACKENDS), "--scenarios", "infer_latency", "--threads", "1",
-                         "--db", db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(workloads.KERAS_MODELS_ENV, "")
+        result, out = invoke("run", "--keras-model", zoo / "sequence.keras", "--suite", "smoke", "--config", config,
+                             "--frameworks", ",".join(BACKENDS), "--scenarios", "infer_latency", "--threads", "1",
+                             "--db", folder / "r.duckdb")
+    return folder, result, out
+
+
+def test_model_with_dropout_gru_and_attention_is_comparable_and_timed(sequence_run):
+    folder, result, out = sequence_run
     assert result.exit_code == 0, result.output
     assert f"{2 * len(BACKENDS)} ok" in out
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(folder / "r.duckdb"), read_only=True)
     rows = con.execute("SELECT framework, metric, value, extra FROM measurements WHERE scenario = 'parity' "
                        "AND metric LIKE 'parity_%_rel_diff'").fetchall()
     latency = con.execute("SELECT framework FROM measurements WHERE metric = 'latency_ms' AND status = 'ok'").fetchall()
@@ -56,21 +65,28 @@ def test_model_with_dropout_gru_and_attention_is_comparable_and_timed(tmp_path, 
                'mha.dropout, dropout"' in extra and '"rule": "noise floor x4 + 1e-06"' in extra
         assert value < 1e-5, (fw, metric, value)  # the deterministic function agrees to fp32 noise
 
-    report, _ = invoke("report", "--db", db, "--out", tmp_path / "report")
+    report, _ = invoke("report", "--db", folder / "r.duckdb", "--out", folder / "report")
     assert report.exit_code == 0, report.output
-    summary = (tmp_path / "report" / "summary.md").read_text()
+    summary = (folder / "report" / "summary.md").read_text()
     assert "Keras 3 on PyTorch: ok" in summary and "parity checked with 4 random layers disabled" in summary
+    assert "(noise floor " in (folder / "report" / "report.html").read_text()
+
+
+def _reference_record(folder: Path, workload: str) -> str:
+    [record] = (folder / "artifacts").glob(f"*/parity/{workload}__keras-tensorflow.npz")
+    return str(record)
 
 
 @pytest.mark.parametrize("right,wrong,layer", [
-    ("cnn", "cnn_shifted", "first diverging layer: pad (ZeroPadding2D), rel diff"),
-    *([("sequence", "sequence_eps", "first diverging layer: norm (LayerNormalization), rel diff")] if FULL else []),
+    ("sequence", "sequence_eps", "first diverging layer: norm (LayerNormalization), rel diff"),
+    *([("cnn", "cnn_shifted", "first diverging layer: pad (ZeroPadding2D), rel diff")] if FULL else []),
 ])
-def test_a_wrong_layer_is_still_caught(tmp_path, zoo, right, wrong, layer):
-    """The same weights, one layer changed (padding on the other side, LayerNorm epsilon 1e-5 vs
-    1e-3): orders of magnitude above the noise floor, and the layer is named with its class."""
+def test_a_wrong_layer_is_still_caught(tmp_path, zoo, sequence_run, right, wrong, layer):
+    """The same weights, one layer changed (LayerNorm epsilon 1e-5 against 1e-3; padding on the
+    other side): orders of magnitude above the noise floor, and the layer is named with its class."""
     good, bad = workloads.register_keras_models([str(zoo / f"{right}.keras"), str(zoo / f"{wrong}.keras")])
-    reference, _ = capture_isolated(tmp_path, good, "keras-tensorflow")
+    reference = (_reference_record(sequence_run[0], good) if right == "sequence"
+                 else capture_isolated(tmp_path, good, "keras-tensorflow")[0])
     other, _ = capture_isolated(tmp_path, bad, "keras-torch")
     result = parity.compare(workloads.get(good), reference, other, "keras-tensorflow")
     assert result["status"] == "not_comparable"
