@@ -93,3 +93,66 @@ def test_random_draws_that_cannot_be_switched_off_are_named(tmp_path):
     # Their float32 and float64 passes draw different numbers, so no noise floor: the fixed tolerance.
     assert result["error"].endswith("fixed tolerance (no noise floor: random draws that cannot be switched off "
                                     "make the noise floor meaningless)")
+
+
+def test_every_kind_of_keras_random_layer_is_found_and_switched_off():
+    import keras
+    from keras import layers
+
+    from dlarena.frameworks import keras_parity
+
+    class Jitter(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed = keras.random.SeedGenerator(3)
+
+        def call(self, x, training=False):
+            return x + keras.random.normal(keras.ops.shape(x), seed=self.seed) if training else x
+
+    inputs = keras.Input((8, 8, 3))
+    x = layers.RandomFlip(name="flip")(inputs)
+    x = layers.SpatialDropout2D(0.2, name="sdrop")(x)
+    x = layers.GaussianNoise(0.1, name="noise")(x)
+    x = layers.Reshape((8, 24))(x)
+    x = layers.LSTM(6, dropout=0.1, recurrent_dropout=0.1, return_sequences=True, name="lstm")(x)
+    x = layers.AlphaDropout(0.1, name="adrop")(x)
+    x = layers.GaussianDropout(0.1, name="gdrop")(x)
+    x = layers.MultiHeadAttention(2, 3, dropout=0.5, name="mha")(x, x)
+    x = layers.Dropout(0.0, name="off")(x)  # rate 0: nothing to switch off, not reported
+    model = keras.Model(inputs, Jitter(name="jitter")(layers.Flatten()(x)))
+    disabled, remaining = keras_parity.neutralise(model)
+    assert disabled == ["flip", "sdrop", "noise", "lstm.dropout", "lstm.recurrent_dropout", "adrop", "gdrop",
+                        "mha.dropout"]
+    assert remaining == ["jitter (Jitter)"]
+    model.get_layer("jitter").call = lambda x, training=False: x  # the one dlarena could not switch off
+    x = np.random.default_rng(0).standard_normal((2, 8, 8, 3)).astype("float32")
+    trained, inferred = (keras.ops.convert_to_numpy(model(x, training=t)) for t in (True, False))
+    np.testing.assert_allclose(trained, inferred, rtol=1e-5, atol=1e-6)  # training mode is now deterministic
+
+
+def test_every_kind_of_torch_random_module_is_found_and_switched_off():
+    import torch
+
+    from dlarena.frameworks import torch_parity
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop2d, self.alpha = torch.nn.Dropout2d(0.3), torch.nn.AlphaDropout(0.2)
+            self.lstm = torch.nn.LSTM(4, 4, num_layers=2, dropout=0.5, batch_first=True)
+            self.attn = torch.nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
+            self.encoder = torch.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.4, batch_first=True)
+
+        def forward(self, x):
+            x = self.alpha(self.drop2d(x.unsqueeze(1)).squeeze(1))
+            x = self.encoder(self.attn(*(self.lstm(x)[0],) * 3)[0])
+            return torch.nn.functional.feature_alpha_dropout(x, 0.1, self.training)
+
+    model = Net().train()
+    disabled, found = torch_parity.neutralise(model)
+    assert disabled == ["drop2d", "alpha", "lstm.dropout", "attn.dropout", "encoder.self_attn.dropout",
+                        "encoder.dropout", "encoder.dropout1", "encoder.dropout2"]
+    x = torch.randn(2, 5, 4)
+    first, second = model(x), model(x)
+    torch.testing.assert_close(first, second)
+    assert found == {"disabled": ["forward: feature_alpha_dropout()"], "remaining": []}
