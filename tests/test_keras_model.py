@@ -125,18 +125,29 @@ def test_parity_failure_names_the_first_diverging_layer(tmp_path):
     spec = Workload(name="w", description="", input_kind="features", input_shape=(2,), num_classes=2, config={},
                     params={})
     common = {"loss": np.float32(1.0), "grad:k": np.ones(3), "step:k": np.ones(3)}
-    ref = {**common, "forward": np.ones((2, 2)), "layer:000:conv": np.ones(4), "layer:001:bn": np.ones(4),
-           "layer:002:head": np.ones(2)}
-    other = {**common, "forward": np.full((2, 2), 1.5), "layer:000:conv": np.ones(4),
-             "layer:001:bn": np.array([1.0, 1.0, 1.2, 1.0]), "layer:002:head": np.ones(2) * 2}
+    ref = {**common, "forward": np.ones((2, 2)), "layer:000:conv:Conv2D": np.ones(4),
+           "layer:001:bn:BatchNormalization": np.ones(4), "layer:002:head:Dense": np.ones(2)}
+    other = {**common, "forward": np.full((2, 2), 1.5), "layer:000:conv:Conv2D": np.ones(4),
+             "layer:001:bn:BatchNormalization": np.array([1.0, 1.0, 1.2, 1.0]), "layer:002:head:Dense": np.ones(2) * 2}
     np.savez(tmp_path / "ref.npz", **ref)
     np.savez(tmp_path / "other.npz", **other)
     result = parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "keras-tensorflow")
     assert result["status"] == "not_comparable"
-    assert "forward: rel diff 5.00e-01 > tolerance 1e-04" in result["error"]
-    assert result["error"].endswith("first diverging layer: bn (rel diff 2.00e-01)")
+    assert "forward: rel diff 5.00e-01 > tolerance 1e-04" in result["error"]  # no float64 records: fixed tolerance
+    assert "first diverging layer: bn (BatchNormalization), rel diff 2.00e-01 > tolerance 1e-04" in result["error"]
+    assert result["error"].endswith("fixed tolerance (no noise floor: keras-tensorflow: not recorded; "
+                                    "this framework: not recorded)")
+    # With float64 records, the limit is the noise floor's; the layer's floor is shown beside it.
+    for record in (ref, other):
+        record.update({f"f64:{k}": v for k, v in list(record.items())})
+    other["f64:layer:001:bn:BatchNormalization"] = np.array([1.0, 1.0, 1.2, 1.0 + 1e-4])  # floor 1e-4
+    np.savez(tmp_path / "ref.npz", **ref)
+    np.savez(tmp_path / "other.npz", **other)
+    result = parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "keras-tensorflow")
+    assert "first diverging layer: bn (BatchNormalization), rel diff 2.00e-01 > limit 4.0e-04 (noise floor 1.0e-04)" \
+        in result["error"]
     # A record without per-layer outputs (a native framework) still compares with one that has them.
-    del other["layer:000:conv"], other["layer:001:bn"], other["layer:002:head"]
-    other["forward"] = np.ones((2, 2))
+    other = {k: v for k, v in other.items() if "layer:" not in k}
+    other["forward"] = other["f64:forward"] = np.ones((2, 2))
     np.savez(tmp_path / "other.npz", **other)
     assert parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "x")["status"] == "ok"

@@ -6,6 +6,7 @@ end with ``block_until_ready``: the clock stops when the result exists, not when
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 # XLA's CPU client sizes its thread pool from the machine, not from OMP_NUM_THREADS; the only
@@ -59,6 +60,9 @@ class JaxAdapter(AdapterDefaults):
         self.info = info
         self.device = jax.devices()[0]
         self.compute_dtype = None  # None: every layer computes in its parameters' dtype (float32)
+        # parity's passes run compiled: op-by-op dispatch compiles every primitive on its own (float64
+        # again), ~4x the time of one compilation of the whole step; jit is JAX's idiomatic mode
+        self.parity_mode = self.float64_mode = "jit"
 
     def select_device(self, device: str) -> str | None:
         if device == "gpu" and self.device.platform != "gpu":
@@ -151,6 +155,37 @@ class JaxAdapter(AdapterDefaults):
         loss, grads = nnx.jit(nnx.value_and_grad(training.compute_loss))(model, x, y)
         native = {name: np.asarray(var.get_value()) for name, var in _flat(grads).items()}
         return float(loss), self._mapper(workload).canonical_values(native)
+
+    def neutralise_randomness(self, model) -> dict[str, list[str]]:
+        """Flax dropout (``nnx.Dropout`` and the attention's ``dropout_rate``) at rate 0. (Other
+        random draws are not detected here: modules keep RNG state for harmless uses too.)"""
+        disabled, remaining = [], []
+        for path, module in nnx.iter_modules(model):
+            name = ".".join(str(p) for p in path) or type(module).__name__
+            if isinstance(module, nnx.Dropout):
+                if module.rate > 0:
+                    module.rate = 0.0
+                    disabled.append(name)
+            elif getattr(module, "dropout_rate", 0) > 0:
+                module.dropout_rate = 0.0
+                disabled.append(f"{name}.dropout_rate")
+        return {"disabled": disabled, "remaining": remaining}
+
+    @contextlib.contextmanager
+    def float64(self):
+        previous = jax.config.read("jax_enable_x64")
+        jax.config.update("jax_enable_x64", True)
+        try:
+            yield
+        finally:
+            jax.config.update("jax_enable_x64", previous)
+
+    def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
+        model = self.build(workload, params)
+        state = nnx.state(model, nnx.Not(nnx.RngState))
+        nnx.update(model, jax.tree.map(lambda a: a.astype(jax.numpy.float64)
+                                       if jax.numpy.issubdtype(a.dtype, jax.numpy.floating) else a, state))
+        return model
 
     def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
         native = {name: np.asarray(var.get_value()) for name, var in _flat(_weights(model)).items()}

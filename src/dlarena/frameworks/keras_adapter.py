@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks import FrameworkInfo, keras_parity
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.workloads.base import Workload
 
@@ -47,6 +47,8 @@ class KerasAdapter(AdapterDefaults):
 
         self.keras = keras
         self._built: dict[int, Workload] = {}
+        # Parity's float64 pass: on JAX, op-by-op dispatch would compile every op again for float64.
+        self.float64_mode = "xla" if self.backend == "jax" else "eager"
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         runtime = {"device": "CPU", "keras_backend": self.keras.backend.backend()}
@@ -135,7 +137,9 @@ class KerasAdapter(AdapterDefaults):
                 out, _ = model.stateless_call(values, non_trainable, x, training=True)
                 return loss_fn(y, out)
 
-            loss, grads = jax.value_and_grad(compute)([v.value for v in trainable])
+            gradients = jax.value_and_grad(compute)
+            compiled = self.float64_mode != "eager" and self.keras.config.floatx() == "float64"
+            loss, grads = (jax.jit(gradients) if compiled else gradients)([v.value for v in trainable])
         native = {v.path: self.to_numpy(g) for v, g in zip(trainable, grads)}
         return float(self.to_numpy(loss)), self._mapper(workload).canonical_values(native)
 
@@ -143,16 +147,29 @@ class KerasAdapter(AdapterDefaults):
         native = {v.path: self.to_numpy(v.value) for v in model.weights}
         return self._mapper(workload).canonical_values(native)
 
-    def layer_outputs(self, model, x) -> dict[str, np.ndarray]:
-        """Each top-level layer's output on ``x`` (Functional/Sequential models), to locate the
-        first layer where two backends diverge. Empty when the model's graph is not inspectable."""
+    def neutralise_randomness(self, model) -> dict[str, list[str]]:
+        disabled, remaining = keras_parity.neutralise(model)
+        return {"disabled": disabled, "remaining": remaining}
+
+    def float64(self):
+        return keras_parity.float64_context()
+
+    def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
+        twin = keras_parity.float64_copy(self.build(workload, params))
+        self._built[id(twin)] = workload
+        return twin
+
+    def layer_outputs(self, model, x, training: bool = False) -> dict[str, np.ndarray]:
+        """Each top-level layer's output on ``x`` (Functional/Sequential models), keyed
+        ``index:name:class``, to locate the first layer where two backends diverge. Empty when
+        the model's graph is not inspectable."""
         try:
             layers = [layer for layer in model.layers if not isinstance(layer, self.keras.layers.InputLayer)]
             outputs = [layer.output for layer in layers]
             if not layers or any(isinstance(o, (list, tuple, dict)) for o in outputs):
                 return {}
             probe = self.keras.Model(model.inputs, outputs)
-            values = probe(x, training=False)
+            values = probe(x, training=training)
         except Exception:  # noqa: BLE001 - a diagnostic only; parity itself does not depend on it
             return {}
         out, size = {}, 0
@@ -161,7 +178,7 @@ class KerasAdapter(AdapterDefaults):
             size += array.nbytes
             if size > LAYER_RECORD_LIMIT_BYTES:  # a big model: keep the first layers only
                 break
-            out[f"{i:03d}:{layer.name}"] = array
+            out[f"{i:03d}:{layer.name}:{type(layer).__name__}"] = array
         return out
 
     def to_numpy(self, value) -> np.ndarray:

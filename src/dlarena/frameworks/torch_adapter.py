@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from dlarena import workloads
-from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks import FrameworkInfo, torch_parity
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper
 from dlarena.measure.env import bf16_cpu_unsupported
 from dlarena.workloads import torch_training as training
@@ -126,6 +126,17 @@ class TorchAdapter(AdapterDefaults):
         loss.backward()
         grads = {name: p.grad.detach().cpu().numpy() for name, p in model.named_parameters()}
         return float(loss.detach().cpu()), self._mapper(workload).canonical_values(grads)
+
+    def neutralise_randomness(self, model) -> dict[str, list[str]]:
+        disabled, found = torch_parity.neutralise(model)
+        found["disabled"][:0] = disabled  # the record stays live: functional dropout is found as the model runs
+        return found
+
+    def float64(self):
+        return contextlib.nullcontext()
+
+    def float64_model(self, workload: Workload, params: dict[str, np.ndarray]) -> torch.nn.Module:
+        return self.build(workload, params).double()
 
     def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
         state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}

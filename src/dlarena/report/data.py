@@ -97,7 +97,10 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> li
             metrics = {r["metric"]: r for r in by_cell.get(c["cell_id"], [])}
             parity.append({"framework": frameworks.info(c["framework"]).display_name, "status": c["status"],
                            "error": c["error"], "metrics": {k: v["value"] for k, v in metrics.items() if v["value"] is not None},
-                           "tolerances": {k: v["extra"].get("tolerance") for k, v in metrics.items()}})
+                           "tolerances": {k: v["extra"].get("tolerance") for k, v in metrics.items()},
+                           "floors": {k: v["extra"].get("noise_floor") for k, v in metrics.items()},
+                           "notes": list(dict.fromkeys(v["extra"][key] for v in metrics.values()
+                                                       for key in ("note", "rule") if v["extra"].get(key)))})
         comparable = all(p["status"] in ("ok", "skipped") for p in parity)
         scenarios = []
         for scenario, (metric, higher, title) in HEADLINES.items():
