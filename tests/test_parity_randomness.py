@@ -51,7 +51,8 @@ def _keras(config):
         def call(self, h, training=False):
             return h + 0.1 * keras.random.normal(keras.ops.shape(h), seed=self.seed) if training else h
 
-    layers = [keras.Input((16,)), keras.layers.Dense(32, activation="relu", name="fc1"), keras.layers.Dropout(0.2),
+    layers = [keras.Input((16,)), keras.layers.Dense(32, activation="relu", name="fc1"),
+              keras.layers.Dropout(0.2, name="dropout"),  # named: Keras numbers unnamed layers per process
               *([Jitter(name="jitter")] if {noise} else []), keras.layers.Dropout(0.3, name="drop"),
               keras.layers.Dense(4, name="fc2")]
     return keras.Sequential(layers, name="net")
