@@ -65,7 +65,7 @@ def test_every_export_path_round_trips_with_parity(tmp_path, workload):
 
 
 def test_failing_export_is_a_result_not_an_exception(tmp_path, monkeypatch):
-    from dlarena.deploy import export_torch
+    from dlarena.frameworks.torch import export as export_torch
 
     def broken(model, example, folder):
         raise RuntimeError("deliberately broken exporter\nwith a long second line")

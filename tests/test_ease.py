@@ -45,7 +45,7 @@ def test_code_metrics_cells_of_builtin_workloads(workload, framework, symbol, ha
     assert (rows["code_lines"]["value"], rows["code_tokens"]["value"]) == (lines, tokens)
     assert harness in rows["code_lines"]["extra"]["excluded"]
     assert symbol in rows["api_symbols"]["extra"]["module_api"]
-    assert rows["code_lines"]["extra"]["files"][1].endswith("_training.py")
+    assert rows["code_lines"]["extra"]["files"][1].endswith("/training.py")
 
 
 # What each framework does with each mistake on this stack (torch 2.13, Keras 3.15, jax 0.10.2 +

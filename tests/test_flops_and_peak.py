@@ -96,7 +96,7 @@ def test_peak_cells_measure_a_gemm_per_framework_and_precision(monkeypatch):
 
 
 def test_bf16_without_hardware_support_is_an_explicit_skip(monkeypatch):
-    import dlarena.frameworks.torch_adapter as torch_adapter
+    import dlarena.frameworks.torch.adapter as torch_adapter
 
     monkeypatch.setattr(torch_adapter, "bf16_cpu_unsupported", lambda: "bf16 unsupported on this CPU: test")
     cell = Cell(workload="mlp", framework="torch", mode="eager+bf16", scenario="train", batch=8)

@@ -65,6 +65,18 @@ def test_fourth_framework_runs_parity_speed_and_report(numpy_framework, tmp_path
     assert "NumPy (hand-written)" in html and "PyTorch" in html
 
 
+def test_fourth_framework_with_an_export_path_gets_deployment_cells(numpy_framework):
+    from dlarena import deploy
+    from dlarena.config import build_config
+    from dlarena.criteria import deployment
+
+    assert "numpy:npz_onnx" in deploy.path_keys() and deploy.get_path("numpy", "npz_onnx").runtime == "onnxruntime"
+    config = build_config(workloads=["mlp"], frameworks=["torch", "numpy"], criteria=["deployment"])
+    ids = [c.id for c in deployment.plan(config, "mlp")]
+    assert "mlp/numpy/npz_onnx/deploy_export/b256" in ids and "mlp/numpy/npz_onnx/deploy_runtime/b256" in ids
+    assert "mlp/torch/onnx/deploy_export/b256" in ids
+
+
 def test_broken_plugin_is_reported_and_left_out(tmp_path, monkeypatch, capsys):
     site = tmp_path / "site"
     (site / "badfw").mkdir(parents=True)

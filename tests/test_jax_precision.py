@@ -17,7 +17,7 @@ def _payload(cell: Cell, timing: dict) -> dict:
 
 
 def test_bf16_without_hardware_support_is_an_explicit_skip(monkeypatch, tiny_timing):
-    import dlarena.frameworks.jax_adapter as jax_adapter
+    import dlarena.frameworks.jax.adapter as jax_adapter
 
     monkeypatch.setattr(jax_adapter, "bf16_cpu_unsupported", lambda: "bf16 unsupported on this CPU: test")
     cell = Cell(workload="mlp", framework="jax", mode="jit+bf16", scenario="train", batch=8)

@@ -100,7 +100,7 @@ def test_every_kind_of_keras_random_layer_is_found_and_switched_off():
     import keras
     from keras import layers
 
-    from dlarena.frameworks import keras_parity
+    from dlarena.frameworks.keras import parity as keras_parity
 
     class Jitter(layers.Layer):
         def __init__(self, **kwargs):
@@ -134,7 +134,7 @@ def test_every_kind_of_keras_random_layer_is_found_and_switched_off():
 def test_every_kind_of_torch_random_module_is_found_and_switched_off():
     import torch
 
-    from dlarena.frameworks import torch_parity
+    from dlarena.frameworks.torch import parity as torch_parity
 
     class Net(torch.nn.Module):
         def __init__(self):

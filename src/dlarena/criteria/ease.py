@@ -4,6 +4,7 @@ framework), error-message probes (global cells) and time to first result in a fr
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 
 from dlarena import frameworks, workloads
@@ -45,11 +46,11 @@ def plan_global(config: SuiteConfig) -> list[Cell]:
 
 
 def source_files(workload: str, framework: str) -> list[Path]:
-    """The model file of the workload and the shared training file, for one framework."""
-    model_module = frameworks.info(framework).model_module
+    """The model file of the workload and the framework's training file (its ``training`` plug-in)."""
+    info = frameworks.info(framework)
     package = Path(importlib.import_module(workloads.package_of(workload)).__file__).parent
-    training = package.parent / f"{model_module.replace('_model', '_training')}.py"
-    return [package / f"{model_module}.py", training]
+    training = info.plugin("training")
+    return [package / f"{info.model_module}.py"] + ([Path(importlib.util.find_spec(training).origin)] if training else [])
 
 
 def _code_cell(cell: Cell) -> dict:

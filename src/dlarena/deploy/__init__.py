@@ -1,7 +1,9 @@
 """Deployment: export paths, the runtimes that execute their artifacts, an HTTP server and a
-load generator. The registry below is metadata only: nothing here imports a framework, so the
-parent process (planning, CLI, report) stays light; exporters and runtimes import theirs when
-called, inside the isolated cell or the server process."""
+load generator. Each framework declares its export paths and runtimes in its registry entry
+(FrameworkInfo.exports / .runtimes) and implements them in its folder (export.py, runtime.py);
+what is here is framework-neutral. Nothing here imports a framework, so the parent process
+(planning, CLI, report) stays light; exporters and runtimes import theirs when called, inside
+the isolated cell or the server process."""
 
 from __future__ import annotations
 
@@ -23,41 +25,51 @@ class ExportPath:
         return f"{self.framework}:{self.name}"
 
 
-PATHS: tuple[ExportPath, ...] = (
-    ExportPath("torchscript", "torch", "torchscript", "TorchScript (torch.jit.trace)", served=True),
-    ExportPath("torch_export", "torch", "torch_export", "torch.export (ExportedProgram)"),
-    ExportPath("onnx", "torch", "onnxruntime", "ONNX (torch.onnx.export)", served=True),
-    ExportPath("savedmodel", "tensorflow", "tf_savedmodel", "SavedModel (Keras model.export)", served=True),
-    ExportPath("tflite_fp32", "tensorflow", "tflite", "TFLite float32", edge=True),
-    ExportPath("tflite_int8", "tensorflow", "tflite", "TFLite dynamic-range int8", quantized=True, edge=True),
-    ExportPath("onnx", "tensorflow", "onnxruntime", "ONNX (tf2onnx)"),
-    ExportPath("jax_export", "jax", "jax_export", "jax.export (serialized StableHLO)", served=True),
-    ExportPath("savedmodel", "jax", "tf_savedmodel", "SavedModel (jax2tf)"),
-    ExportPath("tflite_fp32", "jax", "tflite", "TFLite float32 (jax2tf)", edge=True),
-    ExportPath("tflite_int8", "jax", "tflite", "TFLite dynamic-range int8 (jax2tf)", quantized=True, edge=True),
-    ExportPath("onnx", "jax", "onnxruntime", "ONNX (jax2tf + tf2onnx)"),
-)
+# Runtimes no one framework owns (the others are each framework's FrameworkInfo.runtimes).
+SHARED_RUNTIMES: dict[str, str] = {"onnxruntime": "ONNX Runtime"}
 
-RUNTIMES: dict[str, str] = {
-    "torchscript": "TorchScript (torch.jit)",
-    "torch_export": "torch.export module",
-    "tf_savedmodel": "TensorFlow SavedModel",
-    "tflite": "TFLite interpreter",
-    "onnxruntime": "ONNX Runtime",
-    "jax_export": "jax.export (deserialized, jit)",
-}
+
+def paths() -> tuple[ExportPath, ...]:
+    """Every registered framework's export paths (FrameworkInfo.exports), in registry order."""
+    from dlarena import frameworks
+
+    return tuple(p for fw in frameworks.FRAMEWORKS.values() for p in fw.exports)
+
+
+def runtime_titles() -> dict[str, str]:
+    """runtime key -> title, for every runtime an export path can name."""
+    from dlarena import frameworks
+
+    owned = {key: title for fw in frameworks.FRAMEWORKS.values() for key, title in fw.runtimes}
+    return {**owned, **SHARED_RUNTIMES}
+
+
+def runtime_owner(runtime: str) -> str | None:
+    """The framework whose ``runtime`` module loads ``runtime`` (None: a shared runtime)."""
+    from dlarena import frameworks
+
+    return next((fw.name for fw in frameworks.FRAMEWORKS.values() if runtime in dict(fw.runtimes)), None)
+
+
+def __getattr__(name: str):
+    # PATHS and RUNTIMES follow the registry, which an entry-point framework may extend.
+    if name == "PATHS":
+        return paths()
+    if name == "RUNTIMES":
+        return runtime_titles()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def path_keys() -> list[str]:
-    return [p.key for p in PATHS]
+    return [p.key for p in paths()]
 
 
 def served_keys() -> list[str]:
-    return [p.key for p in PATHS if p.served]
+    return [p.key for p in paths() if p.served]
 
 
 def get_path(framework: str, name: str) -> ExportPath:
-    for p in PATHS:
+    for p in paths():
         if p.framework == framework and p.name == name:
             return p
     raise KeyError(f"unknown export path '{framework}:{name}'; valid: {', '.join(path_keys())}")
@@ -67,8 +79,8 @@ def select(names: list[str]) -> list[ExportPath]:
     """Paths named as 'framework:path' or a bare path name (every framework that has it)."""
     chosen: dict[str, ExportPath] = {}
     for name in names:
-        matches = [p for p in PATHS if name in (p.key, p.name)]
+        matches = [p for p in paths() if name in (p.key, p.name)]
         if not matches:
             raise ValueError(f"unknown export path '{name}'; valid: {', '.join(path_keys())}")
         chosen.update({p.key: p for p in matches})
-    return [p for p in PATHS if p.key in chosen]
+    return [p for p in paths() if p.key in chosen]

@@ -29,7 +29,7 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from dlarena.deploy import RUNTIMES, runtimes
+from dlarena.deploy import runtime_titles, runtimes
 from dlarena.deploy.batching import DynamicBatcher
 from dlarena.deploy.http_timeouts import protocol_with_header_timeout
 from dlarena.deploy.manifest import Manifest, ManifestError, locate
@@ -86,7 +86,7 @@ class Model:
         m, o = self.manifest, self.options
         return {
             "artifact": str(self.folder / m.file), "workload": m.workload, "framework": m.framework,
-            "export_path": m.path, "runtime": m.runtime, "runtime_name": RUNTIMES.get(m.runtime, m.runtime),
+            "export_path": m.path, "runtime": m.runtime, "runtime_name": runtime_titles().get(m.runtime, m.runtime),
             "versions": self.loaded.versions, "input": asdict(m.input), "output": asdict(m.output),
             "layout": m.layout, "quantized": m.quantized, "exporter": m.exporter,
             "limits": {"max_body_bytes": o.max_body_bytes, "max_batch": o.max_batch, "read_timeout_s": o.read_timeout_s},
@@ -233,7 +233,7 @@ def serve(artifact: str | Path, host: str = "127.0.0.1", port: int = 8000, optio
     except ServeError:
         sock.close()
         raise
-    print(f"serving {manifest.key} ({manifest.workload}) with {RUNTIMES.get(manifest.runtime, manifest.runtime)} "
+    print(f"serving {manifest.key} ({manifest.workload}) with {runtime_titles().get(manifest.runtime, manifest.runtime)} "
           f"on http://{host}:{port}  input {manifest.input.describe()}", flush=True)
     uvicorn.Server(uvicorn_config(create_app(model), model.options, log_level)).run(sockets=[sock])
 

@@ -15,7 +15,7 @@ def measure(payload: dict) -> dict:
     from dlarena.criteria.common import metric
 
     cell = Cell(**payload["cell"])
-    modules = frameworks.info(cell.framework).user_modules  # what a user imports (workloads/*_training.py)
+    modules = frameworks.info(cell.framework).user_modules  # what a user imports (frameworks/*/training.py)
     already = [m for m in modules if m in sys.modules]
     if already:
         return {"status": "failed", "error": f"not a fresh process: {', '.join(already)} already imported", "metrics": []}

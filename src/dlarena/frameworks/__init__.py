@@ -7,17 +7,40 @@ import importlib
 import importlib.util
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
+
+from dlarena.deploy import ExportPath
 
 
-# What a framework may plug into, and the module attribute each area's criterion reads.
+# What a framework may plug into: area -> (the file of that area in a framework's folder, what its
+# module defines). A criterion looks an area's module up with ``FrameworkInfo.plugin(area)``.
 PLUGIN_AREAS = {
-    "deploy": "EXPORTERS: {export path name: fn(model, example, folder) -> dict}",
-    "debug_probes": "the debugging probes (see dlarena.debugging.torch_probes; GRAPH_FORMAT: see dlarena.debugging.graphs)",
-    "ease_user": "the error-probe user code and its NAMES (see dlarena.ease.user_torch)",
-    "pretrained": "SOURCES: [ZooSource], the model zoos a user of this framework can load (see dlarena.pretrained.torch_zoo)",
-    "zoo": "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, parameter_count(model): its zoo ResNet-50",
-    "distributed": "how the data-parallel runtime's workers start, and its names (see dlarena.distributed.runtime_torch)",
+    "deploy": ("export", "EXPORTERS: {export path name: fn(model, example, folder) -> dict}; the paths "
+                         "themselves are FrameworkInfo.exports"),
+    "runtime": ("runtime", "LOADERS: {runtime: (fn() -> library module name, loader(module, file, threads, interop, spin) "
+                           "-> (predict, versions), fn(threads) run before the import or None)}; titles in "
+                           "FrameworkInfo.runtimes"),
+    "training": ("training", "make_optimizer and train_step as this framework's users write them (the ease "
+                             "criterion counts this file)"),
+    "debug_probes": ("probes", "the debugging probes (see dlarena.frameworks.torch.probes; GRAPH_FORMAT: see "
+                               "dlarena.debugging.graphs)"),
+    "ease_user": ("user_errors", "the error-probe user code and its NAMES (see dlarena.frameworks.torch.user_errors)"),
+    "pretrained": ("zoo", "SOURCES: [ZooSource], the model zoos a user of this framework can load "
+                          "(see dlarena.frameworks.torch.zoo)"),
+    "zoo": ("zoo", "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, "
+                   "parameter_count(model): its zoo ResNet-50"),
+    "distributed": ("distributed", "how the data-parallel runtime's workers start, and its names (see "
+                                   "dlarena.frameworks.torch.distributed; its worker program: distributed_worker.py)"),
 }
+
+
+@lru_cache(maxsize=None)
+def _module_exists(module: str) -> bool:
+    # find_spec imports the parent package: a framework folder's __init__ holds metadata only.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -35,9 +58,18 @@ class FrameworkInfo:
     api_modules: tuple[str, ...] = ()
     image_layout: str = "NHWC"  # how this framework's models take images
     color: str = "#888888"  # in every plot
-    # Per-criterion code for this framework, by area (see PLUGIN_AREAS). A criterion looks its
-    # module up here, so a new framework registers its pieces in this one place.
+    # The folder (package) holding everything about this framework: each plug-in area is the
+    # module of that area's file name in it (PLUGIN_AREAS), when the file exists.
+    package: str = ""
+    # Per-area overrides (area, module): for a module outside ``package`` (or no package at all,
+    # e.g. a framework registered through the entry point keeping its files elsewhere).
     plugins: tuple[tuple[str, str], ...] = ()
+    # Deployment: the export paths from this framework (deploy.PATHS is assembled from these) and
+    # the runtimes its ``runtime`` module loads: (runtime key, title).
+    exports: tuple[ExportPath, ...] = ()
+    runtimes: tuple[tuple[str, str], ...] = ()
+    # Installed distributions recorded in the environment beside user_modules (e.g. a CPU build).
+    packages: tuple[str, ...] = ()
     # A framework outside dlarena keeps its built-in workload models in its own package: one
     # module per workload, named like the workload's package (``<models_package>.mlp``).
     models_package: str = ""
@@ -52,83 +84,32 @@ class FrameworkInfo:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
         if area not in PLUGIN_AREAS:
             raise KeyError(f"unknown plugin area '{area}'; valid: {', '.join(PLUGIN_AREAS)}")
-        return dict(self.plugins).get(area)
+        explicit = dict(self.plugins).get(area)
+        if explicit or not self.package:
+            return explicit
+        module = f"{self.package}.{PLUGIN_AREAS[area][0]}"
+        return module if _module_exists(module) else None
 
     @property
     def user_modules(self) -> tuple[str, ...]:
         return self.api_modules or (self.import_name,)
 
+    @property
+    def distributions(self) -> tuple[str, ...]:
+        """What the environment record lists the versions of, for this framework."""
+        return (*self.user_modules, *self.packages)
+
     def is_installed(self) -> bool:
         return importlib.util.find_spec(self.import_name) is not None
 
 
-FRAMEWORKS: dict[str, FrameworkInfo] = {
-    "torch": FrameworkInfo(
-        name="torch",
-        display_name="PyTorch",
-        modes=("eager", "compile"),
-        import_name="torch",
-        model_module="torch_model",
-        adapter="dlarena.frameworks.torch_adapter:TorchAdapter",
-        install_hint="pip install 'dlarena[torch]' (CPU-only build: pip install torch==2.13.0)",
-        image_layout="NCHW",
-        color="#ee4c2c",
-        plugins=(("deploy", "dlarena.deploy.export_torch"), ("debug_probes", "dlarena.debugging.torch_probes"),
-                 ("ease_user", "dlarena.ease.user_torch"), ("pretrained", "dlarena.pretrained.torch_zoo"),
-                 ("zoo", "dlarena.pretrained.torch_zoo"),
-                 ("distributed", "dlarena.distributed.runtime_torch")),
-        community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
-        strict_modes=(("compile", "compile-fullgraph"),),
-    ),
-    "tensorflow": FrameworkInfo(
-        name="tensorflow",
-        display_name="TensorFlow",
-        modes=("eager", "function", "xla"),
-        import_name="tensorflow",
-        model_module="keras_model",
-        adapter="dlarena.frameworks.tensorflow_adapter:TensorFlowAdapter",
-        api_modules=("tensorflow", "keras"),
-        install_hint="pip install 'dlarena[tensorflow]' (CPU-only: pip install tensorflow-cpu)",
-        color="#ff9f00",
-        plugins=(("deploy", "dlarena.deploy.export_tf"), ("debug_probes", "dlarena.debugging.keras_probes"),
-                 ("ease_user", "dlarena.ease.user_keras"), ("pretrained", "dlarena.pretrained.tensorflow_zoo"),
-                 ("zoo", "dlarena.pretrained.tensorflow_zoo"),
-                 ("distributed", "dlarena.distributed.runtime_tf")),
-        community=(("github", "tensorflow/tensorflow"), ("pypi", "tensorflow")),
-    ),
-    "jax": FrameworkInfo(
-        name="jax",
-        display_name="JAX",
-        modes=("eager", "jit"),
-        import_name="jax",
-        model_module="jax_model",
-        adapter="dlarena.frameworks.jax_adapter:JaxAdapter",
-        api_modules=("jax", "flax", "optax"),
-        install_hint="pip install 'dlarena[jax]' (CPU: pip install jax flax optax)",
-        color="#5e97f6",
-        plugins=(("deploy", "dlarena.deploy.export_jax"), ("debug_probes", "dlarena.debugging.jax_probes"),
-                 ("ease_user", "dlarena.ease.user_jax"), ("distributed", "dlarena.distributed.runtime_jax"),
-                 ("pretrained", "dlarena.pretrained.jax_zoo"), ("zoo", "dlarena.pretrained.jax_zoo")),
-        community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
-    ),
-}
+# Each framework's entry lives in its folder's __init__ (metadata only: no framework import).
+from dlarena.frameworks.torch import FRAMEWORK as _torch  # noqa: E402
+from dlarena.frameworks.tensorflow import FRAMEWORK as _tensorflow  # noqa: E402
+from dlarena.frameworks.jax import FRAMEWORK as _jax  # noqa: E402
+from dlarena.frameworks.keras import BACKENDS as _keras_backends  # noqa: E402
 
-# Keras 3 on each of its backends: the same Keras model code (or .keras file) run by another
-# engine. Selected explicitly (or by --keras-model), never part of the native default matrix.
-KERAS_BACKENDS = {"tensorflow": ("TensorFlow", ("eager", "function", "xla"), "pip install tensorflow-cpu"),
-                  "torch": ("PyTorch", ("eager", "compile"), "pip install torch==2.13.0 (CPU build)"),
-                  "jax": ("JAX", ("eager", "xla"), "pip install jax")}
-for _backend, (_label, _modes, _hint) in KERAS_BACKENDS.items():
-    FRAMEWORKS[f"keras-{_backend}"] = FrameworkInfo(
-        name=f"keras-{_backend}",
-        display_name=f"Keras 3 on {_label}",
-        modes=_modes,
-        import_name=_backend,
-        model_module="keras_model",
-        adapter="dlarena.frameworks.keras_adapter:KerasAdapter",
-        install_hint=f"{_hint} (Keras 3 runs on it with KERAS_BACKEND={_backend})",
-        family="keras",
-    )
+FRAMEWORKS: dict[str, FrameworkInfo] = {fw.name: fw for fw in (_torch, _tensorflow, _jax, *_keras_backends)}
 
 
 ENTRY_POINT_GROUP = "dlarena.frameworks"

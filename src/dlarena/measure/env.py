@@ -14,8 +14,7 @@ from dlarena import frameworks
 
 # Each framework's user-facing packages, plus what runs beside them (build variants, runtimes).
 PACKAGES = tuple(dict.fromkeys(
-    ["numpy", *(m for fw in frameworks.FRAMEWORKS.values() for m in fw.user_modules),
-     "tensorflow-cpu", "jaxlib", "onnxruntime", "dlarena"]))
+    ["numpy", *(m for fw in frameworks.FRAMEWORKS.values() for m in fw.distributions), "onnxruntime", "dlarena"]))
 
 
 def cpu_model() -> str:

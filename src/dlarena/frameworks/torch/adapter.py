@@ -8,10 +8,12 @@ import numpy as np
 import torch
 
 from dlarena import workloads
-from dlarena.frameworks import FrameworkInfo, torch_parity
+from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks.torch import parity as torch_parity
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper
+from dlarena.frameworks.threads import pin_torch_threads
 from dlarena.measure.env import bf16_cpu_unsupported
-from dlarena.workloads import torch_training as training
+from dlarena.frameworks.torch import training
 from dlarena.workloads.base import Workload
 
 
@@ -64,14 +66,7 @@ class TorchAdapter(AdapterDefaults):
         return lambda: torch.mm(a, b)
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
-        torch.set_num_threads(threads)
-        if torch.get_num_interop_threads() != interop_threads:
-            # Only settable before any parallel work; in an isolated cell that always holds.
-            # When it does not (a second setup in one process), the recorded value tells.
-            try:
-                torch.set_num_interop_threads(interop_threads)
-            except RuntimeError:
-                pass
+        pin_torch_threads(torch, threads, interop_threads)
         torch.manual_seed(seed)
         return {"device": str(self.device), "intra_op_threads": torch.get_num_threads(),
                 "inter_op_threads": torch.get_num_interop_threads()}

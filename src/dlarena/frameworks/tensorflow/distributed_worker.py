@@ -4,11 +4,11 @@ The strategy's collectives are ring/auto on CPU and NCCL on GPUs. The training s
 as TensorFlow's distributed custom-training-loop guide writes it: per-example losses,
 ``tf.nn.compute_average_loss(global_batch_size=...)``, ``strategy.run`` inside a
 ``tf.function``; the Keras optimizer sums gradients over replicas. Compute-only steps run the
-workload's ordinary Keras step (``workloads/keras_training.py``) on a non-distributed copy of the
+workload's ordinary Keras step (``frameworks/keras/training.py``) on a non-distributed copy of the
 model, outside the strategy, on the same per-worker batch.
 
     TF_CONFIG='{"cluster": {"worker": [...]}, "task": {"type": "worker", "index": I}}' \
-        python -m dlarena.distributed.tf_multiworker SPEC.json I
+        python -m dlarena.frameworks.tensorflow.distributed_worker SPEC.json I
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class MWMSEngine:
         import keras
 
         from dlarena import workloads
-        from dlarena.workloads import keras_training
+        from dlarena.frameworks.keras import training as keras_training
 
         tf, strategy = self.tf, self.strategy
         self.workload = workloads.get(self.spec.workload)

@@ -6,11 +6,11 @@ num_processes, process_id)`` (the coordinator, hosted by process 0, comes from
 the global devices. A 1-D mesh ``("data",)`` spans them: the model and optimizer state are
 replicated over it, and each process contributes its shard of the global batch with
 ``jax.make_array_from_process_local_data``. The training step is the workload's ordinary Flax NNX
-step (``workloads/jax_training.py``) under ``nnx.jit``: the loss is a mean over the global
+step (``frameworks/jax/training.py``) under ``nnx.jit``: the loss is a mean over the global
 (sharded) batch, so XLA's partitioner inserts the gradient all-reduce itself. Compute-only steps
 run the same jitted step on a non-distributed copy of the model on the local device.
 
-    JAX_COORDINATOR_ADDRESS=HOST:PORT python -m dlarena.distributed.jax_multiprocess SPEC.json PROCESS_ID
+    JAX_COORDINATOR_ADDRESS=HOST:PORT python -m dlarena.frameworks.jax.distributed_worker SPEC.json PROCESS_ID
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class JaxEngine:
                                              "on the local device (no all-reduce)"}
         # Imported here, not in join(), so that the start-up time is the runtime's, not the imports'.
         # The adapter module sets XLA's thread flags before jax starts its backend.
-        from dlarena.frameworks import jax_adapter  # noqa: F401
+        from dlarena.frameworks.jax import adapter  # noqa: F401
 
         import jax
 
@@ -63,7 +63,7 @@ class JaxEngine:
         from jax.sharding import PartitionSpec as P
 
         from dlarena import workloads
-        from dlarena.workloads import jax_training
+        from dlarena.frameworks.jax import training as jax_training
 
         jax = self.jax
         self.workload = workloads.get(self.spec.workload)

@@ -34,7 +34,7 @@ def processes(spec_path: Path, spec: WorkerSpec, cluster: Cluster, rendezvous_ti
         worker_env = dict(env)
         if gpus:
             worker_env["CUDA_VISIBLE_DEVICES"] = str(local % gpus)
-        out.append(Process(f"worker {index}", [sys.executable, "-m", "dlarena.distributed.jax_multiprocess",
+        out.append(Process(f"worker {index}", [sys.executable, "-m", "dlarena.frameworks.jax.distributed_worker",
                                                str(spec_path), str(index)], worker_env, f"worker{index}.log",
                            rank=index))
     return out

@@ -12,8 +12,10 @@ os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from dlarena.frameworks import FrameworkInfo, keras_parity  # noqa: E402
+from dlarena.frameworks import FrameworkInfo  # noqa: E402
+from dlarena.frameworks.keras import parity as keras_parity  # noqa: E402
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model  # noqa: E402
+from dlarena.frameworks.threads import pin_tf_threads  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
@@ -72,11 +74,7 @@ class TensorFlowAdapter(AdapterDefaults):
         return lambda: tf.linalg.matmul(a, b)
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(interop_threads)
-        except RuntimeError:
-            pass  # already initialised in this process (not the case in an isolated cell); recorded below
+        pin_tf_threads(tf, threads, interop_threads)  # recorded below
         import keras
 
         keras.utils.set_random_seed(seed)
@@ -86,7 +84,7 @@ class TensorFlowAdapter(AdapterDefaults):
 
     @property
     def _training(self):
-        from dlarena.workloads import keras_training
+        from dlarena.frameworks.keras import training as keras_training
 
         return keras_training
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import jax
 from flax import nnx
 
-from dlarena.deploy.tf2onnx_log import tf2onnx_errors
+from dlarena.frameworks.tensorflow.tf2onnx_log import tf2onnx_errors
 
 SERVE_FN = "serve"  # the tf.Module attribute the TF SavedModel runtime calls
 

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad, one_line
-from dlarena.frameworks.tensorflow_adapter import wrap_mode
+from dlarena.frameworks.tensorflow.adapter import wrap_mode
 
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 

@@ -2,10 +2,10 @@
 
 ``torchrun`` sets RANK / LOCAL_RANK / WORLD_SIZE / MASTER_ADDR / MASTER_PORT; the process group
 is gloo on CPU and NCCL on GPUs. The training step is the workload's ordinary PyTorch step
-(``workloads/torch_training.py``) applied to the DDP-wrapped model: DDP all-reduces (averages)
+(``frameworks/torch/training.py``) applied to the DDP-wrapped model: DDP all-reduces (averages)
 gradients during ``backward()``. Compute-only steps run the same step under ``no_sync()``.
 
-    python -m dlarena.distributed.torch_ddp SPEC.json
+    python -m dlarena.frameworks.torch.distributed_worker SPEC.json
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class DDPEngine:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         from dlarena import workloads
-        from dlarena.workloads import torch_training
+        from dlarena.frameworks.torch import training as torch_training
 
         self.workload = workloads.get(self.spec.workload)
         model = self.adapter.build(self.workload, params)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 
-# XLA's CPU client sizes its thread pool from the machine, not from OMP_NUM_THREADS; the only
-# documented knob is single-threaded Eigen, applied when the run asks for one thread (recorded).
+from dlarena.frameworks.threads import pin_xla_cpu_threads, xla_cpu_single_threaded  # noqa: E402
+
+# Single-threaded Eigen when the run asks for one thread (recorded), before JAX is imported.
 if os.environ.get("OMP_NUM_THREADS") == "1":
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+    pin_xla_cpu_threads(1)
 
 # Workers of several frameworks share a GPU: take memory as needed, not 75% of it up front.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -33,7 +33,7 @@ from dlarena import workloads  # noqa: E402
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
-from dlarena.workloads import jax_training as training  # noqa: E402
+from dlarena.frameworks.jax import training  # noqa: E402
 from dlarena.workloads.base import Workload  # noqa: E402
 
 
@@ -90,7 +90,7 @@ class JaxAdapter(AdapterDefaults):
         return lambda: matmul(a, b).block_until_ready()
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
-        single = "--xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
+        single = xla_cpu_single_threaded()
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         return {"device": f"{self.device.platform}:{self.device.id}",
                 "intra_op_threads": 1 if single else usable, "inter_op_threads": 1,

@@ -18,8 +18,10 @@ import sys
 
 import numpy as np
 
-from dlarena.frameworks import FrameworkInfo, keras_parity
+from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks.keras import parity as keras_parity
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
+from dlarena.frameworks.threads import pin_tf_threads, pin_torch_threads
 from dlarena.workloads.base import Workload
 
 
@@ -55,20 +57,12 @@ class KerasAdapter(AdapterDefaults):
         if self.backend == "torch":
             import torch
 
-            torch.set_num_threads(threads)
-            try:
-                torch.set_num_interop_threads(interop_threads)
-            except RuntimeError:
-                pass
+            pin_torch_threads(torch, threads, interop_threads)
             runtime.update(intra_op_threads=torch.get_num_threads(), inter_op_threads=torch.get_num_interop_threads())
         elif self.backend == "tensorflow":
             import tensorflow as tf
 
-            try:
-                tf.config.threading.set_intra_op_parallelism_threads(threads)
-                tf.config.threading.set_inter_op_parallelism_threads(interop_threads)
-            except RuntimeError:
-                pass
+            pin_tf_threads(tf, threads, interop_threads)
             runtime.update(intra_op_threads=tf.config.threading.get_intra_op_parallelism_threads(),
                            inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads())
         # JAX/XLA reads its thread settings from the environment (OMP_NUM_THREADS, set per cell).

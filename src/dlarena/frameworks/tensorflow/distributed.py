@@ -42,7 +42,7 @@ def processes(spec_path: Path, spec: WorkerSpec, cluster: Cluster, rendezvous_ti
                "TF_CPP_MIN_LOG_LEVEL": "2"}
         if gpus:
             env["CUDA_VISIBLE_DEVICES"] = str(local % gpus)
-        out.append(Process(f"worker {index}", [sys.executable, "-m", "dlarena.distributed.tf_multiworker",
+        out.append(Process(f"worker {index}", [sys.executable, "-m", "dlarena.frameworks.tensorflow.distributed_worker",
                                                str(spec_path), str(index)], env, f"worker{index}.log", rank=index))
     return out
 

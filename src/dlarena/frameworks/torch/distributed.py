@@ -32,7 +32,7 @@ def processes(spec_path: Path, spec: WorkerSpec, cluster: Cluster, rendezvous_ti
             f"--nnodes={cluster.nodes}", f"--nproc-per-node={cluster.local_size}", f"--node-rank={cluster.node_rank}",
             f"--master-addr={cluster.master_addr}", f"--master-port={cluster.master_port}",
             f"--rdzv-conf=timeout={int(rendezvous_timeout_s) + 10}", "--max-restarts=0", "--monitor-interval=0.1",
-            "--shutdown-timeout=2", "-m", "dlarena.distributed.torch_ddp", str(spec_path)]
+            "--shutdown-timeout=2", "-m", "dlarena.frameworks.torch.distributed_worker", str(spec_path)]
     return [Process("torchrun", argv, {}, "torchrun.log")]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from dlarena.deploy.tf2onnx_log import tf2onnx_errors
+from dlarena.frameworks.tensorflow.tf2onnx_log import tf2onnx_errors
 
 
 def _versions() -> dict:
