@@ -17,7 +17,7 @@ def capture(folder, workload: str, framework: str) -> tuple[str, dict]:
 
 def capture_isolated(folder, workload: str, framework: str, timeout_s: float = 900) -> tuple[str, dict]:
     """The same through an isolated worker: Keras backends need a process each."""
-    from dlarena.runner.isolate import run_isolated
+    from dlarena.process.isolate import run_isolated
 
     out = folder / f"{workload}-{framework}.npz"
     cell = Cell(workload=workload, framework=framework, mode="eager", scenario="parity",

@@ -40,7 +40,7 @@ def test_three_frameworks_get_a_verdict_per_pair(tmp_path):
 
 
 def test_verdicts_use_the_runs_band_and_stored_replicates(tmp_path):
-    from dlarena.report import data
+    from dlarena.criteria import speed_views as data
 
     store = ResultStore(tmp_path / "r.duckdb")
     store.start_run("r", "custom", {"equivalence_band": 0.25}, {})

@@ -13,7 +13,7 @@ from dlarena.config import build_config
 from dlarena.criteria import deployment
 from dlarena.deploy.manifest import REFERENCE, Manifest, artifact_dir
 from dlarena.report import deployment as report
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 
 TIMING = {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.0, "max_s": 1.0}
 JAX_PATHS = ["jax_export", "savedmodel", "tflite_fp32", "tflite_int8", "onnx"]

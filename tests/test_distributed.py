@@ -18,7 +18,7 @@ from dlarena import frameworks
 from dlarena.config import ConfigError, build_config
 from dlarena.criteria import distributed
 from dlarena.distributed import analysis
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 
 FRAMEWORKS = ["torch", "tensorflow", "jax"]
 BACKEND = {"torch": "gloo", "tensorflow": "auto", "jax": "gloo"}
@@ -131,7 +131,7 @@ def test_killed_launcher_takes_its_workers_with_it(framework, tmp_path):
     assert status.exists() and '"measure"' in status.read_text(), "worker 1 never reached its timed steps"
     assert len(_leftovers(str(workdir))) >= 2  # the 2 workers (and torchrun)
     launcher = psutil.Process(_leftovers(str(workdir))[0].pid)
-    while "dlarena.runner.worker" not in " ".join(launcher.cmdline()):
+    while "dlarena.process.worker" not in " ".join(launcher.cmdline()):
         launcher = launcher.parent()
     launcher.kill()
     runner.join(timeout=NOTICE_DEATH_S)

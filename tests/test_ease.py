@@ -9,7 +9,7 @@ from dlarena.config import Cell
 from dlarena.criteria import ease
 from dlarena.ease.codemetrics import file_metrics
 from dlarena.ease.errorprobes import MAX_POINTS, PROBES, ProbeFacts, run_probe, score
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 
 FIXTURE = Path(__file__).parent / "fixtures" / "codemetrics_sample.py"
 

@@ -310,7 +310,7 @@ def another_run(tmp_path):
     (["python3", "/src/dlarena/cli.py", "run", "-w", "mlp"], True),
     (["/venv/bin/dlarena", "report"], False),
     (["bash", "-c", "dlarena run --suite quick"], False),
-    (["python3", "-m", "dlarena.runner.worker", "run"], False),
+    (["python3", "-m", "dlarena.process.worker", "run"], False),
     (["/venv/bin/dlarena"], False),
 ])
 def test_what_counts_as_a_dlarena_run(cmdline, expected):

@@ -2,7 +2,7 @@ import time
 
 import psutil
 
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 
 
 def test_crash_becomes_failed_result(fault_entries):

@@ -12,7 +12,7 @@ from conftest import FULL
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, build_config
 from dlarena.criteria import speed
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 
 REDUCED = [("mlp", "torch", "compile", "train"), ("mlp", "tensorflow", "function", "infer_latency"),
            ("mlp", "tensorflow", "xla", "train"), ("mlp", "jax", "jit", "train")]

@@ -6,7 +6,7 @@ import pytest
 from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, summarize
 from dlarena.measure.timer import TimingConfig, measure
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, band_of, compare
-from dlarena.report import verdict as old_import_path
+import importlib.util
 
 
 def test_summary_of_known_samples():
@@ -229,7 +229,7 @@ def test_replicates_decide_when_both_sides_have_them():
 def test_band_of_a_stored_run_and_the_old_import_path():
     assert band_of({"equivalence_band": 0.1}) == 0.1
     assert band_of({}) == band_of(None) == 0.05
-    assert old_import_path.compare is compare and old_import_path.Estimate is Estimate
+    assert importlib.util.find_spec("dlarena.report.verdict") is None  # the verdict rule has one home: measure.verdict
 
 
 # -- timer --------------------------------------------------------------------------------------

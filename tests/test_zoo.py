@@ -63,7 +63,7 @@ def test_keras_zoo_resnet50_is_timed_and_labelled(tmp_path):
                  marks=pytest.mark.skipif(not FULL, reason="DLARENA_FULL_TESTS=1 runs the eager training cell")),
 ])
 def test_jax_users_zoo_resnet50_is_keras_applications_on_the_jax_backend(mode, keras_mode, scenario, metric):
-    from dlarena.runner.isolate import run_isolated
+    from dlarena.process.isolate import run_isolated
 
     cell = Cell(workload="resnet50_zoo@size=tiny", framework="jax", mode=mode, scenario=scenario, batch=2)
     result = run_isolated(zoo.ENTRY, {"cell": cell.model_dump(), "threads": 1, "interop_threads": 1, "seed": 0,

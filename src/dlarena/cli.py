@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from dlarena import frameworks as framework_registry
 from dlarena.config import ConfigError, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
@@ -177,7 +178,7 @@ def run(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
-    from dlarena import byom
+    from dlarena.runner import user_workloads
     from dlarena.convert import ConversionUnavailable
     from dlarena.runner import executors
     from dlarena.workloads import WorkloadError
@@ -199,7 +200,7 @@ def run(
         if config_file:
             values.update(_load_config_file(config_file))
         if not resume:
-            byom.apply(values, workload_paths, keras_models, input_shape)
+            user_workloads.apply(values, workload_paths, keras_models, input_shape)
         overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
                      "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size,
                      "precisions": _split(precisions), "device": device, "budget_s": budget,
@@ -215,9 +216,9 @@ def run(
 
             check_converter(convert)
         if not resume:
-            config = byom.narrow_frameworks(config, frameworks_given=bool(frameworks))
-            byom.validate(config, frameworks_given=bool(frameworks))
-            byom.preflight(config)
+            config = user_workloads.narrow_frameworks(config, frameworks_given=bool(frameworks))
+            user_workloads.validate(config, frameworks_given=bool(frameworks))
+            user_workloads.preflight(config)
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
 
@@ -241,7 +242,7 @@ def run(
             fail(f"no run to resume{f' with id {run_id}' if run_id else ''} in {store.path}")
         run_id = previous["run_id"]
         try:
-            byom.register_recorded(previous["config"])
+            user_workloads.register_recorded(previous["config"])
             config = build_config(**previous["config"])
         except (ConfigError, WorkloadError) as exc:
             fail(f"cannot resume run {run_id}: {exc}")
@@ -250,7 +251,7 @@ def run(
         console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
     else:
         run_id = new_run_id()
-        env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy)
+        env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
         env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
         store.start_run(run_id, config.suite, config.model_dump(), env)
         console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
@@ -309,9 +310,9 @@ def _run_on_cluster(store: ResultStore, resume_run: Optional[str], address: Opti
     if resume_run is not None:
         previous = store.run(resume_run)
         try:
-            from dlarena import byom
+            from dlarena.runner import user_workloads
 
-            byom.register_recorded(previous["config"])
+            user_workloads.register_recorded(previous["config"])
             config = build_config(**previous["config"])
         except Exception as exc:  # noqa: BLE001 - a recorded config that no longer builds
             fail(f"cannot resume run {resume_run}: {exc}")
@@ -387,9 +388,9 @@ def report(
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
     try:  # a run of the user's own models: make their descriptions known to the report
-        from dlarena import byom
+        from dlarena.runner import user_workloads
 
-        byom.register_recorded(run_row["config"])
+        user_workloads.register_recorded(run_row["config"])
     except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
         pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
@@ -647,9 +648,10 @@ def bench_harness(
     rounds: int = typer.Option(5, min=1, help="Alternating harness/bare rounds."),
 ) -> None:
     """Measure the timing harness's own overhead on a fixed call (PyTorch MLP, batch 1)."""
-    from dlarena.measure.overhead import harness_overhead, torch_mlp_call
+    from dlarena.criteria.speed import mlp_call
+    from dlarena.measure.overhead import harness_overhead
 
-    fn, sync = torch_mlp_call(threads)
+    fn, sync = mlp_call(framework_registry.names()[0], threads)  # the first registered: PyTorch
     r = harness_overhead(fn, sync, rounds=rounds)
     console.print(f"harness median {r['harness_us']:.2f} us/call, bare loop {r['bare_us']:.2f} us/call: "
                   f"overhead {r['overhead_pct']:+.2f}% ({r['rounds']} rounds x {r['calls_per_round']} calls)")
@@ -670,25 +672,14 @@ def serve(
 ) -> None:
     """Serve an exported model over HTTP: /health, /metadata, /predict (JSON or .npy/.npz).
     Loading an artifact runs its code: serve only artifacts you trust."""
-    import math
     import os
 
-    from dlarena.deploy.server import ServeError, ServerOptions, serve as run_server
-    from dlarena.measure.env import physical_cores
+    from dlarena.deploy.server import ServeError, check_options, serve as run_server
 
-    if not 0 < port < 65536:
-        fail(f"port must be between 1 and 65535, got {port}")
-    if batch_max < 1 or max_batch < 1 or (threads is not None and threads < 1) or interop_threads < 1:
-        fail("--batch-max, --max-batch, --threads and --interop-threads must be >= 1")
-    if not (math.isfinite(max_body_mb) and max_body_mb > 0 and math.isfinite(read_timeout) and read_timeout > 0):
-        fail(f"--max-body-mb and --read-timeout must be finite and > 0, got {max_body_mb:g} and {read_timeout:g}")
-    if not (math.isfinite(batch_timeout_ms) and batch_timeout_ms >= 0):
-        fail(f"--batch-timeout-ms must be finite and >= 0, got {batch_timeout_ms:g}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    options = ServerOptions(threads=threads or physical_cores(), interop_threads=interop_threads,
-                            max_body_bytes=int(max_body_mb * 2**20), max_batch=max_batch, batch_max=batch_max,
-                            batch_timeout_ms=batch_timeout_ms, read_timeout_s=read_timeout)
     try:
+        options = check_options(port, threads, interop_threads, batch_max, batch_timeout_ms, max_body_mb, max_batch,
+                                read_timeout)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         run_server(artifact, host, port, options)
     except ServeError as exc:
         fail(str(exc))

@@ -8,6 +8,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dlarena import frameworks as framework_registry
+from dlarena.cell import Cell  # noqa: F401 (part of a suite's vocabulary)
 from dlarena import workloads as workload_registry
 from dlarena.deploy.settings import DeploymentConfig
 from dlarena.measure.env import physical_cores
@@ -18,23 +19,23 @@ PRECISIONS = ("fp32", "bf16")
 PARITY = "parity"
 
 
+# The criteria a suite may select: name -> module (dlarena.criteria loads them).
+CRITERIA: dict[str, str] = {
+    "speed": "dlarena.criteria.speed",
+    "deployment": "dlarena.criteria.deployment",
+    "distributed": "dlarena.criteria.distributed",
+    "ease": "dlarena.criteria.ease",
+    "debugging": "dlarena.criteria.debugging",
+    "pretrained": "dlarena.criteria.pretrained",
+    "community": "dlarena.criteria.community",
+    "peak": "dlarena.criteria.peak",
+    "tta": "dlarena.criteria.tta",
+    "zoo": "dlarena.criteria.zoo",
+}
+
+
 class ConfigError(ValueError):
     """Bad user input; the CLI prints it as one line and exits with code 2."""
-
-
-class Cell(BaseModel):
-    """One measurement: a workload, run by a framework in a mode, under a scenario."""
-
-    model_config = ConfigDict(frozen=True)
-    workload: str
-    framework: str
-    mode: str
-    scenario: str
-    batch: int
-
-    @property
-    def id(self) -> str:
-        return f"{self.workload}/{self.framework}/{self.mode}/{self.scenario}/b{self.batch}"
 
 
 def _check(kind: str, values: list[str], valid: list[str]) -> list[str]:
@@ -173,9 +174,7 @@ class SuiteConfig(BaseModel):
     @field_validator("criteria")
     @classmethod
     def _criteria(cls, v):
-        from dlarena import criteria
-
-        return _check("criterion", v, criteria.names())
+        return _check("criterion", v, list(CRITERIA))
 
     @field_validator("workload_sources")
     @classmethod
@@ -249,10 +248,8 @@ class SuiteConfig(BaseModel):
     @field_validator("criterion_workloads")
     @classmethod
     def _criterion_workloads(cls, v):
-        from dlarena import criteria
-
         if v:
-            _check("criterion", list(v), criteria.names())
+            _check("criterion", list(v), list(CRITERIA))
         return v
 
     @field_validator("skip_speed_modes")

@@ -22,18 +22,7 @@ from __future__ import annotations
 
 import importlib
 
-CRITERIA: dict[str, str] = {
-    "speed": "dlarena.criteria.speed",
-    "deployment": "dlarena.criteria.deployment",
-    "distributed": "dlarena.criteria.distributed",
-    "ease": "dlarena.criteria.ease",
-    "debugging": "dlarena.criteria.debugging",
-    "pretrained": "dlarena.criteria.pretrained",
-    "community": "dlarena.criteria.community",
-    "peak": "dlarena.criteria.peak",
-    "tta": "dlarena.criteria.tta",
-    "zoo": "dlarena.criteria.zoo",
-}
+from dlarena.config import CRITERIA  # noqa: E402 (name -> module, declared with the config)
 
 
 def names() -> list[str]:

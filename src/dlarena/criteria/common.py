@@ -6,15 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlarena import frameworks, workloads
-from dlarena.config import Cell
+from dlarena.cell import Cell, Skipped, metric  # noqa: F401 (what every criterion imports from here)
 from dlarena.workloads.base import Workload
-
-
-class Skipped(Exception):
-    """Raised inside a cell that cannot run here (no GPU, no bf16): recorded as ``skipped`` with
-    the message as its reason, so what was not measured is visible, never silently absent."""
-
-    status = "skipped"
 
 
 PRECISION_SEPARATOR = "+"
@@ -57,12 +50,3 @@ def prepare(payload: dict) -> Prepared:
     runtime["workload"] = {"description": workload.description, "size": workload.size,
                            "parameter_count": workload.parameter_count, "forward_flops": workload.forward_flops}
     return Prepared(cell, adapter, workload, runtime)
-
-
-def metric(name: str, unit: str, value: float, summary=None, samples=None, **extra) -> dict:
-    row = {"metric": name, "unit": unit, "value": float(value), "extra": extra}
-    if summary is not None:
-        row.update(ci_low=summary.ci_low, ci_high=summary.ci_high, q1=summary.q1, q3=summary.q3, n=summary.n)
-    if samples is not None:
-        row["samples"] = [float(s) for s in samples]
-    return row

@@ -8,7 +8,7 @@ Three kinds of cells per workload, planned in this order:
 - ``deploy_runtime`` (same modes): a fresh process that imports only the target runtime, loads the
   artifact (cold load), runs a first inference, checks parity with the reference, then times
   batch-1 latency and throughput at the throughput batch;
-- ``deploy_serve`` (the paths in ``deployment.serve``): starts ``dlarena serve`` on a loopback port
+- ``deploy_serve`` (the paths in ``deployment.serve``): starts the server (``python -m dlarena.deploy.server``, what ``dlarena serve`` runs) on a loopback port
   and drives it with the load generator for a bounded time.
 A failed export is a result; the cells that need its artifact are recorded as skipped.
 """
@@ -217,7 +217,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def server_command(folder: Path, port: int, threads: int, interop: int, settings: DeploymentConfig) -> list[str]:
-    return [sys.executable, "-m", "dlarena.cli", "serve", str(folder), "--host", "127.0.0.1", "--port", str(port),
+    return [sys.executable, "-m", "dlarena.deploy.server", str(folder), "--host", "127.0.0.1", "--port", str(port),
             "--threads", str(threads), "--interop-threads", str(interop), "--batch-max", str(settings.serve_batch_max),
             "--batch-timeout-ms", str(settings.serve_batch_timeout_ms)]
 

@@ -164,7 +164,7 @@ def summarize(cells: list[dict], rows: list[dict], band: float | None = None) ->
     from itertools import combinations
 
     from dlarena.measure.verdict import DEFAULT_BAND, compare
-    from dlarena.report.data import _best, build
+    from dlarena.criteria.speed_views import best_entry, build
 
     tally: dict[str, dict[str, int]] = {}
     evidence: dict[str, list[str]] = {}
@@ -174,7 +174,7 @@ def summarize(cells: list[dict], rows: list[dict], band: float | None = None) ->
         for s in view.scenarios:
             best = {}
             for fw in dict.fromkeys(e.framework for e in s.entries):
-                entry = _best([e for e in s.entries if e.framework == fw and e.ci_low is not None], s.higher_is_better)
+                entry = best_entry([e for e in s.entries if e.framework == fw], s.higher_is_better, need_ci=True)
                 if entry is not None:
                     best[fw] = entry
             for a, b in combinations(best, 2):
@@ -195,3 +195,15 @@ def summarize(cells: list[dict], rows: list[dict], band: float | None = None) ->
                            f"(each framework's best mode)",
                    "evidence": list(dict.fromkeys(evidence[fw])), **t}
     return out
+
+
+def mlp_call(framework: str, threads: int):
+    """The fixed workload of ``dlarena bench-harness``: the quick suite's MLP on ``framework``, inference at
+    batch 1, eager (a callable and the adapter's sync)."""
+    adapter = frameworks.load_adapter(framework)
+    adapter.setup(threads, 1, 0)
+    spec = workloads.get("mlp")
+    model = adapter.build(spec, spec.make_params(0))
+    x, y = adapter.inputs(spec, *spec.make_batch(1))
+    predict = adapter.predictor(model, "eager")
+    return (lambda: predict(x)), adapter.sync

@@ -17,9 +17,13 @@ you trust.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import math
+import os
 import socket
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -244,3 +248,53 @@ def uvicorn_config(app: FastAPI, options: ServerOptions, log_level: str = "warni
 
     return uvicorn.Config(app, log_level=log_level, access_log=False,
                           http=protocol_with_header_timeout(options.read_timeout_s))
+
+
+def check_options(port: int, threads: int | None, interop_threads: int = 1, batch_max: int = 1,
+                  batch_timeout_ms: float = 2.0, max_body_mb: float = DEFAULT_MAX_BODY_MB,
+                  max_batch: int = DEFAULT_MAX_BATCH, read_timeout: float = DEFAULT_READ_TIMEOUT_S) -> ServerOptions:
+    """The server's options from what a user gives (``dlarena serve`` or ``python -m dlarena.deploy.server``);
+    ServeError names the first bad one."""
+    from dlarena.measure.env import physical_cores
+
+    if not 0 < port < 65536:
+        raise ServeError(f"port must be between 1 and 65535, got {port}")
+    if batch_max < 1 or max_batch < 1 or (threads is not None and threads < 1) or interop_threads < 1:
+        raise ServeError("--batch-max, --max-batch, --threads and --interop-threads must be >= 1")
+    if not (math.isfinite(max_body_mb) and max_body_mb > 0 and math.isfinite(read_timeout) and read_timeout > 0):
+        raise ServeError(f"--max-body-mb and --read-timeout must be finite and > 0, got {max_body_mb:g} and {read_timeout:g}")
+    if not (math.isfinite(batch_timeout_ms) and batch_timeout_ms >= 0):
+        raise ServeError(f"--batch-timeout-ms must be finite and >= 0, got {batch_timeout_ms:g}")
+    return ServerOptions(threads=threads or physical_cores(), interop_threads=interop_threads,
+                         max_body_bytes=int(max_body_mb * 2**20), max_batch=max_batch, batch_max=batch_max,
+                         batch_timeout_ms=batch_timeout_ms, read_timeout_s=read_timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dlarena.deploy.server ARTIFACT [options]``: the same server as ``dlarena serve``
+    (which the deployment criterion starts this way, without the CLI)."""
+    parser = argparse.ArgumentParser(prog="python -m dlarena.deploy.server", description=main.__doc__)
+    parser.add_argument("artifact")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--interop-threads", type=int, default=1)
+    parser.add_argument("--batch-max", type=int, default=1)
+    parser.add_argument("--batch-timeout-ms", type=float, default=2.0)
+    parser.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_MB)
+    parser.add_argument("--max-batch", type=int, default=DEFAULT_MAX_BATCH)
+    parser.add_argument("--read-timeout", type=float, default=DEFAULT_READ_TIMEOUT_S)
+    args = parser.parse_args(argv)
+    try:
+        options = check_options(args.port, args.threads, args.interop_threads, args.batch_max, args.batch_timeout_ms,
+                                args.max_body_mb, args.max_batch, args.read_timeout)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        serve(args.artifact, args.host, args.port, options)
+    except ServeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

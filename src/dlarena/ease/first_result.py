@@ -7,12 +7,12 @@ import sys
 import time
 
 from dlarena import frameworks, workloads
-from dlarena.config import Cell
+from dlarena.cell import Cell
 
 
 
 def measure(payload: dict) -> dict:
-    from dlarena.criteria.common import metric
+    from dlarena.cell import metric
 
     cell = Cell(**payload["cell"])
     modules = frameworks.info(cell.framework).user_modules  # what a user imports (frameworks/*/training.py)

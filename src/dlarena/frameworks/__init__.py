@@ -169,6 +169,11 @@ def plugin_module(name: str, area: str):
     return importlib.import_module(module)
 
 
+def distributions() -> list[str]:
+    """Every registered framework's installed distributions (for the environment record)."""
+    return list(dict.fromkeys(d for fw in FRAMEWORKS.values() for d in fw.distributions))
+
+
 def color(name: str) -> str:
     return FRAMEWORKS[name].color if name in FRAMEWORKS else "#888888"
 

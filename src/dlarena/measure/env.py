@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import shutil
@@ -10,11 +11,11 @@ import subprocess
 
 import psutil
 
-from dlarena import frameworks
 
 # Each framework's user-facing packages, plus what runs beside them (build variants, runtimes).
-PACKAGES = tuple(dict.fromkeys(
-    ["numpy", *(m for fw in frameworks.FRAMEWORKS.values() for m in fw.distributions), "onnxruntime", "dlarena"]))
+def package_names(framework_packages=()) -> tuple[str, ...]:
+    """numpy, the given frameworks' distributions (``frameworks.distributions()``), ONNX Runtime, dlarena."""
+    return tuple(dict.fromkeys(["numpy", *framework_packages, "onnxruntime", "dlarena"]))
 
 
 def cpu_model() -> str:
@@ -67,9 +68,9 @@ def gpus() -> list[str]:
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(framework_packages=()) -> dict[str, str]:
     versions = {}
-    for name in PACKAGES:
+    for name in package_names(framework_packages):
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -81,7 +82,9 @@ def package_versions() -> dict[str, str]:
 OMP_ENV_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_PROC_BIND", "OMP_PLACES")
 
 
-def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "default") -> dict:
+def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "default", framework_packages=()) -> dict:
+    """This machine and process set-up; ``framework_packages``: the distributions whose versions are
+    recorded besides numpy, ONNX Runtime and dlarena (``frameworks.distributions()``)."""
     return {
         "omp_wait_policy": omp_wait_policy,
         "omp_env": {v: os.environ[v] for v in OMP_ENV_VARS if v in os.environ},
@@ -94,6 +97,15 @@ def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "defa
         "intra_op_threads": threads,
         "inter_op_threads": interop_threads,
         "gpus": gpus(),
-        "packages": package_versions(),
+        "packages": package_versions(framework_packages),
         "hostname": platform.node(),
     }
+
+
+# what must match for two runs' speeds to differ by the machine's drift alone
+MACHINE_KEYS = ("hostname", "cpu_model", "logical_cores", "intra_op_threads", "omp_wait_policy", "packages", "gpus")
+
+
+def machine_key(env: dict | None) -> tuple:
+    env = env or {}
+    return tuple(json.dumps(env.get(k), sort_keys=True) for k in MACHINE_KEYS)

@@ -36,16 +36,3 @@ def harness_overhead(fn, sync, rounds: int = 5, blocks: int = 50) -> dict:
     h, b = float(np.median(harness)), float(np.median(bare))
     return {"harness_us": h * 1e6, "bare_us": b * 1e6, "overhead_pct": (h / b - 1) * 100,
             "rounds": rounds, "calls_per_round": blocks * BLOCK}
-
-
-def torch_mlp_call(threads: int):
-    """The fixed workload: the quick suite's PyTorch MLP, inference at batch 1, eager."""
-    from dlarena import frameworks, workloads
-
-    adapter = frameworks.load_adapter("torch")
-    adapter.setup(threads, 1, 0)
-    spec = workloads.get("mlp")
-    model = adapter.build(spec, spec.make_params(0))
-    x, y = adapter.inputs(spec, *spec.make_batch(1))
-    predict = adapter.predictor(model, "eager")
-    return (lambda: predict(x)), adapter.sync

@@ -10,17 +10,9 @@ from pathlib import Path
 
 from dlarena import frameworks
 from dlarena.criteria.common import split_mode
-from dlarena.report import data
+from dlarena.criteria import speed_views as data
 from dlarena.report.render import Section
 from dlarena.measure.verdict import band_of, compare
-
-
-def _best(entries: list[data.Entry], higher: bool, fp32_only: bool) -> data.Entry | None:
-    ok = [e for e in entries if e.status == "ok" and e.value is not None and e.ci_low is not None
-          and (not fp32_only or split_mode(e.mode)[1] == "fp32")]
-    if not ok:
-        return None
-    return max(ok, key=lambda e: e.value) if higher else min(ok, key=lambda e: e.value)
 
 
 def rows(views: list[data.WorkloadView]) -> list[dict]:
@@ -32,7 +24,7 @@ def rows(views: list[data.WorkloadView]) -> list[dict]:
                 by_fw.setdefault(e.framework, []).append(e)
             any_bf16 = any(split_mode(e.mode)[1] != "fp32" for e in s.entries)
             for label, fp32_only in [("fp32", True)] + ([("any precision", False)] if any_bf16 else []):
-                best = {fw: _best(entries, s.higher_is_better, fp32_only) for fw, entries in by_fw.items()}
+                best = {fw: data.best_entry(entries, s.higher_is_better, need_ci=True, fp32_only=fp32_only) for fw, entries in by_fw.items()}
                 found = [b for b in best.values() if b is not None]
                 verdict = "; ".join(compare(a.estimate(), b.estimate(), s.higher_is_better, s.band).text
                                     for a, b in combinations(found, 2)) or "–"  # every pair of frameworks

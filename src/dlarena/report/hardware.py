@@ -12,7 +12,7 @@ from statistics import median
 from markupsafe import escape
 
 from dlarena import frameworks
-from dlarena.report.data import HEADLINES
+from dlarena.criteria.speed_views import HEADLINES
 from dlarena.report.fragments import html_table, md_table
 from dlarena.store.db import ResultStore
 from dlarena.store.groups import cluster_of, group_runs, hardware_of

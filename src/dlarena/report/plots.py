@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from dlarena import frameworks  # noqa: E402
-from dlarena.report.data import WorkloadView  # noqa: E402
+from dlarena.criteria.speed_views import WorkloadView  # noqa: E402
 
 
 

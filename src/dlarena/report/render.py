@@ -11,7 +11,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dlarena import frameworks
 from dlarena.measure.verdict import band_of, describe
-from dlarena.report import data, noise, overview, plots, rerun, use_cases
+from dlarena.criteria import speed_views as data
+from dlarena.report import noise, overview, plots, rerun, use_cases
 from dlarena.report.files import safe_filename
 from dlarena.store.db import ResultStore
 

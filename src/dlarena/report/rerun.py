@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dlarena.measure.verdict import band_of
 from dlarena.report.compare_runs import CHANGE_KINDS, VerdictChanges, pair_verdicts, probe_speedup, verdict_changes
-from dlarena.runner.history import machine_key
+from dlarena.measure.env import machine_key
 from dlarena.store.db import ResultStore
 
 MAX_LISTED = 5  # changed verdicts named in the line; `dlarena compare` lists them all

@@ -15,7 +15,7 @@ from dlarena.measure.verdict import Estimate, ratio_interval, unusable
 from dlarena.claims import HIGHER_IS_BETTER
 from dlarena.criteria.common import split_mode
 from dlarena.report import plots
-from dlarena.report.data import HEADLINES
+from dlarena.criteria.speed_views import HEADLINES
 from dlarena.report.files import safe_filename
 from dlarena.report.render import Section
 

@@ -6,16 +6,8 @@ from __future__ import annotations
 import json
 
 from dlarena.measure.drift import HISTORY_PAIRS, MIN_SHARED_CELLS, BetweenRun, between_run, common_drift
+from dlarena.measure.env import machine_key
 from dlarena.store.db import ResultStore
-
-# what must match for two runs' speeds to differ by the machine's drift alone
-MACHINE_KEYS = ("hostname", "cpu_model", "logical_cores", "intra_op_threads", "omp_wait_policy", "packages", "gpus")
-
-
-def machine_key(env: dict | None) -> tuple:
-    env = env or {}
-    return tuple(json.dumps(env.get(k), sort_keys=True) for k in MACHINE_KEYS)
-
 
 def _speeds(rows: list[dict], criterion) -> dict[str, float]:
     """Headline values of a run's ok cells as speeds (higher is faster)."""

@@ -23,7 +23,7 @@ from dlarena.config import PARITY, Cell, SuiteConfig
 from dlarena.criteria import parity
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlarena.runner.isolate import _describe_exit, _kill_group, _tail
+from dlarena.process.isolate import _describe_exit, _kill_group, _tail
 
 
 class Session:

@@ -24,7 +24,7 @@ import sys
 import time
 
 from dlarena.measure.noise import calibration_probe
-from dlarena.runner.worker import call_entry, error_result
+from dlarena.process.worker import call_entry, error_result
 
 
 def pin_cpus(cpus: str) -> None:

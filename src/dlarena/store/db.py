@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dlarena.config import Cell
+from dlarena.cell import Cell
 
 DEFAULT_DIR = Path("dlarena-results")
 FINAL_STATUSES = ("ok", "failed", "timeout", "skipped", "not_comparable")

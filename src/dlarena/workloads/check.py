@@ -10,7 +10,7 @@ import sys
 import traceback
 
 from dlarena import frameworks, workloads
-from dlarena.config import Cell
+from dlarena.cell import Cell
 
 ENTRY = "dlarena.workloads.check:run_cell"
 

@@ -24,12 +24,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from dlarena import frameworks
 from dlarena.workloads.base import ParamSpec, Workload
 
 INSPECT_ENTRY = "dlarena.workloads.keras_file:inspect"
 SPEC_ROOT = Path(tempfile.gettempdir()) / "dlarena-keras"
 BATCH_SIZES = {"infer_latency": 1, "infer_throughput": 32, "train": 32, "parity": 8}
-BACKEND_ORDER = ("tensorflow", "torch", "jax")
+# Keras 3 backends in registry order (frameworks/keras/__init__.py)
+BACKEND_ORDER = tuple(fw.import_name for fw in frameworks.FRAMEWORKS.values() if fw.family == "keras")
 INSPECT_TIMEOUT_S = 300
 
 
@@ -110,7 +112,7 @@ def inspection_backend() -> str | None:
 
 def prepare(source: str, input_shape: tuple[int, ...] | None = None, timeout_s: float = INSPECT_TIMEOUT_S) -> str:
     """Inspects ``source`` (once per file content and input shape); returns its spec path."""
-    from dlarena.runner.isolate import run_isolated
+    from dlarena.process.isolate import run_isolated
     from dlarena.workloads import BUILTIN, WorkloadError
 
     path = Path(source)

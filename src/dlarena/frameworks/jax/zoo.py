@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlarena.criteria.common import Skipped
+from dlarena.cell import Skipped
 from dlarena.pretrained.inventory import (ZooSource, list_keras_applications, list_keras_hub, list_nothing,
                                           list_transformers)
 

@@ -3,7 +3,7 @@ torchvision's resnet50, ResNet v1.5."""
 
 from __future__ import annotations
 
-from dlarena.criteria.common import Skipped
+from dlarena.cell import Skipped
 from dlarena.pretrained.inventory import ZooSource, list_timm, list_torchaudio, list_torchvision, list_transformers
 
 SOURCES = [

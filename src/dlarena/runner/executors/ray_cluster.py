@@ -45,7 +45,9 @@ class ClusterError(RuntimeError):
 
 @ray.remote(num_cpus=0, max_retries=0)
 def _probe(threads: int, interop: int, omp: str) -> dict:
-    return fingerprint(threads, interop, omp)
+    from dlarena import frameworks
+
+    return fingerprint(threads, interop, omp, frameworks.distributions())
 
 
 @ray.remote(num_cpus=0, max_retries=0)

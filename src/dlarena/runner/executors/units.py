@@ -88,9 +88,9 @@ def execute(job: dict, emit: EmitFn) -> list[tuple[str, dict, str | None]]:
     done (cell id -> status: resumed cells are skipped), entries, drivers, unit (Unit.spec()).
     Returns the workload's untimed cells with their comparability (criterion, cell, reason)."""
     try:  # a run of the user's own workloads: make them known on this node too
-        from dlarena import byom
+        from dlarena.runner import user_workloads
 
-        byom.register_recorded(job["config"])
+        user_workloads.register_recorded(job["config"])
     except Exception:  # noqa: BLE001 - not a byom run, or its sources are not on this node
         pass
     config = build_config(**job["config"])

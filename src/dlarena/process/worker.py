@@ -1,6 +1,6 @@
 """Entry point of an isolated measurement process.
 
-``python -m dlarena.runner.worker ENTRY PAYLOAD.json RESULT.json`` imports ``module:function``
+``python -m dlarena.process.worker ENTRY PAYLOAD.json RESULT.json`` imports ``module:function``
 ENTRY, calls it with the payload and writes its result dict atomically. Anything the function
 raises becomes a ``failed`` result with the error text; a crash or kill leaves no result file,
 which the parent turns into a result of its own.

@@ -1,10 +1,13 @@
-"""Shapes a run's stored rows into what the report shows. Reads numbers; never re-measures."""
+"""The speed criterion's comparison: a run's stored rows shaped into per-workload, per-scenario views
+with the verdicts between frameworks' best modes (what the report shows and the claims check reads).
+Reads numbers; never re-measures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from dlarena import frameworks, workloads
+from dlarena.criteria.common import split_mode
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
 
 # scenario -> (headline metric, higher is better, label)
@@ -59,8 +62,11 @@ class WorkloadView:
     scenarios: list[ScenarioView]
 
 
-def _best(entries: list[Entry], higher: bool) -> Entry | None:
-    ok = [e for e in entries if e.status == "ok" and e.value is not None]
+def best_entry(entries: list[Entry], higher: bool, need_ci: bool = False, fp32_only: bool = False) -> Entry | None:
+    """The fastest measured entry (``need_ci``: only those with a confidence interval; ``fp32_only``:
+    only fp32 modes)."""
+    ok = [e for e in entries if e.status == "ok" and e.value is not None and (not need_ci or e.ci_low is not None)
+          and (not fp32_only or split_mode(e.mode)[1] == "fp32")]
     if not ok:
         return None
     return max(ok, key=lambda e: e.value) if higher else min(ok, key=lambda e: e.value)
@@ -76,7 +82,7 @@ def _verdicts(view: ScenarioView) -> None:
         for b in names[i + 1:]:
             for kind, pick in (("Best mode vs best mode", lambda es: es),
                                ("Eager vs eager", lambda es: [e for e in es if e.mode == "eager"])):
-                best_a, best_b = _best(pick(by_fw[a]), higher), _best(pick(by_fw[b]), higher)
+                best_a, best_b = best_entry(pick(by_fw[a]), higher), best_entry(pick(by_fw[b]), higher)
                 if best_a and best_b:
                     verdict = compare(best_a.estimate(), best_b.estimate(), higher, view.band)
                     view.verdicts.append((kind, verdict))

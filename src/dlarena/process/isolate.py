@@ -54,7 +54,7 @@ def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str
         started = time.perf_counter()
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "dlarena.runner.worker", entry, str(payload_path), str(result_path)],
+                [sys.executable, "-m", "dlarena.process.worker", entry, str(payload_path), str(result_path)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=child_env,
                 start_new_session=True,
             )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dlarena import frameworks, workloads
 from dlarena.config import PARITY, Cell, ConfigError, SuiteConfig
-from dlarena.runner.isolate import run_isolated
+from dlarena.process.isolate import run_isolated
 from dlarena.runner.scheduler import THREAD_ENV_VARS
 from dlarena.workloads import WorkloadError
 
