@@ -128,7 +128,7 @@ def test_refresh_adds_dated_fetched_figures(tmp_path, fake_api):
         cell_id = f"-/{fw}/data/community/b0"
         cells.append({"cell_id": cell_id, "framework": fw, "scenario": "community", "status": out["status"]})
         rows += [r | {"cell_id": cell_id, "framework": fw, "scenario": "community", "status": "ok"} for r in out["metrics"]]
-    summary = crit.summarize(cells, rows)
+    summary = crit.scores(cells, rows)
     assert "GitHub stars 90K" in summary["torch"]["line"] and "PyPI downloads, last month 5.0M" in summary["torch"]["line"]
     assert summary["tensorflow"]["headline"].startswith("GitHub stars 190K")
     assert 0 < summary["torch"]["score"] < 1 and summary["torch"]["evidence"] == ["-/torch/data/community/b0"]
@@ -147,6 +147,6 @@ def test_a_framework_with_only_unscored_figures_gets_no_score():
     rows = [row("torch", "github_stars", 100.0), row("tensorflow", "github_stars", 200.0),
             row("torch", "pypi_releases_last_year", 8.0), row("jax", "pypi_releases_last_year", 14.0),
             row("jax", "pypi_releases_last_year:flax", 11.0)]  # a second package's release count is unscored too
-    summary = crit.summarize([], rows)
+    summary = crit.scores([], rows)
     assert set(summary) == {"torch", "tensorflow"}
     assert summary["torch"]["score"] == 0.5 and summary["tensorflow"]["score"] == 1.0  # releases are not scored

@@ -90,7 +90,7 @@ def test_summary_scores_follow_the_rubric(probe_results):
         cells.append({"cell_id": cell_id, "framework": fw, "mode": mode, "scenario": debugging.PROBES, "status": "ok"})
         rows += [r | {"cell_id": cell_id, "framework": fw, "mode": mode, "scenario": debugging.PROBES, "status": "ok"}
                  for r in result["metrics"]]
-    summary = debugging.summarize(cells, rows)
+    summary = debugging.scores(cells, rows)
     # torch (eager, compile): 4 + 4 of 8; fullgraph is recorded, not scored.
     assert summary["torch"]["points"] == 8 and summary["torch"]["max_points"] == 8
     # tensorflow: eager 4; function and xla 0.5 + 0.5 + 0 + 1 each

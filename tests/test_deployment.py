@@ -129,7 +129,7 @@ def test_suite_runs_export_load_and_serve_cells_in_order(tmp_path):
         assert value[(cell, "server_rss_mb")]["value"] > 10
 
     # The recommendation protocol: one line and a 0..1 score per framework, with the cells it rests on.
-    summary = deployment.summarize(cells, rows)
+    summary = deployment.scores(cells, rows)
     assert set(summary) == {"torch", "tensorflow"}
     assert summary["torch"]["score"] == 1.0 and summary["tensorflow"]["score"] == 1.0
     assert summary["torch"]["line"].startswith("PyTorch: 1/1 export paths load and match the source model" if not FULL
@@ -161,7 +161,7 @@ def test_failed_export_in_a_suite_skips_its_load_and_serve_cells(tmp_path):
         assert cells[scenario]["status"] == "skipped"
         assert "export cell mlp/torch/torchscript/deploy_export/b256 did not produce one" in cells[scenario]["error"]
     assert outcome.counts == {"ok": 1, "failed": 1, "skipped": 2}
-    summary = deployment.summarize(store.cells("r"), store.measurements("r"))
+    summary = deployment.scores(store.cells("r"), store.measurements("r"))
     assert summary["torch"]["score"] == 0.0 and "(not: mlp torchscript)" in summary["torch"]["line"]
 
 

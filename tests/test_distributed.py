@@ -251,7 +251,7 @@ def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
     assert "PyTorch DDP faster than TensorFlow MultiWorkerMirroredStrategy by 60%" in verdict.throughput_text
     assert analysis.claim_verdict([verdict], "tensorflow").startswith("not supported on this machine")
 
-    summary = distributed.summarize(cells, rows)
+    summary = distributed.scores(cells, rows)
     assert set(summary) == {"torch", "tensorflow"}
     assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1.0)
     assert summary["tensorflow"]["score"] == pytest.approx(0.5 * 0.5 + 0.5 * 1000 / 1600, abs=1e-3)
@@ -271,7 +271,7 @@ def test_tie_and_failures_in_summary(tmp_path):
     store = _stored_run(tmp_path, {("torch", 1): (1000, 900, 1100), ("torch", 2): (1500, 1300, 1700),
                                    ("tensorflow", 1): (1000, 900, 1100), ("tensorflow", 2): (1400, 1200, 1600)},
                         failing={("tensorflow", 1), ("tensorflow", 2)})
-    summary = distributed.summarize(store.cells("r"), store.measurements("r"))
+    summary = distributed.scores(store.cells("r"), store.measurements("r"))
     assert summary["tensorflow"]["score"] == 0.0
     assert "no successful distributed cell (mlp: worker 1 died during phase 'measure')" in summary["tensorflow"]["line"]
     series = analysis.scaling(analysis.points(store.cells("r"), store.measurements("r")))
@@ -295,7 +295,7 @@ def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
     assert verdict.efficiency_winner == analysis.INCONCLUSIVE
     assert "PyTorch DDP efficiency 350% is superlinear" in verdict.efficiency_text
     assert analysis.claim_verdict([verdict], "tensorflow").startswith("inconclusive on this machine")
-    summary = distributed.summarize(store.cells("r"), store.measurements("r"))
+    summary = distributed.scores(store.cells("r"), store.measurements("r"))
     assert summary["torch"]["score"] == 1.0  # relative throughput only
     assert "superlinear" in summary["torch"]["line"]
 
@@ -314,7 +314,7 @@ def test_three_frameworks_verdicts_summary_and_report(tmp_path):
     assert "JAX multi-process SPMD faster than TensorFlow MultiWorkerMirroredStrategy by 80%" in verdict.throughput_text
     assert analysis.claim_verdict([verdict], "tensorflow") == (
         "not supported on this machine: JAX multi-process SPMD's scaling efficiency is higher (mlp at 2 workers)")
-    summary = distributed.summarize(cells, rows)
+    summary = distributed.scores(cells, rows)
     assert summary["jax"]["score"] == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
     assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1600 / 1800, abs=1e-3)
     assert summary["jax"]["evidence"] == ["mlp/jax/spmd-1w/distributed_train/b64", "mlp/jax/spmd-2w/distributed_train/b64"]

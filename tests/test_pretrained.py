@@ -87,7 +87,7 @@ def test_inventory_cells_counts_and_one_framework_only(monkeypatch):
     # keras.applications reaches TensorFlow and JAX users alike: Xception is in both, so in neither's "only"
     assert "xception" not in only["tensorflow"] and "xception" not in only["jax"] and only["jax"] == []
     assert "mobilenetv2" not in only["tensorflow"]
-    summary = crit.summarize(cells, rows)
+    summary = crit.scores(cells, rows)
     assert summary["tensorflow"]["score"] == 1.0 and summary["jax"]["score"] == 1.0 and 0 < summary["torch"]["score"] < 1
     assert "timm 3" in summary["torch"]["line"]
     assert "keras.applications (via Keras 3) " in summary["jax"]["line"] and "not available: keras-hub (via Keras 3)" in summary["jax"]["line"]

@@ -49,12 +49,12 @@ def _store(tmp_path, pairs, run_id="r1", **options):
 
 def test_speed_summary_counts_wins_by_the_verdict_rule(tmp_path):
     store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40))
-    summary = speed.summarize(store.cells("r1"), store.measurements("r1"))
+    summary = speed.scores(store.cells("r1"), store.measurements("r1"))
     assert summary["torch"]["score"] == 1.0 and summary["tensorflow"]["score"] == 0.0
     assert summary["torch"]["evidence"] == ["mlp/torch/eager/infer_latency/b1"]
     assert "faster in 1 of 1" in summary["torch"]["line"]
     tie = _store(tmp_path / "tie", _speed_cells(torch_ms=0.100, tf_ms=0.101))
-    tied = speed.summarize(tie.cells("r1"), tie.measurements("r1"))
+    tied = speed.scores(tie.cells("r1"), tie.measurements("r1"))
     assert tied["torch"]["score"] == tied["tensorflow"]["score"] == 0.5
 
 
@@ -152,7 +152,7 @@ def test_a_failing_summary_is_reported_not_fatal(tmp_path, monkeypatch):
     def broken(cells, rows):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(speed, "summarize", broken)
+    monkeypatch.setattr(speed, "scores", broken)
     store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
     factors = {f.criterion: f for f in latest_factors(store, parse_priorities(None))}
     assert factors["speed"].status == "summary failed: KeyError: 'surprise'" and factors["ease"].status == "measured"

@@ -3,14 +3,14 @@ import math
 import numpy as np
 import pytest
 
-from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, summarize
+from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, sample_summary
 from dlarena.measure.timer import TimingConfig, measure
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, band_of, compare
 import importlib.util
 
 
 def test_summary_of_known_samples():
-    s = summarize(list(range(1, 101)))
+    s = sample_summary(list(range(1, 101)))
     assert s.n == 100
     assert s.median == pytest.approx(50.5)
     assert s.q1 == pytest.approx(25.75) and s.q3 == pytest.approx(75.25)
@@ -27,7 +27,7 @@ def test_bootstrap_ci_narrows_with_more_samples():
 
 def test_summarize_rejects_empty():
     with pytest.raises(ValueError, match="no samples"):
-        summarize([])
+        sample_summary([])
 
 
 # -- two-level bootstrap ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ def results():
     for fw in INSTALLED:
         cell = Cell(workload="mlp", framework=fw, mode="eager", scenario="tta_seed0", batch=32)
         out[fw] = tta.run_cell({"cell": cell.model_dump(), "threads": 2, "interop_threads": 1, "seed": 0,
-                                "config": {"tta_target": 0.97, "tta_max_epochs": 8}})
+                                "tta": {"target": 0.97, "max_epochs": 8}})
     return out
 
 

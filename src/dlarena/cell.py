@@ -3,6 +3,8 @@ that is not a failure (Skipped) and the row a measurement returns (metric). Belo
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -35,3 +37,20 @@ def metric(name: str, unit: str, value: float, summary=None, samples=None, **ext
     if samples is not None:
         row["samples"] = [float(s) for s in samples]
     return row
+
+
+def error_line(exc: BaseException, limit: int | None = 300) -> str:
+    """An exception as one line: ``Type: first line of the message``. TensorFlow wraps the real
+    error in an "in user code:" traceback and Keras appends the call's arguments: the line that
+    repeats the exception type is the one, and for Keras's "Exception encountered when calling"
+    the cause is the next line."""
+    name = type(exc).__name__
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
+    if not lines:
+        return name[:limit]
+    at = next((i for i, line in enumerate(lines) if line.startswith(f"{name}:")), 0)
+    text = lines[at]
+    if "Exception encountered when calling" in text and at + 1 < len(lines):  # Keras: the cause is next
+        text = f"{lines[at + 1]} ({text.split('calling ')[-1].rstrip('.')})"
+    return (text if text.startswith(name) else f"{name}: {text}")[:limit]

@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -18,14 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dlarena import frameworks as framework_registry
-from dlarena.config import ConfigError, build_config
+from dlarena.config import CRITERIA, PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
 from dlarena.runner.executors.local import LocalExecutor
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
-from dlarena.suites import suite_defaults
+from dlarena.suites import SUITES, suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="dlarena: PyTorch vs TensorFlow vs JAX (and any framework you register), measured on your own hardware.")
@@ -133,19 +134,27 @@ def _print_cell(out: Console):
     return show
 
 
+# Help texts from the registries (a framework registered through the entry point is listed too).
+_FRAMEWORKS_HELP = (f"Frameworks: {', '.join(framework_registry.names())} (default); Keras 3 on a backend: "
+                    f"{', '.join(framework_registry.keras_names())}.")
+_MODES_HELP = "Modes, per framework: " + "; ".join(
+    f"{name}: {', '.join(fw.modes)}" for name, fw in framework_registry.FRAMEWORKS.items() if fw.family == "native") + "."
+
+
 @app.command()
 @store_errors
 def run(
-    suite: str = typer.Option("quick", help="Named suite: demo (every criterion, a few minutes), quick, speed, smoke, deployment, paper, sweep."),
-    criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help="Criteria to measure (default: speed)."),
+    suite: str = typer.Option("quick", help=f"Named suite: {', '.join(SUITES)} (demo: every criterion, a few minutes)."),
+    criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help=f"Criteria to measure: {', '.join(CRITERIA)} "
+                                                 "(default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
-    frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help="Frameworks: torch, tensorflow."),
-    modes: Optional[list[str]] = typer.Option(None, "--modes", "-m", help="Modes: eager, compile, function, xla."),
-    scenarios: Optional[list[str]] = typer.Option(None, "--scenarios", "-s", help="infer_latency, infer_throughput, train."),
+    frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help=_FRAMEWORKS_HELP),
+    modes: Optional[list[str]] = typer.Option(None, "--modes", "-m", help=_MODES_HELP),
+    scenarios: Optional[list[str]] = typer.Option(None, "--scenarios", "-s", help=", ".join(SPEED_SCENARIOS) + "."),
     threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
     size: Optional[str] = typer.Option(None, "--size", help="Size preset of sized workloads: tiny, small, full."),
-    precisions: Optional[list[str]] = typer.Option(None, "--precisions", "-p", help="fp32, bf16 (mixed precision)."),
+    precisions: Optional[list[str]] = typer.Option(None, "--precisions", "-p", help=", ".join(PRECISIONS) + " (bf16: mixed precision)."),
     device: Optional[str] = typer.Option(None, "--device", help="auto (default), cpu, or gpu (skipped where absent)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML or JSON file with suite settings."),
     workers: Optional[list[str]] = typer.Option(None, "--workers", help="distributed: world sizes, e.g. 1,2,4."),
@@ -178,10 +187,27 @@ def run(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Run a suite of measurements; every cell in its own process."""
-    from dlarena.runner import user_workloads
-    from dlarena.convert import ConversionUnavailable
+    _check_executor_options(executor, nodes_by, address, resume)
+    store = open_store(db, write=True)
+    overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks),
+                 "modes": _split(modes), "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout,
+                 "size": size, "precisions": _split(precisions), "device": device, "budget_s": budget,
+                 "omp_wait_policy": omp_wait_policy}
+    distributed = {"workers": _split(workers), "nodes": nodes, "node_rank": node_rank,
+                   "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
+    config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
+                           UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
+    other_runs = other_dlarena_runs()
+    if _ran_on_cluster(store, config, executor, resume, run_id, address, nodes_by):
+        return
+    run_id, config, done = _resume_run(store, run_id) if resume else _start_run(store, config, other_runs)
+    warn(other_runs_warning(other_runs))
+    outcome = _run_with_progress(store, config, run_id, done)
+    _finish(store, config, run_id, outcome)
+
+
+def _check_executor_options(executor: str | None, nodes_by: str | None, address: str | None, resume: bool) -> None:
     from dlarena.runner import executors
-    from dlarena.workloads import WorkloadError
 
     if executor is not None and executor not in executors.EXECUTORS:
         fail(f"unknown --executor '{executor}'; valid: {', '.join(executors.EXECUTORS)}")
@@ -194,36 +220,53 @@ def run(
             executors.ray_module()
         except executors.ExecutorUnavailable as exc:
             fail(str(exc))
-    store = open_store(db, write=True)
+
+
+@dataclass
+class UserModels:
+    """--workload, --keras-model, --input-shape (and whether --frameworks was given)."""
+
+    workload_paths: Optional[list[str]]
+    keras_models: Optional[list[str]]
+    input_shape: Optional[str]
+    frameworks_given: bool
+
+
+def _suite_config(suite: str, config_file: Optional[Path], overrides: dict, distributed: dict, resume: bool,
+                  convert: Optional[str], user: UserModels) -> SuiteConfig:
+    """The suite's defaults, then the config file, then the flags; the user's own models registered
+    and checked (not on --resume: the recorded run's config is used then)."""
+    from dlarena.convert import ConversionUnavailable
+    from dlarena.runner import user_workloads
+    from dlarena.workloads import WorkloadError
+
     try:
         values = suite_defaults(suite)
         if config_file:
             values.update(_load_config_file(config_file))
         if not resume:
-            user_workloads.apply(values, workload_paths, keras_models, input_shape)
-        overrides = {"criteria": _split(criteria), "workloads": _split(workloads), "frameworks": _split(frameworks), "modes": _split(modes),
-                     "scenarios": _split(scenarios), "threads": threads, "timeout_s": timeout, "size": size,
-                     "precisions": _split(precisions), "device": device, "budget_s": budget,
-                     "omp_wait_policy": omp_wait_policy}
+            user_workloads.apply(values, user.workload_paths, user.keras_models, user.input_shape)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        dist = {"workers": _ints(_split(workers), "--workers"), "nodes": nodes, "node_rank": node_rank,
-                "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
-        if any(v is not None for v in dist.values()):
-            values["distributed"] = {**values.get("distributed", {}), **{k: v for k, v in dist.items() if v is not None}}
+        distributed = {**distributed, "workers": _ints(distributed["workers"], "--workers")}
+        if any(v is not None for v in distributed.values()):
+            values["distributed"] = {**values.get("distributed", {}), **{k: v for k, v in distributed.items() if v is not None}}
         config = build_config(**values)
         if convert:
             from dlarena.convert import check as check_converter
 
             check_converter(convert)
         if not resume:
-            config = user_workloads.narrow_frameworks(config, frameworks_given=bool(frameworks))
-            user_workloads.validate(config, frameworks_given=bool(frameworks))
+            config = user_workloads.narrow_frameworks(config, frameworks_given=user.frameworks_given)
+            user_workloads.validate(config, frameworks_given=user.frameworks_given)
             user_workloads.preflight(config)
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
+    return config
 
-    done: dict[str, str] = {}
-    other_runs = other_dlarena_runs()
+
+def _ran_on_cluster(store: ResultStore, config, executor: Optional[str], resume: bool, run_id: Optional[str],
+                    address: Optional[str], nodes_by: Optional[str]) -> bool:
+    """The Ray executor's path: a new run on a cluster, or resuming a run a cluster made (True: done)."""
     if resume and executor != "local":  # a run made on a cluster resumes there
         from dlarena.store.groups import cluster_of, group_runs
 
@@ -232,33 +275,47 @@ def run(
             record = cluster_of(members[0]["env"])
             _run_on_cluster(store, members[0]["run_id"], address, nodes_by or record.get("nodes_by", "gpu-type"),
                             resume_group=record["group"])
-            return
+            return True
     if executor == "ray":
         _run_on_cluster(store, None, address, nodes_by or "gpu-type", config=config)
-        return
-    if resume:
-        previous = store.run(run_id)
-        if previous is None:
-            fail(f"no run to resume{f' with id {run_id}' if run_id else ''} in {store.path}")
-        run_id = previous["run_id"]
-        try:
-            user_workloads.register_recorded(previous["config"])
-            config = build_config(**previous["config"])
-        except (ConfigError, WorkloadError) as exc:
-            fail(f"cannot resume run {run_id}: {exc}")
-        done = store.completed_cells(run_id)
-        store.mark_running(run_id)
-        console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
-    else:
-        run_id = new_run_id()
-        env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
-        env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
-        store.start_run(run_id, config.suite, config.model_dump(), env)
-        console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
-                      + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
-        warn(busy_warning(env["noise_at_start"]))
-    warn(other_runs_warning(other_runs))
+        return True
+    return False
 
+
+def _resume_run(store: ResultStore, run_id: Optional[str]):
+    """(run id, its recorded config, its completed cells), the run marked running again."""
+    from dlarena.runner import user_workloads
+    from dlarena.workloads import WorkloadError
+
+    previous = store.run(run_id)
+    if previous is None:
+        fail(f"no run to resume{f' with id {run_id}' if run_id else ''} in {store.path}")
+    run_id = previous["run_id"]
+    try:
+        user_workloads.register_recorded(previous["config"])
+        config = build_config(**previous["config"])
+    except (ConfigError, WorkloadError) as exc:
+        fail(f"cannot resume run {run_id}: {exc}")
+    done = store.completed_cells(run_id)
+    store.mark_running(run_id)
+    console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
+    return run_id, config, done
+
+
+def _start_run(store: ResultStore, config, other_runs: list[dict]):
+    """A new run recorded with this machine's fingerprint and how busy it is: (run id, config, {})."""
+    run_id = new_run_id()
+    env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
+    env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
+    store.start_run(run_id, config.suite, config.model_dump(), env)
+    console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
+                  + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
+    warn(busy_warning(env["noise_at_start"]))
+    return run_id, config, {}
+
+
+def _run_with_progress(store: ResultStore, config, run_id: str, done: dict[str, str]):
+    """Runs the suite on this machine with a progress bar; Ctrl-C / SIGTERM stop it cleanly."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     previous = signal.signal(signal.SIGTERM, _interrupt)  # kill/SIGTERM: the same clean stop as Ctrl-C
@@ -278,6 +335,10 @@ def run(
         finally:
             signal.signal(signal.SIGTERM, previous)
         progress.update(task, description="done")
+    return outcome
+
+
+def _finish(store: ResultStore, config, run_id: str, outcome) -> None:
     problem = _mark(store, run_id, "complete")
     if problem:
         fail(problem)

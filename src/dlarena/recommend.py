@@ -3,7 +3,7 @@ cell ids) from the latest results that measured it, weighted by the user's prior
 plain-language "when to use which" paragraph generated from those numbers.
 
 A criterion takes part when its module (registered in ``dlarena.criteria.CRITERIA``) defines
-``summarize(cells, rows) -> {framework: {"score", "line", "evidence"}}``. A summary that draws
+``scores(cells, rows) -> {framework: {"score", "line", "evidence"}}``. A summary that draws
 verdicts also takes ``band`` (the run's equivalence band, see ``dlarena.measure.verdict``).
 """
 
@@ -48,7 +48,7 @@ def summarizer(name: str):
     module = criteria.CRITERIA.get(name)
     if module is None:
         return None
-    return getattr(importlib.import_module(module), "summarize", None)
+    return getattr(importlib.import_module(module), "scores", None)
 
 
 def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None,
@@ -130,10 +130,6 @@ def headline(summary: dict) -> str:
     return summary.get("headline") or summary["line"].split("; ")[0]
 
 
-def _display(fw: str) -> str:
-    return frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw
-
-
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -157,7 +153,7 @@ def recommend(factors: list[Factor]) -> Recommendation:
     paragraph = _paragraph(factors, scored, totals, ranking)
     if left_out:
         paragraph += " Left out of the totals, measured on fewer criteria: " + _join(
-            [f"{_display(fw)} ({coverage[fw]} of {len(measured)})" for fw in left_out]) + "."
+            [f"{frameworks.display_name(fw)} ({coverage[fw]} of {len(measured)})" for fw in left_out]) + "."
     return Recommendation(factors, totals, ranking, paragraph, weights)
 
 
@@ -170,7 +166,7 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     first, second = ranking[0], ranking[1]
     raised = [f"{f.title.lower()} ×{f.weight:g}" for f in factors if f.weight != 1]
     prio = f"With your priorities ({', '.join(raised)}, every other criterion ×1)" if raised else "With equal priorities"
-    scores = [f"{_display(first)} scores {totals[first]:.2f}"] + [f"{_display(fw)} {totals[fw]:.2f}" for fw in ranking[1:]]
+    scores = [f"{frameworks.display_name(first)} scores {totals[first]:.2f}"] + [f"{frameworks.display_name(fw)} {totals[fw]:.2f}" for fw in ranking[1:]]
     text = [f"{prio}, {_join(scores)} over {len(scored)} measured criteria."]
     # On each criterion the leader is the best score, by a margin over the runner-up.
     leads: dict[str, list[tuple[Factor, str]]] = {fw: [] for fw in ranking}
@@ -186,13 +182,13 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
             items = [f"{f.title.lower()} ({f.per_framework[fw]['score']:.2f} vs "
                      f"{f.per_framework[runner_up]['score']:.2f}: {headline(f.per_framework[fw])})"
                      for f, runner_up in sorted(leads[fw], key=lambda lead: -lead[0].weight)]
-            text.append(f"{_display(fw)} leads on {_join(items)}.")
+            text.append(f"{frameworks.display_name(fw)} leads on {_join(items)}.")
     if even:
         text.append(f"{'They are about even' if len(ranking) == 2 else 'No framework leads clearly'} on {_join(even)}.")
     for fw in ranking:
         if leads[fw]:
             top = [f.title.lower() for f, _ in sorted(leads[fw], key=lambda lead: -lead[0].weight)[:2]]
-            text.append(f"Use {_display(fw)} when {_join(top)} matter{'s' if len(top) == 1 else ''} most to you.")
+            text.append(f"Use {frameworks.display_name(fw)} when {_join(top)} matter{'s' if len(top) == 1 else ''} most to you.")
     margin = totals[first] - totals[second]
     if margin < LEAD_MARGIN:
         text.append(f"The overall margin ({margin:.2f}) is small: a change of priorities can reverse it.")
@@ -219,6 +215,6 @@ def strongest(result: Recommendation, n: int = 3) -> list[str]:
     for _, f, leader, runner_up in sorted(gaps, key=lambda g: -g[0])[:n]:
         lead, other = f.per_framework[leader], f.per_framework[runner_up]
         cells = ", ".join(lead.get("evidence", [])[:2])
-        out.append(f"{f.title}: {_display(leader)} {lead['score']:.2f} vs {_display(runner_up)} {other['score']:.2f} "
+        out.append(f"{f.title}: {frameworks.display_name(leader)} {lead['score']:.2f} vs {frameworks.display_name(runner_up)} {other['score']:.2f} "
                    f"— {headline(lead)}" + (f" (evidence: {cells})" if cells else ""))
     return out

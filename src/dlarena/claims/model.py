@@ -33,7 +33,7 @@ PARTS = {
 
 
 def display(framework: str) -> str:
-    return frameworks.info(framework).display_name if framework in frameworks.FRAMEWORKS else framework
+    return frameworks.display_name(framework)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@
   workload's parity check), and/or ``plan_global(config) -> list[Cell]`` for cells that belong
   to no workload (run after all workloads);
 - ``NEEDS_PARITY`` (default True): whether a workload that failed parity is "not comparable";
-- optionally ``payload_extra(config) -> dict``: extra keys for its cells' payloads (its options);
+- optionally ``payload_extra(config) -> {name: options}``: its options model (declared in config.py, nested
+  in SuiteConfig under the criterion's name), the one key its cells read their options from;
 - optionally ``untimed(cell) -> bool``: True for a cell whose result measures no time (code
   metrics, probes, inventories): such cells run after every timed one, several at a time
   (``untimed_parallel``), each still in its own process with its timeout;
-- optionally ``summarize(cells, rows) -> {framework: {"score": 0..1, "line": str, "evidence": [cell ids]}}``:
+- optionally ``scores(cells, rows) -> {framework: {"score": 0..1, "line": str, "evidence": [cell ids]}}``:
   the criterion's verdict on a run's rows, used by the report's summary table and ``dlarena recommend``
   (``{}`` when the rows hold none of its cells).
 

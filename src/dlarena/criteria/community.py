@@ -7,15 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import by_framework, one_cell_each
+from dlarena.criteria.framework_cells import always_untimed, by_framework, one_cell_each
 
 ENTRY = "dlarena.criteria.community:run_cell"
 NEEDS_PARITY = False
 SCENARIO = "community"
-
-
-def untimed(cell: Cell) -> bool:
-    return True  # dated figures
+untimed = always_untimed  # its cells measure no time: dated figures
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
@@ -42,7 +39,7 @@ def _short(value: float) -> str:
     return f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}K" if value >= 1e4 else f"{value:g}"
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     from dlarena.community import UNSCORED, label
 
     fw_cells, fw_rows = by_framework(cells, rows, {SCENARIO})

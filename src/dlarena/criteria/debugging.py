@@ -22,7 +22,7 @@ import numpy as np
 
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import by_framework, setup_framework
+from dlarena.criteria.framework_cells import by_framework, setup_framework_cell
 
 ENTRY = "dlarena.criteria.debugging:run_cell"
 NEEDS_PARITY = False
@@ -80,7 +80,7 @@ def run_cell(payload: dict) -> dict:
 
     from dlarena.criteria.common import metric
 
-    cell, adapter, runtime = setup_framework(payload)
+    cell, adapter, runtime = setup_framework_cell(payload)
     workload = workloads.get(cell.workload)
     model = adapter.build(workload, workload.make_params(payload["seed"]))
     probes = frameworks.plugin_module(cell.framework, "debug_probes")
@@ -162,7 +162,7 @@ def _modes_by(values: dict[str, str], notes: dict[str, str]) -> str:
     return "; ".join(f"{what} in {', '.join(modes)}" for what, modes in groups.items())
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     from dlarena.debugging.probes import BEHAVIOUR_POINTS
 
     fw_cells, fw_rows = by_framework(cells, rows, is_debugging)

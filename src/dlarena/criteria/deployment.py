@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from dlarena.cell import error_line
 from dlarena import deploy, frameworks, workloads
-from dlarena.config import Cell, SuiteConfig
+from dlarena.config import Cell, DeploymentConfig, SuiteConfig
 from dlarena.criteria.common import metric, prepare
 from dlarena.deploy.manifest import MANIFEST, REFERENCE, Manifest, TensorSpec, artifact_dir, size_mb
-from dlarena.deploy.settings import DeploymentConfig
-from dlarena.measure.stats import summarize as summarize_samples
+from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.deployment:run_cell"
@@ -67,18 +67,16 @@ def _folder(payload: dict, cell: Cell) -> Path:
     return artifact_dir(payload["artifacts"], cell.workload, cell.framework, cell.mode)
 
 
-def _short(exc: BaseException, limit: int = 400) -> str:
-    lines = [line for line in f"{type(exc).__name__}: {exc}".strip().splitlines() if line.strip()]
-    return (lines[0] if lines else type(exc).__name__)[:limit]
-
-
-def _missing_artifact(cell: Cell, folder: Path) -> dict | None:
+def _exported(payload: dict) -> tuple[Cell, Path, dict | None]:
+    """The cell, its export's folder, and the skipped result to return when the export left no artifact."""
+    cell = Cell(**payload["cell"])
+    folder = _folder(payload, cell)
     if (folder / MANIFEST).is_file():
-        return None
+        return cell, folder, None
     export_id = Cell(**{**cell.model_dump(), "scenario": EXPORT,
                         "batch": workloads.get(cell.workload).batch_for("infer_throughput")}).id
-    return {"status": "skipped", "metrics": [],
-            "error": f"no artifact to load: the export cell {export_id} did not produce one"}
+    return cell, folder, {"status": "skipped", "metrics": [],
+                          "error": f"no artifact to load: the export cell {export_id} did not produce one"}
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -102,7 +100,7 @@ def _export(payload: dict) -> dict:
     try:
         produced = exporter(model, xt, folder)
     except Exception as exc:  # noqa: BLE001 - a failed export is this cell's result
-        return {"status": "failed", "error": f"{path.title} export failed: {_short(exc)}", "runtime": prep.runtime,
+        return {"status": "failed", "error": f"{path.title} export failed: {error_line(exc, limit=400)}", "runtime": prep.runtime,
                 "metrics": [metric("export_s", "s", time.perf_counter() - started, succeeded=False)]}
     export_s = time.perf_counter() - started
 
@@ -130,9 +128,7 @@ def _tolerance(payload: dict, cell: Cell, manifest: Manifest) -> float:
 def _runtime(payload: dict) -> dict:
     from dlarena.deploy import runtimes
 
-    cell = Cell(**payload["cell"])
-    folder = _folder(payload, cell)
-    missing = _missing_artifact(cell, folder)
+    cell, folder, missing = _exported(payload)
     if missing:
         return missing
     manifest = Manifest.load(folder)
@@ -156,10 +152,10 @@ def _runtime(payload: dict) -> dict:
     nothing = lambda: None  # noqa: E731 - CPU runtimes return computed outputs
     latency = measure(lambda: loaded.predict(x1), nothing, timing)
     ms = np.asarray(latency.samples_s) * 1e3
-    lat = summarize_samples(ms)
+    lat = sample_summary(ms)
     bulk = measure(lambda: loaded.predict(x), nothing, timing)
     sps = cell.batch / np.asarray(bulk.samples_s)
-    thr = summarize_samples(sps)
+    thr = sample_summary(sps)
 
     rows = [
         metric("runtime_import_s", "s", loaded.import_s),
@@ -227,9 +223,7 @@ def _serve(payload: dict) -> dict:
 
     from dlarena.deploy import loadtest
 
-    cell = Cell(**payload["cell"])
-    folder = _folder(payload, cell)
-    missing = _missing_artifact(cell, folder)
+    cell, folder, missing = _exported(payload)
     if missing:
         return missing
     settings = DeploymentConfig(**payload.get("deployment", {}))
@@ -255,7 +249,7 @@ def _serve(payload: dict) -> dict:
             metric("server_start_s", "s", start_s),
             metric("server_rss_mb", "MB", rss_mb)]
     if result.latencies_ms:
-        s = summarize_samples(result.latencies_ms)
+        s = sample_summary(result.latencies_ms)
         rows += [metric("serve_latency_ms", "ms", s.median, s, **common),
                  metric("serve_latency_p90_ms", "ms", s.p90),
                  metric("serve_latency_p99_ms", "ms", s.p99)]
@@ -267,7 +261,7 @@ def _serve(payload: dict) -> dict:
 
 
 # -- summary for the recommendation ------------------------------------------------------------
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     """Per framework: share of (workload, export path) pairs whose artifact loads and matches the
     source model (score, 0..1), and the fastest batch-1 runtime per workload, as one line."""
     values: dict[tuple[str, str], float] = {(r["cell_id"], r["metric"]): r["value"] for r in rows}
@@ -275,7 +269,7 @@ def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     for fw in dict.fromkeys(c["framework"] for c in cells if c["scenario"] == RUNTIME):
         mine = [c for c in cells if c["framework"] == fw and c["scenario"] == RUNTIME]
         good = [c for c in mine if c["status"] == "ok"]
-        name = frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw
+        name = frameworks.display_name(fw)
         fastest = []
         for workload in dict.fromkeys(c["workload"] for c in good):
             timed = [(values.get((c["cell_id"], "latency_ms")), c) for c in good if c["workload"] == workload]

@@ -24,10 +24,10 @@ from dlarena import frameworks, workloads
 from dlarena.config import Cell, DistributedConfig, SuiteConfig
 from dlarena.criteria.common import metric
 from dlarena.distributed import launch
-from dlarena.distributed.analysis import SCENARIO, mode_for, summarize  # noqa: F401  (protocol)
+from dlarena.distributed.analysis import SCENARIO, mode_for, scores  # noqa: F401  (protocol)
 from dlarena.distributed.spec import WorkerSpec, global_batch
 from dlarena.measure.env import physical_cores
-from dlarena.measure.stats import summarize as stats
+from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig
 from dlarena.workloads.base import Workload
 
@@ -47,7 +47,7 @@ def plan(config: SuiteConfig, workload: str) -> list[Cell]:
 
 
 def payload_extra(config: SuiteConfig) -> dict:
-    return {"distributed": config.distributed.model_dump(), "timeout_s": config.timeout_s}
+    return {"distributed": config.distributed.model_dump()}
 
 
 def workers_of(mode: str) -> int:
@@ -141,7 +141,7 @@ def _result(workload: Workload, spec: WorkerSpec, outcome: launch.Outcome, param
     step_s = np.max(np.array([results[r]["step_s"] for r in ranks]), axis=0)
     compute_s = np.max(np.array([results[r]["compute_s"] for r in ranks]), axis=0)
     sps = spec.global_batch / step_s
-    s = stats(sps)
+    s = sample_summary(sps)
     step_ms, compute_ms = float(np.median(step_s) * 1e3), float(np.median(compute_s) * 1e3)
     comm_ms = max(step_ms - compute_ms, 0.0)
     info = results[first]["runtime"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import NO_WORKLOAD, by_framework, setup_framework
+from dlarena.criteria.framework_cells import NO_WORKLOAD, by_framework, setup_framework_cell
 
 ENTRY = "dlarena.criteria.ease:run_cell"
 NEEDS_PARITY = False  # a workload's source and its first step can be judged even if parity fails
@@ -75,7 +75,7 @@ def _probe_cell(payload: dict) -> dict:
     from dlarena.criteria.common import metric
     from dlarena.ease.errorprobes import MAX_POINTS, PROBES, run_probe
 
-    cell, adapter, runtime = setup_framework(payload)
+    cell, adapter, runtime = setup_framework_cell(payload)
     probe = PROBES[cell.scenario.removeprefix(PROBE_PREFIX)]
     device = str(runtime.get("device", "")).lower()
     if probe.needs_gpu and not any(k in device for k in ("cuda", "gpu")):
@@ -115,7 +115,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     fw_cells, fw_rows = by_framework(cells, rows, is_ease)
     if not fw_rows:
         return {}

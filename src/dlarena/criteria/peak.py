@@ -8,7 +8,7 @@ import numpy as np
 
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import Skipped, metric, setup_adapter
-from dlarena.measure.stats import summarize
+from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.peak:run_cell"
@@ -39,7 +39,7 @@ def run_cell(payload: dict) -> dict:
     for n in sizes:
         result = measure(adapter.gemm(n, precision), adapter.sync, timing)
         gflops = 2 * n**3 / np.asarray(result.samples_s) / 1e9
-        s = summarize(gflops)
+        s = sample_summary(gflops)
         rows.append(metric("gemm_gflops_per_s", "GFLOP/s", s.median, s, gflops, n=n, precision=precision))
         if best is None or s.median > best[1].median:
             best = (n, s)

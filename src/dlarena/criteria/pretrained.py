@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from dlarena import frameworks
 from dlarena.config import Cell, SuiteConfig
-from dlarena.criteria.globalcell import by_framework, one_cell_each, setup_framework
+from dlarena.criteria.framework_cells import always_untimed, by_framework, one_cell_each, setup_framework_cell
 
 ENTRY = "dlarena.criteria.pretrained:run_cell"
 NEEDS_PARITY = False
 SCENARIO = "pretrained"
-
-
-def untimed(cell: Cell) -> bool:
-    return True  # counts architectures
+untimed = always_untimed  # its cells measure no time: counts architectures
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
@@ -25,7 +22,7 @@ def run_cell(payload: dict) -> dict:
 
     from dlarena.pretrained.inventory import DOMAINS, distinct, inventory
 
-    cell, _, runtime = setup_framework(payload)
+    cell, _, runtime = setup_framework_cell(payload)
     zoos = inventory(cell.framework)
     names = sorted(distinct(zoos))
     rows = [{"metric": "pretrained_architectures", "unit": "architectures", "value": float(len(names)),
@@ -44,7 +41,7 @@ def only_in(rows: list[dict]) -> dict[str, list[str]]:
     return {fw: sorted(names - set().union(*(v for f, v in per_fw.items() if f != fw))) for fw, names in per_fw.items()}
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     fw_cells, fw_rows = by_framework(cells, rows, {SCENARIO})
     counts = {fw: next((r for r in frows if r["metric"] == "pretrained_architectures" and r["status"] == "ok"), None)
               for fw, frows in fw_rows.items()}

@@ -14,7 +14,7 @@ import numpy as np
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import Skipped, metric, prepare, split_mode, with_precision
-from dlarena.measure import stats  # module import: this file's summarize() is the criterion summary
+from dlarena.measure import stats
 from dlarena.measure.memory import current_rss_mb, peak_rss_mb
 from dlarena.measure.timer import TimingConfig, warm_up
 from dlarena.measure.timer import window as timed_window
@@ -156,7 +156,7 @@ def run_cell(payload: dict) -> dict:
             "runtime": handle.runtime}
 
 
-def summarize(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
     """Per framework: the share of (workload, scenario) comparisons it wins, each framework in its
     fastest mode, by the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's
     equivalence band); equivalent and inconclusive count as ties, a tie counts half. Evidence: the

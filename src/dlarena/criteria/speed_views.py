@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from dlarena import frameworks, workloads
 from dlarena.criteria.common import split_mode
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
+from dlarena.store.groups import rows_by_cell
 
 # scenario -> (headline metric, higher is better, label)
 HEADLINES = {
@@ -89,9 +90,7 @@ def _verdicts(view: ScenarioView) -> None:
 
 
 def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> list[WorkloadView]:
-    by_cell: dict[str, list[dict]] = {}
-    for r in rows:
-        by_cell.setdefault(r["cell_id"], []).append(r)
+    by_cell = rows_by_cell(rows)
     views = []
     # Only workloads with parity or speed cells: other criteria render their own sections.
     speed_scenarios = {"parity", *HEADLINES}

@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from dlarena import frameworks
-from dlarena.config import Cell, SuiteConfig
+from dlarena.config import Cell, SuiteConfig, TtaConfig
 from dlarena.criteria.common import Skipped, metric, prepare
 
 ENTRY = "dlarena.criteria.tta:run_cell"
@@ -28,13 +28,17 @@ BATCH = 32
 LEARNING_RATE = 0.05
 TEST_FRACTION = 0.25
 SPLIT_SEED = 0  # the split is fixed; seeds vary initial weights and data order
-TARGET, MAX_EPOCHS = 0.97, 30
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
     return [Cell(workload=WORKLOAD, framework=fw, mode=mode, scenario=f"{SCENARIO_PREFIX}{seed}", batch=BATCH)
             for fw in config.frameworks for mode in frameworks.info(fw).modes if mode in config.modes
-            for seed in range(config.seed, config.seed + config.tta_seeds)]
+            for seed in range(config.seed, config.seed + config.tta.seeds)]
+
+
+
+def payload_extra(config: SuiteConfig) -> dict:
+    return {"tta": config.tta.model_dump()}
 
 
 def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -64,8 +68,8 @@ def run_cell(payload: dict) -> dict:
     prep = prepare(payload)
     cell, adapter, workload = prep.cell, prep.adapter, prep.workload
     seed = int(cell.scenario.removeprefix(SCENARIO_PREFIX))
-    options = payload.get("config", {})
-    target, max_epochs = options.get("tta_target", TARGET), options.get("tta_max_epochs", MAX_EPOCHS)
+    options = TtaConfig(**payload.get("tta", {}))
+    target, max_epochs = options.target, options.max_epochs
     x_train, y_train, x_test, y_test = digits_split()
     model = adapter.build(workload, workload.make_params(seed))
     step = adapter.trainer(model, cell.mode, LEARNING_RATE)

@@ -15,7 +15,7 @@ import numpy as np
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.criteria.common import metric, setup_adapter
-from dlarena.measure.stats import summarize
+from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig, measure
 
 ENTRY = "dlarena.criteria.zoo:run_cell"
@@ -57,7 +57,7 @@ def run_cell(payload: dict) -> dict:
         name = "throughput_sps"
     timing = measure(call, adapter.sync, TimingConfig(**payload["timing"]))
     sps = cell.batch / np.asarray(timing.samples_s)
-    s = summarize(sps)
+    s = sample_summary(sps)
     params = zoo.parameter_count(model)
     rows = [metric(name, "samples/s", s.median, s, sps, label=LABEL, image=spec.input_shape[0], model=zoo.DESCRIPTION,
                    timed_as=mode),

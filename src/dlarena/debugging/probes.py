@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-import re
 import sys
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from dlarena.cell import error_line
 
 STEPS = 3  # training steps each probe runs
 PRINT_MARKER = "dlarena-debug-print"
@@ -63,27 +64,12 @@ class ProbeResult:
     samples: list[float] | None = None
 
 
-def one_line(exc: BaseException) -> str:
-    """The exception as one line. TensorFlow wraps the real error in an "in user code:" traceback
-    and Keras appends the call's arguments; the line that repeats the exception type is the one."""
-    name = type(exc).__name__
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    lines = [line.strip() for line in plain.strip().splitlines() if line.strip()]
-    if not lines:
-        return name
-    at = next((i for i, line in enumerate(lines) if line.startswith(f"{name}:")), 0)
-    text = lines[at]
-    if "Exception encountered when calling" in text and at + 1 < len(lines):  # Keras: the cause is next
-        text = f"{lines[at + 1]} ({text.split('calling ')[-1].rstrip('.')})"
-    return (text if text.startswith(name) else f"{name}: {text}")[:300]
-
-
 def intermediate_grad(how: str, read) -> ProbeResult:
     """The "gradient of an intermediate" probe: ``read()`` returns that gradient (batch first) or
     raises; either way the result says how the framework was asked for it."""
     try:
         grad = np.asarray(read())
     except Exception as exc:  # noqa: BLE001 - the failure is the probe's finding
-        return ProbeResult("intermediate_grad_ok", 0.0, "bool", {"how": how, "error": one_line(exc)})
+        return ProbeResult("intermediate_grad_ok", 0.0, "bool", {"how": how, "error": error_line(exc)})
     return ProbeResult("intermediate_grad_ok", 1.0, "bool", {"how": how, "l2": float(np.linalg.norm(grad))},
                        grad[0].tolist())

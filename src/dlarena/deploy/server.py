@@ -33,6 +33,7 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from dlarena.cell import error_line
 from dlarena.deploy import runtime_titles, runtimes
 from dlarena.deploy.batching import DynamicBatcher
 from dlarena.deploy.http_timeouts import protocol_with_header_timeout
@@ -191,11 +192,6 @@ def warm_up(model: Model) -> None:
     model.loaded.predict(make_input({"input": asdict(model.manifest.input)}, 1))
 
 
-def _first_line(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
-
-
 def listen(host: str, port: int) -> socket.socket:
     """The server's socket, bound before the model loads: a port in use fails at once."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -215,11 +211,11 @@ def load(folder: Path, manifest: Manifest, options: ServerOptions) -> Model:
     try:
         model = Model(folder, manifest, options)
     except Exception as exc:  # noqa: BLE001 - each runtime fails in its own way on a corrupt file
-        raise ServeError(f"cannot load {artifact} with {manifest.runtime}: {_first_line(exc)}") from None
+        raise ServeError(f"cannot load {artifact} with {manifest.runtime}: {error_line(exc)}") from None
     try:
         warm_up(model)  # the first call allocates and specialises; keep it out of the first client's latency
     except Exception as exc:  # noqa: BLE001
-        raise ServeError(f"{artifact} fails on a sample input {manifest.input.describe()}: {_first_line(exc)}") from None
+        raise ServeError(f"{artifact} fails on a sample input {manifest.input.describe()}: {error_line(exc)}") from None
     return model
 
 

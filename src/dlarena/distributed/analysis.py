@@ -234,7 +234,7 @@ def _headline(ps: list[Point]) -> Point | None:
     return max(ok, key=lambda p: p.workers) if ok else None
 
 
-def summarize(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
+def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     """framework -> {"score": 0..1, "line": one article-style sentence, "evidence": [cell ids]}.
 
     Score: mean over workloads of 0.5 x scaling efficiency (capped at 1) at the framework's

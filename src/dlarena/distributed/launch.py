@@ -30,10 +30,10 @@ from pathlib import Path
 import psutil
 
 from dlarena.distributed.spec import WorkerSpec
+from dlarena.process.isolate import thread_env
 
 POLL_S = 0.05
 AGENT_REPORT_GRACE_S = 5.0  # after a worker death, time an agent (torchrun) gets to report the exit code
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -139,7 +139,7 @@ class Launch:
     # -- starting -----------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({var: str(self.spec.threads) for var in THREAD_ENV_VARS})
+        env.update(thread_env(self.spec.threads, self.spec.interop_threads))
         if self.cluster.nodes == 1 and self.cluster.master_addr in LOOPBACK:
             iface = loopback_interface()
             if iface:

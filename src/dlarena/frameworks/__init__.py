@@ -174,6 +174,11 @@ def distributions() -> list[str]:
     return list(dict.fromkeys(d for fw in FRAMEWORKS.values() for d in fw.distributions))
 
 
+def display_name(name: str) -> str:
+    """The framework's display name; the name itself for one not registered here (a stored run's)."""
+    return FRAMEWORKS[name].display_name if name in FRAMEWORKS else name
+
+
 def color(name: str) -> str:
     return FRAMEWORKS[name].color if name in FRAMEWORKS else "#888888"
 

@@ -2,7 +2,7 @@
 
 The median (not the mean) is the headline number of a window: timing noise on a shared CPU is
 one-sided (preemption, cache misses only ever make a call slower), so a few slow outliers drag
-the mean but not the median. ``summarize`` reports one window's spread two ways: the IQR (how
+the mean but not the median. ``sample_summary`` reports one window's spread two ways: the IQR (how
 noisy the samples are) and a bootstrap 95% CI of its median.
 
 That CI only measures jitter inside one time window. Between windows and processes the machine
@@ -69,7 +69,7 @@ def bootstrap_median_ci(samples: np.ndarray, confidence: float = 0.95, seed: int
     return float(low), float(high)
 
 
-def summarize(samples) -> Summary:
+def sample_summary(samples) -> Summary:
     arr = np.asarray(samples, dtype=np.float64)
     if arr.size == 0:
         raise ValueError("no samples to summarize")

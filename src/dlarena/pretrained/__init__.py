@@ -1,1 +1,2 @@
-"""Pretrained models: an inventory of the model zoos installed for each framework."""
+"""Pretrained models: an inventory of the model zoos installed for each framework. Each framework's zoos
+are listed in ``frameworks/<name>/zoo.py``; inventory.py inspects them."""

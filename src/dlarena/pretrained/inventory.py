@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from dlarena.cell import error_line
 from dlarena import frameworks
 
 DOMAINS = ("vision", "text", "audio")
@@ -45,11 +46,6 @@ class Zoo:
 
 def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:200]
 
 
 # -- one lister per zoo: module -> {domain: names} ---------------------------------------------
@@ -141,13 +137,13 @@ def inspect_zoo(name: str, package: str, lister: Callable, framework: str, via: 
     try:
         module = importlib.import_module(package)
     except Exception as exc:  # e.g. torchvision built for another torch: a fact to report
-        zoo.status, zoo.note = "not importable", _one_line(exc)
+        zoo.status, zoo.note = "not importable", error_line(exc, limit=200)
         return zoo
     zoo.version = getattr(module, "__version__", None)
     try:
         zoo.domains = {k: v for k, v in lister(module).items() if v}
     except Exception as exc:
-        zoo.status, zoo.note = "error", _one_line(exc)
+        zoo.status, zoo.note = "error", error_line(exc, limit=200)
         return zoo
     if not zoo.domains:
         zoo.note = empty_note or f"{package} {zoo.version or ''} lists no {framework} architectures".replace("  ", " ")

@@ -18,6 +18,14 @@ import time
 from pathlib import Path
 
 LOG_TAIL_LINES = 15
+# What pins a child process's thread pools before any library starts them: OpenMP, MKL, OpenBLAS,
+# and the intra/inter-op pools a framework reads at start-up.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def thread_env(threads: int, interop_threads: int = 1) -> dict[str, str]:
+    """Environment variables that give a child process ``threads`` intra-op and ``interop_threads`` inter-op threads."""
+    return {**{var: str(threads) for var in THREAD_ENV_VARS}, "TF_NUM_INTEROP_THREADS": str(interop_threads)}
 
 
 def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from dlarena.community import label
-from dlarena.criteria import community as crit
+from dlarena.criteria import community as community_criterion
 from dlarena.report.fragments import html_table, md_table, muted
 from dlarena.store.db import ResultStore
 
 
 def build(store: ResultStore, run: dict, out_dir):
     rows = [r for r in store.measurements(run["run_id"])
-            if r["scenario"] == crit.SCENARIO and r["status"] == "ok" and "source" in r["extra"]]
+            if r["scenario"] == community_criterion.SCENARIO and r["status"] == "ok" and "source" in r["extra"]]
     if not rows:
         return None
     from dlarena.report.render import Section

@@ -190,7 +190,7 @@ def _pair_name(key: PairKey) -> str:
     workload, scenario, batch, fw1, mode1, fw2, mode2 = key
 
     def label(fw, mode):
-        return f"{frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw} {mode}"
+        return f"{frameworks.display_name(fw)} {mode}"
 
     return f"{workload} {scenario} b{batch}: {label(fw1, mode1)} vs {label(fw2, mode2)}"
 

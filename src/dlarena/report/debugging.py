@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
 
 from dlarena import frameworks
-from dlarena.criteria import debugging as crit
+from dlarena.criteria import debugging as debugging_criterion
 from dlarena.report.fragments import cut, html_table, image, md_table, muted
-from dlarena.report.plots import plt
+from dlarena.report.plots import plt, png
 from dlarena.store.db import ResultStore
+from dlarena.store.groups import metrics_by_cell
 
 
 def _png(fig) -> bytes:
-    buf = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
+    return png(fig, dpi=100)
 
 
 def curves_figure(series: dict[str, dict[str, list[float]]]) -> bytes:
@@ -54,18 +51,16 @@ def graph_figure(ops: dict[str, list[str]]) -> bytes:
 
 
 def build(store: ResultStore, run: dict, out_dir):
-    cells = [c for c in store.cells(run["run_id"]) if crit.is_debugging(c["scenario"])]
+    cells = [c for c in store.cells(run["run_id"]) if debugging_criterion.is_debugging(c["scenario"])]
     if not cells:
         return None
     from dlarena.report.render import Section
 
     rows = store.measurements(run["run_id"])
-    by_cell: dict[str, dict[str, dict]] = {}
-    for r in rows:
-        by_cell.setdefault(r["cell_id"], {})[r["metric"]] = r
+    by_cell = metrics_by_cell(rows)
     html, md = [], []
 
-    probe_cells = [c for c in cells if c["scenario"] == crit.PROBES]
+    probe_cells = [c for c in cells if c["scenario"] == debugging_criterion.PROBES]
     if probe_cells:
         headers = ["framework", "mode", "print in forward", "breakpoint in forward", "framework's own print / breakpoint",
                    "graph breaks", "read intermediate value", "gradient of intermediate", "notes"]
@@ -85,7 +80,7 @@ def build(store: ResultStore, run: dict, out_dir):
                           f"{bp['extra'].get('behaviour', '–')} ({bp.get('value', 0) or 0:.0f}/{bp['extra'].get('steps', '?')})",
                           native, m.get("graph_breaks", {}).get("value"), rd.get("value") == 1.0 if rd.get("value") is not None else None,
                           gr.get("value") == 1.0 if gr.get("value") is not None else None, cut(notes, 200)])
-        grad = crit.agreement(rows, crit.PROBES, "intermediate_grad_ok", mode="eager")
+        grad = debugging_criterion.agreement(rows, debugging_criterion.PROBES, "intermediate_grad_ok", mode="eager")
         hows: dict[str, tuple] = {}
         for c in probe_cells:
             m = by_cell.get(c["cell_id"], {})
@@ -100,7 +95,7 @@ def build(store: ResultStore, run: dict, out_dir):
         html += ["<h3>Print, breakpoint, intermediate values and gradients</h3>", muted(note), html_table(headers, table)]
         md += ["### Print, breakpoint, intermediate values and gradients", "", note, "", md_table(headers, table)]
 
-    curves = {c["framework"]: by_cell.get(c["cell_id"], {}) for c in cells if c["scenario"] == crit.CURVES and c["status"] == "ok"}
+    curves = {c["framework"]: by_cell.get(c["cell_id"], {}) for c in cells if c["scenario"] == debugging_criterion.CURVES and c["status"] == "ok"}
     if curves:
         series = {fw: {"loss": m["final_loss"].get("samples") or [], "accuracy": m["final_accuracy"].get("samples") or []}
                   for fw, m in curves.items() if "final_loss" in m and "final_accuracy" in m}
@@ -115,14 +110,14 @@ def build(store: ResultStore, run: dict, out_dir):
         html += ["<h3>Training curves (TensorBoard event files)</h3>", muted(note), f"<p>{final}</p>", image(png, "training curves")]
         md += ["### Training curves (TensorBoard event files)", "", note, "", final, "", "![training curves](training_curves.png)", ""]
 
-    graphs = {c["framework"]: by_cell.get(c["cell_id"], {}).get("graph_nodes") for c in cells if c["scenario"] == crit.GRAPH}
+    graphs = {c["framework"]: by_cell.get(c["cell_id"], {}).get("graph_nodes") for c in cells if c["scenario"] == debugging_criterion.GRAPH}
     if graphs:
         ok = {fw: r["extra"]["ops"] for fw, r in graphs.items() if r and r["extra"].get("ops")}
         table = [[fw, r["extra"].get("format", "ONNX") if r else None, r["value"] if r else None,
                   " → ".join(r["extra"]["ops"]) if r else "export failed",
                   r["extra"].get("reloaded_with") if r else None, r["extra"].get("reload_max_abs_diff") if r else None]
                  for fw, r in graphs.items()]
-        failed = [f"{c['framework']}: {cut(c['error'])}" for c in cells if c["scenario"] == crit.GRAPH and c["status"] != "ok"]
+        failed = [f"{c['framework']}: {cut(c['error'])}" for c in cells if c["scenario"] == debugging_criterion.GRAPH and c["status"] != "ok"]
         headers = ["framework", "format", "nodes", "ops", "run back with", "vs framework (max abs diff)"]
         html += ["<h3>Model graph export</h3>", html_table(headers, table)]
         md += ["### Model graph export", "", md_table(headers, table)]
@@ -135,14 +130,14 @@ def build(store: ResultStore, run: dict, out_dir):
             html.append(image(png, "exported model graphs"))
             md += ["![exported model graphs](model_graphs.png)", ""]
 
-    ig = {c["framework"]: by_cell.get(c["cell_id"], {}).get("ig_abs_sum") for c in cells if c["scenario"] == crit.ATTRIBUTION}
+    ig = {c["framework"]: by_cell.get(c["cell_id"], {}).get("ig_abs_sum") for c in cells if c["scenario"] == debugging_criterion.ATTRIBUTION}
     if ig:
-        diff = crit.agreement(rows, crit.ATTRIBUTION, "ig_abs_sum")
+        diff = debugging_criterion.agreement(rows, debugging_criterion.ATTRIBUTION, "ig_abs_sum")
         table = [[fw, r["extra"].get("library") if r else "failed", r["value"] if r else None,
                   r["extra"].get("max_abs_convergence_delta") if r else None] for fw, r in ig.items()]
         headers = ["framework", "implementation", "sum |attribution|", "max |convergence delta|"]
-        note = (f"Integrated Gradients, zero baseline, {crit.IG_STEPS} Gauss-Legendre steps, on the mlp workload's canonical "
-                f"weights and the same {crit.IG_BATCH} inputs and target classes.")
+        note = (f"Integrated Gradients, zero baseline, {debugging_criterion.IG_STEPS} Gauss-Legendre steps, on the mlp workload's canonical "
+                f"weights and the same {debugging_criterion.IG_BATCH} inputs and target classes.")
         if diff is not None:
             note += f" Attributions agree across frameworks to a max relative difference of {diff:.1e}."
         html += ["<h3>Attribution (Integrated Gradients)</h3>", muted(note), html_table(headers, table)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from dlarena.criteria import deployment as criterion
 from dlarena.report.render import Section, _fmt
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, band_of, compare
 from dlarena.store.db import ResultStore
+from dlarena.store.groups import metrics_by_cell
 
 
 @dataclass
@@ -50,15 +50,8 @@ class Row:
         return self.export_error if self.export_status != "ok" else self.runtime_error
 
 
-def _by_cell(rows: list[dict]) -> dict[str, dict[str, dict]]:
-    out: dict[str, dict[str, dict]] = {}
-    for r in rows:
-        out.setdefault(r["cell_id"], {})[r["metric"]] = r
-    return out
-
-
 def matrix(cells: list[dict], rows: list[dict]) -> list[Row]:
-    metrics = _by_cell(rows)
+    metrics = metrics_by_cell(rows)
     runtime_cells = {(c["workload"], c["framework"], c["mode"]): c for c in cells if c["scenario"] == criterion.RUNTIME}
     out = []
     for c in (c for c in cells if c["scenario"] == criterion.EXPORT):
@@ -87,12 +80,8 @@ class OnnxComparison:
         return f"{self.workload}, {_onnx_label(self.first)} vs {_onnx_label(self.second)}"
 
 
-def _display(framework: str) -> str:
-    return frameworks.info(framework).display_name if framework in frameworks.FRAMEWORKS else framework
-
-
 def _onnx_label(framework: str) -> str:
-    return f"{_display(framework)}→ONNX"
+    return f"{frameworks.display_name(framework)}→ONNX"
 
 
 def _estimate(row: Row, name: str, label: str) -> Estimate | None:
@@ -149,7 +138,7 @@ class Served:
 
 
 def serving(cells: list[dict], rows: list[dict]) -> list[Served]:
-    metrics = _by_cell(rows)
+    metrics = metrics_by_cell(rows)
     # A runtime that runs artifacts of several frameworks (ONNX Runtime, TF SavedModel, TFLite)
     # says which one a served artifact came from.
     sources = {}
@@ -159,7 +148,7 @@ def serving(cells: list[dict], rows: list[dict]) -> list[Served]:
     for c in (c for c in cells if c["scenario"] == criterion.SERVE):
         path = deploy.get_path(c["framework"], c["mode"])
         shared = len(sources[path.runtime]) > 1
-        backend = deploy.RUNTIMES[path.runtime] + (f" (from {_display(c['framework'])})" if shared else "")
+        backend = deploy.RUNTIMES[path.runtime] + (f" (from {frameworks.display_name(c['framework'])})" if shared else "")
         values = {k: v.get("value") for k, v in metrics.get(c["cell_id"], {}).items()}
         out.append(Served(c["workload"], c["framework"], c["mode"], backend, c["status"], c["error"], values))
     return out
@@ -173,6 +162,8 @@ def _plot(served: list[Served]) -> bytes | None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from dlarena.report.plots import png
 
     backends = list(dict.fromkeys(s.backend for s in points))
     markers = dict(zip(dict.fromkeys(s.workload for s in points), "osD^v<>"))
@@ -188,10 +179,7 @@ def _plot(served: list[Served]) -> bytes | None:
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    return png(fig)
 
 
 ONNX_HEADING = "ONNX Runtime: each framework's ONNX export against the others"
@@ -206,7 +194,7 @@ def _matrix_cells(r: Row) -> list[str]:
     parity = f"{_fmt(r.value('parity_rel_diff'), 2)} (≤ {tol:g})" if r.value("parity_rel_diff") is not None else "–"
     thr = r.value("throughput_sps")
     batch = (r.metrics.get("throughput_sps") or {}).get("extra", {}).get("batch")
-    return [r.workload, _display(r.framework), r.title, r.status, _fmt(r.value("export_s")), _fmt(r.value("artifact_size_mb")),
+    return [r.workload, frameworks.display_name(r.framework), r.title, r.status, _fmt(r.value("export_s")), _fmt(r.value("artifact_size_mb")),
             _fmt(r.value("cold_start_s")), _fmt(r.value("first_inference_ms")), _fmt(r.value("latency_ms")),
             _fmt(r.value("latency_p99_ms")), f"{_fmt(thr)} @ b{batch}" if thr is not None else "–", parity]
 
@@ -259,7 +247,7 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     if not table and not served:
         return None
     comparisons = onnx_comparisons(cells, table, band_of(run["config"]))
-    summaries = criterion.summarize(cells, rows)
+    summaries = criterion.scores(cells, rows)
 
     intro = ("Each export path of each workload: exported in one process, then loaded in a fresh process that "
              "imports only the target runtime (cold start = runtime import + artifact load + first call). "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from pathlib import Path
 
 from dlarena import frameworks
@@ -47,6 +46,8 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from dlarena.report.plots import png
+
 
     names = list(dict.fromkeys(w for (w, _), ps in series.items() if any(p.ok for p in ps)))
     if not names:
@@ -76,10 +77,7 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
         ax_eff.set_ylim(bottom=0)
     fig.suptitle("Data-parallel scaling (median, 95% CI)", fontsize=11)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    return png(fig)
 
 
 def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:

@@ -6,18 +6,12 @@ from dlarena.criteria import ease
 from dlarena.ease.errorprobes import MAX_POINTS, SHORT_STACK
 from dlarena.report.fragments import cut, html_table, md_table, muted
 from dlarena.store.db import ResultStore
+from dlarena.store.groups import metrics_by_cell
 
 RUBRIC = (f"Rubric (max {MAX_POINTS:g} points): an error is raised 2; the message names the offending layer/function 1, "
           f"states what was expected 0.5 and what it got 0.5; the traceback shows the user's line 0.5; at most "
           f"{SHORT_STACK} library frames between that line and the raise 0.5. No error and a correct result: "
           f"{MAX_POINTS:g}. No error and a wrong result (silent): 0, or 1 with a warning.")
-
-
-def _metrics(rows: list[dict]) -> dict[str, dict[str, dict]]:
-    out: dict[str, dict[str, dict]] = {}
-    for r in rows:
-        out.setdefault(r["cell_id"], {})[r["metric"]] = r
-    return out
 
 
 def build(store: ResultStore, run: dict, out_dir):
@@ -26,7 +20,7 @@ def build(store: ResultStore, run: dict, out_dir):
         return None
     from dlarena.report.render import Section
 
-    by_cell = _metrics(store.measurements(run["run_id"]))
+    by_cell = metrics_by_cell(store.measurements(run["run_id"]))
     html, md = [], []
 
     code = [c for c in cells if c["scenario"] == ease.CODE]

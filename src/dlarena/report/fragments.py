@@ -10,18 +10,18 @@ from markupsafe import Markup, escape
 
 def html_table(headers: list[str], rows: list[list]) -> str:
     head = "".join(f'<th class="l">{escape(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="l">{escape(_s(v))}</td>' for v in row) + "</tr>\n" for row in rows)
+    body = "".join("<tr>" + "".join(f'<td class="l">{escape(as_text(v))}</td>' for v in row) + "</tr>\n" for row in rows)
     return f"<table>\n<tr>{head}</tr>\n{body}</table>\n"
 
 
 def md_table(headers: list[str], rows: list[list]) -> str:
-    clean = lambda v: _s(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    clean = lambda v: as_text(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(clean(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def _s(value) -> str:
+def as_text(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, Markup):

@@ -107,10 +107,6 @@ def _fmt(value) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
-def _name(framework: str) -> str:
-    return frameworks.info(framework).display_name if framework in frameworks.FRAMEWORKS else framework
-
-
 def rows(table: HardwareTable) -> tuple[list[str], list[list]]:
     """The side-by-side table: one row per cell, one column per kind (headline medians)."""
     headers = ["cell", "metric", *table.kinds]
@@ -140,8 +136,8 @@ def best_rows(table: HardwareTable) -> tuple[list[str], list[list]]:
                 row.append("–")
                 continue
             lead = values[order[0]]
-            parts = [f"{_name(order[0])} {_fmt(lead)}"]
-            parts += [f"{_name(fw)} {(lead / values[fw] if higher else values[fw] / lead):.2f}x slower" for fw in order[1:]
+            parts = [f"{frameworks.display_name(order[0])} {_fmt(lead)}"]
+            parts += [f"{frameworks.display_name(fw)} {(lead / values[fw] if higher else values[fw] / lead):.2f}x slower" for fw in order[1:]
                       if values[fw]]
             row.append(", ".join(parts))
         out.append(row)

@@ -1,5 +1,5 @@
 """The summary table that opens the report (one line per criterion and framework, generated from
-the run's rows by each criterion's ``summarize``), and the evidence index it links to: for each
+the run's rows by each criterion's ``scores``), and the evidence index it links to: for each
 criterion and framework, the cells the line came from and their rows."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from dlarena import frameworks
 from dlarena.measure.verdict import DEFAULT_BAND, band_of
 from dlarena.recommend import ORDER, TITLES, summarize_run
+from dlarena.store.groups import rows_by_cell
 
 MAX_METRICS_SHOWN = 8
 
@@ -112,10 +113,8 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
     errors: dict[str, str] = {}
     summaries = summarize_run(cells, rows, errors, band)
     names = framework_names or [fw for fw in frameworks.names()]
-    fws = [(fw, frameworks.info(fw).display_name if fw in frameworks.FRAMEWORKS else fw) for fw in names]
-    by_cell: dict[str, list[dict]] = {}
-    for r in rows:
-        by_cell.setdefault(r["cell_id"], []).append(r)
+    fws = [(fw, frameworks.display_name(fw)) for fw in names]
+    by_cell = rows_by_cell(rows)
     status = {c["cell_id"]: c for c in cells}
     owned: dict[str, list[dict]] = {}
     for c in cells:

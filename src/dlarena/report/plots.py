@@ -35,15 +35,13 @@ def workload_figure(view: WorkloadView) -> bytes | None:
         ax.tick_params(labelsize=8)
     fig.suptitle(f"{view.name}: estimate (mean of window medians) with 95% CI", fontsize=11)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
+    return png(fig)
 
 
-def _png(fig) -> bytes:
+def png(fig, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes (and closed)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     return buf.getvalue()
 
@@ -67,7 +65,7 @@ def mfu_figure(rows) -> bytes | None:
         ax.tick_params(labelsize=7)
     fig.suptitle("Model FLOPs utilisation, best mode per framework", fontsize=11)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 PAIRING_STYLE = {"best vs best": ("#222", "o"), "eager vs eager": ("#1f77b4", "s"),
@@ -107,7 +105,7 @@ def crossover_figure(points, a_label: str, b_label: str) -> bytes:
     axes[0][-1].legend(fontsize=6, loc="best")
     fig.suptitle(f"Speed ratio vs model size (> 1: {a_label} faster)", fontsize=11)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)
 
 
 MODE_STYLE = {"eager": "-", "compile": "--", "function": "--", "xla": ":"}
@@ -136,4 +134,4 @@ def tta_figure(grouped: dict) -> bytes:
     by_epoch.legend(fontsize=7)
     fig.suptitle("Time to accuracy on digits (one line per seed)", fontsize=11)
     fig.tight_layout()
-    return _png(fig)
+    return png(fig)

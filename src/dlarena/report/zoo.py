@@ -9,6 +9,7 @@ from pathlib import Path
 from dlarena import frameworks
 from dlarena.criteria.zoo import LABEL, SCENARIOS
 from dlarena.report.render import Section
+from dlarena.store.groups import metrics_by_cell
 
 
 def build(store, run: dict, out_dir: Path) -> Section | None:
@@ -16,9 +17,7 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     cells = [c for c in store.cells(run_id) if c["scenario"] in SCENARIOS]
     if not cells:
         return None
-    by_cell = {}
-    for r in store.measurements(run_id):
-        by_cell.setdefault(r["cell_id"], {})[r["metric"]] = r
+    by_cell = metrics_by_cell(store.measurements(run_id))
     table = []
     for c in cells:
         m = by_cell.get(c["cell_id"], {})

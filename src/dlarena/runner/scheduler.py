@@ -21,9 +21,9 @@ from typing import Callable
 from dlarena import criteria, frameworks, workloads
 from dlarena.config import PARITY, Cell, SuiteConfig
 from dlarena.criteria import parity
+from dlarena.process.isolate import run_isolated, thread_env
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
-from dlarena.process.isolate import run_isolated
 from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 
@@ -32,7 +32,6 @@ CellDoneFn = Callable[[str, dict], None]  # (cell id, result) after each cell is
 
 # One worker per cell: we pin threads via the environment too, before the framework is
 # imported, because some thread pools (OpenMP, oneDNN) read it only at start-up.
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
 
 
 @dataclass
@@ -93,13 +92,11 @@ class SuiteRunner:
     def _payload(self, cell: Cell, **extra) -> dict:
         c = self.config
         return {"cell": cell.model_dump(), "threads": c.threads, "interop_threads": c.interop_threads,
-                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device,
-                "config": c.model_dump(mode="json"),  # the whole config: criteria read their options
+                "seed": c.seed, "timing": c.timing.model_dump(), "device": c.device, "timeout_s": c.timeout_s,
                 "artifacts": str(self.store.artifacts_dir / self.run_id), **extra}
 
     def _env(self) -> dict[str, str]:
-        env = {var: str(self.config.threads) for var in THREAD_ENV_VARS}
-        env["TF_NUM_INTEROP_THREADS"] = str(self.config.interop_threads)
+        env = thread_env(self.config.threads, self.config.interop_threads)
         env["TF_CPP_MIN_LOG_LEVEL"] = "2"
         if self.config.omp_wait_policy != "default":
             env["OMP_WAIT_POLICY"] = self.config.omp_wait_policy.upper()
@@ -154,7 +151,8 @@ class SuiteRunner:
         return out
 
     def _options(self, criterion: str) -> dict:
-        """The criterion's options for its cells' payloads (its ``payload_extra``)."""
+        """The criterion's options for its cells' payloads (its ``payload_extra``: its options model under
+        its name, the one way options reach a cell)."""
         return getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
 
     def _not_runnable(self, cell: Cell, not_comparable: str | None) -> dict | None:

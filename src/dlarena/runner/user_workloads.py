@@ -9,8 +9,7 @@ from pathlib import Path
 
 from dlarena import frameworks, workloads
 from dlarena.config import PARITY, Cell, ConfigError, SuiteConfig
-from dlarena.process.isolate import run_isolated
-from dlarena.runner.scheduler import THREAD_ENV_VARS
+from dlarena.process.isolate import run_isolated, thread_env
 from dlarena.workloads import WorkloadError
 
 
@@ -82,7 +81,7 @@ def validate(config: SuiteConfig, frameworks_given: bool) -> None:
 
 def preflight(config: SuiteConfig) -> None:
     """Builds and runs each user workload once per installed framework, each in its own process."""
-    env = {var: str(config.threads) for var in THREAD_ENV_VARS}
+    env = thread_env(config.threads, config.interop_threads)
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     keras_files = workloads._keras_workloads()
     for name in config.workloads:

@@ -1,4 +1,6 @@
-"""Runs made together on a cluster (the Ray executor): one run per hardware kind, each run's env
+"""Grouping stored rows: measurements by cell, and runs made together on a cluster.
+
+Runs made together on a cluster (the Ray executor): one run per hardware kind, each run's env
 holding ``cluster`` = {"executor", "group", "hardware", "nodes_by", "nodes"}. The group id is the
 base run id the kinds' run ids extend (``<group>.<kind>``; a single kind keeps the base id)."""
 
@@ -27,3 +29,19 @@ def group_runs(store: ResultStore, run_or_group: str) -> list[dict]:
 
 def hardware_of(row: dict) -> str | None:
     return cluster_of(row.get("env")).get("hardware")
+
+
+def metrics_by_cell(rows: list[dict]) -> dict[str, dict[str, dict]]:
+    """cell id -> metric -> its measurement row."""
+    out: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        out.setdefault(r["cell_id"], {})[r["metric"]] = r
+    return out
+
+
+def rows_by_cell(rows: list[dict]) -> dict[str, list[dict]]:
+    """cell id -> its measurement rows, in order."""
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["cell_id"], []).append(r)
+    return out

@@ -9,15 +9,11 @@ import os
 import sys
 import traceback
 
+from dlarena.cell import error_line
 from dlarena import frameworks, workloads
 from dlarena.cell import Cell
 
 ENTRY = "dlarena.workloads.check:run_cell"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def _user_frames(exc: BaseException, name: str) -> str:
@@ -46,17 +42,17 @@ def run_cell(payload: dict) -> dict:
         return _fail(f"workload '{name}' cannot run on {info.display_name}: {exc.args[0]} "
                      f"(choose frameworks with --frameworks)")
     except Exception as exc:  # noqa: BLE001
-        return _fail(f"workload '{name}' cannot run on {info.display_name}: {_first_line(exc)}", exc, name)
+        return _fail(f"workload '{name}' cannot run on {info.display_name}: {error_line(exc, limit=None)}", exc, name)
     try:
         module.build_model(workload.config)
     except Exception as exc:  # noqa: BLE001
         return _fail(f"build_model of workload '{name}' ({info.model_module}, {info.display_name}) raised "
-                     f"{_first_line(exc)}", exc, name)
+                     f"{error_line(exc, limit=None)}", exc, name)
     try:
         model = adapter.build(workload, workload.make_params(payload["seed"]))
     except Exception as exc:  # noqa: BLE001
         return _fail(f"loading workload '{name}''s parameters into the {info.display_name} model failed: "
-                     f"{_first_line(exc)}", exc, name)
+                     f"{error_line(exc, limit=None)}", exc, name)
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
     try:
         xt, _ = adapter.inputs(workload, x, y)
@@ -64,5 +60,5 @@ def run_cell(payload: dict) -> dict:
     except Exception as exc:  # noqa: BLE001
         return _fail(f"input of shape {tuple(x.shape)} (batch {cell.batch}, WORKLOAD.input_shape "
                      f"{tuple(workload.input_shape)}) does not fit the {info.display_name} model of workload "
-                     f"'{name}': {_first_line(exc)}", exc, name)
+                     f"'{name}': {error_line(exc, limit=None)}", exc, name)
     return {"status": "ok", "metrics": []}

@@ -15,6 +15,7 @@ from pathlib import Path
 import jax
 from flax import nnx
 
+from dlarena.cell import error_line
 from dlarena.frameworks.tensorflow.tf2onnx_log import tf2onnx_errors
 
 SERVE_FN = "serve"  # the tf.Module attribute the TF SavedModel runtime calls
@@ -98,7 +99,7 @@ def _mlir_error(exc: BaseException) -> str:
     the last ' error: '."""
     text = str(exc)
     reasons = [line.rsplit(" error: ", 1)[1].strip() for line in text.splitlines() if " error: " in line]
-    return reasons[0] if reasons else _first_line(exc)
+    return reasons[0] if reasons else error_line(exc)
 
 
 def _tflite(model, example, folder: Path, quantize: bool) -> dict:
@@ -114,11 +115,6 @@ def tflite_fp32(model, example, folder: Path) -> dict:
 
 def tflite_int8(model, example, folder: Path) -> dict:
     return _tflite(model, example, folder, quantize=True)
-
-
-def _first_line(exc: BaseException, limit: int = 300) -> str:
-    lines = [line for line in f"{type(exc).__name__}: {exc}".strip().splitlines() if line.strip()]
-    return (lines[0] if lines else type(exc).__name__)[:limit]
 
 
 def onnx(model, example, folder: Path) -> dict:
@@ -146,7 +142,7 @@ def onnx(model, example, folder: Path) -> dict:
                 failed = [m.splitlines()[0].rsplit("name: ", 1)[-1].strip('"') for m in errors
                           if "convert failed for name" in m]
                 info["from_function_error"] = (f"tf2onnx cannot convert {', '.join(dict.fromkeys(failed))}" if failed
-                                               else _first_line(exc))
+                                               else error_line(exc))
                 target.unlink(missing_ok=True)
                 direct = info["from_function_error"]
                 staging = folder / "staging"
@@ -156,7 +152,7 @@ def onnx(model, example, folder: Path) -> dict:
                     flatbuffer.write_bytes(_tflite_bytes(model, example, quantize=False))
                     proto, _ = tf2onnx.convert.from_tflite(str(flatbuffer), output_path=str(target))
                 except Exception as fallback:  # noqa: BLE001 - both routes failed: say why for each
-                    raise RuntimeError(f"from_function: {direct}; via TFLite: {_first_line(fallback)}") from None
+                    raise RuntimeError(f"from_function: {direct}; via TFLite: {error_line(fallback)}") from None
                 finally:
                     shutil.rmtree(staging)
                 onnx_lib.checker.check_model(proto)

@@ -21,8 +21,9 @@ import numpy as np
 import optax
 from flax import nnx
 
+from dlarena.cell import error_line
 from dlarena.debugging.probes import (NATIVE_PRINT_MARKER, PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour,
-                                      counting_hooks, intermediate_grad, one_line)
+                                      counting_hooks, intermediate_grad)
 
 MODES = ("eager", "jit")
 GRAPH_FORMAT = "stablehlo"
@@ -140,7 +141,7 @@ def hook_probes(model: nnx.Module, x, y, mode: str) -> list[ProbeResult]:
             for _ in range(STEPS):
                 jax.block_until_ready(step(module, x, y))
     except Exception as exc:  # a probe that breaks the compile is a fact to record
-        counts.error = one_line(exc)
+        counts.error = error_line(exc)
     counts.prints = seen.get("plain_prints", 0)
     for metric, calls in (("print_calls", counts.prints), ("breakpoint_calls", counts.breakpoints)):
         results.append(ProbeResult(metric, calls, "calls", {"steps": STEPS, "behaviour": behaviour(calls, STEPS, counts.error),
@@ -159,13 +160,13 @@ def hook_probes(model: nnx.Module, x, y, mode: str) -> list[ProbeResult]:
         try:
             _runnable(_read_step, mode)(NumpyInCall(model), x, y)
         except Exception as exc:
-            numpy_error = one_line(exc)
+            numpy_error = error_line(exc)
         diff = float(np.max(np.abs(values[0] - ref_hidden)))
         results.append(ProbeResult("intermediate_read_ok", 1.0, "bool",
                                    {"how": how, "reads": len(values), "max_abs_diff_vs_eager": diff,
                                     "numpy_in_call": numpy_error or "works"}, values[0][0].tolist()))
     except Exception as exc:
-        results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": how, "error": one_line(exc)}))
+        results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": how, "error": error_line(exc)}))
 
     how = "h = self.perturb('h', h) in __call__, nnx.grad w.r.t. the nnx.Perturbation state"
     def read():

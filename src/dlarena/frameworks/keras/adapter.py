@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from dlarena.frameworks import FrameworkInfo
-from dlarena.frameworks.keras import parity as keras_parity
+from dlarena.frameworks.keras.parity import KerasParityMethods
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.frameworks.threads import pin_tf_threads, pin_torch_threads
 from dlarena.workloads.base import Workload
@@ -36,7 +36,7 @@ def _reshape(kind: str, array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     return array.reshape(shape)
 
 
-class KerasAdapter(AdapterDefaults):
+class KerasAdapter(KerasParityMethods, AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.backend = info.name.removeprefix("keras-")
@@ -141,16 +141,9 @@ class KerasAdapter(AdapterDefaults):
         native = {v.path: self.to_numpy(v.value) for v in model.weights}
         return self._mapper(workload).canonical_values(native)
 
-    def neutralise_randomness(self, model) -> dict[str, list[str]]:
-        disabled, remaining = keras_parity.neutralise(model)
-        return {"disabled": disabled, "remaining": remaining}
-
-    def float64(self):
-        return keras_parity.float64_context()
-
     def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
-        twin = keras_parity.float64_copy(self.build(workload, params))
-        self._built[id(twin)] = workload
+        twin = super().float64_model(workload, params)
+        self._built[id(twin)] = workload  # layer_outputs finds the workload of the twin too
         return twin
 
     def layer_outputs(self, model, x, training: bool = False) -> dict[str, np.ndarray]:

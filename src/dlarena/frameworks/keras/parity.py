@@ -130,3 +130,17 @@ def float64_copy(model):
         original = np.asarray(keras.ops.convert_to_numpy(values[variable.path].value))
         variable.assign(original.astype(variable.dtype))
     return twin
+
+
+class KerasParityMethods:
+    """The parity hooks of an adapter whose models are Keras models (TensorFlow's, Keras 3's)."""
+
+    def neutralise_randomness(self, model) -> dict[str, list[str]]:
+        disabled, remaining = neutralise(model)
+        return {"disabled": disabled, "remaining": remaining}
+
+    def float64(self):
+        return float64_context()
+
+    def float64_model(self, workload, params):
+        return float64_copy(self.build(workload, params))

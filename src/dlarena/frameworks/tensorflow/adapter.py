@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from dlarena.frameworks import FrameworkInfo  # noqa: E402
-from dlarena.frameworks.keras import parity as keras_parity  # noqa: E402
+from dlarena.frameworks.keras.parity import KerasParityMethods  # noqa: E402
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model  # noqa: E402
 from dlarena.frameworks.threads import pin_tf_threads  # noqa: E402
 from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
@@ -39,7 +39,7 @@ def wrap_mode(fn, mode: str):
     raise ValueError(f"unknown TensorFlow mode '{mode}'; valid: eager, function, xla")
 
 
-class TensorFlowAdapter(AdapterDefaults):
+class TensorFlowAdapter(KerasParityMethods, AdapterDefaults):
     def __init__(self, info: FrameworkInfo):
         self.info = info
         self.gpu = bool(tf.config.list_physical_devices("GPU"))
@@ -116,16 +116,6 @@ class TensorFlowAdapter(AdapterDefaults):
         # Embedding gradients come back as IndexedSlices; densify them to compare.
         native = {v.path: tf.convert_to_tensor(g).numpy() for v, g in zip(model.trainable_variables, grads)}
         return float(loss.numpy()), self._mapper(workload).canonical_values(native)
-
-    def neutralise_randomness(self, model) -> dict[str, list[str]]:
-        disabled, remaining = keras_parity.neutralise(model)
-        return {"disabled": disabled, "remaining": remaining}
-
-    def float64(self):
-        return keras_parity.float64_context()
-
-    def float64_model(self, workload: Workload, params: dict[str, np.ndarray]):
-        return keras_parity.float64_copy(self.build(workload, params))
 
     def export_params(self, model, workload: Workload) -> dict[str, np.ndarray]:
         native = {v.path: np.asarray(v.numpy()) for v in model.weights}

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad, one_line
+from dlarena.cell import error_line
+from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad
 from dlarena.frameworks.tensorflow.adapter import wrap_mode
 
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -75,7 +76,7 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
             for _ in range(STEPS):
                 step(x, y)
     except Exception as exc:
-        counts.error = one_line(exc)
+        counts.error = error_line(exc)
     for metric, calls in (("print_calls", counts.prints), ("breakpoint_calls", counts.breakpoints)):
         results.append(ProbeResult(metric, calls, "calls", {"steps": STEPS, "behaviour": behaviour(calls, STEPS, counts.error),
                                                             "error": counts.error}))
@@ -91,7 +92,7 @@ def hook_probes(model: keras.Model, x, y, mode: str) -> list[ProbeResult]:
                                    {"how": "h.numpy() inside call", "reads": len(module.sink.values),
                                     "max_abs_diff_vs_eager": diff}, value[0].tolist()))
     except Exception as exc:
-        results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": "h.numpy() inside call", "error": one_line(exc)}))
+        results.append(ProbeResult("intermediate_read_ok", 0.0, "bool", {"how": "h.numpy() inside call", "error": error_line(exc)}))
 
     module = HiddenToo(model)
 

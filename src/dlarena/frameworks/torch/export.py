@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import torch
+from dlarena.cell import error_line
 
 # Every artifact accepts any batch up to this size (declared dynamic where the API needs it).
 MAX_BATCH = 4096
@@ -39,11 +40,6 @@ def torch_export(model, example, folder: Path) -> dict:
                                               "torch": torch.__version__}}
 
 
-def _first_line(exc: BaseException, limit: int = 300) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
-    return text[:limit]
-
-
 def onnx(model, example, folder: Path) -> dict:
     """The dynamo exporter (torch's default, needs onnxscript) first, the legacy TorchScript-based
     exporter if it fails; which one produced the file is recorded."""
@@ -56,7 +52,7 @@ def onnx(model, example, folder: Path) -> dict:
                           external_data=False, input_names=["input"], output_names=["output"], verbose=False)
         info["variant"] = "dynamo"
     except Exception as exc:  # noqa: BLE001 - any exporter failure means: try the legacy exporter
-        info["dynamo_error"] = _first_line(exc)
+        info["dynamo_error"] = error_line(exc)
         for leftover in folder.glob("model.onnx*"):
             leftover.unlink()
         with warnings.catch_warnings():

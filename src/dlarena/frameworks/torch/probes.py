@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad, one_line
+from dlarena.cell import error_line
+from dlarena.debugging.probes import PRINT_MARKER, STEPS, HookCounts, ProbeResult, behaviour, counting_hooks, intermediate_grad
 
 MODES = {"eager": {}, "compile": {"fullgraph": False}, "compile-fullgraph": {"fullgraph": True}}
 
@@ -90,7 +91,7 @@ def hook_probes(model: nn.Module, x, y, mode: str) -> list[ProbeResult]:
         with counting_hooks(counts):
             _steps(_runnable(module, mode), module, x, y)
     except Exception as exc:  # a probe that breaks the compile is a fact to record
-        counts.error = one_line(exc)
+        counts.error = error_line(exc)
     for metric, calls in (("print_calls", counts.prints), ("breakpoint_calls", counts.breakpoints)):
         results.append(ProbeResult(metric, calls, "calls", {"steps": STEPS, "behaviour": behaviour(calls, STEPS, counts.error),
                                                             "error": counts.error}))
@@ -107,7 +108,7 @@ def hook_probes(model: nn.Module, x, y, mode: str) -> list[ProbeResult]:
                                     "max_abs_diff_vs_eager": diff}, value[0].tolist()))
     except Exception as exc:
         results.append(ProbeResult("intermediate_read_ok", 0.0, "bool",
-                                   {"how": "h.detach().numpy() inside forward", "error": one_line(exc)}))
+                                   {"how": "h.detach().numpy() inside forward", "error": error_line(exc)}))
 
     module = GradOfHidden(model)
 

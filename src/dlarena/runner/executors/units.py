@@ -91,7 +91,7 @@ def execute(job: dict, emit: EmitFn) -> list[tuple[str, dict, str | None]]:
         from dlarena.runner import user_workloads
 
         user_workloads.register_recorded(job["config"])
-    except Exception:  # noqa: BLE001 - not a byom run, or its sources are not on this node
+    except Exception:  # noqa: BLE001 - not a run of user workloads, or its sources are not on this node
         pass
     config = build_config(**job["config"])
     unit = job["unit"]

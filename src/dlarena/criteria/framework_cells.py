@@ -1,10 +1,11 @@
-"""Set-up for cells that belong to no workload (error probes, inventories): the framework's
-adapter set up with the suite's threads and seed, without a workload."""
+"""Cells that belong to a framework, not to a workload (error probes, debugging probes, inventories,
+community figures): their planning, their set-up (the framework's adapter with the suite's threads,
+seed and device, without a workload) and their rows grouped by framework."""
 
 from __future__ import annotations
 
-from dlarena import frameworks
 from dlarena.config import Cell
+from dlarena.criteria.common import setup_adapter
 
 # Workload name of cells that belong to no workload; cell ids stay unique through their scenario.
 NO_WORKLOAD = "-"
@@ -15,12 +16,17 @@ def one_cell_each(selected, mode: str, scenario: str) -> list[Cell]:
     return [Cell(workload=NO_WORKLOAD, framework=fw, mode=mode, scenario=scenario, batch=0) for fw in selected]
 
 
-def setup_framework(payload: dict):
+def setup_framework_cell(payload: dict):
+    """The cell and its framework's adapter, set up with the suite's threads and seed on the requested
+    device (``--device``), like a workload cell's (Skipped when that device is absent)."""
     cell = Cell(**payload["cell"])
-    adapter = frameworks.load_adapter(cell.framework)
-    runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
-    runtime["versions"] = adapter.versions()
+    adapter, runtime = setup_adapter(payload, cell)
     return cell, adapter, runtime
+
+
+def always_untimed(cell: Cell) -> bool:
+    """``untimed`` of a criterion none of whose cells measures time (counts, inventories, dated figures)."""
+    return True
 
 
 def by_framework(cells: list[dict], rows: list[dict], scenarios) -> tuple[dict, dict]:
