@@ -46,7 +46,7 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from dlarena.report.plots import png
+    from dlarena.report.plots import label_axes, png
 
 
     names = list(dict.fromkeys(w for (w, _), ps in series.items() if any(p.ok for p in ps)))
@@ -69,10 +69,7 @@ def figure(series: dict[tuple[str, str], list[Point]]) -> bytes | None:
         ax_eff.axhline(1.0, color="#999", linestyle="--", linewidth=1, label="ideal")
         for ax, title, ylabel in ((ax_thr, "global throughput", "samples/s"), (ax_eff, "scaling efficiency", "T(N) / (N T(1))")):
             ax.set_xticks(workers)
-            ax.set_xlabel("workers", fontsize=8)
-            ax.set_ylabel(ylabel, fontsize=8)
-            ax.set_title(f"{workload}: {title}", fontsize=10)
-            ax.tick_params(labelsize=8)
+            label_axes(ax, "workers", ylabel, f"{workload}: {title}")
             ax.legend(fontsize=7)
         ax_eff.set_ylim(bottom=0)
     fig.suptitle("Data-parallel scaling (median, 95% CI)", fontsize=11)

@@ -30,12 +30,20 @@ def workload_figure(view: WorkloadView) -> bytes | None:
         err = [[max(0.0, e.value - e.ci_low) for e in entries], [max(0.0, e.ci_high - e.value) for e in entries]]
         ax.barh(labels, values, xerr=err, color=[frameworks.color(e.framework) for e in entries], capsize=3)
         ax.invert_yaxis()
-        ax.set_title(scenario.title.split(" (")[0], fontsize=10)
-        ax.set_xlabel(scenario.metric, fontsize=8)
-        ax.tick_params(labelsize=8)
+        label_axes(ax, scenario.metric, title=scenario.title.split(" (")[0])
     fig.suptitle(f"{view.name}: estimate (mean of window medians) with 95% CI", fontsize=11)
     fig.tight_layout()
     return png(fig)
+
+
+def label_axes(ax, xlabel: str, ylabel: str | None = None, title: str | None = None, ticks: int = 8) -> None:
+    """The house style of an axis: small labels and ticks, the title a size larger."""
+    ax.set_xlabel(xlabel, fontsize=8)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel, fontsize=8)
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=ticks)
 
 
 def png(fig, dpi: int = 110) -> bytes:
@@ -98,10 +106,7 @@ def crossover_figure(points, a_label: str, b_label: str) -> bytes:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(scenario, fontsize=10)
-        ax.set_xlabel("parameters", fontsize=8)
-        ax.set_ylabel(f"{a_label} / {b_label} speed", fontsize=8)
-        ax.tick_params(labelsize=7)
+        label_axes(ax, "parameters", f"{a_label} / {b_label} speed", scenario, ticks=7)
     axes[0][-1].legend(fontsize=6, loc="best")
     fig.suptitle(f"Speed ratio vs model size (> 1: {a_label} faster)", fontsize=11)
     fig.tight_layout()
@@ -127,9 +132,7 @@ def tta_figure(grouped: dict) -> bytes:
             by_time.plot(curve["extra"].get("cumulative_train_s", range(1, len(accuracy) + 1)), accuracy, label=label, **style)
             by_epoch.plot(range(1, len(accuracy) + 1), accuracy, label=label, **style)
     for ax, xlabel in ((by_time, "training time (s)"), (by_epoch, "epoch")):
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.set_ylabel("test accuracy", fontsize=8)
-        ax.tick_params(labelsize=7)
+        label_axes(ax, xlabel, "test accuracy", ticks=7)
         ax.grid(alpha=0.3)
     by_epoch.legend(fontsize=7)
     fig.suptitle("Time to accuracy on digits (one line per seed)", fontsize=11)
