@@ -121,6 +121,8 @@ def test_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, 
     assert result["status"] == "not_comparable" and "forward: rel diff" in result["error"]
 
 
+@pytest.mark.slow  # ~25 s: a full JAX capture; the Keras twin above checks the same catch in the default run
+@pytest.mark.skipif(not FULL, reason="DLARENA_FULL_TESTS=1 runs the Flax twin of the padding check")
 def test_flax_same_padding_at_stride_2_would_break_resnet_parity(captures, tmp_path, monkeypatch):
     """Flax's default padding='SAME' is asymmetric at stride 2 as Keras' is; parity catches it."""
     _require(REFERENCE)
