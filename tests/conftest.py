@@ -11,6 +11,15 @@ pytest_plugins = ["pytester"]  # tests/test_skip_guard.py runs small sessions in
 TESTS_DIR = Path(__file__).parent
 FULL = os.environ.get("DLARENA_FULL_TESTS") == "1"
 
+# Tests check what is computed, never how fast: XLA (JAX, TensorFlow's XLA mode) compiles them with
+# LLVM's cheap passes, in this process and every worker it starts (~25% of the suite's time was
+# JAX compiling parity passes). Same programs; results differ in float rounding only (measured on the
+# JAX cnn and transformer parity records: 2e-7 to 2e-6 relative, inside the noise-floor rule).
+# dlarena itself never sets this.
+FAST_XLA = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+if FAST_XLA not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_XLA}".strip()
+
 
 @pytest.fixture
 def fault_entries(monkeypatch):

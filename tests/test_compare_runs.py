@@ -167,3 +167,13 @@ def test_rerun_check_names_a_machine_that_moved(store):
     assert "; the machine itself ran 30% slower than in that run (calibration probe)" in check.line()
     check.probe = 1.05  # within 10%: not worth a sentence
     assert "calibration probe" not in check.line()
+
+
+def test_compiler_settings_a_user_exported_are_recorded(monkeypatch):
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=true")
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "/somewhere/warm")
+    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
+    env = fingerprint(1, 1)
+    assert env["compiler_env"]["XLA_FLAGS"] == "--xla_cpu_enable_fast_math=true"
+    assert env["compiler_env"]["TORCHINDUCTOR_CACHE_DIR"] == "/somewhere/warm"
+    assert "TF_XLA_FLAGS" not in env["compiler_env"]

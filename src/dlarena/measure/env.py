@@ -80,6 +80,10 @@ def package_versions(framework_packages=()) -> dict[str, str]:
 
 # What decides how idle thread pools wait (spin or sleep): it matters on a busy machine.
 OMP_ENV_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_PROC_BIND", "OMP_PLACES")
+# Settings a user may have exported that change what the compilers produce or whether a compile is
+# cold; recorded so two runs that differ only in them can be told apart.
+COMPILER_ENV_VARS = ("XLA_FLAGS", "TF_XLA_FLAGS", "TF_ENABLE_ONEDNN_OPTS", "JAX_ENABLE_X64",
+                     "JAX_COMPILATION_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "TORCHINDUCTOR_MAX_AUTOTUNE")
 
 
 def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "default", framework_packages=()) -> dict:
@@ -88,6 +92,7 @@ def fingerprint(threads: int, interop_threads: int, omp_wait_policy: str = "defa
     return {
         "omp_wait_policy": omp_wait_policy,
         "omp_env": {v: os.environ[v] for v in OMP_ENV_VARS if v in os.environ},
+        "compiler_env": {v: os.environ[v] for v in COMPILER_ENV_VARS if v in os.environ},
         "os": platform.platform(),
         "python": platform.python_version(),
         "cpu_model": cpu_model(),
