@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from dlarena import community
 from dlarena.cli import app
+from dlarena.report import overview
 from dlarena.config import Cell
 from dlarena.criteria import community as crit
 
@@ -150,3 +151,11 @@ def test_a_framework_with_only_unscored_figures_gets_no_score():
     summary = crit.scores([], rows)
     assert set(summary) == {"torch", "tensorflow"}
     assert summary["torch"]["score"] == 0.5 and summary["tensorflow"]["score"] == 1.0  # releases are not scored
+    # ... and the summary table says what its cell holds instead of "not measured yet"
+    cells = [{"cell_id": fw, "framework": fw, "scenario": "community", "status": "ok", "runtime": {"criterion": "community"}}
+             for fw in ("torch", "tensorflow", "jax")]
+    jax = next(r for r in overview.build(cells, rows).rows if r.criterion == "community").cells["jax"]
+    assert jax.score is None and jax.anchor is None
+    assert jax.text == ("no score: PyPI releases, last 365 days 14 (2026-01-01); PyPI releases, last 365 days (flax) 11 "
+                        "(2026-01-01); no sourced star, survey or paper-share figure (release counts are not scored); "
+                        "run `dlarena community --refresh` where api.github.com is reachable")

@@ -79,6 +79,18 @@ def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | 
     return out
 
 
+def unscored_lines(cells: list[dict], rows: list[dict]) -> dict[str, dict[str, str]]:
+    """criterion -> {framework: line} for frameworks a criterion measured but could not score (its
+    optional ``unscored``), so the summary says what was found instead of "not measured yet"."""
+    out = {}
+    for name in ORDER:
+        module = criteria.CRITERIA.get(name)
+        fn = getattr(importlib.import_module(module), "unscored", None) if module else None
+        if fn is not None:
+            out[name] = _safe(fn, cells, rows, name, None)
+    return out
+
+
 @dataclass
 class Factor:
     criterion: str

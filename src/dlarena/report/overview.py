@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from dlarena import frameworks
 from dlarena.measure.verdict import DEFAULT_BAND, band_of
-from dlarena.recommend import ORDER, TITLES, summarize_run
+from dlarena.recommend import ORDER, TITLES, summarize_run, unscored_lines
 from dlarena.store.groups import rows_by_cell
 
 MAX_METRICS_SHOWN = 8
@@ -112,6 +112,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
           band: float = DEFAULT_BAND) -> Overview:
     errors: dict[str, str] = {}
     summaries = summarize_run(cells, rows, errors, band)
+    unscored = unscored_lines(cells, rows)
     names = framework_names or [fw for fw in frameworks.names()]
     fws = [(fw, frameworks.display_name(fw)) for fw in names]
     by_cell = rows_by_cell(rows)
@@ -127,7 +128,8 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
             s = summary.get(fw)
             if s is None:
                 why = _unmeasured([c for c in owned.get(criterion, []) if c.get("framework") == fw])
-                row.cells[fw] = Cell(errors.get(criterion) or why or "not measured yet")
+                row.cells[fw] = Cell(errors.get(criterion) or why or unscored.get(criterion, {}).get(fw)
+                                     or "not measured yet")
                 continue
             anchor = evidence_anchor(criterion, fw)
             row.cells[fw] = Cell(s["line"], s["score"], anchor)
