@@ -84,9 +84,16 @@ class SuiteRunner:
         self._criterion_of.update({cell.id: name for name, cell in planned})
         return planned
 
+    def parity_cells(self, workload: str) -> list[Cell]:
+        """The workload's parity cells, or none when no planned cell of it depends on parity
+        (e.g. ``--criteria pretrained,community``: nothing to check a workload for)."""
+        if not any(getattr(self.criteria[name], "NEEDS_PARITY", True) for name, _ in self._planned(workload)):
+            return []
+        return self.config.parity_cells(workload)
+
     @cached_property
     def total(self) -> int:
-        per_workload = sum(len(self.config.parity_cells(w)) + len(self._planned(w)) for w in self.config.workloads)
+        per_workload = sum(len(self.parity_cells(w)) + len(self._planned(w)) for w in self.config.workloads)
         return per_workload + len(self._planned_global())
 
     def _payload(self, cell: Cell, **extra) -> dict:
@@ -319,7 +326,9 @@ class SuiteRunner:
         """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not).
         Parity times nothing, so the frameworks' captures run side by side (``untimed_parallel``),
         each in its framework's worker; they are compared and stored in order afterwards."""
-        cells = self.config.parity_cells(workload)
+        cells = self.parity_cells(workload)
+        if not cells:
+            return True, ""
         spec = workloads.get(workload)
         folder = self.store.artifacts_dir / self.run_id / "parity"
         output = {cell.framework: folder / f"{workload}__{cell.framework}.npz" for cell in cells}

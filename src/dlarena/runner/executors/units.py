@@ -49,8 +49,11 @@ def plan(runner: SuiteRunner) -> list[Unit]:
         planned = runner._planned(workload)
         untimed = [(criterion, cell) for criterion, cell in planned if runner.untimed(criterion, cell)]
         untimed_ids = {cell.id for _, cell in untimed}
-        cells = list(config.parity_cells(workload)) + [c for _, c in planned if c.id not in untimed_ids]
-        units.append(Unit(f"workload {workload}", cells, timed=len(cells) > len(config.parity_cells(workload)) or not untimed,
+        parity = runner.parity_cells(workload)
+        cells = parity + [c for _, c in planned if c.id not in untimed_ids]
+        if not cells and not untimed:
+            continue
+        units.append(Unit(f"workload {workload}", cells, timed=len(cells) > len(parity) or not untimed,
                           workload=workload, untimed_after=untimed))
     for criterion, cell in runner._planned_global():
         units.append(cell_unit(runner, criterion, cell, None))
