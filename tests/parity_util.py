@@ -26,3 +26,17 @@ def capture_isolated(folder, workload: str, framework: str, timeout_s: float = 9
                                          "output": str(out)}, timeout_s, {"TF_CPP_MIN_LOG_LEVEL": "2"})
     assert result["status"] == "ok", result.get("error")
     return str(out), result
+
+
+def capture_side_by_side(folder, pairs: list[tuple[str, str]], isolated=("jax",)) -> dict[tuple[str, str], tuple[str, dict]]:
+    """Every (workload, framework) record, as ``capture`` makes it; the frameworks in ``isolated``
+    (JAX: compiling, single-threaded, most of a capture's time) run in two worker processes beside
+    the in-process captures. Nothing here is timed, so sharing the CPUs only saves wall time.
+    Give the isolated pairs slowest first: two lanes take them in that order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as lanes:
+        futures = {pair: lanes.submit(capture_isolated, folder, *pair) for pair in pairs if pair[1] in isolated}
+        out = {pair: capture(folder, *pair) for pair in pairs if pair[1] not in isolated}
+        out.update({pair: future.result() for pair, future in futures.items()})
+    return {pair: out[pair] for pair in pairs}

@@ -5,12 +5,7 @@ import pytest
 
 from dlarena import frameworks, workloads
 from dlarena.criteria import parity
-from parity_util import capture
-
-
-def _capture(tmp_path, workload: str, framework: str) -> str:
-    return capture(tmp_path, workload, framework)[0]
-
+from parity_util import capture_side_by_side
 
 OTHERS = [fw for fw in frameworks.names() if fw != "torch"]
 
@@ -19,7 +14,8 @@ OTHERS = [fw for fw in frameworks.names() if fw != "torch"]
 def captures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parity")
     installed = [fw for fw in frameworks.names() if frameworks.info(fw).is_installed()]
-    return {(w, fw): _capture(tmp, w, fw) for w in workloads.DEFAULT for fw in installed}
+    pairs = [(w, fw) for w in reversed(workloads.DEFAULT) for fw in installed]  # the largest workload first
+    return {pair: path for pair, (path, _) in capture_side_by_side(tmp, pairs).items()}
 
 
 @pytest.mark.parametrize("framework", OTHERS)

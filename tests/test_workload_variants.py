@@ -8,7 +8,7 @@ from dlarena.cli import _split
 from dlarena.config import ConfigError, build_config
 from dlarena.criteria import parity
 from conftest import FULL
-from parity_util import capture
+from parity_util import capture, capture_side_by_side
 
 # Default (CI) form: one workload per family (convolutional, attention, recurrent);
 # DLARENA_FULL_TESTS=1 adds ResNet-50 v2, which differs from v1.5 in the order of its layers only.
@@ -83,7 +83,11 @@ def _capture(tmp_path, workload: str, framework: str) -> str:
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parity")
-    return {(w, fw): _capture(tmp, w, fw) for w in PAPER_TINY for fw in INSTALLED}
+    out = {}
+    for pair, (path, result) in capture_side_by_side(tmp, [(w, fw) for w in PAPER_TINY for fw in INSTALLED]).items():
+        assert result["runtime"]["workload"]["size"] == "tiny"
+        out[pair] = path
+    return out
 
 
 @pytest.mark.parametrize("framework", OTHERS)
