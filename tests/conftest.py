@@ -6,7 +6,7 @@ import pytest
 
 import skip_guard
 
-pytest_plugins = ["pytester"]  # tests/test_skip_guard.py runs small sessions in-process
+pytest_plugins = ["pytester", "keras_runs"]  # pytester: tests/test_skip_guard.py runs small sessions in-process
 
 TESTS_DIR = Path(__file__).parent
 FULL = os.environ.get("DLARENA_FULL_TESTS") == "1"

@@ -48,7 +48,34 @@ def applications(name: str):
                                              **extra)
 
 
+def tinycnn(**_):
+    """Conv, BatchNorm, ReLU, pooling, a Dense head on 12x12x3 images (BatchNorm parity on Keras backends)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((12, 12, 3))
+    x = layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
+    x = layers.BatchNormalization(name="bn")(x)
+    x = layers.ReLU()(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(inputs, layers.Dense(5, name="logits")(x))
+
+
+def anysize(**_):
+    """Images of any size (None, None, 3): the input shape must be given to inspect it."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((None, None, 3))
+    x = layers.Conv2D(2, 3, name="conv")(inputs)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(3, activation="softmax", name="probs")(x))
+
+
 BUILDERS = {
+    "tinycnn": tinycnn,
+    "anysize": anysize,
     "sequence": sequence_model,
     "sequence_eps": lambda: sequence_model(epsilon=1e-5),
     "cnn": cnn_padding,

@@ -1,10 +1,5 @@
 """Bring your own model, way 2: a Keras 3 model file run on Keras 3's backends, parity checked."""
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import duckdb
 import numpy as np
 import pytest
@@ -13,77 +8,48 @@ from dlarena import frameworks, workloads
 from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 from dlarena.criteria import parity
 from dlarena.workloads.base import Workload
+from keras_runs import RUN_BACKENDS, RUN_MODELS, parity_record
+from parity_util import capture_isolated
 
 JAX_INSTALLED = frameworks.info("keras-jax").is_installed()
 
-MAKE_MODELS = textwrap.dedent("""
-    import sys
-    import keras
-    from keras import layers
 
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((12, 12, 3))
-    x = layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
-    x = layers.BatchNormalization(name="bn")(x)
-    x = layers.ReLU()(x)
-    x = layers.MaxPooling2D(2)(x)
-    x = layers.Flatten()(x)
-    outputs = layers.Dense(5, name="logits")(x)
-    keras.Model(inputs, outputs).save(sys.argv[1] + "/tinycnn.keras")
-
-    inputs = keras.Input((None, None, 3))
-    x = layers.Conv2D(2, 3, name="conv")(inputs)
-    x = layers.GlobalAveragePooling2D()(x)
-    keras.Model(inputs, layers.Dense(3, activation="softmax", name="probs")(x)).save(sys.argv[1] + "/anysize.keras")
-""")
-
-
-@pytest.fixture(scope="session")
-def model_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("keras_models")
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run([sys.executable, "-c", MAKE_MODELS, str(folder)], check=True, env=env, capture_output=True)
-    return folder
-
-
-def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(tmp_path, model_files):
-    db = tmp_path / "r.duckdb"
-    config = tmp_path / "tiny.toml"
-    config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 5\nmin_s = 0.0\nmax_s = 2.0\n')
-    result, out = invoke("run", "--keras-model", model_files / "tinycnn.keras", "--suite", "smoke", "--config", config,
-                          "--scenarios", "infer_latency", "--threads", "1", "--db", db)
+def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(keras_run, keras_zoo, tmp_path):
+    folder, result, out = keras_run  # tinycnn.keras beside two other models, on the Keras backends (tests/keras_runs.py)
     assert result.exit_code == 0, result.output
-    expected = "4 ok" if not JAX_INSTALLED else "6 ok"
-    assert expected in out
+    assert f"{2 * len(RUN_MODELS) * len(RUN_BACKENDS)} ok" in out  # parity + one latency cell, each model x backend
 
-    con = duckdb.connect(str(db), read_only=True)
-    cells = {(fw, sc): (st, err) for fw, sc, st, err in
-             con.execute("SELECT framework, scenario, status, error FROM cells").fetchall()}
+    con = duckdb.connect(str(folder / "r.duckdb"), read_only=True)
+    cells = {(fw, sc): (st, err) for fw, sc, st, err in con.execute(
+        "SELECT framework, scenario, status, error FROM cells WHERE workload = 'tinycnn'").fetchall()}
     assert cells[("keras-tensorflow", "parity")][0] == "ok" and cells[("keras-torch", "parity")][0] == "ok"
-    if not JAX_INSTALLED:
-        assert cells[("keras-jax", "parity")] == (
-            "skipped", "Keras 3 on JAX is not installed; install it with: pip install jax "
-                       "(Keras 3 runs on it with KERAS_BACKEND=jax)")
     diffs = dict(con.execute("SELECT metric, value FROM measurements WHERE framework = 'keras-torch' "
-                             "AND scenario = 'parity'").fetchall())
+                             "AND scenario = 'parity' AND workload = 'tinycnn'").fetchall())
     assert diffs["parity_forward_rel_diff"] < 1e-4 and diffs["parity_loss_rel_diff"] < 1e-4
     assert diffs["parity_grad_rel_diff"] < 1e-3 and diffs["parity_step_rel_diff"] < 1e-3
     latency = dict(con.execute("SELECT framework, value FROM measurements WHERE metric = 'latency_ms' "
-                               "AND status = 'ok'").fetchall())
-    assert {"keras-tensorflow", "keras-torch"} <= set(latency) and all(v > 0 for v in latency.values())
+                               "AND status = 'ok' AND workload = 'tinycnn'").fetchall())
+    assert set(latency) == set(RUN_BACKENDS) and all(v > 0 for v in latency.values())
     versions = con.execute("SELECT runtime FROM cells WHERE framework = 'keras-torch' AND scenario = 'infer_latency'")
     assert '"keras_backend": "torch"' in versions.fetchone()[0]
     con.close()
 
-    report, _ = invoke("report", "--db", db, "--out", tmp_path / "report")
-    assert report.exit_code == 0, report.output
-    summary = (tmp_path / "report" / "summary.md").read_text()
+    summary = (folder / "report" / "summary.md").read_text()
     assert "Keras 3 on PyTorch: ok" in summary and "Keras 3 on TensorFlow: ok (reference)" in summary
     assert "Keras 3 model file" in summary and "input (12, 12, 3) float32, output (5)" in summary
 
+    # Keras 3 on JAX (in the run itself with DLARENA_FULL_TESTS=1): the same file, the same parity rule
+    if JAX_INSTALLED and "keras-jax" not in RUN_BACKENDS:
+        [name] = workloads.register_keras_models([str(keras_zoo / "tinycnn.keras")])
+        record, _ = capture_isolated(tmp_path, name, "keras-jax")
+        jax = parity.compare(workloads.get(name), parity_record(folder, name, "keras-tensorflow"), record,
+                             "keras-tensorflow")
+        assert jax["status"] == "ok", jax.get("error")
+        assert all(r["value"] <= r["extra"]["tolerance"] for r in jax["metrics"])
 
-def test_inspected_spec_gives_the_files_weights_and_loss(model_files):
-    [name] = workloads.register_keras_models([str(model_files / "anysize.keras")], (9, 9, 3))
+
+def test_inspected_spec_gives_the_files_weights_and_loss(keras_zoo):
+    [name] = workloads.register_keras_models([str(keras_zoo / "anysize.keras")], (9, 9, 3))
     spec = workloads.get(name)
     assert spec.name == "anysize" and spec.input_shape == (9, 9, 3) and spec.num_classes == 3
     assert spec.loss == "sparse_categorical_crossentropy" and spec.from_logits is False  # softmax output
@@ -111,13 +77,13 @@ def test_inspected_spec_gives_the_files_weights_and_loss(model_files):
     (["--keras-model", "{d}/tinycnn.keras", "--frameworks", "keras-tensorflow,keras-jax"],
      "Keras 3 on JAX is not available: jax is not installed; install it with: pip install jax"),
 ]))
-def test_bad_keras_input_is_one_line_exit_2(tmp_path, model_files, args, message):
-    (model_files / "garbage.keras").write_bytes(b"not a zip file")
-    (model_files / "model.h5").write_bytes(b"")
+def test_bad_keras_input_is_one_line_exit_2(tmp_path, keras_zoo, args, message):
+    (keras_zoo / "garbage.keras").write_bytes(b"not a zip file")
+    (keras_zoo / "model.h5").write_bytes(b"")
     db = tmp_path / "res" / "r.duckdb"
-    result, out = invoke("run", *[a.format(d=model_files) for a in args], "--db", db)
+    result, out = invoke("run", *[a.format(d=keras_zoo) for a in args], "--db", db)
     assert result.exit_code == 2, result.output
-    assert message.format(d=model_files) in out
+    assert message.format(d=keras_zoo) in out
     assert not db.parent.exists()
 
 
