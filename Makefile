@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dlarena-installed
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test test-full clean
 
 $(STAMP): pyproject.toml requirements-cpu.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Every slow check in its full form (DLARENA_FULL_TESTS=1): about an hour on 2 cores; CI runs the
+# reduced forms (`make test`).
+test-full: setup
+	DLARENA_FULL_TESTS=1 $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) dlarena-results

@@ -44,11 +44,12 @@ def parse_priorities(values: list[str] | None) -> dict[str, float]:
     return weights
 
 
-def summarizer(name: str):
+def summarizer(name: str, hook: str = "scores"):
+    """A criterion's ``scores`` (or another of its summary hooks), None when it has none."""
     module = criteria.CRITERIA.get(name)
     if module is None:
         return None
-    return getattr(importlib.import_module(module), "scores", None)
+    return getattr(importlib.import_module(module), hook, None)
 
 
 def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None,
@@ -82,13 +83,7 @@ def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | 
 def unscored_lines(cells: list[dict], rows: list[dict]) -> dict[str, dict[str, str]]:
     """criterion -> {framework: line} for frameworks a criterion measured but could not score (its
     optional ``unscored``), so the summary says what was found instead of "not measured yet"."""
-    out = {}
-    for name in ORDER:
-        module = criteria.CRITERIA.get(name)
-        fn = getattr(importlib.import_module(module), "unscored", None) if module else None
-        if fn is not None:
-            out[name] = _safe(fn, cells, rows, name, None)
-    return out
+    return {name: _safe(fn, cells, rows, name, None) for name in ORDER if (fn := summarizer(name, "unscored"))}
 
 
 @dataclass

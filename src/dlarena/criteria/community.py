@@ -84,8 +84,7 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
 def unscored(cells: list[dict], rows: list[dict]) -> dict[str, str]:
     """For a framework whose cell ran but holds no figure that can be scored (JAX offline: no
     published figure, GitHub and pypistats unreachable): what it does hold, and how to get more."""
-    _, latest = _latest(cells, rows)
-    fw_cells, _ = by_framework(cells, rows, {SCENARIO})
+    fw_cells, latest = _latest(cells, rows)
     out = {}
     for fw in fw_cells:
         metrics = latest.get(fw, {})
