@@ -22,7 +22,8 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# Every slow check in its full form (DLARENA_FULL_TESTS=1): about an hour on 2 cores; CI runs the
+# Every slow check in its full form (DLARENA_FULL_TESTS=1): well over an hour on 2 cores (the
+# keras.applications parity on Keras 3 on JAX alone runs op by op, 4-8 min a model); CI runs the
 # reduced forms (`make test`).
 test-full: setup
 	DLARENA_FULL_TESTS=1 $(BIN)/python -m pytest -q
