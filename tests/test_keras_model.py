@@ -65,7 +65,8 @@ def test_inspected_spec_gives_the_files_weights_and_loss(keras_zoo):
 @pytest.mark.parametrize("args,message", [
     (["--keras-model", "{d}/missing.keras"], "Keras model file not found:"),
     (["--keras-model", "{d}/model.h5"], "is not a Keras 3 model file (.keras)"),
-    (["--keras-model", "{d}/garbage.keras"], "garbage.keras does not load as a Keras 3 model:"),
+    (["--keras-model", "{d}/garbage.keras"],
+     "garbage.keras does not load as a Keras 3 model: it is not a zip archive, as .keras files are"),
     (["--keras-model", "{d}/anysize.keras"], "input shape (None, None, 3) has unknown dimensions; give them with --input-shape"),
     (["--keras-model", "{d}/anysize.keras", "--input-shape", "10,10"],
      "input shape (10, 10) does not fit the model {d}/anysize.keras, which expects (None, None, 3)"),

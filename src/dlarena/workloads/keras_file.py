@@ -18,6 +18,7 @@ import hashlib
 import importlib.util
 import json
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -121,6 +122,8 @@ def prepare(source: str, input_shape: tuple[int, ...] | None = None, timeout_s: 
     if path.suffix != ".keras":
         raise WorkloadError(f"{source} is not a Keras 3 model file (.keras); legacy .h5/SavedModel files: load them "
                             f"in Keras 3 and save with model.save('model.keras')")
+    if not zipfile.is_zipfile(path):  # a .keras file is a zip archive: say so before a ~5 s Keras import
+        raise WorkloadError(f"{source} does not load as a Keras 3 model: it is not a zip archive, as .keras files are")
     backend = inspection_backend()
     if backend is None:
         raise WorkloadError("Keras 3 with a backend is needed to read a .keras file: pip install keras tensorflow-cpu "
