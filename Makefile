@@ -19,14 +19,20 @@ demo: setup
 	$(BIN)/dlarena run --suite demo
 	$(BIN)/dlarena report
 
+# Test files run in TEST_WORKERS processes side by side (pytest-xdist), a file's tests together in one
+# of them so that its fixtures are built once. Most of a test's time is single-threaded start-up
+# (imports, worker processes), so two of them fill a 2-core machine (531 -> ~400 s).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: setup
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # Every slow check in its full form (DLARENA_FULL_TESTS=1): well over an hour on 2 cores (the
 # keras.applications parity on Keras 3 on JAX alone runs op by op, 4-8 min a model); CI runs the
 # reduced forms (`make test`).
 test-full: setup
-	DLARENA_FULL_TESTS=1 $(BIN)/python -m pytest -q
+	DLARENA_FULL_TESTS=1 $(PYTEST)
 
 clean:
 	rm -rf $(VENV) dlarena-results

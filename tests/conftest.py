@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -6,7 +7,9 @@ import pytest
 
 import skip_guard
 
-pytest_plugins = ["pytester", "keras_runs"]  # pytester: tests/test_skip_guard.py runs small sessions in-process
+# pytester: tests/test_skip_guard.py runs small sessions in-process; xdist_files: how `make test` (pytest -n)
+# splits the files between its workers.
+pytest_plugins = ["pytester", "keras_runs"] + (["xdist_files"] if importlib.util.find_spec("xdist") else [])
 
 TESTS_DIR = Path(__file__).parent
 FULL = os.environ.get("DLARENA_FULL_TESTS") == "1"
@@ -36,4 +39,5 @@ def tiny_timing() -> dict:
 
 
 def pytest_configure(config):
-    skip_guard.register(config)  # a skip outside tests/skips_allowed.py fails the session
+    if not hasattr(config, "workerinput"):  # under pytest -n, the controller sees every worker's reports
+        skip_guard.register(config)  # a skip outside tests/skips_allowed.py fails the session

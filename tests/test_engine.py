@@ -17,10 +17,16 @@ from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore
 
 
-def _run(tmp_path, frameworks=("torch", "tensorflow", "jax"), scenarios=("infer_throughput",), **kw):
+# These tests check scheduling, not the machine, and run beside other tests (make test: pytest -n):
+# no window is judged contended unless a test asks for it.
+IGNORE_CONTENTION = {"contended_other_cpu_pct": 100.0, "contended_probe_slowdown": 1e9}
+
+
+def _run(tmp_path, frameworks=("torch", "tensorflow", "jax"), scenarios=("infer_throughput",), repetitions=None, **kw):
     values = {"workloads": ["mlp"], "frameworks": list(frameworks), "modes": ["eager"], "scenarios": list(scenarios),
               "timing": {"warmup_iters": 0, "warmup_s": 0, "min_iters": 5, "min_s": 0, "max_s": 5},
-              "timeout_s": 20, "repetitions": {"min_windows": 3, "max_windows": 8, "gap_s": 0}}
+              "timeout_s": 20,
+              "repetitions": {"min_windows": 3, "max_windows": 8, "gap_s": 0, **IGNORE_CONTENTION, **(repetitions or {})}}
     config = build_config(**{**values, **kw})
     store = ResultStore(tmp_path / "r.duckdb")
     store.start_run("r", "custom", config.model_dump(), {})
@@ -126,8 +132,8 @@ def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, faul
         assert "the machine is busy" in noise.busy_warning(noise.busy_processes(0.5))
 
         fault("busy_work")
-        store, _ = _run(tmp_path, frameworks=("torch",), repetitions={"min_windows": 2, "max_windows": 2,
-                                                                        "retries": 1, "gap_s": 0})
+        store, _ = _run(tmp_path, frameworks=("torch",), repetitions={"min_windows": 2, "max_windows": 2, "retries": 1, "gap_s": 0,
+                                                                        "contended_other_cpu_pct": noise.OTHER_CPU_PCT})
     finally:
         for s in spinners:
             s.kill()
@@ -140,6 +146,17 @@ def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, faul
 
 def test_quiet_machine_gives_no_busy_warning():
     assert noise.busy_warning({"other_cpu_pct": 3.0, "steal_pct": 0.0}) is None
+
+
+def test_contention_thresholds_come_from_the_config():
+    window = {"other_cpu_pct": 30.0, "wall_s": 1.0, "probe_s": 1.8e-3}
+    assert noise.contention(window, 1e-3) == ("other processes used 30% of the CPUs; "
+                                              "calibration probe 1.80x slower than usual")
+    assert noise.contention(window, 1e-3, other_cpu_pct=30.0, probe_slowdown=1.8) is None
+    reps = build_config(repetitions={"contended_other_cpu_pct": 50, "contended_probe_slowdown": 2}).repetitions
+    assert (reps.contended_other_cpu_pct, reps.contended_probe_slowdown) == (50.0, 2.0)
+    with pytest.raises(ValueError, match="contended_probe_slowdown"):
+        build_config(repetitions={"contended_probe_slowdown": 0.5})
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,

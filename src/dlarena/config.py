@@ -144,6 +144,11 @@ class RepetitionConfig(BaseModel):
     processes: int = Field(1, ge=1)  # worker processes each (workload, framework) is measured in, in turn
     gap_s: float = Field(0.01, ge=0)  # pause before each window: idle thread pools of other workers settle
     retries: int = Field(3, ge=0)  # extra windows per cell to replace windows measured under contention
+    # A window is contended (flagged, left out, measured again) when other processes used more than
+    # this share of all CPUs during it, or its calibration probe ran this many times slower than the
+    # run's usual; a host with a constant background load of its own may raise them.
+    contended_other_cpu_pct: float = Field(20.0, ge=0, le=100)
+    contended_probe_slowdown: float = Field(1.5, ge=1)
     # Interleave the windows of every workload's cells (one worker per framework holds them all),
     # so each cell's windows span the whole suite; off: one workload at a time (bounded memory).
     interleave_workloads: bool = True

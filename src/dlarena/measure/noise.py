@@ -86,17 +86,18 @@ class ContentionMeter:
                 "load_1m": round(os.getloadavg()[0], 2), "wall_s": round(after.wall - before.wall, 4)}
 
 
-def contention(noise: dict, probe_baseline_s: float | None) -> str | None:
+def contention(noise: dict, probe_baseline_s: float | None, other_cpu_pct: float = OTHER_CPU_PCT,
+               probe_slowdown: float = PROBE_SLOWDOWN) -> str | None:
     """Why a window's numbers are suspect, or None when the machine was quiet enough."""
     reasons = []
     if noise.get("wall_s", MIN_WALL_S) < MIN_WALL_S:
         pass  # too short to tell CPU shares apart; the probe still speaks
-    elif noise.get("other_cpu_pct", 0) > OTHER_CPU_PCT:
+    elif noise.get("other_cpu_pct", 0) > other_cpu_pct:
         reasons.append(f"other processes used {noise['other_cpu_pct']:.0f}% of the CPUs")
     if noise.get("steal_pct", 0) > STEAL_PCT and noise.get("wall_s", MIN_WALL_S) >= MIN_WALL_S:
         reasons.append(f"CPU steal {noise['steal_pct']:.0f}%")
     probe = noise.get("probe_s")
-    if probe and probe_baseline_s and probe > PROBE_SLOWDOWN * probe_baseline_s:
+    if probe and probe_baseline_s and probe > probe_slowdown * probe_baseline_s:
         reasons.append(f"calibration probe {probe / probe_baseline_s:.2f}x slower than usual")
     return "; ".join(reasons) or None
 

@@ -201,7 +201,8 @@ class SpeedEngine:
         seen = {**meter.between(before, after), "probe_s": result["probe_s"]}
         baseline = float(np.median(self.probe_baseline)) if len(self.probe_baseline) >= 3 else None
         window = Window(result["samples"], lc.session.process, result["started_at"], result["duration_s"], seen,
-                        noise.contention(seen, baseline))
+                        noise.contention(seen, baseline, self.reps.contended_other_cpu_pct,
+                                         self.reps.contended_probe_slowdown))
         if window.included:
             self.probe_baseline.append(result["probe_s"])
         lc.windows.append(window)
