@@ -59,3 +59,13 @@ def interval(payload):
     started = time.time()
     time.sleep(0.5)
     return {"status": "ok", "metrics": [], "runtime": {"ran": [started, time.time()], "pid": os.getpid()}}
+
+
+def compile_caches(payload):
+    """Where torch.compile and JAX keep compiled programs in a worker of a run."""
+    import dlarena.frameworks.jax.adapter  # noqa: F401 - as a worker does: the adapters before the frameworks
+    import dlarena.frameworks.torch.adapter  # noqa: F401
+    import jax
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+    return {"status": "ok", "inductor": cache_dir(), "jax": jax.config.jax_compilation_cache_dir}

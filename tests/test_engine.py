@@ -4,6 +4,7 @@ Timings are synthetic (tests/fault_speed.py), so the tests assert scheduling, no
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -174,6 +175,29 @@ def test_threads_pin_the_worker_to_that_many_cpus(fault_entries):
     finally:
         session.close()
     assert result["status"] == "ok" and result["cpus"] == cpus
+
+
+def _compile_caches(tmp_path, name):
+    runner = SuiteRunner(build_config(workloads=["mlp"], frameworks=["torch"]), ResultStore(tmp_path / f"{name}.duckdb"), name)
+    try:
+        reply = runner._session("torch").request({"op": "call", "entry": "fault_cells:compile_caches", "payload": {}}, 120)
+        return runner._compile_cache, reply
+    finally:
+        runner._close_sessions()
+        shutil.rmtree(runner._compile_cache, ignore_errors=True)
+
+
+def test_each_run_compiles_into_a_cache_of_its_own(tmp_path, fault_entries, monkeypatch):
+    """torch.compile and JAX start cold in every run alike (frameworks/compile_cache.py); a cache
+    folder the user exported is kept."""
+    for variable in ("TORCHINDUCTOR_CACHE_DIR", "JAX_COMPILATION_CACHE_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    first, reply = _compile_caches(tmp_path, "a")
+    assert (reply["inductor"], reply["jax"]) == (os.path.join(first, "inductor"), os.path.join(first, "jax"))
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))
+    second, reply = _compile_caches(tmp_path, "b")
+    assert second != first
+    assert (reply["inductor"], reply["jax"]) == (str(tmp_path / "mine"), os.path.join(second, "jax"))
 
 
 def test_windows_span_processes_and_workloads(tmp_path, fault):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+from dlarena.frameworks.compile_cache import use_run_cache  # noqa: E402
 from dlarena.frameworks.threads import pin_xla_cpu_threads, xla_cpu_single_threaded  # noqa: E402
 
 # Single-threaded Eigen when the run asks for one thread (recorded), before JAX is imported.
@@ -18,10 +19,8 @@ if os.environ.get("OMP_NUM_THREADS") == "1":
 # Workers of several frameworks share a GPU: take memory as needed, not 75% of it up front.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
-# A run's replacement workers recompile what its first workers compiled: a compilation cache
-# private to the run (created empty by the scheduler, so every run's first compile stays cold).
-if os.environ.get("DLARENA_COMPILE_CACHE_DIR"):
-    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(os.environ["DLARENA_COMPILE_CACHE_DIR"], "jax"))
+# The run's private compilation cache (frameworks/compile_cache.py), every compiled program kept.
+if use_run_cache("JAX_COMPILATION_CACHE_DIR", "jax"):
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
