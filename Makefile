@@ -21,7 +21,7 @@ demo: setup
 
 # Test files run in TEST_WORKERS processes side by side (pytest-xdist), a file's tests together in one
 # of them so that its fixtures are built once. Most of a test's time is single-threaded start-up
-# (imports, worker processes), so two of them fill a 2-core machine (531 -> ~400 s).
+# (imports, worker processes), so two of them fill a 2-core machine (531 -> 361 s).
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

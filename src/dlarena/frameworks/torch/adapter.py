@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+import torch
+
+from dlarena import workloads
+from dlarena.frameworks import FrameworkInfo
+from dlarena.frameworks.torch import parity as torch_parity
+from dlarena.frameworks.base import AdapterDefaults, WeightMapper
+from dlarena.frameworks.threads import pin_torch_threads
+from dlarena.measure.env import bf16_cpu_unsupported
+from dlarena.frameworks.torch import training
+from dlarena.workloads.base import Workload
 from dlarena.frameworks.compile_cache import use_run_cache
 
-use_run_cache("TORCHINDUCTOR_CACHE_DIR", "inductor")  # before anything compiles: frameworks/compile_cache.py
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from dlarena import workloads  # noqa: E402
-from dlarena.frameworks import FrameworkInfo  # noqa: E402
-from dlarena.frameworks.torch import parity as torch_parity  # noqa: E402
-from dlarena.frameworks.base import AdapterDefaults, WeightMapper  # noqa: E402
-from dlarena.frameworks.threads import pin_torch_threads  # noqa: E402
-from dlarena.measure.env import bf16_cpu_unsupported  # noqa: E402
-from dlarena.frameworks.torch import training  # noqa: E402
-from dlarena.workloads.base import Workload  # noqa: E402
+use_run_cache("TORCHINDUCTOR_CACHE_DIR", "inductor")  # read by inductor at its first compile, not at import
 
 
 def _to_native(kind: str, array: np.ndarray) -> np.ndarray:
