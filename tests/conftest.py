@@ -1,8 +1,6 @@
-import getpass
 import importlib.util
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,10 +22,6 @@ FULL = os.environ.get("DLARENA_FULL_TESTS") == "1"
 FAST_XLA = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 if FAST_XLA not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_XLA}".strip()
-
-# For the same reason, torch.compile keeps one inductor cache across the tests' runs (torch's own
-# default folder), where a dlarena run gives each run an empty one (frameworks/compile_cache.py).
-os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}"))
 
 
 @pytest.fixture

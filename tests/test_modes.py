@@ -41,6 +41,9 @@ def test_mode_runs_in_isolation(workload, framework, mode, scenario, tiny_timing
     assert len(metrics[headline]["samples"]) >= tiny_timing["min_iters"]
     # compilation happens on the first call, which is recorded apart from the samples
     assert metrics["time_to_first_step_s"]["value"] >= metrics["first_call_s"]["value"] > 0
+    if framework == "torch":  # a compiled graph was loaded from inductor's cache or compiled into it
+        cache = metrics["time_to_first_step_s"]["extra"]
+        assert (cache["compile_cache_hits"] + cache["compile_cache_misses"] > 0) == (mode == "compile"), cache
     # XLA's CPU pool follows the machine unless one thread is asked for (recorded as such)
     assert result["runtime"]["intra_op_threads"] == 2 or framework == "jax"
     assert result["runtime"]["device"] in ("cpu", "CPU:0", "cuda", "GPU:0", "cpu:0", "gpu:0")

@@ -69,7 +69,7 @@ def start(payload: dict) -> tuple[Timed, list[dict]]:
         raise Skipped(unsupported)
     adapter.set_precision(precision)  # before build: Keras' dtype policy applies to new layers
 
-    rss_before = current_rss_mb()
+    rss_before, cache_before = current_rss_mb(), adapter.compile_cache_counts()
     started = time.perf_counter()
     model = adapter.build(workload, workload.make_params(payload["seed"]))
     xt, yt = adapter.inputs(workload, x, y)
@@ -84,11 +84,12 @@ def start(payload: dict) -> tuple[Timed, list[dict]]:
     call()
     adapter.sync()
     first_call_s = time.perf_counter() - t0
+    cache = {f"compile_cache_{k}": n - cache_before[k] for k, n in adapter.compile_cache_counts().items()}
     warm_iters, warm_s = warm_up(call, adapter.sync, TimingConfig(**payload["timing"]))
     rows = [
         metric("first_call_s", "s", first_call_s),
         metric("time_to_first_step_s", "s", build_s + first_call_s, build_s=build_s,
-               **payload.get("process_context", {})),
+               **payload.get("process_context", {}), **cache),
         metric("rss_growth_mb", "MB", current_rss_mb() - rss_before,
                note="resident memory added by building, compiling and warming up this cell"),
         metric("peak_rss_mb", "MB", peak_rss_mb(),

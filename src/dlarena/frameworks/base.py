@@ -65,6 +65,10 @@ class AdapterDefaults:
     def gemm(self, n: int, precision: str):
         raise NotImplementedError(f"no GEMM peak probe for {self.info.display_name} in dlarena yet")
 
+    def compile_cache_counts(self) -> dict[str, int]:
+        """Hits and misses so far in this process of a compilation cache kept across runs ({}: none)."""
+        return {}
+
 
 class WeightMapper:
     """Moves canonical parameters into a framework's parameter dict and back.

@@ -1,11 +1,14 @@
-"""Compilation caches private to a run (torch.compile's inductor cache, JAX's persistent cache).
+"""Where compiled programs are kept between a run's worker processes.
 
-The scheduler creates one empty folder per run (``DLARENA_COMPILE_CACHE_DIR``) and hands it to
-every worker: a run's first compilation is cold for every framework, in every run, so time to
-first step means the same thing on a rerun; a replacement worker within the run reuses what
-the run's first worker compiled. Left to their defaults, inductor would share one cache per user
-across runs (the first run cold, later ones warm) while JAX keeps none. A cache folder the user
-exported is kept (and recorded: measure/env.py ``compiler_env``).
+JAX keeps no persistent cache by default: the scheduler creates one empty folder per run
+(``DLARENA_COMPILE_CACHE_DIR``), so a replacement worker reuses what the run's first worker
+compiled while every run's first compilation stays cold. torch.compile's inductor cache is left
+as PyTorch sets it up (on by default, one per user across runs): a machine's first run compiles
+cold and later runs load from it, as they do for its users, and each cell records its cache hits
+and misses with its time to first step (``compile_cache_hits``, frameworks/torch/adapter.py).
+Giving inductor a cold cache per run too was measured (docs/benchmarks.md, pairs J and K): a
+minute more per quick suite, taken from the budget for the windows of undecided verdicts.
+A cache folder the user exported is kept (and recorded: measure/env.py ``compiler_env``).
 """
 
 from __future__ import annotations

@@ -23,9 +23,6 @@ from dlarena.frameworks.keras.parity import KerasParityMethods
 from dlarena.frameworks.base import AdapterDefaults, WeightMapper, build_keras_model
 from dlarena.frameworks.threads import pin_tf_threads, pin_torch_threads
 from dlarena.workloads.base import Workload
-from dlarena.frameworks.compile_cache import use_run_cache
-
-use_run_cache("TORCHINDUCTOR_CACHE_DIR", "inductor")  # jit_compile on PyTorch is torch.compile
 
 
 LAYER_RECORD_LIMIT_BYTES = 256 * 2**20

@@ -15,9 +15,6 @@ from dlarena.frameworks.threads import pin_torch_threads
 from dlarena.measure.env import bf16_cpu_unsupported
 from dlarena.frameworks.torch import training
 from dlarena.workloads.base import Workload
-from dlarena.frameworks.compile_cache import use_run_cache
-
-use_run_cache("TORCHINDUCTOR_CACHE_DIR", "inductor")  # read by inductor at its first compile, not at import
 
 
 def _to_native(kind: str, array: np.ndarray) -> np.ndarray:
@@ -105,6 +102,12 @@ class TorchAdapter(AdapterDefaults):
         if mode != "eager":
             raise ValueError(f"unknown PyTorch mode '{mode}'; valid: {', '.join(self.info.modes)}")
         return model
+
+    def compile_cache_counts(self) -> dict[str, int]:
+        """inductor's FX graph cache, on by default and kept across runs (frameworks/compile_cache.py)."""
+        from torch._dynamo.utils import counters
+
+        return {"hits": counters["inductor"]["fxgraph_cache_hit"], "misses": counters["inductor"]["fxgraph_cache_miss"]}
 
     def predictor(self, model, mode: str):
         model.eval()
