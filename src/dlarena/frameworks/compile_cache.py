@@ -7,7 +7,7 @@ as PyTorch sets it up (on by default, one per user across runs): a machine's fir
 cold and later runs load from it, as they do for its users, and each cell records its cache hits
 and misses with its time to first step (``compile_cache_hits``, frameworks/torch/adapter.py).
 Giving inductor a cold cache per run too was measured (docs/benchmarks.md, pairs J and K): a
-minute more per quick suite, taken from the budget for the windows of undecided verdicts.
+minute more per quick suite, part of it taken from the budget for undecided verdicts' windows.
 A cache folder the user exported is kept (and recorded: measure/env.py ``compiler_env``).
 """
 
