@@ -54,9 +54,10 @@ def test_rounds_interleave_and_only_undecided_pairs_get_more_windows(tmp_path, f
     store, outcome = _run(tmp_path)
     assert outcome.counts == {"ok": 6}  # 3 parity + 3 speed cells
     windows = _windows(store)
-    # torch vs tensorflow (2x) and jax vs tensorflow are decided after the minimum; torch vs jax
-    # (same mean, jax 15% noisy between windows) never is, so those two get every window allowed.
-    assert len(windows["tensorflow"]) == 3
+    # torch vs tensorflow (2x) and jax vs tensorflow are decided within a window or two of the
+    # minimum (until their CIs clear a tie firmly: not fragile); torch vs jax (same mean, jax 15%
+    # noisy between windows) never is, so those two get every window allowed.
+    assert 3 <= len(windows["tensorflow"]) < 8
     assert len(windows["torch"]) == len(windows["jax"]) == 8
     # Interleaved, never blocked: the first round times every framework once before any second window.
     ordered = sorted((r for rs in windows.values() for r in rs), key=lambda r: r["started_at"])
@@ -105,6 +106,16 @@ def test_hang_is_a_timeout_row_and_crash_at_start_a_failed_row(tmp_path, fault):
     cells = {c["scenario"]: c for c in store.cells("r")}
     assert cells["infer_latency"]["status"] == "failed" and "SIGSEGV" in cells["infer_latency"]["error"]
     assert cells["train"]["status"] == "ok"
+
+
+def test_a_fragile_winner_gets_windows_like_an_undecided_pair(tmp_path, fault, monkeypatch):
+    """torch vs tensorflow (2x) is decided after the minimum; were its CI to only just exclude a
+    tie (measure/verdict.fragile), tensorflow's cell would get windows up to the maximum too."""
+    from dlarena.runner import engine
+
+    monkeypatch.setattr(engine, "fragile", lambda verdict: verdict.outcome == "faster")
+    store, _ = _run(tmp_path)
+    assert len(_windows(store)["tensorflow"]) == 8
 
 
 def test_skipped_at_start_keeps_its_reason(tmp_path, fault):

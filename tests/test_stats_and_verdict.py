@@ -5,7 +5,7 @@ import pytest
 
 from dlarena.measure.stats import bootstrap_median_ci, estimate, small_sample_factor, sample_summary
 from dlarena.measure.timer import TimingConfig, measure
-from dlarena.measure.verdict import DEFAULT_BAND, Estimate, band_of, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, band_of, compare, fragile
 import importlib.util
 
 
@@ -224,6 +224,24 @@ def test_replicates_decide_when_both_sides_have_them():
     # Latency: a's times are half of b's, so a is twice as fast.
     lat = compare(Estimate("A", 0.5, 0.49, 0.51, (0.5,) * 10), Estimate("B", 1.0, 0.98, 1.02, (1.0,) * 10), False)
     assert lat.winner == "A" and lat.ratio == pytest.approx(2) and lat.text == "A faster than B by 100% [100–100%] (2.0x)"
+
+
+@pytest.mark.parametrize("low,high,expected", [
+    (1.02, 1.24, True),    # clears 1 by ln 1.02 = 0.020 < 0.25 x width 0.195: a rerun may lose it
+    (1.06, 1.24, False),   # 0.058 > 0.25 x 0.157
+    (0.80, 0.98, True),    # the same for the other side winning
+    (0.80, 0.93, False),
+    (1.60, 2.40, False),
+])
+def test_a_winner_whose_ci_only_just_excludes_a_tie_is_fragile(low, high, expected):
+    ratio = math.sqrt(low * high)
+    assert fragile(Verdict("t", "A", 1.0, "faster", ratio, low, high)) is expected
+
+
+def test_only_winners_are_fragile():
+    assert not fragile(Verdict("t", None, None, "inconclusive", 1.0, 0.99, 1.01))
+    assert not fragile(Verdict("t", None, None, "equivalent", 1.0, 0.99, 1.01))
+    assert not fragile(Verdict("t", "A", 1.0, "faster", None, None, None))
 
 
 def test_band_of_a_stored_run_and_the_old_import_path():

@@ -118,6 +118,21 @@ def compare(a: Estimate, b: Estimate, higher_is_better: bool, band: float = DEFA
                    None, None, "inconclusive", **interval)
 
 
+# A winner whose CI clears 1 by less than this share of the CI's own width (log scale) is the
+# kind of verdict a rerun turns into "inconclusive" (docs/benchmarks.md, pairs J-L): the engine
+# measures it further, as it does an inconclusive one.
+FRAGILE_SHARE = 0.25
+
+
+def fragile(v: Verdict) -> bool:
+    """True for a "faster" verdict whose CI only just excludes a tie."""
+    if v.outcome != "faster" or not (v.ratio_low and v.ratio_high) or v.ratio_high <= v.ratio_low:
+        return False
+    low, high = math.log(v.ratio_low), math.log(v.ratio_high)
+    clearance = low if low > 0 else -high
+    return clearance < FRAGILE_SHARE * (high - low)
+
+
 def describe(band: float = DEFAULT_BAND) -> str:
     """The rule in one sentence, for reports."""
     return (f"Verdict rule: from the 95% CI of the speed ratio of A over B: \"A faster than B by x% [low–high%]\" "

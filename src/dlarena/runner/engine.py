@@ -9,7 +9,8 @@ For the cells it is given (every workload's, or one workload's):
    contention is left out and measured again (measure/noise.py);
 3. after ``min_windows`` rounds, each framework-vs-framework pair (same scenario) gets a verdict
    from the ratio of the two cells' bootstrap replicates (measure/verdict.py); only cells in a
-   still-inconclusive pair get more windows, up to ``max_windows`` and while the budget lasts;
+   still-inconclusive pair, or a winner whose CI only just excludes a tie (``fragile``), get
+   more windows, up to ``max_windows`` and while the budget lasts;
 4. each cell's windows become its metrics (criteria/speed.rows_from_windows: a two-level
    bootstrap over windows, then calls) and are stored with every window and its noise; the
    headline's CI gains the between-run allowance (measure/drift.py), its bootstrap replicates
@@ -32,7 +33,7 @@ import numpy as np
 
 from dlarena.config import Cell, SuiteConfig
 from dlarena.measure import drift, noise
-from dlarena.measure.verdict import Estimate, compare
+from dlarena.measure.verdict import Estimate, compare, fragile
 from dlarena.runner.session import Session
 
 RecordFn = Callable[[Cell, dict], None]
@@ -138,7 +139,7 @@ class SpeedEngine:
         return todo
 
     def _undecided(self, live: list[LiveCell]) -> list[LiveCell]:
-        """Cells in at least one framework-vs-framework pair whose verdict is inconclusive."""
+        """Cells in at least one framework-vs-framework pair whose verdict is inconclusive or fragile."""
         out: dict[str, LiveCell] = {}
         groups: dict[tuple, list[LiveCell]] = {}  # a pair: same workload, scenario and batch
         for lc in live:
@@ -150,7 +151,7 @@ class SpeedEngine:
                     continue
                 higher = self.criterion.HIGHER_IS_BETTER[a.cell.scenario]
                 verdict = compare(self._estimate(a), self._estimate(b), higher, self.band)
-                if verdict.outcome == "inconclusive":
+                if verdict.outcome == "inconclusive" or fragile(verdict):
                     out[a.cell.id], out[b.cell.id] = a, b
         return list(out.values())
 
