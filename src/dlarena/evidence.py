@@ -1,0 +1,73 @@
+"""Evidence grades: what a criterion's score rests on. The one place the rule lives.
+
+Every ``scores()`` line carries a ``grade``:
+
+- ``measured``: measured by this run on this machine (speed, deployment, built zoo models, ...);
+- ``snapshot``: a sourced, dated figure no older than ``STALE_MONTHS`` (an API refresh, a
+  publication with its date);
+- ``stale``: a sourced figure older than that (the article's 2022 figures in 2026);
+- ``environment``: depends on what happens to be installed or reachable here (a package list).
+
+Only ``measured`` and ``snapshot`` lines enter the totals and the strongest evidence; the others
+are shown, marked, and left out with what would measure them — never scored as 0.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+GRADES = ("measured", "snapshot", "stale", "environment")
+LABELS = {"measured": "measured here", "snapshot": "dated snapshot", "stale": "stale",
+          "environment": "environment-dependent"}
+SCORED = frozenset({"measured", "snapshot"})
+STALE_MONTHS = 24
+
+
+def parse_date(as_of) -> date | None:
+    """``2025``, ``2025-06`` or ``2025-06-30`` (a figure's as-of date) as the last day it may mean
+    (a year is read as its start: a "2022" figure is at least that old)."""
+    if isinstance(as_of, date):
+        return as_of
+    text = str(as_of or "").strip()
+    parts = text.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2][:2]) if len(parts) > 2 else 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (negative when ``earlier`` is later)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (1 if later.day < earlier.day else 0)
+
+
+def grade_of_date(as_of, today: date | None = None, stale_months: int = STALE_MONTHS) -> str:
+    """``snapshot`` for a figure at most ``stale_months`` old, ``stale`` when older or undated."""
+    when = parse_date(as_of)
+    if when is None:
+        return "stale"
+    return "stale" if months_between(when, today or date.today()) > stale_months else "snapshot"
+
+
+def oldest(grades) -> str:
+    """The weakest of several grades (a line resting on a stale figure is stale)."""
+    order = {g: i for i, g in enumerate(GRADES)}
+    present = [g for g in grades if g in order]
+    return max(present, key=order.__getitem__) if present else "measured"
+
+
+def grade(summary: dict) -> str:
+    """A summary line's grade; lines from before grades existed were measured here."""
+    return summary.get("grade") or "measured"
+
+
+def counts(summary: dict) -> bool:
+    return grade(summary) in SCORED
+
+
+def label(summary: dict) -> str:
+    return LABELS.get(grade(summary), grade(summary))
