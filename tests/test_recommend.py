@@ -52,7 +52,7 @@ def test_speed_summary_counts_wins_by_the_verdict_rule(tmp_path):
     summary = speed.scores(store.cells("r1"), store.measurements("r1"))
     assert summary["torch"]["score"] == 1.0 and summary["tensorflow"]["score"] == 0.0
     assert summary["torch"]["evidence"] == ["mlp/torch/eager/infer_latency/b1"]
-    assert "faster in 1 of 1" in summary["torch"]["line"]
+    assert "faster in 1, equivalent in 0, slower in 0, undecided 0 of 1 comparisons" in summary["torch"]["line"]
     tie = _store(tmp_path / "tie", _speed_cells(torch_ms=0.100, tf_ms=0.101))
     tied = speed.scores(tie.cells("r1"), tie.measurements("r1"))
     assert tied["torch"]["score"] == tied["tensorflow"]["score"] == 0.5
@@ -66,7 +66,7 @@ def test_speed_factor_uses_the_runs_equivalence_band(tmp_path):
     wide = {f.criterion: f for f in latest_factors(_store(tmp_path / "w", close, equivalence_band=0.10),
                                                     parse_priorities(None))}
     assert wide["speed"].per_framework["torch"]["score"] == 0.5
-    assert "faster in 0 of 1 comparisons, 1 ties" in wide["speed"].per_framework["torch"]["line"]
+    assert "faster in 0, equivalent in 1, slower in 0, undecided 0 of 1 comparisons" in wide["speed"].per_framework["torch"]["line"]
 
 
 def test_changing_priorities_changes_the_ranking(tmp_path):
@@ -141,7 +141,7 @@ def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
     assert 'id="cell-mlp-torch-eager-infer-latency-b1"' in html
     md = md_path.read_text()
     assert md.index("## Summary") < md.index("## mlp")
-    assert "[faster in 1 of 1 comparisons" in md and '<a id="evidence-ease-torch"></a>' in md
+    assert "[faster in 1, equivalent in 0, slower in 0, undecided 0 of 1 comparisons" in md and '<a id="evidence-ease-torch"></a>' in md
 
 
 def test_summaries_skip_criteria_without_rows():

@@ -5,6 +5,7 @@ other cells by runner/engine.py; the parent turns the windows into metrics (``ro
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -157,18 +158,103 @@ def run_cell(payload: dict) -> dict:
             "runtime": handle.runtime}
 
 
+PER_CALL_PARAMS = 1_000_000  # a batch-1 latency on a model below this measures per-call overhead
+
+
+def _runtime_of(cell: dict) -> dict:
+    """A stored cell's runtime record (JSON text in the store, a dict in memory)."""
+    runtime = cell.get("runtime")
+    if isinstance(runtime, str):
+        try:
+            runtime = json.loads(runtime) if runtime else {}
+        except ValueError:
+            runtime = {}
+    return runtime if isinstance(runtime, dict) else {}
+
+
+def _param_count(cell: dict | None) -> int | None:
+    """The model's parameter count as the cell recorded it (``runtime.workload``), never re-derived."""
+    value = (_runtime_of(cell or {}).get("workload") or {}).get("parameter_count")
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def per_call_overhead(scenario: str, batch: int, params: int | None) -> bool:
+    """A batch-1 latency on a model under ``PER_CALL_PARAMS`` parameters: what it compares is
+    mostly the framework's per-call overhead (dispatch, Python), not its compute."""
+    return scenario == "infer_latency" and batch == 1 and params is not None and params < PER_CALL_PARAMS
+
+
+def _count(n: int) -> str:
+    """85k, 1.4M, 512: a parameter count in a few characters."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2g}M" if n < 10_000_000 else f"{n / 1e6:.0f}M"
+    if n >= 1_000:
+        return f"{n / 1e3:.3g}k"
+    return str(n)
+
+
+def size_range(params: list[int]) -> str:
+    """"models of 85k–1.4M parameters" (one size: "a model of 85k parameters")."""
+    if not params:
+        return "model sizes not recorded"
+    low, high = min(params), max(params)
+    return f"a model of {_count(low)} parameters" if low == high else f"models of {_count(low)}–{_count(high)} parameters"
+
+
+def _device(runtime: dict) -> str | None:
+    device = str(runtime.get("device") or "").split(":")[0].lower()
+    return {"cuda": "gpu"}.get(device, device) or None
+
+
+def speed_scope(cells: list[dict], rows: list[dict], compared: set[str] | None = None) -> dict:
+    """What the speed verdicts rest on, from the stored cells and rows only: device(s), thread
+    counts and model size range (parameters) of the cells compared (``compared``: their ids; default
+    every speed cell), and the share of the run's speed timing windows flagged as contended."""
+    speed_cells = [c for c in cells if c.get("scenario") in HEADLINE and c.get("status") == "ok"
+                   and (compared is None or c.get("cell_id") in compared)]
+    devices = sorted({d for c in speed_cells if (d := _device(_runtime_of(c)))})
+    threads = sorted({int(t) for c in speed_cells
+                      if isinstance(t := _runtime_of(c).get("intra_op_threads"), (int, float)) and t > 0})
+    params = sorted({p for c in speed_cells if (p := _param_count(c))})
+    ids = {c.get("cell_id") for c in cells if c.get("scenario") in HEADLINE}  # the run's machine, all windows
+    windows = flagged = 0
+    for r in rows:
+        if r.get("cell_id") in ids and r.get("metric") == HEADLINE.get(r.get("scenario")):
+            extra = r.get("extra") or {}
+            windows += int(extra.get("windows") or 0) + int(extra.get("flagged_windows") or 0)
+            flagged += int(extra.get("flagged_windows") or 0)
+    parts = ["/".join(devices) or "device not recorded"]
+    if threads:
+        parts[0] += f", {threads[0] if len(threads) == 1 else f'{threads[0]}–{threads[-1]}'} " \
+                    f"thread{'s' if threads[-1] > 1 else ''}"
+    parts.append(size_range(params))
+    if windows:
+        parts.append(f"{flagged} of {windows} timing windows ({flagged / windows:.0%}) flagged as contended")
+    else:
+        parts.append("contended windows not recorded")
+    return {"devices": devices, "threads": threads, "params": params, "windows": windows,
+            "flagged_windows": flagged, "machine": parts[0], "text": ", ".join(parts)}
+
+
 def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
-    """Per framework: the share of (workload, scenario) comparisons it wins, each framework in its
-    fastest mode, by the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's
-    equivalence band); equivalent and inconclusive count as ties, a tie counts half. Evidence: the
-    best-mode cells compared."""
+    """Per framework: its (workload, scenario) comparisons, each framework in its fastest mode, by
+    the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's equivalence band). A win
+    counts 1, an *equivalent* verdict half; any other verdict without a winner (inconclusive, or a
+    verdict withheld, e.g. on a busy machine) is *undecided* and left out of the denominator (a
+    framework with no decided comparison scores 0.5). Every line states its scope (device,
+    threads, model sizes, contended windows) and labels batch-1 latency on models under
+    ``PER_CALL_PARAMS`` parameters as per-call overhead. Evidence: the best-mode cells compared."""
     from itertools import combinations
 
     from dlarena.measure.verdict import DEFAULT_BAND, compare
     from dlarena.criteria.speed_views import best_entry, build
 
+    by_id = {c.get("cell_id"): c for c in cells}
     tally: dict[str, dict[str, int]] = {}
+    undecided_kinds: dict[str, dict[str, int]] = {}
+    overhead_wins: dict[str, int] = {}
     evidence: dict[str, list[str]] = {}
+    comparisons: dict[str, list[dict]] = {}
     for view in build(cells, rows, band or DEFAULT_BAND):
         if not view.comparable:
             continue
@@ -180,21 +266,54 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
                     best[fw] = entry
             for a, b in combinations(best, 2):
                 verdict = compare(best[a].estimate(), best[b].estimate(), s.higher_is_better, s.band)
+                ids = {fw: f"{view.name}/{fw}/{best[fw].mode}/{s.scenario}/b{best[fw].batch}" for fw in (a, b)}
+                params = _param_count(by_id.get(ids[a])) or _param_count(by_id.get(ids[b]))
+                overhead = per_call_overhead(s.scenario, best[a].batch, params)
                 for fw, other in ((a, b), (b, a)):
-                    t = tally.setdefault(fw, {"wins": 0, "ties": 0, "losses": 0})
-                    if verdict.winner is None:
+                    t = tally.setdefault(fw, {"wins": 0, "ties": 0, "losses": 0, "undecided": 0})
+                    if verdict.winner is not None:
+                        won = verdict.winner == best[fw].label
+                        t["wins" if won else "losses"] += 1
+                        result = "win" if won else "loss"
+                        if won and overhead:
+                            overhead_wins[fw] = overhead_wins.get(fw, 0) + 1
+                    elif verdict.outcome == "equivalent":
                         t["ties"] += 1
+                        result = "equivalent"
                     else:
-                        t["wins" if verdict.winner == best[fw].label else "losses"] += 1
-                    e = best[fw]
-                    evidence.setdefault(fw, []).append(f"{view.name}/{fw}/{e.mode}/{s.scenario}/b{e.batch}")
+                        t["undecided"] += 1
+                        result = "undecided"
+                        kinds = undecided_kinds.setdefault(fw, {})
+                        kinds[verdict.outcome] = kinds.get(verdict.outcome, 0) + 1
+                    evidence.setdefault(fw, []).append(ids[fw])
+                    comparisons.setdefault(fw, []).append({
+                        "workload": view.name, "scenario": s.scenario, "batch": best[fw].batch, "against": other,
+                        "params": params, "result": result, "outcome": verdict.outcome, "verdict": verdict.text,
+                        "label": "per-call overhead" if overhead else None})
+    compared = {i for ids in evidence.values() for i in ids}
+    scope = speed_scope(cells, rows, compared)
     out = {}
     for fw, t in tally.items():
         n = sum(t.values())
-        out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / n,
-                   "line": f"faster in {t['wins']} of {n} comparisons, {t['ties']} ties, slower in {t['losses']} "
-                           f"(each framework's best mode)",
-                   "evidence": list(dict.fromkeys(evidence[fw])), **t}
+        decided = t["wins"] + t["ties"] + t["losses"]
+        counts = (f"faster in {t['wins']}, equivalent in {t['ties']}, slower in {t['losses']}, "
+                  f"undecided {t['undecided']} of {n}")
+        other_kinds = {k: v for k, v in undecided_kinds.get(fw, {}).items() if k != "inconclusive"}
+        if other_kinds:
+            counts += " (" + ", ".join(f"{v} {k}" for k, v in other_kinds.items()) + ")"
+        overhead = overhead_wins.get(fw, 0)
+        note = (f"{overhead} of its {t['wins']} win{'s' if t['wins'] != 1 else ''} "
+                f"{'is' if overhead == 1 else 'are'} batch-1 latency on models under {_count(PER_CALL_PARAMS)} "
+                "parameters: per-call overhead") if overhead else ""
+        mostly = ("all" if overhead == t["wins"] else "mostly") if overhead * 2 > t["wins"] else ""
+        headline = (f"{counts} comparisons"
+                    + (f", wins {mostly} batch-1 per-call overhead" if mostly else "")
+                    + f" ({scope['machine']}, {size_range(scope['params'])})")
+        line = (f"{counts} comparisons (each framework's best mode)" + (f"; {note}" if note else "")
+                + f"; scope: {scope['text']}")
+        out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / decided if decided else 0.5,
+                   "line": line, "headline": headline, "scope": scope["text"], "grade": "measured",
+                   "evidence": list(dict.fromkeys(evidence[fw])), "comparisons": comparisons[fw], **t}
     return out
 
 
