@@ -1,6 +1,12 @@
 """Community figures: a packaged data file of dated, sourced figures as published, and a refresh
 from the public GitHub, PyPI-stats and PyPI APIs that adds current figures from those that answer.
-Which repositories and packages stand for a framework is in its registry entry (``community``)."""
+Which repositories and packages stand for a framework is in its registry entry (``community``).
+
+Each figure carries ``as_of`` (its date), ``kind`` ("published", "fetched" or "not refreshed") and
+``series`` (one source and method: figures are compared over time only within a series). Figures
+with ``"role": "article"`` are those of the article's time, kept as the claims' "then" values and
+shown as history: never the scored evidence. Per metric and framework the newest dated figure wins;
+a refreshed figure replaces a published one only when it is newer."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from dlarena import frameworks
+from dlarena.evidence import parse_date
 
 GITHUB_API = "https://api.github.com"
 PYPISTATS_API = "https://pypistats.org/api"
@@ -21,12 +28,17 @@ REFRESHED_FILE = "community.json"
 LABELS = {
     "github_stars": "GitHub stars",
     "paper_implementations_pct": "share of paper implementations (%)",
+    "research_implementations_pct": "share of AI research implementations (%)",
     "developer_survey_pct": "developer survey share (%)",
     "pypi_downloads_last_month": "PyPI downloads, last month",
     "pypi_releases_last_year": "PyPI releases, last 365 days",
 }
 # Shown, never scored: more releases is activity, not quality.
 UNSCORED = {"pypi_releases_last_year"}
+ARTICLE = "article"  # a figure's "role": the article's time, history only
+# The series a fetched figure belongs to (one source and method per series).
+SERIES = {"github_stars": "github-stargazers", "pypi_downloads_last_month": "pypistats-last-month-without-mirrors",
+          "pypi_releases_last_year": "pypi-json-releases"}
 
 
 def sources(framework: str) -> dict[str, list[str]]:
@@ -75,13 +87,28 @@ def load(results_dir: str | Path | None = None) -> list[dict]:
     return figures
 
 
+def is_article(figure: dict) -> bool:
+    """A figure of the article's time (its "then" value): shown as history, never scored."""
+    return figure.get("role") == ARTICLE
+
+
+def newer(figure: dict, than: dict | None) -> bool:
+    """``figure`` is dated strictly later than ``than`` (a figure without a date is never newer), so a
+    refreshed figure replaces a published one of the same metric only when it is newer."""
+    when = parse_date(figure.get("as_of"))
+    if than is None:
+        return True
+    before = parse_date(than.get("as_of"))
+    return when is not None and (before is None or when > before)
+
+
 def latest(figures: list[dict], framework: str) -> dict[str, dict]:
-    """Per metric, the most recent figure with a value for this framework."""
+    """Per metric, the newest current (not the article's) figure with a value for this framework."""
     out: dict[str, dict] = {}
     for f in figures:
-        if f["framework"] != framework or f.get("value") is None:
+        if f["framework"] != framework or f.get("value") is None or is_article(f):
             continue
-        if f["metric"] not in out or str(f.get("as_of") or "") >= str(out[f["metric"]].get("as_of") or ""):
+        if newer(f, out.get(f["metric"])):
             out[f["metric"]] = f
     return out
 
@@ -137,10 +164,10 @@ FETCHERS = {
 }
 
 
-def fetch(timeout: float = 10.0, selected=None) -> tuple[list[dict], list[str]]:
-    """Current figures from every source that answers, and one line per figure that could not be
-    fetched; raises CommunityRefreshError when no source answers (offline)."""
-    today = date.today().isoformat()
+def fetch(timeout: float = 10.0, selected=None, today: date | None = None) -> tuple[list[dict], list[str]]:
+    """Current figures from every source that answers, dated ``today`` (kind "fetched"), and one line
+    per figure that could not be fetched; raises CommunityRefreshError when no source answers (offline)."""
+    today = (today or date.today()).isoformat()
     figures, failures, unreachable, first_error = [], [], {}, None
     for framework in with_sources(selected):
         for kind, names in sources(framework).items():
@@ -163,14 +190,16 @@ def fetch(timeout: float = 10.0, selected=None) -> tuple[list[dict], list[str]]:
                         failures.append(f"{what}: {exc}")
                         continue
                     figures.append({"metric": metric_name(metric, names, name), "framework": framework, "value": value,
-                                    "unit": unit, "as_of": today, "kind": "fetched", "source": source, "url": url})
+                                    "unit": unit, "as_of": today, "kind": "fetched", "series": SERIES[metric], "source": source,
+                                    "url": url})
     if not figures:
         raise CommunityRefreshError(f"{first_error or 'no framework has community sources'}. The stored figures are unchanged.")
     return figures, failures
 
 
-def refresh(results_dir: str | Path | None = None, timeout: float = 10.0) -> tuple[Path, list[dict], list[str]]:
-    figures, failures = fetch(timeout)
+def refresh(results_dir: str | Path | None = None, timeout: float = 10.0,
+            today: date | None = None) -> tuple[Path, list[dict], list[str]]:
+    figures, failures = fetch(timeout, today=today)
     path = refreshed_path(results_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(path.read_text()).get("figures", []) if path.exists() else []
