@@ -63,7 +63,7 @@ LAYERS = [
     ("config",),
     ("deploy", "distributed", "debugging", "ease", "pretrained", "workloads", "frameworks", "community"),
     ("store",),
-    ("measure", "process", "cell"),
+    ("measure", "evidence", "process", "cell"),
 ]
 RANK = {name: len(LAYERS) - i for i, names in enumerate(LAYERS) for name in names}
 

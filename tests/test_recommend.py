@@ -239,5 +239,5 @@ def test_partial_weights_count_only_weighted_criteria_and_strongest_follows_the_
     assert result.ranking == ["torch", "tensorflow"]
     # weighted gaps: speed 3 x 0.4 = 1.2, ease 1 x 0.7 = 0.7; community weighs 0
     assert strongest(result) == [
-        "Speed: PyTorch 0.80 vs TensorFlow 0.40 — torch speed (evidence: speed/torch)",
-        "Ease of use: TensorFlow 0.90 vs PyTorch 0.20 — tensorflow ease (evidence: ease/tensorflow)"]
+        "Speed: PyTorch 0.80 vs TensorFlow 0.40 — torch speed [measured here] (evidence: speed/torch)",
+        "Ease of use: TensorFlow 0.90 vs PyTorch 0.20 — tensorflow ease [measured here] (evidence: ease/tensorflow)"]

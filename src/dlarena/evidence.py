@@ -24,8 +24,8 @@ STALE_MONTHS = 24
 
 
 def parse_date(as_of) -> date | None:
-    """``2025``, ``2025-06`` or ``2025-06-30`` (a figure's as-of date) as the last day it may mean
-    (a year is read as its start: a "2022" figure is at least that old)."""
+    """``2025``, ``2025-06`` or ``2025-06-30`` (a figure's as-of date) as the first day it may mean:
+    a "2022" figure is at least as old as 2022-01-01."""
     if isinstance(as_of, date):
         return as_of
     text = str(as_of or "").strip()
@@ -39,18 +39,24 @@ def parse_date(as_of) -> date | None:
         return None
 
 
-def months_between(earlier: date, later: date) -> int:
-    """Whole months from ``earlier`` to ``later`` (negative when ``earlier`` is later)."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - (1 if later.day < earlier.day else 0)
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for d in range(day.day, 27, -1):  # 31 -> 30 -> 29 -> 28 until the month has it
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(day.day, 28))
 
 
 def grade_of_date(as_of, today: date | None = None, stale_months: int = STALE_MONTHS) -> str:
-    """``snapshot`` for a figure at most ``stale_months`` old, ``stale`` when older or undated."""
+    """``snapshot`` for a figure at most ``stale_months`` old (to the day), ``stale`` when older or undated."""
     when = parse_date(as_of)
     if when is None:
         return "stale"
-    return "stale" if months_between(when, today or date.today()) > stale_months else "snapshot"
+    return "stale" if when < months_before(today or date.today(), stale_months) else "snapshot"
 
 
 def oldest(grades) -> str:

@@ -3,8 +3,10 @@ cell ids) from the latest results that measured it, weighted by the user's prior
 plain-language "when to use which" paragraph generated from those numbers.
 
 A criterion takes part when its module (registered in ``dlarena.criteria.CRITERIA``) defines
-``scores(cells, rows) -> {framework: {"score", "line", "evidence"}}``. A summary that draws
-verdicts also takes ``band`` (the run's equivalence band, see ``dlarena.measure.verdict``).
+``scores(cells, rows) -> {framework: {"score", "line", "evidence", "grade", "scope"?}}``. A summary
+that draws verdicts also takes ``band`` (the run's equivalence band, see ``dlarena.measure.verdict``).
+Only lines graded "measured" or "snapshot" (``dlarena.evidence``) enter the totals and the strongest
+evidence; a stale or environment-dependent line is named as "not scored", never counted as 0.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import importlib
 import inspect
 from dataclasses import dataclass, field
 
-from dlarena import criteria, frameworks
+from dlarena import criteria, evidence, frameworks
 from dlarena.measure.verdict import DEFAULT_BAND, band_of
 
 ORDER = ("ease", "speed", "deployment", "distributed", "pretrained", "debugging", "community")
@@ -141,27 +143,50 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def scored_lines(factor: Factor) -> dict[str, dict]:
+    """The factor's lines that may be scored (measured here or a fresh dated snapshot)."""
+    return {fw: s for fw, s in factor.per_framework.items() if evidence.counts(s)}
+
+
 def recommend(factors: list[Factor]) -> Recommendation:
     weights = {f.criterion: f.weight for f in factors}
     measured = [f for f in factors if f.status == "measured" and f.weight > 0]
+    lines = {f.criterion: scored_lines(f) for f in measured}
     coverage = {fw: sum(fw in f.per_framework for f in measured)
                 for fw in dict.fromkeys(fw for f in factors for fw in f.per_framework)}
     # Compare the frameworks measured on the most criteria; one measured on fewer (e.g. JAX where
-    # only speed covers it) is left out rather than letting its gaps shrink everyone's totals.
+    # only speed covers it) is left out rather than letting its gaps shrink everyone's totals. A
+    # line that may not be scored (stale, environment-dependent) keeps its framework compared and
+    # takes the criterion out of the totals for all, named.
     most = max(coverage.values(), default=0)
     fws = [fw for fw, n in coverage.items() if n == most]
     left_out = [fw for fw, n in coverage.items() if n < most]
-    # Only criteria measured for every compared framework enter the totals: a missing number is no zero.
-    scored = [f for f in measured if fws and all(fw in f.per_framework for fw in fws)]
+    # Only criteria scored for every compared framework enter the totals: a missing number is no zero.
+    scored = [f for f in measured if fws and all(fw in lines[f.criterion] for fw in fws)]
     total_weight = sum(f.weight for f in scored)
     totals = {fw: (sum(f.weight * f.per_framework[fw]["score"] for f in scored) / total_weight if total_weight else 0.0)
               for fw in fws}
     ranking = sorted(fws, key=lambda fw: -totals[fw])
     paragraph = _paragraph(factors, scored, totals, ranking)
+    unscored = [f for f in measured if f not in scored]
+    if unscored and ranking:
+        paragraph += " Not scored, shown only: " + _join([_why_unscored(f, fws) for f in unscored]) + "."
     if left_out:
         paragraph += " Left out of the totals, measured on fewer criteria: " + _join(
             [f"{frameworks.display_name(fw)} ({coverage[fw]} of {len(measured)})" for fw in left_out]) + "."
     return Recommendation(factors, totals, ranking, paragraph, weights)
+
+
+def _why_unscored(factor: Factor, fws: list[str]) -> str:
+    """"community (stale: TensorFlow, PyTorch)": what keeps a measured criterion out of the totals."""
+    by_grade: dict[str, list[str]] = {}
+    for fw in fws or list(factor.per_framework):
+        summary = factor.per_framework.get(fw)
+        why = "not measured" if summary is None else evidence.label(summary)
+        if summary is None or not evidence.counts(summary):
+            by_grade.setdefault(why, []).append(frameworks.display_name(fw))
+    reasons = "; ".join(f"{why}: {', '.join(names)}" for why, names in by_grade.items())
+    return f"{factor.title.lower()} ({reasons})" if reasons else factor.title.lower()
 
 
 def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, float], ranking: list[str]) -> str:
@@ -212,7 +237,7 @@ def strongest(result: Recommendation, n: int = 3) -> list[str]:
         return []
     gaps = []
     for f in result.factors:
-        if f.status != "measured" or f.weight <= 0 or not all(fw in f.per_framework for fw in result.ranking):
+        if f.status != "measured" or f.weight <= 0 or not all(fw in scored_lines(f) for fw in result.ranking):
             continue
         leader, runner_up = sorted(result.ranking, key=lambda fw: -f.per_framework[fw]["score"])[:2]
         gap = f.per_framework[leader]["score"] - f.per_framework[runner_up]["score"]
@@ -222,6 +247,7 @@ def strongest(result: Recommendation, n: int = 3) -> list[str]:
     for _, f, leader, runner_up in sorted(gaps, key=lambda g: -g[0])[:n]:
         lead, other = f.per_framework[leader], f.per_framework[runner_up]
         cells = ", ".join(lead.get("evidence", [])[:2])
+        scope = f"; scope: {lead['scope']}" if lead.get("scope") else ""
         out.append(f"{f.title}: {frameworks.display_name(leader)} {lead['score']:.2f} vs {frameworks.display_name(runner_up)} {other['score']:.2f} "
-                   f"— {headline(lead)}" + (f" (evidence: {cells})" if cells else ""))
+                   f"— {headline(lead)} [{evidence.label(lead)}{scope}]" + (f" (evidence: {cells})" if cells else ""))
     return out
