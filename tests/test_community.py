@@ -153,7 +153,7 @@ def test_refresh_adds_dated_fetched_figures(tmp_path, fake_api):
         rows += [r | {"cell_id": cell_id, "framework": fw, "scenario": "community", "status": "ok"} for r in out["metrics"]]
     summary = crit.scores(cells, rows)
     assert "GitHub stars 90K" in summary["torch"]["line"] and "PyPI downloads, last month 5.0M" in summary["torch"]["line"]
-    assert summary["tensorflow"]["headline"].startswith("GitHub stars 190K")
+    assert summary["tensorflow"]["headline"] == "GitHub stars 190K (%s); PyPI downloads, last month 4.0M (%s)" % ((date.today().isoformat(),) * 2)
     assert 0 < summary["torch"]["score"] < 1 and summary["torch"]["evidence"] == ["-/torch/data/community/b0"]
     # JAX: its own repo is the headline, Flax's is shown beside it; scored on figures all three have
     assert summary["jax"]["headline"].startswith("GitHub stars 30K")
@@ -236,8 +236,9 @@ def test_jax_is_scored_offline_with_the_shipped_figures(tmp_path):
     assert summary["torch"]["score"] == pytest.approx(0.760, abs=1e-3)
     assert summary["tensorflow"]["score"] == pytest.approx(0.630, abs=1e-3)
     assert summary["jax"]["score"] == pytest.approx(0.200, abs=1e-3)
-    assert summary["tensorflow"]["headline"] == "GitHub stars 197K (2026-08-22)"
-    assert summary["jax"]["headline"] == "GitHub stars ~36K (2026-06)"
+    # the headline is what the score rests on, each figure with its date
+    assert summary["tensorflow"]["headline"] == "GitHub stars 197K (2026-08-22); PyPI downloads, last month 22.7M (2026-04-01)"
+    assert summary["jax"]["headline"] == "GitHub stars ~36K (2026-06); PyPI downloads, last month 19.2M (2026-04-01)"
     assert "PyPI downloads, last month 87.3M (2026-04-01)" in summary["torch"]["line"]
     # PyTorch's ">70% of AI research implementations" has no counterpart: shown, never scored
     assert "share of AI research implementations (%) >70 (2024-12" in summary["torch"]["line"]

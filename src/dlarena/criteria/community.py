@@ -116,7 +116,7 @@ def scores(cells: list[dict], rows: list[dict], today: date | None = None) -> di
                  "evidence": [c["cell_id"] for c in fw_cells.get(fw, [])]}
         if fw in fresh and shared:
             ratios = [metrics[m]["value"] / max(latest[f][m]["value"] for f in fresh) for m in sorted(shared)]
-            out[fw] = entry | {"score": sum(ratios) / len(ratios),
+            out[fw] = entry | {"score": sum(ratios) / len(ratios), "headline": "; ".join(parts[m] for m in sorted(shared)),
                                "grade": oldest(_grade(metrics[m], today) for m in shared),
                                "scored_on": sorted(shared)}
         elif _scorable(metrics) and fw not in fresh:  # only figures older than the threshold: shown, not scored
