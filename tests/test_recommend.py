@@ -133,7 +133,9 @@ def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
     html_path, md_path = write_report(store, store.run("r1"), tmp_path / "report")
     html = html_path.read_text()
     assert html.index('id="summary"') < html.index("<h2>Environment</h2>")
-    assert html.count("not measured yet") == 2 * 5  # deployment, distributed, pretrained, debugging, community
+    table = html[html.index('id="summary"'):html.index('id="when-to-use"')]
+    assert table.count("not measured yet") == 2 * 5  # deployment, distributed, pretrained, debugging, community
+    assert table.count("[measured here]") == 2 * 2  # speed and ease, both frameworks
     targets = set(re.findall(r'href="#([^"]+)"', html))
     assert {"evidence-speed-torch", "evidence-ease-tensorflow"} <= targets
     for target in targets:

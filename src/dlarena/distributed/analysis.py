@@ -7,6 +7,10 @@ efficiencies are compared with the one verdict rule (``dlarena.measure.verdict``
 conservative interval standing in for its 95% CI. Which frameworks take part, their runtimes'
 names and any published claim about them come from the frameworks' ``distributed`` plugin
 modules; nothing here names a framework.
+
+``compare_scaling(cells, rows, a, b)`` is the one framework-vs-framework scaling comparison: the
+report's section and the claims check both show its number. ``scope`` / ``spans_hosts`` say what
+the cells ran on (hosts, cores, workers): one host's result is about process overhead there.
 """
 
 from __future__ import annotations
@@ -132,6 +136,145 @@ def scaling(pts: list[Point]) -> dict[tuple[str, str], list[Point]]:
     return series
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", ""})
+
+
+def _host(addr) -> str:
+    host = str(addr or "").rsplit(":", 1)[0].strip("[]")
+    return "loopback" if host in LOOPBACK else host
+
+
+def host_count(pts: list[Point]) -> int:
+    """How many machines the workers of these cells ran on, from what the cells recorded
+    (``nodes``, the workers' addresses); 1 when they recorded neither."""
+    n = 1
+    for p in pts:
+        nodes = p.runtime.get("nodes")
+        if isinstance(nodes, (int, float)):
+            n = max(n, int(nodes))
+        n = max(n, len({_host(a) for a in p.runtime.get("worker_addrs") or []}))
+    return n
+
+
+@dataclass(frozen=True)
+class Scope:
+    hosts: int
+    cores: int | None  # the cores the workers of one host shared (threads per worker x workers on the host)
+    workers: tuple[int, ...]
+
+    @property
+    def single_host(self) -> bool:
+        return self.hosts <= 1
+
+    @property
+    def text(self) -> str:
+        """"1 host, 2 cores, 1–2 workers"."""
+        parts = [f"{self.hosts} host{'s' if self.hosts != 1 else ''}"]
+        if self.cores:
+            parts.append(f"{self.cores} core{'s' if self.cores != 1 else ''}" + (" per host" if self.hosts > 1 else ""))
+        if self.workers:
+            low, high = min(self.workers), max(self.workers)
+            parts.append(f"{low}–{high} workers" if low != high else f"{low} worker{'s' if low != 1 else ''}")
+        return ", ".join(parts)
+
+    @property
+    def caveat(self) -> str:
+        """What a single-host result can and cannot say ("" when the workers spanned hosts)."""
+        if not self.single_host:
+            return ""
+        return ("every worker shared this one host's cores over loopback, so this measures process and "
+                "communication overhead on this host and says nothing about multi-machine scaling")
+
+
+def scope(pts: list[Point]) -> Scope:
+    """The hosts, cores and worker counts the distributed cells ran with (their stored runtime)."""
+    hosts = host_count(pts)
+    cores = set()
+    for p in pts:
+        threads, local = p.runtime.get("threads_per_worker"), p.runtime.get("workers_on_this_node")
+        local = local if isinstance(local, (int, float)) and local > 0 else max(1, p.workers // hosts)
+        if isinstance(threads, (int, float)) and threads > 0 and not p.runtime.get("oversubscribed"):
+            cores.add(int(threads) * int(local))
+    return Scope(hosts, max(cores) if cores else None, tuple(sorted({p.workers for p in pts})))
+
+
+def spans_hosts(cells: list[dict], rows: list[dict]) -> bool:
+    """True when a successful distributed cell's workers ran on more than one machine: only then
+    does the run say anything about multi-machine training."""
+    return not scope([p for p in points(cells, rows) if p.ok]).single_host
+
+
+@dataclass
+class ScalingComparison:
+    """One framework-vs-framework scaling comparison at one world size: THE number the report's
+    distributed section and the claims check both show (``compare_scaling``)."""
+
+    workload: str
+    workers: int
+    a: Point
+    b: Point
+    outcome: str  # "faster" (a winner), "equivalent", or "inconclusive"
+    winner: str | None  # framework with the higher scaling efficiency, None without one
+    text: str  # "mlp, 2 workers: scaling efficiency 80% (PyTorch DDP) vs 50% (...): PyTorch DDP higher by 60% [..]"
+    efficiency: Verdict | None  # the verdict on the efficiency ratio a / b (None: not comparable)
+    throughput: Verdict  # global throughput a vs b (a different quantity, labelled as such)
+    scope: Scope
+    result: str = ""  # the verdict part of ``text``: "PyTorch DDP higher by 60% [..] (ratio ..)"
+
+    @property
+    def evidence(self) -> list[str]:
+        return [self.a.cell_id, self.b.cell_id]
+
+
+def _pair(workload: str, n: int, p: Point, q: Point, band: float, where: Scope) -> ScalingComparison:
+    head = f"{workload}, {n} workers: scaling efficiency {p.efficiency:.0%} ({p.label}) vs {q.efficiency:.0%} ({q.label})"
+    verdict = None
+    if p.eff_low is None or q.eff_low is None:
+        outcome, winner, text = INCONCLUSIVE, None, "inconclusive: efficiency intervals unavailable"
+    elif p.eff_low > 1 or q.eff_low > 1:
+        outcome, winner, text = INCONCLUSIVE, None, "inconclusive: superlinear, a 1-worker baseline ran below capacity"
+    else:
+        verdict = compare(p.efficiency_estimate(), q.efficiency_estimate(), True, band)
+        outcome = verdict.outcome
+        ratio = f"ratio {verdict.ratio:.2f} [{verdict.ratio_low:.2f}–{verdict.ratio_high:.2f}]"
+        if verdict.outcome == "faster":
+            best, other = (p, q) if verdict.winner == p.label else (q, p)
+            winner = best.framework
+            low, high = (verdict.ratio_low, verdict.ratio_high) if best is p else (1 / verdict.ratio_high, 1 / verdict.ratio_low)
+            r = verdict.ratio if best is p else 1 / verdict.ratio
+            text = (f"{best.label} higher by {(verdict.speedup_pct or 0):.0f}% [{(low - 1) * 100:.0f}–{(high - 1) * 100:.0f}%]"
+                    f" (ratio {best.label} / {other.label} {r:.2f} [{low:.2f}–{high:.2f}])")
+        elif verdict.outcome == "equivalent":
+            winner, text = None, f"equivalent, within ±{band * 100:g}% ({ratio})"
+        else:
+            winner, text = None, f"inconclusive ({ratio})"
+    throughput = compare(p.estimate(p.label), q.estimate(q.label), True, band)
+    return ScalingComparison(workload, n, p, q, outcome, winner, f"{head}: {text}", verdict, throughput, where, text)
+
+
+def compare_scaling(cells: list[dict], rows: list[dict], a: str, b: str, workers=None,
+                    band: float = DEFAULT_BAND) -> list[ScalingComparison]:
+    """THE scaling comparison of framework ``a`` against ``b``: per workload, at each world size in
+    ``workers`` (default: every size above the smallest that both measured), the ratio of their
+    scaling efficiencies by the one verdict rule, with its 95% CI. The report's distributed
+    section and the claims check both call this, so a comparison reads the same everywhere."""
+    ok_pts = [p for p in points(cells, rows)]
+    series = scaling(ok_pts)
+    where = scope([p for p in ok_pts if p.ok])
+    out = []
+    for workload in dict.fromkeys(w for w, _ in series):
+        at = {}
+        for fw in (a, b):
+            ok = [p for p in series.get((workload, fw), []) if p.ok]
+            at[fw] = {p.workers: p for p in ok if p.workers > ok[0].workers and p.efficiency is not None}
+        sizes = workers if workers is not None else sorted(set(at[a]) & set(at[b]))
+        for n in sizes:
+            p, q = at[a].get(n), at[b].get(n)
+            if p is not None and q is not None:
+                out.append(_pair(workload, n, p, q, band, where))
+    return out
+
+
 @dataclass
 class WorkloadVerdict:
     workload: str
@@ -141,6 +284,7 @@ class WorkloadVerdict:
     throughput_text: str
     evidence: list[str]
     frameworks: list[str] = field(default_factory=list)  # those compared
+    pairs: list[ScalingComparison] = field(default_factory=list)  # the best-efficiency framework vs each rival
 
 
 def _largest_common(series: dict, workload: str) -> tuple[int, dict[str, Point]] | None:
@@ -191,6 +335,7 @@ def _efficiency(pts: list[Point], band: float) -> tuple[str, str | None]:
 
 def workload_verdicts(series: dict, band: float = DEFAULT_BAND) -> list[WorkloadVerdict]:
     out = []
+    where = scope([p for ps in series.values() for p in ps if p.ok])
     for workload in dict.fromkeys(w for w, _ in series):
         found = _largest_common(series, workload)
         if not found:
@@ -202,8 +347,12 @@ def workload_verdicts(series: dict, band: float = DEFAULT_BAND) -> list[Workload
         thr = "; ".join(compare(fastest.estimate(fastest.label), p.estimate(p.label), True, band).text
                         for p in pts if p is not fastest)
         smaller = [p.cell_id for fw in at for p in series[(workload, fw)] if p.ok and p.workers < n]
+        pairs = []
+        if all(p.efficiency is not None for p in pts):
+            best = max(pts, key=lambda p: p.efficiency)
+            pairs = [_pair(workload, n, best, p, band, where) for p in pts if p is not best]
         out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr}",
-                                   [p.cell_id for p in pts] + smaller[:2 * len(pts)], list(at)))
+                                   [p.cell_id for p in pts] + smaller[:2 * len(pts)], list(at), pairs))
     return out
 
 
@@ -241,8 +390,11 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     largest successful world size + 0.5 x its global throughput there relative to the best
     framework at that world size (1.0 when it is the only one); relative throughput alone when
     the efficiency is unknown or superlinear (a degraded baseline). 0 when nothing succeeded.
+    Every line carries ``grade`` "measured" and its ``scope`` (hosts, cores, worker counts); when
+    every worker shared one host, the line says so: process overhead there, not multi-machine scaling.
     """
     series = scaling(points(cells, rows))
+    where = scope([p for ps in series.values() for p in ps if p.ok] or [p for ps in series.values() for p in ps])
     out: dict[str, dict] = {}
     for fw in dict.fromkeys(fw for _, fw in series):
         scores, parts, evidence = [], [], []
@@ -270,12 +422,19 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                              f"{head.efficiency:.0%} scaling efficiency"
                              + (" (superlinear: its 1-worker baseline ran below capacity)" if superlinear else ""))
         name = label(fw)
+        graded = {"grade": "measured", "scope": where.text, "single_host": where.single_host}
         if not scores:
             out[fw] = {"score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
-                       "evidence": evidence}
+                       "evidence": evidence, **graded}
             continue
-        line = f"{name} on this machine: " + "; ".join(parts)
+        where_text = f"on one host ({where.text})" if where.single_host else f"on {where.text}"
+        line = f"{name} {where_text}: " + "; ".join(parts)
         if failed:
             line += f" (failed: {'; '.join(failed)})"
-        out[fw] = {"score": round(sum(scores) / len(scores), 3), "line": line + ".", "evidence": evidence}
+        if where.single_host:
+            line += f"; {where.caveat}"
+        headline = parts[0] + (f" ({where.text}: process overhead on one host, not multi-machine scaling)"
+                               if where.single_host else f" ({where.text})")
+        out[fw] = {"score": round(sum(scores) / len(scores), 3), "line": line + ".", "headline": headline,
+                   "evidence": evidence, **graded}
     return out

@@ -15,7 +15,7 @@ from dlarena.measure.verdict import band_of, describe
 from dlarena.report.overview import cell_anchor, for_run
 from dlarena.report.render import Section
 
-STYLE = {"supported": "ok", "contradicted": "bad", "outdated": "warn", "inconclusive": "muted",
+STYLE = {"supported": "ok", "partly supported": "warn", "contradicted": "bad", "outdated": "warn", "inconclusive": "muted",
          "not measured": "muted", "not checkable": "muted", "shown": "muted"}
 MAX_LINKS = 8
 
@@ -67,7 +67,7 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     if not rows:
         return None
     band = band_of(run["config"])
-    results = register.evaluate_all(rows, band=band)
+    results = register.evaluate_all(rows, band=band, cells=store.cells(run["run_id"]))
     # Evidence links: a cell's entry in the evidence index when it has one, else its section.
     indexed = {c["cell_id"]: c["anchor"] for g in for_run(store, run).evidence for c in g.cells}
     cells = {r["cell_id"]: r for r in rows}
@@ -78,7 +78,10 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     article = register.article()
     intro = (f"The article dlarena was built to test — {article.get('author')}, “{article.get('title')}” — "
              f"checked claim by claim against this run: {len(results)} claims ({tally}). "
-             "Outdated: true of the versions the article describes, not of today's. Not measured: this run holds "
+             "Partly supported: some of its parts hold and others do not, or a number it states lies outside the "
+             "measured 95% CI while the direction holds (“direction supported, size contradicted”). "
+             "Outdated: true of the versions (or the time) the article describes, not of today's; a verdict resting "
+             "on a figure older than 24 months is never “supported”. Not measured: this run holds "
              "no evidence (the command that would measure it is given). Not checkable: no run can decide it (why, "
              "and the nearest measured proxy, labelled). “In part”: some of its parts were not decided. "
              f"{describe(band)} The register lives in dlarena/data/claims.toml and article_claims.toml.")

@@ -86,9 +86,14 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     verdicts = analysis.workload_verdicts(series, band_of(run["config"]))
     claims = analysis.claims(dict.fromkeys(p.framework for p in pts))
     env = run.get("env") or {}
+    where = analysis.scope([p for p in pts if p.ok] or pts)
+    if where.single_host:
+        hosts = (f"Scope: {where.text} (this machine: {env.get('physical_cores', '?')} physical cores); "
+                 f"{where.caveat}. Each worker gets cores / workers intra-op threads (at least 1). ")
+    else:
+        hosts = f"Scope: {where.text}; workers on different hosts talk over the network. "
     setup = (f"Weak scaling: each worker trains on the workload's training batch, so the global batch grows with "
-             f"the number of workers. One host unless stated: {env.get('physical_cores', '?')} physical cores, "
-             "each worker gets cores / workers intra-op threads (at least 1), workers talk over loopback. "
+             f"the number of workers. {hosts}"
              "Compute = the same step without gradient synchronisation; communication = step minus compute "
              "(the part not hidden behind compute). Correctness: after a few steps, every worker's weights equal "
              "every other's and single-process training on the concatenated global batch (a failed check makes "
@@ -106,8 +111,9 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     md += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     md += ["| " + " | ".join(v.replace("|", "/") for v in _row(p)) + " |" for p in ordered]
 
-    lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}; {v.throughput_text} "
-             f"(evidence: {', '.join(v.evidence)})" for v in verdicts] or [
+    lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}"
+             + "".join(f"; scaling efficiency {c.result}" for c in v.pairs if c.efficiency is not None)
+             + f"; {v.throughput_text} (evidence: {', '.join(v.evidence)})" for v in verdicts] or [
         "no workload has successful multi-worker cells for two frameworks at the same number of workers"]
     parts_html.append("<h3>Scaling by workload</h3><ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
                       + "</ul>")

@@ -6,7 +6,10 @@ from collections import Counter
 
 import numpy as np
 
+from dlarena import frameworks
 from dlarena.measure.drift import BetweenRun
+from dlarena.measure.noise import stall_findings
+from dlarena.measure.verdict import band_of
 from dlarena.store.db import ResultStore
 
 
@@ -72,3 +75,36 @@ def line(s: dict | None) -> str:
     if s.get("between_run"):
         text += f"; {s['between_run']}"
     return text
+
+
+def threads_line(run: dict) -> str | None:
+    """How the run's thread count was chosen (measure/cores.py), for the Environment section."""
+    fit = (run.get("config") or {}).get("threads_fit") or {}
+    if not fit:
+        return None
+    threads = (run.get("config") or {}).get("threads")
+    busy = ", ".join(f"{p:.0f}%" for p in fit.get("busy_pct", []))
+    how = "fitted to the free cores (--threads auto)" if fit.get("requested") == "auto" else f"--threads {fit.get('requested')}"
+    return (f"{threads} intra-op threads for every framework, {how}: {fit.get('free_cores')} of {fit.get('cpus')} CPUs "
+            f"free at the start (CPU busy shares {busy})" + (f"; {fit['warning']}" if fit.get("warning") else ""))
+
+
+def contention_lines(store: ResultStore, run: dict) -> list[str]:
+    """Verdicts withheld because a cell's windows stayed contended, and thread pools that stalled
+    under contention (findings, not verdicts)."""
+    from dlarena.report.compare_runs import pair_verdicts
+
+    run_id = run["run_id"]
+    cells, rows = store.cells(run_id), store.measurements(run_id)
+    verdicts = pair_verdicts(cells, rows, band_of(run.get("config")))
+    withheld = sum(v.outcome == "busy" for v in verdicts.values())
+    out = []
+    if withheld:
+        busy_cells = sorted({r["cell_id"] for r in rows if (r.get("extra") or {}).get("busy")})
+        out.append(f"{withheld} of {len(verdicts)} verdicts withheld (\"undecided: machine busy\"): the windows of "
+                   f"{len(busy_cells)} cell{'s' if len(busy_cells) != 1 else ''} stayed contended after re-measurement "
+                   f"(e.g. {busy_cells[0]}); the summary and recommendation do not count them. "
+                   "Rerun on a quieter machine, or with --threads auto")
+    threads = (run.get("config") or {}).get("threads")
+    out += stall_findings(rows, frameworks.display_name, threads)
+    return out

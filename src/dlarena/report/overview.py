@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from dlarena import evidence as grades
 from dlarena import frameworks
 from dlarena.measure.verdict import DEFAULT_BAND, band_of
 from dlarena.recommend import ORDER, TITLES, summarize_run, unscored_lines
@@ -29,6 +30,20 @@ class Cell:
     text: str
     score: float | None = None
     anchor: str | None = None
+    grade: str | None = None  # the line's evidence grade (dlarena.evidence); None: no line
+
+    @property
+    def counts(self) -> bool:
+        """Whether the line enters totals (measured here, or a fresh dated snapshot)."""
+        return self.score is not None and grades.counts({"grade": self.grade})
+
+    @property
+    def grade_label(self) -> str:
+        """"measured here", "dated snapshot", "stale — not scored", ... ("" without a line)."""
+        if self.grade is None:
+            return ""
+        summary = {"grade": self.grade}
+        return grades.label(summary) + ("" if grades.counts(summary) else " — not scored")
 
 
 @dataclass
@@ -132,7 +147,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
                                      or "not measured yet")
                 continue
             anchor = evidence_anchor(criterion, fw)
-            row.cells[fw] = Cell(s["line"], s["score"], anchor)
+            row.cells[fw] = Cell(s["line"], s["score"], anchor, grades.grade(s))
             group = EvidenceGroup(anchor, f"{TITLES[criterion]} — {display}")
             for cell_id in s["evidence"]:
                 c = status.get(cell_id, {})
@@ -153,3 +168,55 @@ def for_run(store, run: dict) -> Overview:
 
 def as_json(overview: Overview) -> str:
     return json.dumps({r.criterion: {fw: c.__dict__ for fw, c in r.cells.items()} for r in overview.rows}, indent=1)
+
+
+@dataclass
+class FirstScreen:
+    """What the report and summary.md open with: the recommendation for equal priorities (the
+    paragraph a run prints at its end), what it rests on (machine, speed and distributed scope),
+    its strongest evidence and each criterion's evidence grade."""
+
+    paragraph: str
+    scope: list[str]  # "Machine: ...", "Speed: ...", "Distributed training: ..."
+    strongest: list[str]
+    grades: list[tuple[str, str]]  # (criterion title, its grade(s), or why it has none)
+    command: str  # how to weigh the criteria differently (each weighs 1 by default; 0 leaves one out)
+
+
+def _grades_of(per_framework: dict[str, dict]) -> str:
+    """"measured here" when every framework's line has one grade, else each grade with its frameworks."""
+    by_label: dict[str, list[str]] = {}
+    for fw, summary in per_framework.items():
+        text = grades.label(summary) + ("" if grades.counts(summary) else " — not scored")
+        by_label.setdefault(text, []).append(frameworks.display_name(fw))
+    if len(by_label) == 1:
+        return next(iter(by_label))
+    return "; ".join(f"{text} ({', '.join(names)})" for text, names in by_label.items())
+
+
+def _first_scope(factors, factor_name: str) -> dict:
+    factor = next((f for f in factors if f.criterion == factor_name and f.status == "measured"), None)
+    return next((s for s in (factor.per_framework.values() if factor else []) if s.get("scope")), {})
+
+
+def first_screen(store, run: dict) -> FirstScreen:
+    """The recommendation block, built from the run's stored rows (``recommend`` for equal
+    priorities over this run's criteria, as ``dlarena run`` prints it)."""
+    from dlarena.recommend import latest_factors, parse_priorities, recommend, strongest
+
+    result = recommend(latest_factors(store, parse_priorities(None), run["run_id"]))
+    env = run.get("env") or {}
+    machine = env.get("cpu_model") or "CPU not recorded"
+    cores = [f"{env[k]} {k.split('_')[0]}" for k in ("physical_cores", "logical_cores") if env.get(k)]
+    scope = [f"Machine: {machine}" + (f" ({' / '.join(cores)} cores)" if cores else "")
+             + f"; GPUs: {', '.join(env.get('gpus') or []) or 'none'}"]
+    speed = _first_scope(result.factors, "speed")
+    if speed:
+        scope.append(f"Speed: {speed['scope']}")
+    dist = _first_scope(result.factors, "distributed")
+    if dist:
+        scope.append(f"Distributed training: {dist['scope']}" + (
+            " — one host: process overhead on this host, not multi-machine scaling" if dist.get("single_host") else ""))
+    table = [(f.title, _grades_of(f.per_framework) if f.status == "measured" else f.status) for f in result.factors]
+    command = f"dlarena recommend --run {run['run_id']} --priority speed=3 --priority deployment=2"
+    return FirstScreen(result.paragraph, scope, strongest(result), table, command)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,26 @@ def _fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def md_text(value) -> str:
+    """Text from the rows for Markdown: ``&``, ``<``, ``>`` escaped, so no row can put raw HTML
+    into summary.md."""
+    return html_lib.escape("" if value is None else str(value), quote=False)
+
+
+def md_cell(value) -> str:
+    """``md_text`` for a table cell: also ``|`` escaped and the text on one line."""
+    return " ".join(md_text(value).replace("|", "\\|").split())
+
+
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def md_section(markdown: str) -> str:
+    """A criterion section's Markdown with every HTML tag neutralised (``<tag`` -> ``&lt;tag``):
+    row text inside it cannot become raw HTML, while Markdown's own ``>`` quotes still work."""
+    return _TAG.sub("&lt;", markdown or "")
+
+
 def _contenders(run: dict) -> str:
     """"PyTorch vs TensorFlow vs JAX": the frameworks this run compared, for the title."""
     names = [fw for fw in run["config"].get("frameworks") or frameworks.names() if fw in frameworks.FRAMEWORKS]
@@ -83,8 +105,12 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html", "html.j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = _fmt
+    env.filters["md"] = md_text
+    env.filters["mdcell"] = md_cell
+    env.filters["mdsection"] = md_section
     context = {"run": run, "views": views, "images": images, "env": run["env"], "config": run["config"],
                "sections": _sections(store, run, out_dir), "overview": summary,
+               "first": overview.first_screen(store, run),
                "use_cases": use_cases.answers(summary, cells, rows),
                "contenders": _contenders(run), "verdict_rule": describe(band),
                "noise": noise.line(noise.summary(store, run, rows)),

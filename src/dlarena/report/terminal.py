@@ -8,17 +8,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlarena.recommend import ORDER, latest_factors, parse_priorities, recommend, strongest
+from dlarena.recommend import ORDER
 from dlarena.report import overview, rerun
 
 
 def summary_table(view: overview.Overview, criteria: list[str] | None = None) -> Table:
-    """One row per criterion (only ``criteria`` when given), one column per framework."""
+    """One row per criterion (only ``criteria`` when given), one column per framework; each line
+    ends with its evidence grade ("[measured here]", "[stale — not scored]", ...)."""
     table = Table("criterion", *(name for _, name in view.frameworks), show_lines=True, title="Summary")
     for row in view.rows:
         if criteria is not None and row.criterion not in criteria:
             continue
         cells = [(f"{c.score:.2f} — " if c.score is not None else "") + escape(c.text)
+                 + (f" [{escape(c.grade_label)}]" if c.grade_label else "")
                  for c in (row.cells[fw] for fw, _ in view.frameworks)]
         table.add_row(row.title, *cells)
     return table
@@ -30,15 +32,15 @@ def print_run_summary(console: Console, store, run: dict) -> None:
     selected = [c for c in ORDER if c in run["config"].get("criteria", [])]
     view = overview.for_run(store, run)
     console.print(summary_table(view, selected))
-    result = recommend(latest_factors(store, parse_priorities(None), run_id))
-    console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
-    evidence = strongest(result)
-    if evidence:
+    first = overview.first_screen(store, run)
+    console.print(first.paragraph, markup=False, highlight=False, soft_wrap=True)
+    for line in first.scope:
+        console.print(f"Scope — {line}", markup=False, highlight=False, soft_wrap=True)
+    if first.strongest:
         console.print("Strongest evidence:")
-        for line in evidence:
+        for line in first.strongest:
             console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"Other priorities: dlarena recommend --run {run_id} --priority speed=3 --priority deployment=2 "
-                  "(each criterion weighs 1 by default; 0 leaves one out)", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Other priorities: {first.command} (each criterion weighs 1 by default; 0 leaves one out)", markup=False, highlight=False, soft_wrap=True)
     for line in view.failures:
         console.print(f"failed — {line}", markup=False, highlight=False, soft_wrap=True, style="yellow")
 

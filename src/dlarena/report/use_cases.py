@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from dlarena import deploy
 from dlarena.criteria.deployment import RUNTIME
+from dlarena.distributed import analysis
 from dlarena.recommend import LEAD_MARGIN, TITLES
 from dlarena.report.overview import Overview, cell_anchor
 
@@ -17,10 +18,11 @@ QUESTIONS: dict[str, tuple[dict[str, float], str]] = {
                              "code size and error messages, debugging in the default mode, speed"),
     "Production serving on a server": ({"deployment": 3, "speed": 1},
                                        "export paths that load and match, serving latency, speed"),
-    "Multi-machine training": ({"distributed": 1}, "data-parallel scaling measured at 1 and 2 workers"),
+    "Multi-machine training": ({"distributed": 1}, "data-parallel scaling with workers on several hosts"),
     "Learning curve": ({"ease": 2, "community": 1}, "code size, error messages, time to first result, community"),
 }
 EDGE = "Mobile / edge"
+MULTI_MACHINE = "Multi-machine training"
 
 
 @dataclass
@@ -38,7 +40,12 @@ def _weighted(view: Overview, weights: dict[str, float]) -> Answer | str:
     missing = [c for c in weights if c not in rows or not any(cell.anchor for cell in rows[c].cells.values())]
     if missing:
         return "not measured in this run: " + ", ".join(TITLES.get(c, c).lower() for c in missing)
-    fws = [fw for fw, _ in view.frameworks if all(rows[c].cells[fw].score is not None for c in weights)]
+    # A stale or environment-dependent line is shown in the summary but answers nothing here.
+    unscored = [c for c in weights if not any(cell.counts for cell in rows[c].cells.values())]
+    if unscored:
+        return "not scored in this run (stale or environment-dependent evidence): " + ", ".join(
+            TITLES.get(c, c).lower() for c in unscored)
+    fws = [fw for fw, _ in view.frameworks if all(rows[c].cells[fw].counts for c in weights)]
     if len(fws) < 2:
         return "fewer than two frameworks measured on " + ", ".join(TITLES.get(c, c).lower() for c in weights)
     total = sum(weights.values())
@@ -87,9 +94,30 @@ def _edge(view: Overview, cells: list[dict], rows: list[dict]) -> Answer:
     return Answer(EDGE, "; ".join(parts), basis, links)
 
 
+def _one_host(view: Overview, cells: list[dict], rows: list[dict]) -> Answer | None:
+    """"Not measured here" when every distributed worker ran on one host: loopback processes
+    sharing its cores measure process overhead there, not scaling across machines."""
+    pts = [p for p in analysis.points(cells, rows) if p.ok]
+    if not pts:
+        return None
+    where = analysis.scope(pts)
+    if not where.single_host:
+        return None
+    row = next((r for r in view.rows if r.criterion == "distributed"), None)
+    links = [(f"{TITLES['distributed']} (one host): {name}", row.cells[fw].anchor) for fw, name in view.frameworks
+             if row is not None and fw in row.cells and row.cells[fw].anchor]
+    return Answer(MULTI_MACHINE, f"not measured here: every worker ran on one host ({where.text}), which measures "
+                  "process overhead on this host and says nothing about multi-machine scaling; run the distributed "
+                  "criterion with --nodes on several hosts to measure it", QUESTIONS[MULTI_MACHINE][1], links,
+                  measured=False)
+
+
 def answers(view: Overview, cells: list[dict], rows: list[dict]) -> list[Answer]:
     out = []
     for question, (weights, basis) in QUESTIONS.items():
+        if question == MULTI_MACHINE and (single := _one_host(view, cells, rows)) is not None:
+            out.append(single)
+            continue
         result = _weighted(view, weights)
         if isinstance(result, str):
             out.append(Answer(question, result, basis, measured=False))
