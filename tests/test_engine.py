@@ -154,6 +154,8 @@ def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, faul
     assert all(r["noise"]["other_cpu_pct"] > noise.OTHER_CPU_PCT for r in rows)
     head = next(m for m in store.measurements("r") if m["metric"] == "throughput_sps")
     assert head["extra"]["flagged_windows"] == 3 and head["extra"]["all_windows_contended"] is True
+    # no verdict may come from it (issue 25): the note that says why travels with the row
+    assert head["extra"]["busy"].startswith("3 of 3 windows contended (other processes used")
 
 
 def test_quiet_machine_gives_no_busy_warning():

@@ -151,7 +151,8 @@ def run(
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help=_FRAMEWORKS_HELP),
     modes: Optional[list[str]] = typer.Option(None, "--modes", "-m", help=_MODES_HELP),
     scenarios: Optional[list[str]] = typer.Option(None, "--scenarios", "-s", help=", ".join(SPEED_SCENARIOS) + "."),
-    threads: Optional[int] = typer.Option(None, help="Intra-op threads for every framework (default: physical cores)."),
+    threads: Optional[str] = typer.Option(None, help="Intra-op threads for every framework: auto (the default: the "
+                                          "cores other processes leave free, at most the physical cores) or a number."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Per-cell timeout in seconds."),
     size: Optional[str] = typer.Option(None, "--size", help="Size preset of sized workloads: tiny, small, full."),
     precisions: Optional[list[str]] = typer.Option(None, "--precisions", "-p", help=", ".join(PRECISIONS) + " (bf16: mixed precision)."),
@@ -247,6 +248,8 @@ def _suite_config(suite: str, config_file: Optional[Path], overrides: dict, dist
         if not resume:
             user_workloads.apply(values, user.workload_paths, user.keras_models, user.input_shape)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if not resume:
+            _fit_threads(values)
         distributed = {**distributed, "workers": _ints(distributed["workers"], "--workers")}
         if any(v is not None for v in distributed.values()):
             values["distributed"] = {**values.get("distributed", {}), **{k: v for k, v in distributed.items() if v is not None}}
@@ -262,6 +265,20 @@ def _suite_config(suite: str, config_file: Optional[Path], overrides: dict, dist
     except (ConfigError, WorkloadError, ConversionUnavailable) as exc:
         fail(str(exc))
     return config
+
+
+def _fit_threads(values: dict) -> None:
+    """``threads`` "auto" (or unset) fitted to the cores other processes leave free; a number kept
+    (with a warning at the run's start when it is more than the free cores). How: ``threads_fit``."""
+    from dlarena.measure import cores
+    from dlarena.measure.env import physical_cores
+
+    requested = values.get("threads")
+    requested = "auto" if requested is None else str(requested).strip().lower()
+    if requested != "auto" and not (requested.isdigit() and int(requested) >= 1):
+        raise ConfigError(f"--threads must be auto or a whole number >= 1, got '{values.get('threads')}'")
+    fit = cores.fit(requested, physical_cores(), cores.sample_busy())
+    values["threads"], values["threads_fit"] = fit.threads, fit.as_dict()
 
 
 def _ran_on_cluster(store: ResultStore, config, executor: Optional[str], resume: bool, run_id: Optional[str],
@@ -308,8 +325,11 @@ def _start_run(store: ResultStore, config, other_runs: list[dict]):
     env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
     env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
     store.start_run(run_id, config.suite, config.model_dump(), env)
-    console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads"
+    fit = config.threads_fit or {}
+    how = (f" (auto: {fit['free_cores']} of {fit['cpus']} CPUs free)" if fit.get("requested") == "auto" else "")
+    console.print(f"Run [bold]{run_id}[/] ({config.suite} suite, {config.threads} threads{how}"
                   + (f", budget {config.budget_s:g} s" if config.budget_s else "") + f") -> {store.path}")
+    warn(fit.get("warning"))
     warn(busy_warning(env["noise_at_start"]))
     return run_id, config, {}
 
@@ -346,7 +366,16 @@ def _finish(store: ResultStore, config, run_id: str, outcome) -> None:
     if len(set(config.criteria) & set(ORDER)) > 1:
         _print_summary(store, run_id)
     _print_rerun_check(store, run_id)
+    _print_contention(store, run_id)
     console.print(f"Run [bold]{run_id}[/] finished: {summary}. Next: dlarena report {run_id}")
+
+
+def _print_contention(store: ResultStore, run_id: str) -> None:
+    """Verdicts withheld because their cells stayed contended, and thread pools that stalled."""
+    from dlarena.report.noise import contention_lines
+
+    for line in contention_lines(store, store.run(run_id)):
+        warn(line)
 
 
 def _print_rerun_check(store: ResultStore, run_id: str) -> None:

@@ -189,6 +189,9 @@ class SuiteConfig(BaseModel):
     # framework gets extra parallelism the other is denied.
     threads: int = Field(default_factory=physical_cores, ge=1)
     interop_threads: int = Field(1, ge=1)
+    # How `threads` was chosen (measure/cores.py): "auto" fits the free cores at the run's start;
+    # the CPUs' busy shares then, and the idlest CPUs first (where workers are pinned). None: set directly.
+    threads_fit: Optional[dict] = None
     timeout_s: float = Field(600.0, gt=0, allow_inf_nan=False)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from dlarena import frameworks, workloads
 from dlarena.criteria.common import split_mode
-from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, busy_of, compare
 from dlarena.store.groups import rows_by_cell
 
 # scenario -> (headline metric, higher is better, label)
@@ -34,13 +34,14 @@ class Entry:
     n: int | None = None
     extras: dict[str, float] = field(default_factory=dict)  # other metrics of the cell
     replicates: tuple[float, ...] | None = None  # bootstrap replicates of value (store column "bootstrap")
+    busy: str | None = None  # the engine's note when the cell's windows stayed contended: no verdict from it
 
     @property
     def label(self) -> str:
         return f"{frameworks.info(self.framework).display_name} {self.mode}"
 
     def estimate(self) -> Estimate:
-        return Estimate(self.label, self.value, self.ci_low, self.ci_high, self.replicates)
+        return Estimate(self.label, self.value, self.ci_low, self.ci_high, self.replicates, self.busy)
 
 
 @dataclass
@@ -118,7 +119,7 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> li
                     value=head.get("value"), ci_low=head.get("ci_low"), ci_high=head.get("ci_high"),
                     q1=head.get("q1"), q3=head.get("q3"), n=head.get("n"),
                     extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
-                    replicates=Estimate.from_row("", head).replicates,
+                    replicates=Estimate.from_row("", head).replicates, busy=busy_of(head),
                 ))
             if entries:
                 view = ScenarioView(scenario, title, metric, higher, entries, band=band)

@@ -168,3 +168,53 @@ def other_runs_warning(runs: list[dict]) -> str | None:
     what = "another dlarena run is" if len(runs) == 1 else f"{len(runs)} other dlarena runs are"
     return (f"{what} in progress on this machine ({listed}); runs that share the CPUs slow each other's "
             "cells and both sets of timings suffer. Wait for it to finish, or stop it, for numbers worth comparing.")
+
+
+# A cell stalls under contention when its contended windows ran this many times slower than its
+# quiet ones while the calibration probe (one core, pure Python) slowed less than STALL_PROBE:
+# the machine was not much slower, its thread pool was (issue 25: PyTorch 270x, probe ~1.1x).
+STALL_FACTOR = 3.0
+STALL_PROBE = 1.2
+
+
+def stall_evidence(windows) -> dict:
+    """For a cell with both quiet and contended windows: how much slower its contended windows
+    were (median of window medians) and how much slower the probe was, as extra fields; {} else."""
+    import statistics
+
+    quiet = [w for w in windows if w.flag is None and w.samples_s]
+    loud = [w for w in windows if w.flag is not None and w.samples_s]
+    if not quiet or not loud:
+        return {}
+    med = lambda ws: statistics.median(statistics.median(w.samples_s) for w in ws)  # noqa: E731
+    probe = lambda ws: statistics.median(w.noise.get("probe_s") or 0.0 for w in ws)  # noqa: E731
+    slowdown = med(loud) / med(quiet) if med(quiet) > 0 else None
+    probe_slowdown = probe(loud) / probe(quiet) if probe(quiet) > 0 else None
+    return {"contended_slowdown": round(slowdown, 3) if slowdown else None,
+            "contended_probe_ratio": round(probe_slowdown, 3) if probe_slowdown else None}
+
+
+def stalls(slowdown: float | None, probe_slowdown: float | None) -> bool:
+    """True when a cell's contended windows slowed far more than the machine did (see STALL_FACTOR)."""
+    return (slowdown is not None and slowdown > STALL_FACTOR
+            and (probe_slowdown is None or probe_slowdown < STALL_PROBE))
+
+
+def stall_findings(rows: list[dict], display_name=lambda fw: fw, threads: int | None = None) -> list[str]:
+    """One line per framework whose cells stalled under contention (headline rows of speed cells
+    carrying ``contended_slowdown``): a finding about its thread pool, not a speed verdict."""
+    per_fw: dict[str, list[tuple[float, float | None, str]]] = {}
+    for r in rows:
+        extra = r.get("extra") if isinstance(r.get("extra"), dict) else {}
+        slow, probe = extra.get("contended_slowdown"), extra.get("contended_probe_ratio")
+        if stalls(slow, probe):
+            per_fw.setdefault(r["framework"], []).append((slow, probe, r.get("cell_id", "")))
+    out = []
+    for fw, found in per_fw.items():
+        worst = max(found)
+        probe = f"{worst[1]:.2f}x" if worst[1] else "not measured"
+        pool = f" with {threads} threads" if threads else ""
+        out.append(f"{display_name(fw)}'s thread pool stalls under contention{pool}: {len(found)} cell"
+                   f"{'s' if len(found) != 1 else ''} ran up to {worst[0]:.1f}x slower in contended windows while "
+                   f"the calibration probe slowed {probe} (e.g. {worst[2]}); a finding, not a speed verdict")
+    return out

@@ -5,6 +5,10 @@
 - else it lies entirely below 1                                -> B faster
 - else                                                         -> "inconclusive" (no winner)
 
+A cell whose windows stayed contended after the engine's re-measurements carries ``busy`` (why);
+any comparison with it is "busy" ("undecided: machine busy during ..."), never a winner: a busy
+neighbour can slow one framework's thread pool 100x and another's not at all (issue 25).
+
 The ratio's CI comes from the two cells' bootstrap replicates when both have them: the two
 bootstraps are independent, so rep_a[i] / rep_b[i] is a draw of the ratio (Kalibera & Jones,
 "Rigorous benchmarking in reasonable time"). Without replicates (older stored runs, criteria
@@ -24,7 +28,7 @@ DEFAULT_BAND = 0.05
 CONFIDENCE = 0.95
 _Z = 1.959963984540054  # normal quantile of CONFIDENCE (two-sided)
 
-Outcome = Literal["faster", "equivalent", "inconclusive"]
+Outcome = Literal["faster", "equivalent", "inconclusive", "busy"]
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,20 @@ class Estimate:
     ci_low: float
     ci_high: float
     replicates: tuple[float, ...] | None = None  # bootstrap replicates of value, when stored
+    busy: str | None = None  # why the cell's windows cannot decide a verdict (machine busy), if so
 
     @classmethod
     def from_row(cls, label: str, row: dict) -> Estimate:
         """From a stored measurement row (its ``bootstrap`` column holds the replicates, if any)."""
         reps = row.get("bootstrap")
-        return cls(label, row.get("value"), row.get("ci_low"), row.get("ci_high"), tuple(reps) if reps else None)
+        return cls(label, row.get("value"), row.get("ci_low"), row.get("ci_high"), tuple(reps) if reps else None,
+                   busy_of(row))
+
+
+def busy_of(row: dict) -> str | None:
+    """A stored headline row's ``busy`` note (set by the engine), or None."""
+    extra = row.get("extra") if isinstance(row.get("extra"), dict) else {}
+    return extra.get("busy") or None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,10 @@ def compare(a: Estimate, b: Estimate, higher_is_better: bool, band: float = DEFA
         return Verdict(f"inconclusive: {a.label} vs {b.label} ({why})", None, None)
     ratio, low, high = ratio_interval(a, b, higher_is_better)
     interval = dict(ratio=ratio, ratio_low=low, ratio_high=high)
+    busy = [f"{e.label}: {e.busy}" for e in (a, b) if e.busy]
+    if busy:
+        return Verdict(f"undecided: machine busy during {'; '.join(busy)} (ratio {ratio:.2f} [{low:.2f}–{high:.2f}] "
+                       f"not judged)", None, None, "busy", **interval)
     if 1 / (1 + band) <= low and high <= 1 + band:
         return Verdict(f"{a.label} and {b.label} equivalent: ratio {ratio:.2f} [{low:.2f}–{high:.2f}], "
                        f"within {_band_pct(band)}", None, None, "equivalent", **interval)
@@ -137,4 +153,4 @@ def describe(band: float = DEFAULT_BAND) -> str:
     """The rule in one sentence, for reports."""
     return (f"Verdict rule: from the 95% CI of the speed ratio of A over B: \"A faster than B by x% [low–high%]\" "
             f"when the CI lies above 1; \"equivalent\" when it lies within {_band_pct(band)}; "
-            "otherwise \"inconclusive\".")
+            "otherwise \"inconclusive\"; \"undecided: machine busy\" when a cell's windows stayed contended.")

@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from dlarena.config import Cell, SuiteConfig
-from dlarena.measure import drift, noise
+from dlarena.measure import cores, drift, noise
 from dlarena.measure.verdict import Estimate, compare, fragile
 from dlarena.runner.session import Session
 
@@ -74,6 +74,15 @@ class LiveCell:
         return len(self.windows) - len(self.included)
 
 
+def busy_note(lc: LiveCell, min_windows: int) -> str | None:
+    """Why a cell's windows decide no verdict: fewer than ``min_windows`` quiet ones after the
+    re-measurements (how many stayed contended, and the first reason); None when enough were quiet."""
+    if len(lc.included) >= min_windows:
+        return None
+    reason = next((w.flag for w in lc.windows if w.flag), "contended")
+    return f"{lc.flagged} of {len(lc.windows)} windows contended ({reason})"
+
+
 class SpeedEngine:
     def __init__(self, config: SuiteConfig, criterion, record: RecordFn, status: StatusFn | None = None,
                  driver: str | None = None, between_run: drift.BetweenRun | None = None):
@@ -92,6 +101,10 @@ class SpeedEngine:
         self.rng = random.Random(config.seed)
         self.probe_baseline: list[float] = []
         self.between_run = between_run
+        # Other processes may use the CPUs this run leaves free (threads fitted to the free cores):
+        # only more than that contends with its windows.
+        self.other_cpu_limit = cores.other_cpu_limit(config.threads, noise.ContentionMeter([]).cpus,
+                                                     self.reps.contended_other_cpu_pct)
 
     # -- the cells given ---------------------------------------------------------------------
     def run(self, cells: list[tuple[Cell, Session, dict]], deadline: float | None) -> None:
@@ -202,8 +215,7 @@ class SpeedEngine:
         seen = {**meter.between(before, after), "probe_s": result["probe_s"]}
         baseline = float(np.median(self.probe_baseline)) if len(self.probe_baseline) >= 3 else None
         window = Window(result["samples"], lc.session.process, result["started_at"], result["duration_s"], seen,
-                        noise.contention(seen, baseline, self.reps.contended_other_cpu_pct,
-                                         self.reps.contended_probe_slowdown))
+                        noise.contention(seen, baseline, self.other_cpu_limit, self.reps.contended_probe_slowdown))
         if window.included:
             self.probe_baseline.append(result["probe_s"])
         lc.windows.append(window)
@@ -218,6 +230,10 @@ class SpeedEngine:
         if not windows:  # every window contended: keep them, and say so
             windows = lc.windows
             quality["all_windows_contended"] = True
+        busy = busy_note(lc, self.reps.min_windows)  # re-measured, and still contended: no verdict from it
+        if busy:
+            quality["busy"] = busy
+        quality.update(noise.stall_evidence(lc.windows))
         rows = self.rows_from_windows(lc.cell, [w.samples_s for w in windows], self.config.seed)
         rows[0]["extra"].update(quality)
         self._add_between_run(rows[0])

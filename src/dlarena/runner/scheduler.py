@@ -116,7 +116,8 @@ class SuiteRunner:
             if self._compile_cache is None:
                 self._compile_cache = tempfile.mkdtemp(prefix="dlarena-compile-cache-")
             env = {**self._env(), "DLARENA_COMPILE_CACHE_DIR": self._compile_cache}
-            self._sessions[framework] = Session(framework, env, pinned_cpus(self.config.threads))
+            prefer = (self.config.threads_fit or {}).get("prefer")
+            self._sessions[framework] = Session(framework, env, pinned_cpus(self.config.threads, prefer))
         return self._sessions[framework]
 
     def _close_sessions(self) -> None:
@@ -372,10 +373,11 @@ class SuiteRunner:
         return True, ""
 
 
-def pinned_cpus(threads: int) -> list[int] | None:
-    """The CPUs a worker is restricted to: the first ``threads`` this process may use, or None
-    (no restriction) when that is all of them."""
+def pinned_cpus(threads: int, prefer: list[int] | None = None) -> list[int] | None:
+    """The CPUs a worker is restricted to: ``threads`` of those this process may use, the ones in
+    ``prefer`` first (the idlest at the run's start), or None (no restriction) when that is all of them."""
     if not hasattr(os, "sched_getaffinity"):
         return None
     available = sorted(os.sched_getaffinity(0))
-    return available[:threads] if threads < len(available) else None
+    order = [c for c in prefer or [] if c in available] + [c for c in available if c not in (prefer or [])]
+    return sorted(order[:threads]) if threads < len(available) else None
