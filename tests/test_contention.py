@@ -154,3 +154,41 @@ def test_fit_is_recorded_in_the_config(monkeypatch):
     values = {"threads": "2"}
     cli._fit_threads(values)
     assert values["threads"] == 2 and values["threads_fit"]["warning"].startswith("--threads 2 is more than")
+
+
+def _busy_store(tmp_path):
+    from dlarena.config import Cell, build_config
+    from dlarena.measure.env import fingerprint
+    from dlarena.store.db import ResultStore
+
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"], threads=2,
+                          threads_fit=cores.fit("auto", 2, {0: 100.0, 1: 0.0}).as_dict()).model_dump()
+    store.start_run("r", "custom", config, fingerprint(2, 1))
+    for fw, ms, busy in (("torch", 0.05, "3 of 3 windows contended (other processes used 60% of the CPUs)"),
+                         ("tensorflow", 0.40, None)):
+        store.record_cell("r", Cell(workload="mlp", framework=fw, mode="eager", scenario="parity", batch=16),
+                          {"status": "ok", "metrics": []})
+        extra = {"busy": busy} if busy else {}
+        store.record_cell("r", Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_latency", batch=1),
+                          {"status": "ok", "metrics": [{"metric": "latency_ms", "unit": "ms", "value": ms,
+                                                        "ci_low": ms * 0.98, "ci_high": ms * 1.02, "extra": extra}]})
+    store.finish_run("r")
+    return store
+
+
+def test_the_end_of_a_run_and_the_report_say_what_was_withheld_and_how_threads_were_chosen(tmp_path):
+    from dlarena.criteria import speed
+    from dlarena.report.noise import contention_lines, threads_line
+
+    store = _busy_store(tmp_path)
+    run = store.run("r")
+    assert contention_lines(store, run) == [
+        "1 of 1 verdicts withheld (\"undecided: machine busy\"): the windows of 1 cell stayed contended after "
+        "re-measurement (e.g. mlp/torch/eager/infer_latency/b1); the summary and recommendation do not count them. "
+        "Rerun on a quieter machine, or with --threads auto"]
+    assert threads_line(run).startswith("2 intra-op threads for every framework, fitted to the free cores "
+                                        "(--threads auto): 1 of 2 CPUs free at the start (CPU busy shares 100%, 0%)")
+    summary = speed.scores(store.cells("r"), store.measurements("r"))
+    assert (summary["torch"]["wins"], summary["torch"]["undecided"]) == (0, 1)
+    assert summary["tensorflow"]["comparisons"][0]["outcome"] == "busy"

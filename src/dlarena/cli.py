@@ -324,6 +324,9 @@ def _start_run(store: ResultStore, config, other_runs: list[dict]):
     run_id = new_run_id()
     env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
     env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
+    env["thread_pools"] = {fw: {"pool": framework_registry.info(fw).thread_pool or "not stated",
+                                "omp_wait_policy": config.omp_wait_policy}
+                           for fw in config.frameworks if fw in framework_registry.FRAMEWORKS}
     store.start_run(run_id, config.suite, config.model_dump(), env)
     fit = config.threads_fit or {}
     how = (f" (auto: {fit['free_cores']} of {fit['cpus']} CPUs free)" if fit.get("requested") == "auto" else "")

@@ -79,6 +79,9 @@ class FrameworkInfo:
     # Debugging: stricter variants of its modes, probed and recorded beside them (not scored):
     # (mode, strict mode), e.g. torch.compile with fullgraph=True, to see what breaks it.
     strict_modes: tuple[tuple[str, str], ...] = ()
+    # How its CPU intra-op thread pool waits for work, and whether OMP_WAIT_POLICY reaches it
+    # (recorded with every run: on a busy machine the wait policy decides how a pool degrades).
+    thread_pool: str = ""
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""

@@ -55,6 +55,8 @@ def summary(store: ResultStore, run: dict, rows: list[dict] | None = None) -> di
         "busiest_at_start": start.get("top", []),
         "other_runs_at_start": start.get("other_dlarena_runs", []),
         "between_run": between_run(rows or []),
+        "threads": threads_line(run),
+        "contention": contention_lines(store, run),
     }
 
 
@@ -74,6 +76,10 @@ def line(s: dict | None) -> str:
         text += f"; another dlarena run was in progress at start (pid {', '.join(map(str, s['other_runs_at_start']))})"
     if s.get("between_run"):
         text += f"; {s['between_run']}"
+    if s.get("threads"):
+        text += f"; {s['threads']}"
+    for finding in s.get("contention") or []:
+        text += f"; {finding}"
     return text
 
 

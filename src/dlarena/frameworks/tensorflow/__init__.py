@@ -27,4 +27,6 @@ FRAMEWORK = FrameworkInfo(
     runtimes=(("tf_savedmodel", "TensorFlow SavedModel"), ("tflite", "TFLite interpreter")),
     packages=("tensorflow-cpu",),
     community=(("github", "tensorflow/tensorflow"), ("pypi", "tensorflow")),
+    thread_pool="Eigen non-blocking thread pool (oneDNN runs on it): spins briefly, then sleeps; OMP_WAIT_POLICY "
+                "does not apply (no setting)",
 )

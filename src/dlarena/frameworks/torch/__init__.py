@@ -23,5 +23,6 @@ FRAMEWORK = FrameworkInfo(
     ),
     runtimes=(("torchscript", "TorchScript (torch.jit)"), ("torch_export", "torch.export module")),
     community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
+    thread_pool="OpenMP (GNU libgomp): idle threads spin, then sleep; OMP_WAIT_POLICY / GOMP_SPINCOUNT apply",
     strict_modes=(("compile", "compile-fullgraph"),),
 )
