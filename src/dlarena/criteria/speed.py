@@ -159,6 +159,7 @@ def run_cell(payload: dict) -> dict:
 
 
 PER_CALL_PARAMS = 1_000_000  # a batch-1 latency on a model below this measures per-call overhead
+UNDECIDED_WHY = {"busy": "machine busy"}  # verdict outcomes without a winner, other than inconclusive
 
 
 def _runtime_of(cell: dict) -> dict:
@@ -297,20 +298,19 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
         n = sum(t.values())
         decided = t["wins"] + t["ties"] + t["losses"]
         counts = (f"faster in {t['wins']}, equivalent in {t['ties']}, slower in {t['losses']}, "
-                  f"undecided {t['undecided']} of {n}")
+                  f"undecided {t['undecided']} of {n} comparisons")
         other_kinds = {k: v for k, v in undecided_kinds.get(fw, {}).items() if k != "inconclusive"}
-        if other_kinds:
-            counts += " (" + ", ".join(f"{v} {k}" for k, v in other_kinds.items()) + ")"
+        why = ", ".join(f"{v} {UNDECIDED_WHY.get(k, k)}" for k, v in other_kinds.items())
         overhead = overhead_wins.get(fw, 0)
         note = (f"{overhead} of its {t['wins']} win{'s' if t['wins'] != 1 else ''} "
                 f"{'is' if overhead == 1 else 'are'} batch-1 latency on models under {_count(PER_CALL_PARAMS)} "
                 "parameters: per-call overhead") if overhead else ""
         mostly = ("all" if overhead == t["wins"] else "mostly") if overhead * 2 > t["wins"] else ""
-        headline = (f"{counts} comparisons"
+        headline = (counts + (f" ({why})" if why else "")
                     + (f", wins {mostly} batch-1 per-call overhead" if mostly else "")
                     + f" ({scope['machine']}, {size_range(scope['params'])})")
-        line = (f"{counts} comparisons (each framework's best mode)" + (f"; {note}" if note else "")
-                + f"; scope: {scope['text']}")
+        line = (f"{counts} (each framework's best mode" + (f"; {why}" if why else "") + ")"
+                + (f"; {note}" if note else "") + f"; scope: {scope['text']}")
         out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / decided if decided else 0.5,
                    "line": line, "headline": headline, "scope": scope["text"], "grade": "measured",
                    "evidence": list(dict.fromkeys(evidence[fw])), "comparisons": comparisons[fw], **t}
