@@ -1,9 +1,11 @@
-"""Claims-check rules on synthetic result rows: supported, contradicted, inconclusive."""
+"""Claims-check rules on synthetic result rows: supported, partly supported, contradicted,
+inconclusive; a claim that states a number judged on its size as well as its direction."""
 
 import pytest
 
 from dlarena import claims
 from dlarena.claims import Check, Side
+from dlarena.claims.speed import judge_size, size_text
 
 
 SCENARIO = {"throughput_sps": "infer_throughput", "latency_ms": "infer_latency", "train_throughput_sps": "train"}
@@ -36,9 +38,15 @@ def test_disjoint_cis_the_other_way_contradict_it():
     assert claims.evaluate_check(TF_FASTER, rows).outcome == "contradicted"
 
 
-def test_overlapping_cis_are_inconclusive():
+def test_overlapping_cis_are_inconclusive_unless_they_exclude_the_stated_size():
     rows = [row("resnet50_v1_5", "tensorflow", "xla", 15.5, 14, 17), row("resnet50_v1_5", "torch", "eager", 15, 14, 16)]
-    assert claims.evaluate_check(TF_FASTER, rows).outcome == "inconclusive"
+    direction_only = Check(**{**TF_FASTER.__dict__, "claimed_ratio": None})
+    assert claims.evaluate_check(direction_only, rows).outcome == "inconclusive"
+    # The same CI excludes +33%: the claim as stated is contradicted, though the direction is open.
+    result = claims.evaluate_check(TF_FASTER, rows)
+    (c,) = result.comparisons
+    assert (c.direction, c.size, result.outcome) == ("inconclusive", "contradicted", "contradicted")
+    assert c.size_detail.startswith("direction inconclusive, size contradicted (claimed +33%, measured +3%")
 
 
 def test_unmeasured_other_workloads_failed_cells_and_fp32_only_by_default():
@@ -75,17 +83,24 @@ def test_equal_within_tolerance_and_parameter_filter():
     assert claims.evaluate_check(check, noisy).outcome == "inconclusive"
 
 
-def test_aggregation_majority_and_claim_verdict_ignores_informative_checks():
-    check = Check(what="", metric="throughput_sps", a=Side("tensorflow", ("xla",)), b=Side("tensorflow", ("function",)),
-                  aggregate="majority")
-    rows = []
-    for w, xla in [("mlp", 20), ("cnn", 20), ("transformer", 5)]:
-        rows += [row(w, "tensorflow", "xla", xla, xla - 1, xla + 1), row(w, "tensorflow", "function", 10, 9, 11)]
-    assert claims.evaluate_check(check, rows).outcome == "supported"  # 2 supported, 1 contradicted
-    assert claims.evaluate_check(Check(**{**check.__dict__, "aggregate": "all"}), rows).outcome == "contradicted"
+def test_comparisons_of_a_check_combine_by_the_one_rule_and_context_checks_do_not_count():
+    check = Check(what="", metric="throughput_sps", a=Side("tensorflow", ("xla",)), b=Side("tensorflow", ("function",)))
+
+    def xla_rows(*xla):
+        out = []
+        for w, (value, low, high) in zip(("mlp", "cnn", "transformer"), xla):
+            out += [row(w, "tensorflow", "xla", value, low, high), row(w, "tensorflow", "function", 10, 9, 11)]
+        return out
+    faster, slower, unclear = (20, 19, 21), (5, 4, 6), (10.5, 8, 13)
+    assert claims.evaluate_check(check, xla_rows(faster, faster, faster)).outcome == "supported"
+    # xla-faster as the issue found it: only the transformer supports it, cnn and mlp are inconclusive
+    assert claims.evaluate_check(check, xla_rows(unclear, unclear, faster)).outcome == "partly supported"
+    assert claims.evaluate_check(check, xla_rows(faster, faster, slower)).outcome == "partly supported"
+    assert claims.evaluate_check(check, xla_rows(unclear, slower, slower)).outcome == "contradicted"
+    assert claims.evaluate_check(check, xla_rows(unclear, unclear, unclear)).outcome == "inconclusive"
     context = Check(what="", metric="throughput_sps", a=Side("torch"), b=Side("tensorflow"), informative=True)
     claim = claims.Claim("x", "XLA is faster", "test", (check, context))
-    rows += [row("mlp", "torch", "eager", 1, 0.9, 1.1)]  # context check contradicted: not counted
+    rows = xla_rows(faster, faster, faster) + [row("mlp", "torch", "eager", 1, 0.9, 1.1)]  # context contradicted
     assert claims.evaluate(claim, rows).outcome == "supported"
 
 
@@ -109,8 +124,9 @@ def test_equivalent_sides_contradict_a_faster_claim_and_the_band_is_the_runs():
     result = claims.evaluate_check(TF_FASTER, rows)
     assert result.outcome == "contradicted"
     assert result.comparisons[0].detail.startswith("TensorFlow xla and PyTorch eager equivalent: ratio 1.02")
-    # A run configured with a 1% band calls the same rows a win.
-    assert claims.evaluate_check(TF_FASTER, rows, band=0.01).outcome == "supported"
+    # A run configured with a 1% band calls the same rows a win, but not the +33% the claim states.
+    result = claims.evaluate_check(TF_FASTER, rows, band=0.01)
+    assert result.outcome == "partly supported" and result.comparisons[0].direction == "supported"
 
 
 def test_equal_claim_uses_its_own_tolerance_as_the_band_and_the_stored_replicates():
@@ -122,3 +138,47 @@ def test_equal_claim_uses_its_own_tolerance_as_the_band_and_the_stored_replicate
     a["bootstrap"], b["bootstrap"] = [107.0, 109.0] * 50, [99.0, 101.0] * 50  # paired ratios all ~1.08
     result = claims.evaluate_check(check, [a, b])
     assert result.outcome == "supported" and "within ±10%" in result.comparisons[0].detail
+
+
+# -- a claim that states a number is judged on it -------------------------------------------------
+def test_size_against_the_ci_at_its_edges():
+    # the issue's ResNet-50 v1.5: claimed +33%, measured +7% [+2-13%]
+    assert judge_size(1.33, "supported", 1.02, 1.13) == "contradicted"
+    assert size_text(1.33, 1.07, 1.02, 1.13) == "claimed +33%, measured +7% [+2–13%]"
+    assert judge_size(1.10, "supported", 1.02, 1.13) == "supported"  # inside the CI
+    assert judge_size(1.13, "supported", 1.02, 1.13) == "supported"  # on its edge: not excluded
+    assert judge_size(1.01, "supported", 1.02, 1.13) == "contradicted"  # measured larger than claimed
+    assert judge_size(1.10, "inconclusive", 0.95, 1.20) == "inconclusive"  # the CI holds the claim and no change
+    assert judge_size(1.33, "inconclusive", 0.95, 1.20) == "contradicted"
+    assert judge_size(1.33, "supported", None, None) == "inconclusive"
+
+
+def test_a_stated_size_outside_the_ci_makes_a_supported_direction_partly_supported():
+    rows = [row("resnet50_v1_5", "tensorflow", "xla", 107, 105, 109), row("resnet50_v1_5", "torch", "eager", 100, 98.5, 101.5)]
+    result = claims.evaluate_check(TF_FASTER, rows)  # claimed 1.33
+    (c,) = result.comparisons
+    assert (c.direction, c.size, c.outcome, result.outcome) == ("supported", "contradicted", "partly supported",
+                                                                 "partly supported")
+    assert c.size_detail.startswith("direction supported, size contradicted (claimed +33%, measured +7% [+")
+    assert "size contradicted" in result.note and "size contradicted" in result.lines[0]
+    inside = Check(**{**TF_FASTER.__dict__, "claimed_ratio": 1.08})
+    (c,) = claims.evaluate_check(inside, rows).comparisons
+    assert (c.direction, c.size, c.outcome) == ("supported", "supported", "supported")
+    # the claim's own "about equal" band is not a stated size: no size part
+    equal = Check(what="", metric="throughput_sps", a=Side("tensorflow"), b=Side("torch"), expect="equal",
+                  equal_within=0.10, claimed_ratio=1.0)
+    (c,) = claims.evaluate_check(equal, rows).comparisons
+    assert c.size is None and c.outcome == "supported"
+
+
+def test_the_shipped_sized_claim_shows_its_size_in_the_verdict_and_the_json():
+    rows = [row("resnet50_v1_5", "tensorflow", "xla", 107, 105, 109), row("resnet50_v1_5", "torch", "eager", 100, 98.5, 101.5),
+            row("bert_large", "tensorflow", "xla", 202, 199, 205), row("bert_large", "torch", "eager", 100, 99, 101)]
+    result = {r.claim.id: r for r in claims.evaluate_all(rows)}["tf-inference-deployed"]
+    assert result.outcome == "partly supported" and result.partial  # ResNet-50 v2 not measured
+    assert "direction supported, size contradicted (claimed +33%, measured +7%" in result.detail
+    assert "direction supported, size contradicted (claimed +21%, measured +102%" in result.detail
+    data = claims.as_dict(result)
+    assert data["verdict"] == "partly supported" and data["size"] == "contradicted"
+    (first,) = data["checks"][0]["comparisons"]
+    assert (first["direction"], first["size"], first["claimed_ratio"]) == ("supported", "contradicted", 1.33)

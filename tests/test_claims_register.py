@@ -3,13 +3,14 @@ contradicted / outdated / not measured on synthetic rows; `dlarena claims` and t
 
 import json
 import re
+from datetime import date
 
 import pytest
 from typer.testing import CliRunner
 
 from dlarena import claims
-from dlarena.claims.evaluators import EVALUATORS, combine
-from dlarena.claims.model import PARTS, VERDICTS, Check, Side
+from dlarena.claims.evaluators import EVALUATORS
+from dlarena.claims.model import PARTS, VERDICTS, Check, Side, combine
 from dlarena.cli import app
 from dlarena.config import Cell, build_config
 from dlarena.distributed import analysis
@@ -27,14 +28,17 @@ def r(scenario, framework, mode, metric, value, workload="mlp", status="ok", ci=
             "ci_high": high, "status": status, "error": error, "extra": extra}
 
 
-def verdict(claim_id, rows, band=0.05):
+TODAY = date(2026, 12, 7)  # figures are judged against an injected date, never the clock
+
+
+def verdict(claim_id, rows, band=0.05, today=TODAY, cells=None):
     """A claim's verdict, with the claims it refers to decided first (as evaluate_all does)."""
-    return {x.claim.id: x for x in claims.evaluate_all(rows, band=band)}[claim_id]
+    return {x.claim.id: x for x in claims.evaluate_all(rows, band=band, today=today, cells=cells)}[claim_id]
 
 
 # -- the register --------------------------------------------------------------------------------
 def test_every_claim_has_source_quote_part_and_checks_of_known_kinds():
-    assert len(REGISTER) >= 50
+    assert len(REGISTER) == 63  # README's **Claims** bullet and docs/speed.md say so
     author = claims.article()["author"]
     for c in REGISTER.values():
         assert c.quote and c.part in PARTS and c.source
@@ -46,14 +50,26 @@ def test_every_claim_has_source_quote_part_and_checks_of_known_kinds():
         else:
             assert any(k.counts for k in c.checks), c.id
     assert {c.part for c in REGISTER.values()} == set(PARTS)  # six criteria, the table, "when to use"
-    assert all(c.evidence_hint for c in REGISTER.values() if not c.not_checkable and not c.id.startswith(("summary", "use")))
+    assert all(c.evidence_hint for c in REGISTER.values()
+               if not c.not_checkable and not c.id.startswith(("summary", "use", "conclusion")))
 
 
-def test_register_decides_nothing_without_rows():
-    results = claims.evaluate_all([])
+def test_the_missing_claims_are_in_the_register_with_their_part():
+    assert REGISTER["overview-gpu-cuda"].quote == "Strong GPU acceleration via CUDA"
+    assert REGISTER["overview-gpu-cuda"].part == "overview"
+    assert REGISTER["deploy-tf-momentum"].part == "deployment"  # criterion 3, as the article says it
+    assert "TensorFlow has more momentum" in REGISTER["deploy-tf-momentum"].quote
+    assert {c.id for c in REGISTER.values() if c.part == "conclusion"} == {
+        "conclusion-pytorch-research", "conclusion-tf-production", "conclusion-both-ecosystems"}
+
+
+def test_register_decides_nothing_without_rows_but_its_dated_sources():
+    results = claims.evaluate_all([], today=date(2030, 1, 1))  # every dated source stale by then
     assert {x.outcome for x in results} == {"not measured", "not checkable"}
     assert all("measure with:" in x.detail for x in results if x.outcome == "not measured" and x.measure_with)
     assert [x.claim.id for x in results] == list(REGISTER)
+    decided = {x.claim.id: x.label for x in claims.evaluate_all([], today=TODAY) if x.outcome not in ("not measured", "not checkable")}
+    assert decided == {"pretrained-hf-both": "outdated, in part"}  # transformers v5 (Dec 2025): PyTorch only
 
 
 @pytest.mark.parametrize("change, message", [
@@ -78,14 +94,32 @@ def test_claims_referring_in_a_cycle_or_to_nothing_are_rejected():
         claims.parse({"claim": [ref("a", "zzz")]})
 
 
-def test_combining_parts():
+def test_combining_parts_the_one_rule_at_its_edges():
     assert combine(["supported", "supported"]) == ("supported", False)
-    assert combine(["supported", "not measured"]) == ("supported", True)
+    assert combine(["supported", "not measured"]) == ("supported", True)  # undecided parts: "in part"
+    # some supported, the rest inconclusive or contradicted: partly supported
+    assert combine(["supported", "inconclusive"]) == ("partly supported", False)
+    assert combine(["supported", "contradicted"]) == ("partly supported", False)
+    assert combine(["inconclusive", "inconclusive", "supported"]) == ("partly supported", False)
+    assert combine(["partly supported", "contradicted"]) == ("partly supported", False)
+    assert combine(["partly supported", "partly supported"]) == ("partly supported", False)
+    # none supported, some contradicted: contradicted
+    assert combine(["contradicted", "inconclusive"]) == ("contradicted", False)
+    assert combine(["contradicted"]) == ("contradicted", False)
+    # all inconclusive: inconclusive
+    assert combine(["inconclusive", "inconclusive"]) == ("inconclusive", False)
+    # the rest: outdated wins unless something is contradicted
     assert combine(["supported", "outdated", "not checkable"]) == ("outdated", True)
+    assert combine(["outdated", "inconclusive"]) == ("outdated", False)
     assert combine(["outdated", "contradicted"]) == ("contradicted", False)
-    assert combine(["supported", "inconclusive"]) == ("inconclusive", False)
+    assert combine(["supported", "outdated", "contradicted"]) == ("partly supported", False)
     assert combine(["not checkable", "not measured"]) == ("not measured", False)
     assert combine(["not checkable"]) == ("not checkable", False)
+    assert combine([]) == ("not checkable", False)
+    # the speed aggregation over comparisons is the same rule
+    from dlarena.claims.speed import aggregate
+    for parts in (["supported", "inconclusive"], ["contradicted", "inconclusive"], ["outdated", "supported"]):
+        assert aggregate(parts) == combine(parts)[0]
 
 
 # -- rows: debugging probes, deployment cells ------------------------------------------------------
@@ -139,11 +173,33 @@ def deploy_rows(torch_ok=("torchscript", "torch_export", "onnx"), tf_ok=("savedm
 
 
 def test_deployment_maturity_compares_the_share_of_paths_that_work():
-    assert verdict("deploy-pytorch-maturity", deploy_rows()).outcome == "contradicted"  # 3/3 vs 3/3: not less mature
+    # Equal shares show no difference: "not as mature" is inconclusive, never contradicted; "usable"
+    # holds, so the claim is partly supported.
+    result = verdict("deploy-pytorch-maturity", deploy_rows())
+    assert [c.outcome for c in result.checks[:2]] == ["supported", "inconclusive"]
+    assert result.checks[1].lines[0] == "TensorFlow 3/3 vs PyTorch 3/3: equal shares, the evidence shows no difference"
+    assert result.outcome == "partly supported"
+    # 3/3 vs 2/2 (the issue's case: PyTorch ran two export paths, both loaded): equal shares too
+    two_paths = [x for x in deploy_rows() if x["mode"] != "torch_export"]
+    assert verdict("deploy-pytorch-maturity", two_paths).checks[1].outcome == "inconclusive"
+    # a lower share for PyTorch supports "not as mature"; "usable" fails where one of its paths broke
     result = verdict("deploy-pytorch-maturity", deploy_rows(torch_ok=("torchscript", "onnx")))
-    assert result.outcome == "contradicted"  # "usable" fails: torch.export broke
-    assert result.checks[1].outcome == "supported" and result.checks[1].lines[0] == "TensorFlow 3/3 vs PyTorch 2/3"
+    assert [c.outcome for c in result.checks[:2]] == ["contradicted", "supported"]
+    assert result.checks[1].lines[0] == "TensorFlow 3/3 vs PyTorch 2/3" and result.outcome == "partly supported"
+    # a higher share for PyTorch contradicts it
+    result = verdict("deploy-pytorch-maturity", deploy_rows(tf_ok=("onnx",)))
+    assert result.checks[1].outcome == "contradicted"
     assert verdict("deploy-pytorch-maturity", []).outcome == "not measured"
+
+
+def test_use_tf_production_is_partly_supported_when_its_parts_disagree():
+    def lat(fw, mode, ms):
+        return r("deploy_runtime", fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
+    rows = deploy_rows() + [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "torchscript", 0.047)]
+    rows = [x for x in rows if not (x["metric"] == "parity_rel_diff" and x["mode"] in ("tflite_fp32", "torchscript"))]
+    result = verdict("use-tf-production", rows)
+    assert result.checks[0].lines[:2] == ["speed-after-deployment: supported, in part", "deploy-tflite: supported"]
+    assert result.outcome == "partly supported"  # deploy-pytorch-maturity: partly supported
 
 
 def test_languages_of_the_runtimes_that_ran_each_frameworks_artifacts():
@@ -168,41 +224,99 @@ def test_deployed_inference_uses_the_deployment_runtimes_only():
 
 
 # -- distributed scaling ----------------------------------------------------------------------------
-def scaling_rows(tf2, torch2):
+def scaling_rows(tf2, torch2, hosts=None):
     rows = []
     for fw, two in (("tensorflow", tf2), ("torch", torch2)):
         for n, value in ((1, 1000.0), (2, two)):
+            extra = {"hosts": hosts} if hosts else {}
             rows.append(r(analysis.SCENARIO, fw, analysis.mode_for(fw, n), "global_throughput_sps", value,
-                          ci=(value * 0.99, value * 1.01)))
+                          ci=(value * 0.99, value * 1.01), **extra))
     return rows
 
 
-def test_scaling_efficiency_at_two_workers_decides_the_distributed_claim():
-    result = verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500))
+def test_multi_machine_scaling_is_not_measured_on_one_host():
+    result = verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500))  # no "hosts": one host
+    assert result.outcome == "not measured" and "--nodes 2" in result.measure_with
+    check = result.checks[0]
+    assert check.lines[0].startswith("not measured here: the workers shared one host")
+    assert "says nothing about multi-machine scaling" in check.lines[0]
+    assert "mlp at 2 workers (worker counts that ran: TensorFlow 1, 2; PyTorch 1, 2)" in check.lines[1]
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500, hosts=1)).outcome == "not measured"
+    # the cells' runtime (as the store keeps it) says how many hosts too
+    cells = [{**x, "runtime": json.dumps({"nodes": 2})} for x in scaling_rows(tf2=1900, torch2=1500)]
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500), cells=cells).outcome == "supported"
+    assert verdict("summary-performance-tensorflow", scaling_rows(tf2=1900, torch2=1500)).outcome == "not measured"
+
+
+def test_scaling_across_hosts_decides_the_distributed_claim_with_the_sections_figures():
+    rows = scaling_rows(tf2=1900, torch2=1500, hosts=2)
+    result = verdict("speed-distributed", rows)
     assert result.outcome == "supported" and "efficiency 95%" in result.checks[0].lines[0]
-    assert verdict("speed-distributed", scaling_rows(tf2=1500, torch2=1900)).outcome == "contradicted"
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1901)).outcome == "contradicted"  # equivalent
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500)[:2]).outcome == "not measured"
+    # one number per comparison: the claims line carries the distributed section's own texts
+    (v,) = analysis.workload_verdicts(analysis.scaling(analysis.points(rows, rows)))
+    assert f"{v.efficiency_text}; {v.throughput_text}" in result.checks[0].lines[0]
+    assert "faster than" in v.throughput_text and v.throughput_text in result.checks[0].lines[0]
+    assert verdict("speed-distributed", scaling_rows(tf2=1500, torch2=1900, hosts=2)).outcome == "contradicted"
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1901, hosts=2)).outcome == "contradicted"  # equivalent
+    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500, hosts=2)[:2]).outcome == "not measured"
     proxy = verdict("speed-bert-2048-tpu", scaling_rows(tf2=1900, torch2=1500))
     assert proxy.outcome == "not checkable" and proxy.checks[0].check.role == "proxy"
     assert proxy.checks[0].outcome == "supported"  # shown beside it, labelled, not the verdict
+    assert proxy.checks[0].lines[0].startswith("the workers shared one host")
 
 
 # -- community figures ------------------------------------------------------------------------------
-def fig(framework, metric, value, as_of, below=False):
-    extra = {"as_of": as_of, "source": "src", **({"qualifier": "below"} if below else {})}
+def fig(framework, metric, value, as_of, below=False, above=False, role=None, series=None):
+    extra = {"as_of": as_of, "source": "src", **({"qualifier": "below"} if below else {}),
+             **({"qualifier": "above"} if above else {}), **({"role": role} if role else {}),
+             **({"series": series} if series else {})}
     return {**r("community", framework, "data", metric, value, **extra), "cell_id": f"-/{framework}/data/community/b0"}
 
 
 def test_star_counts_supported_outdated_contradicted_not_measured():
-    assert verdict("community-stars", [fig("tensorflow", "github_stars", 150_000, "2021"),
-                                       fig("torch", "github_stars", 58_000, "2021")]).outcome == "supported"
-    moved = verdict("community-stars", [fig("tensorflow", "github_stars", 170_000, "2022"),
-                                        fig("torch", "github_stars", 61_000, "2022")])
+    assert verdict("community-stars", [fig("tensorflow", "github_stars", 150_000, "2025-06"),
+                                       fig("torch", "github_stars", 58_000, "2025-06")]).outcome == "supported"
+    moved = verdict("community-stars", [fig("tensorflow", "github_stars", 170_000, "2026"),
+                                        fig("torch", "github_stars", 61_000, "2026")])
     assert moved.outcome == "outdated" and "moved more than 10%" in moved.checks[0].lines[-1]
     assert verdict("community-stars", [fig("tensorflow", "github_stars", 90_000, "2026"),
                                        fig("torch", "github_stars", 95_000, "2026")]).outcome == "contradicted"
     assert verdict("community-stars", [fig("torch", "github_stars", 95_000, "2026")]).outcome == "not measured"
+
+
+def test_a_stale_figure_never_supports_a_claim():
+    near_claim = [fig("tensorflow", "github_stars", 150_000, "2024-12"), fig("torch", "github_stars", 58_000, "2024-12")]
+    # 24 months old on 2026-12-07: still a snapshot; 25 months: stale
+    assert verdict("community-stars", near_claim, today=date(2026, 12, 1)).outcome == "supported"
+    stale = verdict("community-stars", near_claim, today=date(2027, 1, 1))
+    assert stale.outcome == "outdated" and "older than 24 months" in stale.checks[0].lines[-1]
+    # community-user-base on the article's 2022 survey: outdated, never supported
+    survey = [fig("tensorflow", "developer_survey_pct", 12.95, "2022", role="article"),
+              fig("torch", "developer_survey_pct", 8.61, "2022", role="article")]
+    assert verdict("community-user-base", survey).outcome == "outdated"
+    assert verdict("community-user-base", survey, today=date(2023, 6, 1)).outcome == "supported"  # fresh then
+    # a stale trend is outdated where it holds
+    trend = [fig("torch", "github_stars", 58_000, "2021"), fig("tensorflow", "github_stars", 150_000, "2021"),
+             fig("torch", "github_stars", 61_000, "2022"), fig("tensorflow", "github_stars", 151_000, "2022")]
+    assert verdict("community-stars-gap", trend).outcome == "outdated"
+    assert verdict("community-stars-gap", trend, today=date(2023, 1, 1)).outcome == "supported"
+
+
+def test_now_is_the_newest_figures_of_one_source_and_the_articles_figures_are_then():
+    rows = [fig("tensorflow", "github_stars", 170_000, "2022", role="article", series="stars"),
+            fig("torch", "github_stars", 61_000, "2022", role="article", series="stars"),
+            fig("tensorflow", "github_stars", 197_213.0, "2026-08-22", series="stars"),
+            fig("torch", "github_stars", 102_530.0, "2026-08-22", series="stars"),
+            fig("torch", "github_stars", 999_999.0, "2026-11", series="another count")]  # no TF figure of that source
+    result = verdict("community-stars", rows)
+    assert result.outcome == "outdated" and "197,213" in result.checks[0].lines[0] and "999,999" not in result.checks[0].lines[0]
+    gap = verdict("community-stars-gap", rows)  # 61/170 = 0.36 in 2022, 102.5/197.2 = 0.52 now: one source
+    assert gap.outcome == "supported" and gap.checks[0].lines[-1] == "one source: stars"
+    # a trend across two sources is no trend: not measured
+    mixed = [fig("torch", "paper_implementations_pct", 47, "2025-01", series="A"),
+             fig("torch", "paper_implementations_pct", 75, "2026-01", series="B")]
+    momentum = verdict("community-research-momentum", mixed)
+    assert momentum.outcome == "not measured" and "fewer than two dates of one source" in momentum.checks[0].lines[0]
 
 
 def test_paper_share_figures_with_an_upper_bound_and_their_trend():
@@ -210,9 +324,13 @@ def test_paper_share_figures_with_an_upper_bound_and_their_trend():
             fig("torch", "paper_implementations_pct", 75, "2022-01"),
             fig("tensorflow", "paper_implementations_pct", 25, "2022-01", below=True)]
     assert verdict("community-papers", rows).outcome == "outdated"  # order holds; 75% is far from the article's 47%
-    assert verdict("community-research-momentum", rows).outcome == "supported"
+    assert verdict("community-research-momentum", rows).outcome == "outdated"  # one source, newest point 2022: stale
+    assert verdict("community-research-momentum", rows, today=date(2023, 1, 1)).outcome == "supported"
     assert verdict("community-research-momentum", rows[:2]).outcome == "not measured"  # one date: no trend
-    assert verdict("use-pytorch-research", rows).outcome == "supported"  # the direction it rests on holds
+    assert verdict("use-pytorch-research", rows).outcome == "outdated"  # the direction holds, on 2022 figures
+    above = [fig("torch", "paper_implementations_pct", 70, "2026-01", above=True),
+             fig("tensorflow", "paper_implementations_pct", 25, "2026-01", below=True)]
+    assert verdict("use-pytorch-research", above).checks[0].outcome == "supported"  # > 70 vs < 25: ordered
 
 
 # -- pretrained inventory --------------------------------------------------------------------------
@@ -233,7 +351,7 @@ def test_inventory_checks_names_and_tells_an_absent_zoo_from_a_missing_model():
     tv = zoo("torchvision", "torchvision", vision=["resnet50", "vgg16"])
     rows = [inventory("tensorflow", keras), inventory("torch", tv)]
     result = verdict("pretrained-vision", rows)
-    assert [c.outcome for c in result.checks] == ["contradicted", "supported"] and result.outcome == "contradicted"
+    assert [c.outcome for c in result.checks] == ["contradicted", "supported"] and result.outcome == "partly supported"
     assert "missing inceptionv3" in result.checks[0].lines[0]
     absent = [inventory("tensorflow", keras), inventory("torch", zoo("torchvision", "torchvision", status="not installed"))]
     result = verdict("pretrained-vision", absent)
@@ -246,7 +364,22 @@ def test_transformers_without_tensorflow_classes_makes_the_hub_claim_outdated():
     hf_torch = zoo("transformers", "transformers", text=["bert", "gpt2", "t5"])
     hf_tf = zoo("transformers (TensorFlow classes)", "transformers")  # transformers 5: no TF classes
     result = verdict("pretrained-hf-both", [inventory("torch", hf_torch), inventory("tensorflow", hf_tf)])
-    assert [c.outcome for c in result.checks] == ["supported", "outdated"] and result.outcome == "outdated"
+    assert [c.outcome for c in result.checks] == ["supported", "outdated", "outdated"] and result.outcome == "outdated"
+    assert not result.partial
+
+
+def test_the_hub_claim_is_judged_from_a_dated_source_without_transformers_installed():
+    result = verdict("pretrained-hf-both", [])  # nothing installed: the v5 announcement still decides
+    assert [c.outcome for c in result.checks] == ["not measured", "not measured", "outdated"]
+    assert (result.outcome, result.label) == ("outdated", "outdated, in part")
+    assert "as of 2025-12" in result.checks[2].lines[0]
+    # once that source is older than 24 months it decides nothing about today
+    stale = verdict("pretrained-hf-both", [], today=date(2028, 1, 1))
+    assert stale.checks[2].outcome == "not checkable" and stale.outcome == "not measured"
+    # transformers 4 installed (TensorFlow classes listed): today's release still says PyTorch only
+    hf_tf4 = zoo("transformers (TensorFlow classes)", "transformers", text=["bert", "gpt2", "t5"])
+    hf_torch = zoo("transformers", "transformers", text=["bert", "gpt2", "t5"])
+    assert verdict("pretrained-hf-both", [inventory("torch", hf_torch), inventory("tensorflow", hf_tf4)]).outcome == "outdated"
 
 
 def test_a_proxy_is_shown_not_decided():
@@ -320,26 +453,23 @@ def test_report_section_renders_with_links_to_the_evidence(tmp_path):
     assert section.build(store_with(tmp_path / "empty", [], "r2"), {"run_id": "r2", "config": {}}, tmp_path) is None
 
 
-def test_speed_aggregation_ties_and_empty_checks():
+def test_speed_aggregation_is_the_one_rule_and_ties_decide_nothing():
     from dlarena.claims.speed import aggregate
 
-    assert aggregate([], "all") == "not checkable"  # nothing decided is not "inconclusive" (measured, undecided)
-    assert aggregate(["supported", "contradicted"], "majority") == "inconclusive"  # a tie decides nothing
-    assert aggregate(["supported", "contradicted", "supported"], "majority") == "supported"
-    assert aggregate(["contradicted", "inconclusive", "supported", "contradicted"], "majority") == "contradicted"
-    assert aggregate(["supported", "inconclusive"], "all") == "inconclusive"
-    assert aggregate(["supported", "contradicted"], "all") == "contradicted"
+    assert aggregate([]) == "not checkable"  # nothing decided is not "inconclusive" (measured, undecided)
+    assert aggregate(["supported", "contradicted"]) == "partly supported"  # no majority vote: parts disagree
+    assert aggregate(["supported", "supported"]) == "supported"
+    assert aggregate(["contradicted", "inconclusive", "contradicted"]) == "contradicted"
+    assert aggregate(["supported", "inconclusive"]) == "partly supported"  # small-models with MLP training open
 
 
 def test_a_group_with_nothing_decided_says_not_checkable_or_not_measured():
     from dlarena.claims.speed import aggregate
 
-    for how in ("all", "majority"):
-        assert aggregate(["not checkable", "not checkable"], how) == "not checkable"
-        assert aggregate(["shown", "not checkable"], how) == "not checkable"
-        assert aggregate(["not checkable", "not measured"], how) == "not measured"
-    assert aggregate(["not checkable", "supported"], "majority") == "supported"  # a decided part still decides
-    assert aggregate(["not checkable", "supported"], "all") == "inconclusive"  # "all": not every part supports
+    assert aggregate(["not checkable", "not checkable"]) == "not checkable"
+    assert aggregate(["shown", "not checkable"]) == "not checkable"
+    assert aggregate(["not checkable", "not measured"]) == "not measured"
+    assert aggregate(["not checkable", "supported"]) == "supported"  # a decided part still decides
 
 
 def test_a_claim_of_context_checks_only_is_not_checkable_and_says_why():
@@ -351,3 +481,44 @@ def test_a_claim_of_context_checks_only_is_not_checkable_and_says_why():
     assert result.detail == "not checkable: every check of this claim is context or a proxy; none decides it"
     assert result.checks[0].outcome == "supported"  # measured and shown, yet not counted
     assert claims.counts([result])["all"]["not checkable"] == 1
+
+
+# -- the GPU claim ----------------------------------------------------------------------------------
+def speed_cells(device, status="ok", error=None):
+    return [{**r("train", fw, "eager", "train_throughput_sps", 100.0, ci=(99.0, 101.0), status=status, error=error),
+             "runtime": json.dumps({"device": device})} for fw in ("torch", "tensorflow")]
+
+
+def test_gpu_claim_is_not_measured_without_a_gpu_and_says_how_to_measure_it():
+    rows = speed_cells("cpu")
+    result = verdict("overview-gpu-cuda", rows, cells=rows)
+    assert result.outcome == "not measured" and "dlarena run --device gpu" in result.measure_with
+    assert "ran on cpu, not on a gpu" in result.checks[0].lines[0]
+    skipped = speed_cells("", status="skipped", error="no CUDA device: --device gpu needs one")
+    assert "skipped: no CUDA device" in verdict("overview-gpu-cuda", skipped, cells=skipped).checks[0].lines[0]
+    assert verdict("overview-gpu-cuda", []).outcome == "not measured"
+    on_gpu = speed_cells("cuda:0")
+    result = verdict("overview-gpu-cuda", on_gpu, cells=on_gpu)
+    assert result.outcome == "supported" and result.checks[0].lines == ["PyTorch: 1 cells ran on cuda:0"]
+
+
+# -- partly supported in the CLI's JSON and the report ------------------------------------------------
+def sized_rows():
+    return [r("infer_throughput", "tensorflow", "xla", "throughput_sps", 107.0, workload="resnet50_v1_5", ci=(105.0, 109.0)),
+            r("infer_throughput", "torch", "eager", "throughput_sps", 100.0, workload="resnet50_v1_5", ci=(98.5, 101.5))]
+
+
+def test_partly_supported_and_the_size_in_the_json_and_the_report(tmp_path):
+    from dlarena.report.render import write_report
+
+    store = store_with(tmp_path, sized_rows())
+    data = json.loads(runner.invoke(app, ["claims", "--json", "--db", str(store.path)]).output)
+    sized = {c["id"]: c for c in data["claims"]}["tf-inference-deployed"]
+    assert sized["verdict"] == "partly supported" and sized["size"] == "contradicted"
+    assert "direction supported, size contradicted (claimed +33%, measured +7%" in sized["detail"]
+    assert sized["checks"][0]["comparisons"][0]["size"] == "contradicted"
+    assert data["counts"]["partly supported"] >= 1
+    html_path, md_path = write_report(store, store.run("r1"), tmp_path / "report")
+    html = html_path.read_text()
+    assert "class='l warn'>partly supported; other parts undecided<" in html
+    assert "direction supported, size contradicted (claimed +33%" in html

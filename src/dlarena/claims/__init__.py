@@ -5,9 +5,12 @@ the other criteria, the summary table and the "when to use" list).
 
 Pure functions over stored rows: nothing is re-measured. Each claim has checks; a check names its
 kind, a small evaluator in ``dlarena.claims.evaluators`` (speed checks use the one verdict rule,
-``dlarena.measure.verdict``). A claim no run can decide says why (``not_checkable``) and shows its
-nearest measured proxy; a claim this run holds no evidence for is "not measured", with the
-command that would measure it (``evidence_hint``).
+``dlarena.measure.verdict``, and judge a stated size against the ratio's CI too). Parts become one
+verdict by one rule, ``dlarena.claims.model.combine`` (every part supported: supported; some:
+partly supported; ...). A figure older than ``dlarena.evidence.STALE_MONTHS`` never supports a
+claim. A claim no run can decide says why (``not_checkable``) and shows its nearest measured
+proxy; a claim this run holds no evidence for is "not measured", with the command that would
+measure it (``evidence_hint``).
 """
 
 from __future__ import annotations
@@ -15,25 +18,25 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
-from dlarena.claims.evaluators import EVALUATORS, combine
+from dlarena.claims.evaluators import EVALUATORS
 from dlarena.claims.model import (DECIDED, NOT_CHECKABLE, NOT_MEASURED, PARTS, VERDICTS, Check, CheckResult, Claim,
-                                  ClaimResult, Comparison, Context, Side)
+                                  ClaimResult, Comparison, Context, Side, combine)
 from dlarena.claims.speed import HIGHER_IS_BETTER, aggregate
 from dlarena.measure.verdict import DEFAULT_BAND
 
 __all__ = ["Check", "CheckResult", "Claim", "ClaimResult", "Comparison", "Side", "HIGHER_IS_BETTER", "PARTS",
-           "VERDICTS", "aggregate", "article", "as_dict", "counts", "evaluate", "evaluate_all", "evaluate_check", "load", "parse"]
+           "VERDICTS", "aggregate", "combine", "article", "as_dict", "counts", "evaluate", "evaluate_all", "evaluate_check", "load", "parse"]
 
 FILES = ("data/claims.toml", "data/article_claims.toml")
 
 # Settings a check may carry: the Check fields of the speed kind, and each kind's own options.
-CHECK_FIELDS = {"expect", "workloads", "min_params", "max_params", "equal_within", "claimed_ratio", "aggregate"}
+CHECK_FIELDS = {"expect", "workloads", "min_params", "max_params", "equal_within", "claimed_ratio"}
 COMMON = {"what", "kind", "informative", "proxy", "metric", "a", "b", "scenario", "scenarios"}
 CONDITION = {"field", "equals", "one_of", "at_least", "at_most", "startswith", "contains"}
 OPTIONS = {
     "speed": set(),
     "rows": CONDITION | {"need", "expect", "holds", "fails"},
-    "scaling": {"workers"},
+    "scaling": {"multi_host"},
     "languages": {"runtimes", "includes", "expect", "holds", "fails"},
     "figure": {"expect", "claimed_a", "claimed_b", "tolerance"},
     "trend": {"expect", "holds", "fails"},
@@ -41,10 +44,13 @@ OPTIONS = {
     "exclusive": {"holds", "fails"},
     "show": {"metrics", "combine", "extra", "frameworks", "limit"},
     "claims": {"claims"},
+    "dated": {"as_of", "source", "verdict", "fact"},
+    "device": {"device"},
 }
 REQUIRED = {"speed": {"metric", "a", "b"}, "rows": {"a", "scenario"}, "scaling": {"a", "b"},
             "languages": {"a", "runtimes"}, "figure": {"metric", "a", "b"}, "trend": {"metric", "a", "expect"},
-            "inventory": {"a", "names"}, "exclusive": {"a", "b"}, "show": set(), "claims": {"claims"}}
+            "inventory": {"a", "names"}, "exclusive": {"a", "b"}, "show": set(), "claims": {"claims"},
+            "dated": {"as_of", "source", "verdict"}, "device": {"a"}}
 CLAIM_KEYS = {"id", "part", "text", "quote", "source", "evidence_hint", "not_checkable", "note", "check"}
 assert set(OPTIONS) == set(EVALUATORS) == set(REQUIRED)
 
@@ -63,7 +69,7 @@ def _check(claim_id: str, k: dict) -> Check:
         raise ValueError(f"{where}: unknown kind '{kind}'; valid: {', '.join(EVALUATORS)}")
     if kind == "speed" and k.get("metric") not in HIGHER_IS_BETTER:
         raise ValueError(f"claim '{claim_id}': unknown metric '{k.get('metric')}'; valid: {', '.join(HIGHER_IS_BETTER)}")
-    allowed = COMMON | OPTIONS[kind] | (CHECK_FIELDS if kind == "speed" else {"aggregate"} if kind == "scaling" else set())
+    allowed = COMMON | OPTIONS[kind] | (CHECK_FIELDS if kind == "speed" else set())
     unknown = set(k) - allowed
     present = set(k) | ({"scenario"} if "scenarios" in k else set())
     missing = ({"what"} | REQUIRED[kind]) - present
@@ -71,13 +77,13 @@ def _check(claim_id: str, k: dict) -> Check:
         raise ValueError(f"{where}: " + "; ".join(
             ([f"unknown settings {sorted(unknown)} for kind '{kind}'"] if unknown else [])
             + ([f"missing {sorted(missing)}"] if missing else [])))
-    for key in ("holds", "fails", "if_empty"):
+    for key in ("holds", "fails", "if_empty", "verdict"):
         if key in k and k[key] not in VERDICTS:
             raise ValueError(f"{where}: {key} = '{k[key]}' is not a verdict; valid: {', '.join(VERDICTS)}")
     if kind == "rows" and k.get("field", "status") != "status" and not CONDITION & set(k) - {"field"}:
         raise ValueError(f"{where}: field '{k['field']}' needs a condition: {', '.join(sorted(CONDITION - {'field'}))}")
     scenarios = k.get("scenarios") or ([k["scenario"]] if "scenario" in k else [])
-    fields = {key: k[key] for key in CHECK_FIELDS if key in k and (kind == "speed" or key == "aggregate")}
+    fields = {key: k[key] for key in CHECK_FIELDS if key in k and kind == "speed"}
     if "workloads" in fields:
         fields["workloads"] = tuple(fields["workloads"])
     options = {key: v for key, v in k.items() if key in OPTIONS[kind]}
@@ -169,8 +175,8 @@ def load(path=None) -> list[Claim]:
 
 
 # -- evaluation ---------------------------------------------------------------------------
-def evaluate_check(check: Check, rows: list[dict] | Context, band: float = DEFAULT_BAND) -> CheckResult:
-    ctx = rows if isinstance(rows, Context) else Context(rows, band)
+def evaluate_check(check: Check, rows: list[dict] | Context, band: float = DEFAULT_BAND, today=None) -> CheckResult:
+    ctx = rows if isinstance(rows, Context) else Context(rows, band, today=today)
     return EVALUATORS[check.kind](check, ctx)
 
 
@@ -194,15 +200,16 @@ def _detail(claim: Claim, outcome: str, results: list[CheckResult], hint: str, c
             refs = ", ".join(f"{i}: {ctx.results[i].label}" for i in r.check.options["claims"])
             parts.append(f"{r.check.what} ({refs})")
         else:
-            parts.append(f"{r.check.what}: {r.outcome}")
+            note = f" ({r.note})" if r.note and r.outcome in DECIDED else ""
+            parts.append(f"{r.check.what}: {r.outcome}{note}")
     text = "; ".join(parts)
     if any(r.outcome == NOT_MEASURED for r in results if r.check.counts) and hint:
         text += f" (measure the rest with: {hint})"
     return text
 
 
-def evaluate(claim: Claim, rows: list[dict] | Context, band: float = DEFAULT_BAND) -> ClaimResult:
-    ctx = rows if isinstance(rows, Context) else Context(rows, band)
+def evaluate(claim: Claim, rows: list[dict] | Context, band: float = DEFAULT_BAND, today=None) -> ClaimResult:
+    ctx = rows if isinstance(rows, Context) else Context(rows, band, today=today)
     results = [evaluate_check(check, ctx) for check in claim.checks]
     if claim.not_checkable:
         outcome, partial = NOT_CHECKABLE, False
@@ -216,10 +223,13 @@ def evaluate(claim: Claim, rows: list[dict] | Context, band: float = DEFAULT_BAN
     return result
 
 
-def evaluate_all(rows: list[dict], claims: list[Claim] | None = None, band: float = DEFAULT_BAND) -> list[ClaimResult]:
-    """Every claim of the register (or ``claims``), in the register's order."""
+def evaluate_all(rows: list[dict], claims: list[Claim] | None = None, band: float = DEFAULT_BAND, *, cells=None,
+                 today=None) -> list[ClaimResult]:
+    """Every claim of the register (or ``claims``), in the register's order. ``cells``: the run's
+    cells (``store.cells``), whose runtime tells the device and the hosts a cell ran on; without
+    them those checks read the rows alone. ``today``: the date figures are judged against."""
     claims = claims if claims is not None else load()
-    ctx = Context(rows, band)
+    ctx = Context(rows, band, today=today, cell_rows=cells)
     for claim in _order(claims):
         evaluate(claim, ctx)
     return [ctx.results[c.id] for c in claims]
@@ -238,6 +248,22 @@ def as_dict(result: ClaimResult) -> dict:
     c = result.claim
     return {"id": c.id, "part": c.part, "text": c.text, "quote": c.quote, "source": c.source, "verdict": result.outcome,
             "partial": result.partial, "detail": result.detail, "not_checkable": c.not_checkable or None,
-            "measure_with": result.measure_with or None, "note": c.note or None,
+            "measure_with": result.measure_with or None, "note": c.note or None, "size": _size(result),
             "checks": [{"what": r.check.what, "kind": r.check.kind, "role": r.check.role, "outcome": r.outcome,
-                        "measured": r.lines, "evidence": r.evidence} for r in result.checks]}
+                        "note": r.note or None, "measured": r.lines, "evidence": r.evidence,
+                        **({"comparisons": [_comparison(c, r.check) for c in r.comparisons]} if r.comparisons else {})}
+                       for r in result.checks]}
+
+
+def _size(result: ClaimResult) -> str | None:
+    """The stated numbers of a claim against the measured CIs, over its deciding speed comparisons
+    (None: the claim states no number, or none was measured)."""
+    sizes = [c.size for r in result.checks if r.check.counts for c in r.comparisons if c.size]
+    return combine(sizes)[0] if sizes else None
+
+
+def _comparison(c: Comparison, check: Check) -> dict:
+    """One speed comparison: its direction and, for a claim that states a number, its size."""
+    return {"workload": c.workload, "batch": c.batch, "ratio": c.ratio, "ratio_low": c.ratio_low,
+            "ratio_high": c.ratio_high, "claimed_ratio": check.claimed_ratio, "direction": c.direction,
+            "size": c.size, "outcome": c.outcome, "size_detail": c.size_detail or None, "detail": c.detail}

@@ -5,13 +5,14 @@ its settings are in ``check.options``. See the header of ``data/claims.toml`` fo
 from __future__ import annotations
 
 import fnmatch
+from datetime import date
 from typing import Callable
 
 from dlarena import deploy
 from dlarena.claims import speed
 from dlarena.claims.model import (CONTRADICTED, DECIDED, INCONCLUSIVE, NOT_CHECKABLE, NOT_MEASURED, OUTDATED, SHOWN,
-                                  SUPPORTED, Check, CheckResult, Context, Outcome, Side, display)
-from dlarena.measure.verdict import compare
+                                  SUPPORTED, Check, CheckResult, Context, Outcome, Side, combine, display)
+from dlarena.evidence import STALE_MONTHS, grade_of_date, parse_date
 
 COMMUNITY, PRETRAINED, DEPLOY_RUNTIME = "community", "pretrained", "deploy_runtime"
 MAX_LINES = 12
@@ -106,47 +107,70 @@ def rows(check: Check, ctx: Context) -> CheckResult:
         if not got_b:
             return _not_measured(check, f"no {'/'.join(check.scenarios)} cells for {_who(check.b)}")
         share_a, share_b = sum(got_a) / len(got_a), sum(got_b) / len(got_b)
-        holds = share_a >= share_b if check.options.get("expect") == "a_at_least" else share_a > share_b
         lines = [f"{display(check.a.framework)} {sum(got_a)}/{len(got_a)} vs {display(check.b.framework)} "
                  f"{sum(got_b)}/{len(got_b)}", *lines, *lines_b]
         evidence += evidence_b
+        if share_a == share_b and check.options.get("expect") != "a_at_least":
+            # equal shares show no difference: they can neither support nor contradict "a higher"
+            lines[0] += ": equal shares, the evidence shows no difference"
+            return CheckResult(check, INCONCLUSIVE, lines=lines, evidence=evidence)
+        holds = share_a >= share_b if check.options.get("expect") == "a_at_least" else share_a > share_b
     return CheckResult(check, _decide(check, holds), lines=lines, evidence=evidence)
 
 
-# -- scaling: data-parallel scaling efficiency, by the verdict rule -----------------------------
+# -- scaling: data-parallel scaling efficiency, computed as the distributed section does --------
+SINGLE_HOST = ("the workers shared one host: the result is about process overhead on this host and says nothing "
+               "about multi-machine scaling")
+
+
+def _hosts(point) -> int:
+    """The hosts a distributed cell spanned: its rows' or its runtime's ``hosts`` / ``nodes``; one
+    unless stated (as the distributed section reads it)."""
+    for source in (*(r.get("extra") or {} for r in point.metrics.values()), point.runtime or {}):
+        for key in ("hosts", "nodes"):
+            if source.get(key):
+                return int(source[key])
+    return 1
+
+
 def scaling(check: Check, ctx: Context) -> CheckResult:
-    """a's scaling efficiency is higher than b's at each of ``workers`` (default 2 and 4) where both
-    were measured, per workload (``dlarena.distributed.analysis``); equivalent contradicts."""
+    """a's runtime scales more efficiently than b's, per workload, at the largest worker count both
+    ran: ``dlarena.distributed.analysis.workload_verdicts`` over the two frameworks' cells (the
+    section's own computation and text, so both show the same figures). Equivalent contradicts.
+    ``multi_host = true`` (a claim about scaling across machines): cells that all ran on one host
+    leave it "not measured here", their single-host figures shown."""
     from dlarena.distributed import analysis
 
-    series = analysis.scaling(analysis.points(list(ctx.cells.values()), ctx.rows))
+    pair = (check.a.framework, check.b.framework)
+    points = analysis.points(list(ctx.cells.values()), ctx.rows)
+    series = {k: v for k, v in analysis.scaling(points).items() if k[1] in pair}
     outcomes, lines, evidence = [], [], []
-    for workload in dict.fromkeys(w for w, _ in series):
-        at = {}
-        for side in (check.a, check.b):
-            ok = [p for p in series.get((workload, side.framework), []) if p.ok]
-            at[side.framework] = {p.workers: p for p in ok if p.workers > ok[0].workers and p.efficiency is not None}
-        for n in check.options.get("workers", [2, 4]):
-            p, q = at[check.a.framework].get(n), at[check.b.framework].get(n)
-            if p is None or q is None:
-                continue
-            evidence += [p.cell_id, q.cell_id]
-            head = f"{workload}, {n} workers: efficiency {p.efficiency:.0%} ({p.label}) vs {q.efficiency:.0%} ({q.label})"
-            if p.eff_low is None or q.eff_low is None:
-                outcome, text = INCONCLUSIVE, "efficiency intervals unavailable"
-            elif p.eff_low > 1 or q.eff_low > 1:
-                outcome, text = INCONCLUSIVE, "superlinear: a 1-worker baseline ran below capacity"
-            else:
-                v = compare(p.efficiency_estimate(), q.efficiency_estimate(), True, ctx.band)
-                text = v.text
-                outcome = (SUPPORTED if v.winner == p.label else CONTRADICTED) if v.outcome == "faster" \
-                    else CONTRADICTED if v.outcome == "equivalent" else INCONCLUSIVE
-            outcomes.append(outcome)
-            lines.append(f"{head}: {text} → {outcome}")
+    for v in analysis.workload_verdicts(series, ctx.band):
+        if set(v.frameworks) != set(pair):
+            continue
+        ran = "; ".join(f"{display(fw)} {', '.join(str(p.workers) for p in series[(v.workload, fw)] if p.ok)}"
+                        for fw in pair if (v.workload, fw) in series)
+        if v.efficiency_winner == check.a.framework:
+            outcome = SUPPORTED
+        elif v.efficiency_winner == check.b.framework or v.efficiency_text.startswith("equivalent"):
+            outcome = CONTRADICTED
+        else:
+            outcome = INCONCLUSIVE
+        outcomes.append(outcome)
+        evidence += v.evidence
+        lines.append(f"{v.workload} at {v.workers} workers (worker counts that ran: {ran}): {v.efficiency_text}; "
+                     f"{v.throughput_text} → {outcome}")
     if not outcomes:
-        return _not_measured(check, f"no successful multi-worker distributed cells of {display(check.a.framework)} and "
-                                    f"{display(check.b.framework)} at {check.options.get('workers', [2, 4])} workers")
-    return CheckResult(check, speed.aggregate(outcomes, check.aggregate), lines=lines, evidence=evidence)
+        return _not_measured(check, f"no workload has successful multi-worker distributed cells of both "
+                                    f"{display(check.a.framework)} and {display(check.b.framework)} at the same "
+                                    "number of workers")
+    hosts = max((_hosts(p) for ps in series.values() for p in ps if p.ok), default=1)
+    if check.options.get("multi_host") and hosts <= 1:
+        return CheckResult(check, NOT_MEASURED, note=f"not measured here: {SINGLE_HOST}",
+                           lines=[f"not measured here: {SINGLE_HOST}", *lines], evidence=evidence)
+    if hosts <= 1:
+        lines.insert(0, SINGLE_HOST)
+    return CheckResult(check, combine(outcomes)[0], lines=lines, evidence=evidence)
 
 
 # -- languages: which languages can run the artifacts each framework exported -------------------
@@ -191,30 +215,48 @@ def languages(check: Check, ctx: Context) -> CheckResult:
     return CheckResult(check, _decide(check, holds), lines=lines, evidence=evidence)
 
 
-# -- community figures: dated, sourced, with upper bounds ("below") ---------------------------
+# -- community figures: dated, sourced, bounds ("below" / "above"), judged for freshness ----------
 def _figures(ctx: Context, metric: str, framework: str) -> list[dict]:
     found = [r for r in ctx.rows if r["scenario"] == COMMUNITY and r["metric"] == metric and r["framework"] == framework
              and r["status"] == "ok" and r["value"] is not None]
-    return sorted(found, key=lambda r: str(r["extra"].get("as_of") or ""))
+    return sorted(found, key=lambda r: (parse_date(r["extra"].get("as_of")) or date.min, str(r["extra"].get("as_of"))))
 
 
-def _below(r: dict) -> bool:
-    return r["extra"].get("qualifier") == "below"
+def _series(r: dict) -> str:
+    """One source and method: a figure's ``series``, else its source (figures of different series
+    are never compared over time, nor against each other as "now")."""
+    return str(r["extra"].get("series") or r["extra"].get("source") or "?")
+
+
+def _article(r: dict) -> bool:
+    return r["extra"].get("role") == "article"
+
+
+def _qualifier(r: dict) -> str | None:
+    return r["extra"].get("qualifier")
 
 
 def _order(x: dict, y: dict) -> str | None:
-    """">", "<" or "=" between two figures, None when an upper bound leaves it open."""
-    if _below(x) and _below(y):
-        return None
-    if _below(x):  # x < its bound
-        return "<" if x["value"] <= y["value"] else None
-    if _below(y):
-        return ">" if x["value"] >= y["value"] else None
-    return ">" if x["value"] > y["value"] else "<" if x["value"] < y["value"] else "="
+    """">", "<" or "=" between two figures, None when a bound ("below": under its value, "above":
+    over it) leaves it open."""
+    qx, qy = _qualifier(x), _qualifier(y)
+    if not qx and not qy:
+        return ">" if x["value"] > y["value"] else "<" if x["value"] < y["value"] else "="
+    # intervals: (low, high), open at a bound
+    lo_x, hi_x = (float("-inf"), x["value"]) if qx == "below" else (x["value"], float("inf")) if qx == "above" \
+        else (x["value"], x["value"])
+    lo_y, hi_y = (float("-inf"), y["value"]) if qy == "below" else (y["value"], float("inf")) if qy == "above" \
+        else (y["value"], y["value"])
+    if lo_x >= hi_y:
+        return ">"
+    if hi_x <= lo_y:
+        return "<"
+    return None
 
 
 def _value(r: dict) -> str:
-    return f"{display(r['framework'])} {'< ' if _below(r) else ''}{_fmt(r['value'])}"
+    mark = {"below": "< ", "above": "> "}.get(_qualifier(r) or "", "")
+    return f"{display(r['framework'])} {mark}{_fmt(r['value'])}"
 
 
 def _dated(*figures: dict) -> str:
@@ -224,53 +266,100 @@ def _dated(*figures: dict) -> str:
 
 
 def _close(r: dict, claimed: float, tolerance: float) -> bool:
-    if _below(r):
+    if _qualifier(r) == "below":
         return claimed <= r["value"] * (1 + tolerance)
+    if _qualifier(r) == "above":
+        return claimed >= r["value"] * (1 - tolerance)
     return abs(r["value"] / claimed - 1) <= tolerance
 
 
+def _when(r: dict) -> date:
+    return parse_date(r["extra"].get("as_of")) or date.min
+
+
+def stale(ctx: Context, *figures: dict) -> bool:
+    """Whether the oldest of ``figures`` is older than ``evidence.STALE_MONTHS`` (or undated):
+    ``evidence.grade_of_date``, the one rule."""
+    return any(grade_of_date(r["extra"].get("as_of"), ctx.today) == "stale" for r in figures)
+
+
+STALE_NOTE = (f"the newest figures are older than {STALE_MONTHS} months: true of the time the article describes, "
+              "not evidence about today (dlarena community --refresh, or newer published figures, would check it)")
+
+
+def _pair(fa: list[dict], fb: list[dict]) -> tuple[dict, dict] | None:
+    """The newest pair of figures of one series (one source and method), preferring figures of
+    today's sources to the article's own; None when no series holds both sides."""
+    for current in (True, False):
+        pairs = [(a, b) for a in fa for b in fb if _series(a) == _series(b)
+                 and (not current or not (_article(a) or _article(b)))]
+        if pairs:
+            return max(pairs, key=lambda p: (min(_when(p[0]), _when(p[1])), _when(p[0]), _when(p[1])))
+    return None
+
+
 def figure(check: Check, ctx: Context) -> CheckResult:
-    """a's latest figure is higher than b's (``expect = "a_higher"``); with the article's numbers
-    (``claimed_a``, ``claimed_b``), a figure more than ``tolerance`` (default 10%) away from them
-    makes a claim whose direction still holds "outdated"."""
+    """a's newest figure is higher than b's, both of one series (one source and method; today's
+    sources before the article's own figures); with the article's numbers (``claimed_a``,
+    ``claimed_b``), a figure more than ``tolerance`` (default 10%) away makes a claim whose direction
+    still holds "outdated". A verdict resting on a figure older than ``evidence.STALE_MONTHS`` is
+    never "supported": "outdated" where it holds (true of the time the article describes)."""
     fa, fb = _figures(ctx, check.metric, check.a.framework), _figures(ctx, check.metric, check.b.framework)
     if not fa or not fb:
         missing = display(check.b.framework if fa else check.a.framework)
         return _not_measured(check, f"no '{check.metric}' figure for {missing}")
-    a, b = fa[-1], fb[-1]
-    lines = [f"latest: {_dated(a, b)}"]
+    pair = _pair(fa, fb)
+    if pair is None:
+        return _not_measured(check, f"no '{check.metric}' figures of one source for both {display(check.a.framework)} "
+                                    f"and {display(check.b.framework)}")
+    a, b = pair
+    lines = [f"newest of one source: {_dated(a, b)}"]
     evidence = [a["cell_id"], b["cell_id"]]
     order = _order(a, b)
+    old = stale(ctx, a, b)
     if order is None:
-        return CheckResult(check, INCONCLUSIVE, lines=lines + ["an upper bound leaves the order open"], evidence=evidence)
+        return CheckResult(check, INCONCLUSIVE, lines=lines + ["a bound leaves the order open"], evidence=evidence)
     if order != ">":
-        return CheckResult(check, CONTRADICTED, lines=lines, evidence=evidence)
+        return CheckResult(check, CONTRADICTED, lines=lines + ([STALE_NOTE] if old else []), evidence=evidence)
     claimed = [(r, check.options[k]) for r, k in ((a, "claimed_a"), (b, "claimed_b")) if k in check.options]
     if claimed:
         tolerance = check.options.get("tolerance", 0.10)
         lines.append("the article: " + ", ".join(f"{display(r['framework'])} {_fmt(float(c))}" for r, c in claimed))
         if not all(_close(r, c, tolerance) for r, c in claimed):
             lines.append(f"the figures have moved more than {tolerance:.0%} since; the order still holds")
-            return CheckResult(check, OUTDATED, lines=lines, evidence=evidence)
+            return CheckResult(check, OUTDATED, lines=lines + ([STALE_NOTE] if old else []), evidence=evidence)
+    if old:
+        return CheckResult(check, OUTDATED, lines=lines + [STALE_NOTE], evidence=evidence)
     return CheckResult(check, SUPPORTED, lines=lines, evidence=evidence)
 
 
 def trend(check: Check, ctx: Context) -> CheckResult:
     """a's figure (with side b: the ratio a/b on dates both have) went ``expect`` "up" or "down"
-    from the earliest to the latest date dlarena holds."""
+    between two dates of one series (one source and method: never across sources); the series with
+    the newest figure decides. A trend whose newest point is older than ``evidence.STALE_MONTHS`` is
+    "outdated" where it holds (true of the time the article describes), never "supported"."""
     fa = _figures(ctx, check.metric, check.a.framework)
+    by_series: dict[str, list] = {}
     if check.b is not None:
-        fb = {r["extra"].get("as_of"): r for r in _figures(ctx, check.metric, check.b.framework) if not _below(r)}
-        points = [(r["extra"].get("as_of"), r["value"] / fb[r["extra"]["as_of"]]["value"], [r, fb[r["extra"]["as_of"]]])
-                  for r in fa if not _below(r) and r["extra"].get("as_of") in fb and fb[r["extra"]["as_of"]]["value"]]
+        fb = {(_series(r), r["extra"].get("as_of")): r for r in _figures(ctx, check.metric, check.b.framework)
+              if not _qualifier(r)}
+        for r in fa:
+            other = fb.get((_series(r), r["extra"].get("as_of")))
+            if not _qualifier(r) and r["extra"].get("as_of") and other is not None and other["value"]:
+                by_series.setdefault(_series(r), []).append((r["extra"]["as_of"], r["value"] / other["value"], [r, other]))
         what = f"{display(check.a.framework)}/{display(check.b.framework)} ratio"
     else:
-        points = [(r["extra"].get("as_of"), r, [r]) for r in fa if r["extra"].get("as_of")]
+        for r in fa:
+            if r["extra"].get("as_of"):
+                by_series.setdefault(_series(r), []).append((r["extra"]["as_of"], r, [r]))
         what = display(check.a.framework)
-    dates = list(dict.fromkeys(p[0] for p in points))
-    if len(dates) < 2:
-        return _not_measured(check, f"{what}: '{check.metric}' at {len(dates)} date(s); a trend needs two "
+    usable = {k: v for k, v in by_series.items() if len(dict.fromkeys(p[0] for p in v)) >= 2}
+    if not usable:
+        held = ", ".join(f"{k}: {len(dict.fromkeys(p[0] for p in v))} date(s)" for k, v in by_series.items())
+        return _not_measured(check, f"{what}: '{check.metric}' at fewer than two dates of one source "
+                                    f"({held or 'none held'}); a trend compares one source at two dates "
                                     "(dlarena community --refresh adds today's)")
+    name, points = max(usable.items(), key=lambda kv: _when(kv[1][-1][2][0]))
     first, last = points[0], points[-1]
     if check.b is not None:
         order = ">" if last[1] > first[1] else "<" if last[1] < first[1] else "="
@@ -278,11 +367,15 @@ def trend(check: Check, ctx: Context) -> CheckResult:
     else:
         order = _order(last[1], first[1])
         lines = [_dated(p[1]) for p in points]
+    lines.append(f"one source: {name}")
     evidence = list(dict.fromkeys(r["cell_id"] for p in points for r in p[2]))
     if order is None:
         return CheckResult(check, INCONCLUSIVE, lines=lines, evidence=evidence)
     holds = order == (">" if check.options["expect"] == "up" else "<")
-    return CheckResult(check, _decide(check, holds), lines=lines, evidence=evidence)
+    outcome = _decide(check, holds)
+    if outcome == SUPPORTED and stale(ctx, *last[2]):
+        return CheckResult(check, OUTDATED, lines=lines + [STALE_NOTE], evidence=evidence)
+    return CheckResult(check, outcome, lines=lines, evidence=evidence)
 
 
 # -- pretrained inventory --------------------------------------------------------------------
@@ -397,21 +490,6 @@ def show(check: Check, ctx: Context) -> CheckResult:
 
 
 # -- claims: the verdicts of other claims of the register ------------------------------------
-def combine(outcomes: list[Outcome]) -> tuple[Outcome, bool]:
-    """A verdict over parts: contradicted if any decided part is, else outdated if any is, else
-    supported if every decided part is, else inconclusive; no decided part: "not measured" (if a
-    part could be) or "not checkable". The flag says some parts were left undecided."""
-    decided = [o for o in outcomes if o in DECIDED]
-    undecided = [o for o in outcomes if o in (NOT_MEASURED, NOT_CHECKABLE)]
-    if not decided:
-        return (NOT_MEASURED if NOT_MEASURED in undecided else NOT_CHECKABLE), False
-    if CONTRADICTED in decided:
-        return CONTRADICTED, bool(undecided)
-    if OUTDATED in decided:
-        return OUTDATED, bool(undecided)
-    return (SUPPORTED if all(o == SUPPORTED for o in decided) else INCONCLUSIVE), bool(undecided)
-
-
 def claims(check: Check, ctx: Context) -> CheckResult:
     """Combines the verdicts of the claims listed in ``claims`` (the article restating itself)."""
     referred = [ctx.results[i] for i in check.options["claims"]]
@@ -422,7 +500,51 @@ def claims(check: Check, ctx: Context) -> CheckResult:
     return result
 
 
+# -- dated: a sourced, dated statement the register quotes (a release note, an announcement) ------
+def dated(check: Check, ctx: Context) -> CheckResult:
+    """A published fact with its date (``as_of``) and ``source``: ``verdict`` while the source is at
+    most ``evidence.STALE_MONTHS`` old; older, "not checkable" (a stale source decides nothing
+    about today). Nothing is measured: the line says so."""
+    as_of, source = check.options["as_of"], check.options["source"]
+    line = f"{check.options.get('fact', check.what)} (as of {as_of}; {source})"
+    if grade_of_date(as_of, ctx.today) == "stale":
+        return CheckResult(check, NOT_CHECKABLE, note=f"its source is older than {STALE_MONTHS} months",
+                           lines=[line, f"older than {STALE_MONTHS} months: not evidence about today"])
+    return CheckResult(check, check.options["verdict"], lines=[line])
+
+
+# -- device: which device a framework's cells ran on ---------------------------------------------
+def _device(cell: dict) -> str:
+    runtime = cell.get("runtime") or {}
+    if isinstance(runtime, str):
+        import json
+
+        runtime = json.loads(runtime) if runtime else {}
+    return str(runtime.get("device") or (cell.get("extra") or {}).get("device") or "").lower()
+
+
+def device(check: Check, ctx: Context) -> CheckResult:
+    """Side a's cells (in the check's scenarios) that ran ok on ``device`` ("gpu": a CUDA/GPU device,
+    read from the cells' runtime): some did, supported; cells ran ok but none there, or none carries
+    its device: not measured (the claim's hint says which command runs there)."""
+    wanted = check.options.get("device", "gpu")
+    mine = [c for c in ctx.cells.values() if _in(c, check.scenarios) and check.a.matches(c)]
+    ran = [(c, _device(c)) for c in mine if c["status"] == "ok"]
+    on = [c for c, d in ran if d.startswith(("cuda", "gpu"))] if wanted == "gpu" else [c for c, d in ran if d.startswith(wanted)]
+    skipped = [c for c in mine if c["status"] == "skipped" and c.get("error")]
+    if on:
+        shown = sorted({_device(c) for c in on})
+        return CheckResult(check, SUPPORTED, lines=[f"{display(check.a.framework)}: {len(on)} cells ran on {', '.join(shown)}"],
+                           evidence=[c["cell_id"] for c in on])
+    devices = sorted({d for _, d in ran if d})
+    why = (f"{display(check.a.framework)}'s cells ran on {', '.join(devices)}, not on a {wanted}" if devices else
+           f"skipped: {skipped[0]['error'][:160]}" if skipped else
+           f"no {display(check.a.framework)} cell of this run records a {wanted} device")
+    return _not_measured(check, why)
+
+
 EVALUATORS: dict[str, Callable[[Check, Context], CheckResult]] = {
     "speed": speed.evaluate, "rows": rows, "scaling": scaling, "languages": languages, "figure": figure,
     "trend": trend, "inventory": inventory, "exclusive": exclusive, "show": show, "claims": claims,
+    "dated": dated, "device": device,
 }

@@ -4,23 +4,58 @@ and the results of checking it against a run."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from dlarena import frameworks
 from dlarena.criteria.common import split_mode
 
-# A check's or a claim's verdict. "outdated": true of the versions the article describes, not of
-# today's; "not measured": this run holds no evidence for it (the claim says which command would);
-# "not checkable": no run of dlarena can decide it (the claim says why); "shown": a proxy's rows,
-# displayed, never a verdict.
-SUPPORTED, CONTRADICTED, OUTDATED, INCONCLUSIVE = "supported", "contradicted", "outdated", "inconclusive"
+# A check's or a claim's verdict. "partly supported": some of its parts are supported and others
+# are not (inconclusive or contradicted), or a stated size is contradicted while the direction holds;
+# "outdated": true of the versions (or the time) the article describes, not of today's, and the
+# verdict of anything resting on a figure older than ``evidence.STALE_MONTHS``; "not measured": this
+# run holds no evidence for it (the claim says which command would); "not checkable": no run of
+# dlarena can decide it (the claim says why); "shown": a proxy's rows, displayed, never a verdict.
+SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE = ("supported", "partly supported", "contradicted", "outdated",
+                                                           "inconclusive")
 NOT_MEASURED, NOT_CHECKABLE, SHOWN = "not measured", "not checkable", "shown"
-VERDICTS = (SUPPORTED, CONTRADICTED, OUTDATED, INCONCLUSIVE, NOT_MEASURED, NOT_CHECKABLE)
-DECIDED = (SUPPORTED, CONTRADICTED, OUTDATED, INCONCLUSIVE)
-Outcome = Literal["supported", "contradicted", "outdated", "inconclusive", "not measured", "not checkable", "shown"]
+VERDICTS = (SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE, NOT_MEASURED, NOT_CHECKABLE)
+DECIDED = (SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE)
+Outcome = Literal["supported", "partly supported", "contradicted", "outdated", "inconclusive", "not measured",
+                  "not checkable", "shown"]
+
+
+def combine(outcomes: list[str]) -> tuple[Outcome, bool]:
+    """The one aggregation rule, for every whole made of parts: a claim over its checks, a check over
+    its comparisons (workloads, batches), a claim over the claims it rests on, a sized comparison
+    over its direction and its size. Returns (verdict, some parts left undecided).
+
+    - parts "not measured" / "not checkable" are left out (the flag says so); none decided: "not
+      measured" if any part could be measured, else "not checkable";
+    - every decided part supported: "supported";
+    - some part outdated and none contradicted: "outdated" (the whole describes the article's time);
+    - some part supported or partly supported, the rest not: "partly supported";
+    - none supported and some contradicted: "contradicted";
+    - otherwise (all inconclusive): "inconclusive".
+    """
+    decided = [o for o in outcomes if o in DECIDED]
+    undecided = any(o in (NOT_MEASURED, NOT_CHECKABLE) for o in outcomes)
+    if not decided:
+        return (NOT_MEASURED if NOT_MEASURED in outcomes else NOT_CHECKABLE), False
+    if all(o == SUPPORTED for o in decided):
+        return SUPPORTED, undecided
+    if OUTDATED in decided and CONTRADICTED not in decided:
+        return OUTDATED, undecided
+    if any(o in (SUPPORTED, PARTLY) for o in decided):
+        return PARTLY, undecided
+    if CONTRADICTED in decided:
+        return CONTRADICTED, undecided
+    return INCONCLUSIVE, undecided
+
 
 # Where in the article a claim is made, in the article's order: key -> the article's heading.
 PARTS = {
+    "overview": "A Brief Overview of PyTorch and TensorFlow",
     "ease": "Criterion 1: Ease of Use For Rapid Experimentation",
     "speed": "Criterion 2: Execution Speed and Performance",
     "deployment": "Criterion 3: Deployment and Production Readiness",
@@ -29,6 +64,7 @@ PARTS = {
     "debugging": "Criterion 6: Debugging and Model Interpretability",
     "summary": "Summary of PyTorch vs TensorFlow Comparison (table)",
     "when-to-use": "Recommendations: When to Use PyTorch vs TensorFlow",
+    "conclusion": "Conclusion (key takeaways)",
 }
 
 
@@ -62,8 +98,7 @@ class Check:
     min_params: int | None = None
     max_params: int | None = None
     equal_within: float = 0.10
-    claimed_ratio: float | None = None
-    aggregate: Literal["all", "majority"] = "all"
+    claimed_ratio: float | None = None  # the stated size (speed ratio a/b): judged against the CI too
     informative: bool = False  # context: shown, not counted in the claim's verdict
     kind: str = "speed"  # names the evaluator (dlarena.claims.evaluators.EVALUATORS)
     scenarios: tuple[str, ...] = ()  # cell scenarios (glob patterns) the check reads
@@ -100,8 +135,13 @@ class Comparison:
     a: dict  # the measurement row chosen for side a (its best mode)
     b: dict
     ratio: float  # speed of a over b (> 1: a faster), latencies inverted
-    outcome: Outcome
+    outcome: Outcome  # direction and size combined (``combine``)
     detail: str
+    ratio_low: float | None = None  # the ratio's 95% CI
+    ratio_high: float | None = None
+    direction: Outcome | None = None  # the claimed direction alone
+    size: Outcome | None = None  # the claimed ratio against the CI (None: the claim states no size)
+    size_detail: str = ""  # "direction supported, size contradicted (claimed +33%, measured +7% [+2–13%])"
 
 
 @dataclass
@@ -130,17 +170,26 @@ class ClaimResult:
 
     @property
     def label(self) -> str:
-        return self.outcome + (", in part" if self.partial and self.outcome in DECIDED else "")
+        if not (self.partial and self.outcome in DECIDED):
+            return self.outcome
+        return self.outcome + ("; other parts undecided" if self.outcome == PARTLY else ", in part")
 
 
 @dataclass
 class Context:
-    """What the evaluators read: one run's rows, its equivalence band, and the claims decided so far."""
+    """What the evaluators read: one run's rows, its equivalence band, the claims decided so far,
+    the date figures are judged against (``today``: default the real one; tests inject it), and
+    the run's cells where the caller has them (their ``runtime``: device, hosts), else the first
+    row of each cell stands in."""
     rows: list[dict]
     band: float
     results: dict[str, ClaimResult] = field(default_factory=dict)
+    today: date | None = None
+    cell_rows: list[dict] | None = None
 
     def __post_init__(self):
         self.cells: dict[str, dict] = {}
+        for c in self.cell_rows or ():
+            self.cells.setdefault(c["cell_id"], c)
         for r in self.rows:
             self.cells.setdefault(r["cell_id"], r)

@@ -1,13 +1,14 @@
 """Speed checks: two sides compared per workload (variant) and batch with the one verdict rule
-(``dlarena.measure.verdict``: the 95% CI of the speed ratio), then aggregated."""
+(``dlarena.measure.verdict``: the 95% CI of the speed ratio), a stated size (``claimed_ratio``)
+judged against that CI too, then combined by the register's one rule (``model.combine``)."""
 
 from __future__ import annotations
 
 import fnmatch
 
 from dlarena import frameworks, workloads
-from dlarena.claims.model import (CONTRADICTED, DECIDED, INCONCLUSIVE, NOT_CHECKABLE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
-                                  Context, Outcome)
+from dlarena.claims.model import (CONTRADICTED, INCONCLUSIVE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
+                                  Context, Outcome, combine)
 from dlarena.criteria import speed as speed_criterion
 from dlarena.measure.verdict import Estimate, compare
 
@@ -61,43 +62,63 @@ def _estimate(row: dict) -> Estimate:
     return Estimate.from_row(label, row)
 
 
-def judge(check: Check, a: dict, b: dict, band: float) -> tuple[float, Outcome, str]:
+def _pct(ratio: float) -> float:
+    return (ratio - 1) * 100
+
+
+def size_text(claimed: float, ratio: float, low: float | None, high: float | None) -> str:
+    """"claimed +33%, measured +7% [+2–13%]"."""
+    interval = f" [{_pct(low):+.0f}–{_pct(high):.0f}%]" if low is not None and high is not None else ""
+    return f"claimed {_pct(claimed):+.0f}%, measured {_pct(ratio):+.0f}%{interval}"
+
+
+def judge_size(claimed: float, direction: Outcome, low: float | None, high: float | None) -> Outcome:
+    """A stated size (speed ratio a/b) against the measured ratio's 95% CI: outside it, contradicted;
+    inside it, supported when the direction is, else inconclusive (a CI that holds both the claim
+    and no difference decides neither)."""
+    if low is None or high is None:
+        return INCONCLUSIVE
+    if claimed < low or claimed > high:
+        return CONTRADICTED
+    return SUPPORTED if direction == SUPPORTED else INCONCLUSIVE
+
+
+def judge(check: Check, a: dict, b: dict, band: float) -> Comparison:
     """expect "a_faster": a faster supports, b faster contradicts, and so does "equivalent" (a
     measured difference within the run's band is not the claimed speed-up); else inconclusive.
     expect "equal": the claim's own tolerance ``equal_within`` is the band: equivalent within it
-    supports, a ratio CI entirely outside it contradicts, anything else is inconclusive."""
+    supports, a ratio CI entirely outside it contradicts, anything else is inconclusive.
+    With ``claimed_ratio`` the size is a second part (``judge_size``), combined with the direction
+    by the register's rule: direction supported and size contradicted is "partly supported"."""
     higher = HIGHER_IS_BETTER[check.metric]
     if check.expect == "equal":
         band = check.equal_within
     verdict = compare(_estimate(a), _estimate(b), higher, band)
-    outcome: Outcome = INCONCLUSIVE
+    direction: Outcome = INCONCLUSIVE
     if check.expect == "equal":
         if verdict.outcome == "equivalent":
-            outcome = SUPPORTED
+            direction = SUPPORTED
         elif verdict.ratio_low is not None and (verdict.ratio_low > 1 + band or verdict.ratio_high < 1 / (1 + band)):
-            outcome = CONTRADICTED
+            direction = CONTRADICTED
     elif verdict.outcome == "faster":
-        outcome = SUPPORTED if verdict.winner == _estimate(a).label else CONTRADICTED
+        direction = SUPPORTED if verdict.winner == _estimate(a).label else CONTRADICTED
     elif verdict.outcome == "equivalent":
-        outcome = CONTRADICTED
+        direction = CONTRADICTED
     ratio = verdict.ratio if verdict.ratio is not None else float("nan")
-    return ratio, outcome, verdict.text
+    comparison = Comparison(a["workload"], a["batch"], a, b, ratio, direction, verdict.text, verdict.ratio_low,
+                            verdict.ratio_high, direction)
+    if check.claimed_ratio and check.expect != "equal":
+        size = judge_size(check.claimed_ratio, direction, verdict.ratio_low, verdict.ratio_high)
+        comparison.size = size
+        comparison.outcome = combine([direction, size])[0]
+        comparison.size_detail = (f"direction {direction}, size {size} "
+                                  f"({size_text(check.claimed_ratio, ratio, verdict.ratio_low, verdict.ratio_high)})")
+    return comparison
 
 
-def aggregate(outcomes: list[Outcome], how: str) -> Outcome:
-    """One outcome over a group ("all" must support; "majority": more supported than contradicted).
-    A group with nothing decided says so ("not measured" if any part could be, else "not
-    checkable"), never "inconclusive", which means measured but undecided."""
-    if not any(o in DECIDED for o in outcomes):
-        return NOT_MEASURED if NOT_MEASURED in outcomes else NOT_CHECKABLE
-    supported, contradicted = outcomes.count(SUPPORTED), outcomes.count(CONTRADICTED)
-    if how == "all":
-        if contradicted:
-            return CONTRADICTED
-        return SUPPORTED if supported == len(outcomes) else INCONCLUSIVE
-    if supported > contradicted:
-        return SUPPORTED
-    return CONTRADICTED if contradicted > supported else INCONCLUSIVE
+def aggregate(outcomes: list[Outcome]) -> Outcome:
+    """One outcome over a group of comparisons: the register's rule (``model.combine``)."""
+    return combine(outcomes)[0]
 
 
 def _num(value: float) -> str:
@@ -121,15 +142,20 @@ def evaluate(check: Check, ctx: Context) -> CheckResult:
         b = _best([r for r in group if check.b.matches(r)], higher)
         if a is None or b is None:
             continue
-        ratio, outcome, detail = judge(check, a, b, ctx.band)
-        comparisons.append(Comparison(workload, batch, a, b, ratio, outcome, detail))
+        comparisons.append(judge(check, a, b, ctx.band))
     if not comparisons:
         why = f"no '{check.metric}' cells ({', '.join(scenarios)}) for both sides"
         return CheckResult(check, NOT_MEASURED, [], f"not measured in this run: {why}", [why])
-    claimed = f" (claimed {check.claimed_ratio:.2f})" if check.claimed_ratio else ""
     ordered = sorted(comparisons, key=lambda c: (c.workload, c.batch))
+
+    def ratio(c: Comparison) -> str:
+        ci = f" [{c.ratio_low:.2f}–{c.ratio_high:.2f}]" if c.ratio_low is not None and c.ratio_high is not None else ""
+        return f"speed ratio {c.ratio:.2f}{ci}"
+
     # a deployment runtime cell times batch-1 latency beside its throughput batch: its row says which
     lines = [f"{c.workload} b{c.a['extra'].get('batch', c.batch)}: {_side(c.a)} vs {_side(c.b)} {check.metric}; "
-             f"speed ratio {c.ratio:.2f}{claimed} → {c.outcome}" for c in ordered]
+             f"{ratio(c)} → {c.outcome}" + (f" ({c.size_detail})" if c.size_detail else "") for c in ordered]
     evidence = [row["cell_id"] for c in ordered for row in (c.a, c.b)]
-    return CheckResult(check, aggregate([c.outcome for c in comparisons], check.aggregate), comparisons, "", lines, evidence)
+    sized = [c for c in ordered if c.size_detail and c.outcome != c.direction]
+    note = "; ".join(f"{c.workload}: {c.size_detail}" for c in sized)
+    return CheckResult(check, aggregate([c.outcome for c in comparisons]), comparisons, note, lines, evidence)
