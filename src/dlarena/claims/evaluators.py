@@ -261,7 +261,10 @@ def _value(r: dict) -> str:
 
 def _dated(*figures: dict) -> str:
     """"TensorFlow 170,000 vs PyTorch 61,000 (as of 2022; source)", each source said once."""
-    notes = dict.fromkeys(f"as of {r['extra'].get('as_of') or '?'}; {r['extra'].get('source', 'no source')}" for r in figures)
+    def source(r: dict) -> str:
+        text = str(r["extra"].get("source", "no source"))
+        return text if len(text) <= 100 else text[:99] + "…"
+    notes = dict.fromkeys(f"as of {r['extra'].get('as_of') or '?'}; {source(r)}" for r in figures)
     return " vs ".join(_value(r) for r in figures) + "".join(f" ({n})" for n in notes)
 
 
