@@ -224,45 +224,54 @@ def test_deployed_inference_uses_the_deployment_runtimes_only():
 
 
 # -- distributed scaling ----------------------------------------------------------------------------
-def scaling_rows(tf2, torch2, hosts=None):
+def scaling_rows(tf2, torch2):
     rows = []
     for fw, two in (("tensorflow", tf2), ("torch", torch2)):
         for n, value in ((1, 1000.0), (2, two)):
-            extra = {"hosts": hosts} if hosts else {}
             rows.append(r(analysis.SCENARIO, fw, analysis.mode_for(fw, n), "global_throughput_sps", value,
-                          ci=(value * 0.99, value * 1.01), **extra))
+                          ci=(value * 0.99, value * 1.01)))
     return rows
 
 
+def on_hosts(rows, hosts):
+    """The cells of ``rows`` as the store keeps them, their runtime naming how many hosts ran them."""
+    return [{**x, "runtime": json.dumps({"nodes": hosts, "threads_per_worker": 1, "workers_on_this_node": 1})}
+            for x in rows]
+
+
 def test_multi_machine_scaling_is_not_measured_on_one_host():
-    result = verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500))  # no "hosts": one host
+    rows = scaling_rows(tf2=1900, torch2=1500)
+    result = verdict("speed-distributed", rows)  # nothing recorded about hosts: one host
     assert result.outcome == "not measured" and "--nodes 2" in result.measure_with
     check = result.checks[0]
-    assert check.lines[0].startswith("not measured here: the workers shared one host")
+    assert check.lines[0].startswith("not measured here: 1 host, 1–2 workers, every worker shared this one host")
     assert "says nothing about multi-machine scaling" in check.lines[0]
-    assert "mlp at 2 workers (worker counts that ran: TensorFlow 1, 2; PyTorch 1, 2)" in check.lines[1]
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500, hosts=1)).outcome == "not measured"
-    # the cells' runtime (as the store keeps it) says how many hosts too
-    cells = [{**x, "runtime": json.dumps({"nodes": 2})} for x in scaling_rows(tf2=1900, torch2=1500)]
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500), cells=cells).outcome == "supported"
-    assert verdict("summary-performance-tensorflow", scaling_rows(tf2=1900, torch2=1500)).outcome == "not measured"
+    assert check.lines[1].startswith("mlp, 2 workers: scaling efficiency 95% (TensorFlow")
+    assert verdict("speed-distributed", rows, cells=on_hosts(rows, 1)).outcome == "not measured"
+    assert verdict("summary-performance-tensorflow", rows).outcome == "not measured"
 
 
-def test_scaling_across_hosts_decides_the_distributed_claim_with_the_sections_figures():
-    rows = scaling_rows(tf2=1900, torch2=1500, hosts=2)
-    result = verdict("speed-distributed", rows)
-    assert result.outcome == "supported" and "efficiency 95%" in result.checks[0].lines[0]
-    # one number per comparison: the claims line carries the distributed section's own texts
-    (v,) = analysis.workload_verdicts(analysis.scaling(analysis.points(rows, rows)))
-    assert f"{v.efficiency_text}; {v.throughput_text}" in result.checks[0].lines[0]
-    assert "faster than" in v.throughput_text and v.throughput_text in result.checks[0].lines[0]
-    assert verdict("speed-distributed", scaling_rows(tf2=1500, torch2=1900, hosts=2)).outcome == "contradicted"
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1901, hosts=2)).outcome == "contradicted"  # equivalent
-    assert verdict("speed-distributed", scaling_rows(tf2=1900, torch2=1500, hosts=2)[:2]).outcome == "not measured"
+def test_scaling_across_hosts_decides_the_distributed_claim_with_the_sections_number():
+    def decided(tf2, torch2):
+        rows = scaling_rows(tf2, torch2)
+        return verdict("speed-distributed", rows, cells=on_hosts(rows, 2))
+    result = decided(tf2=1900, torch2=1500)
+    assert result.outcome == "supported" and result.checks[0].lines[0] == "scope: 2 hosts, 1 core per host, 1–2 workers"
+    # one number per comparison: the claims line is analysis.compare_scaling's text, which the
+    # distributed section shows for the same pair (in either order)
+    rows = scaling_rows(tf2=1900, torch2=1500)
+    (c,) = analysis.compare_scaling(on_hosts(rows, 2), rows, "tensorflow", "torch")
+    (reverse,) = analysis.compare_scaling(on_hosts(rows, 2), rows, "torch", "tensorflow")
+    assert reverse.result == c.result and "higher by" in c.result
+    assert result.checks[0].lines[1] == f"{c.text}; global throughput: {c.throughput.text} → supported"
+    assert decided(tf2=1500, torch2=1900).outcome == "contradicted"
+    assert decided(tf2=1900, torch2=1901).outcome == "contradicted"  # equivalent
+    rows = scaling_rows(tf2=1900, torch2=1500)[:2]
+    assert verdict("speed-distributed", rows, cells=on_hosts(rows, 2)).outcome == "not measured"
     proxy = verdict("speed-bert-2048-tpu", scaling_rows(tf2=1900, torch2=1500))
     assert proxy.outcome == "not checkable" and proxy.checks[0].check.role == "proxy"
     assert proxy.checks[0].outcome == "supported"  # shown beside it, labelled, not the verdict
-    assert proxy.checks[0].lines[0].startswith("the workers shared one host")
+    assert "every worker shared this one host" in proxy.checks[0].lines[0]
 
 
 # -- community figures ------------------------------------------------------------------------------
@@ -522,3 +531,28 @@ def test_partly_supported_and_the_size_in_the_json_and_the_report(tmp_path):
     html = html_path.read_text()
     assert "class='l warn'>partly supported; other parts undecided<" in html
     assert "direction supported, size contradicted (claimed +33%" in html
+
+
+# -- the disputed verdicts of issue 33, by rule ----------------------------------------------------------
+def timed(scenario, framework, mode, metric, value, workload, spread):
+    return r(scenario, framework, mode, metric, value, workload=workload, ci=(value * (1 - spread), value * (1 + spread)))
+
+
+def test_xla_faster_on_one_workload_of_three_is_partly_supported():
+    rows = []
+    for workload, xla, spread in (("mlp", 10.5, 0.3), ("cnn", 10.2, 0.3), ("transformer", 20.0, 0.02)):
+        rows += [timed("infer_throughput", "tensorflow", "xla", "throughput_sps", xla, workload, spread),
+                 timed("infer_throughput", "tensorflow", "function", "throughput_sps", 10.0, workload, 0.02)]
+    result = verdict("xla-faster", rows)
+    assert [c.outcome for c in result.checks[0].comparisons] == ["inconclusive", "inconclusive", "supported"]
+    assert result.outcome == "partly supported"
+
+
+def test_small_models_with_mlp_training_inconclusive_is_partly_supported():
+    rows = [timed("train", "torch", "eager", "train_throughput_sps", 1050.0, "mlp", 0.3),
+            timed("train", "tensorflow", "function", "train_throughput_sps", 1000.0, "mlp", 0.3),
+            timed("infer_latency", "torch", "eager", "latency_ms", 0.021, "mlp", 0.05),
+            timed("infer_latency", "tensorflow", "function", "latency_ms", 0.138, "mlp", 0.05)]
+    result = verdict("small-models", rows)
+    assert [c.outcome for c in result.checks] == ["inconclusive", "supported", "not measured"]
+    assert (result.outcome, result.label) == ("partly supported", "partly supported; other parts undecided")

@@ -118,58 +118,36 @@ def rows(check: Check, ctx: Context) -> CheckResult:
     return CheckResult(check, _decide(check, holds), lines=lines, evidence=evidence)
 
 
-# -- scaling: data-parallel scaling efficiency, computed as the distributed section does --------
-SINGLE_HOST = ("the workers shared one host: the result is about process overhead on this host and says nothing "
-               "about multi-machine scaling")
-
-
-def _hosts(point) -> int:
-    """The hosts a distributed cell spanned: its rows' or its runtime's ``hosts`` / ``nodes``; one
-    unless stated (as the distributed section reads it)."""
-    for source in (*(r.get("extra") or {} for r in point.metrics.values()), point.runtime or {}):
-        for key in ("hosts", "nodes"):
-            if source.get(key):
-                return int(source[key])
-    return 1
-
-
+# -- scaling: data-parallel scaling efficiency, THE comparison the distributed section shows ------
 def scaling(check: Check, ctx: Context) -> CheckResult:
-    """a's runtime scales more efficiently than b's, per workload, at the largest worker count both
-    ran: ``dlarena.distributed.analysis.workload_verdicts`` over the two frameworks' cells (the
-    section's own computation and text, so both show the same figures). Equivalent contradicts.
-    ``multi_host = true`` (a claim about scaling across machines): cells that all ran on one host
-    leave it "not measured here", their single-host figures shown."""
+    """a's runtime scales more efficiently than b's, per workload and world size both measured:
+    ``dlarena.distributed.analysis.compare_scaling``, the one comparison the distributed section
+    shows too (its text, its number); equivalent contradicts. Each line names the scope the cells
+    ran with (hosts, cores, worker counts). ``multi_host = true`` (a claim about scaling across
+    machines): while every worker shared one host, "not measured here", the one-host figures shown."""
     from dlarena.distributed import analysis
 
-    pair = (check.a.framework, check.b.framework)
-    points = analysis.points(list(ctx.cells.values()), ctx.rows)
-    series = {k: v for k, v in analysis.scaling(points).items() if k[1] in pair}
+    a, b = check.a.framework, check.b.framework
+    comparisons = analysis.compare_scaling(list(ctx.cells.values()), ctx.rows, a, b, band=ctx.band)
     outcomes, lines, evidence = [], [], []
-    for v in analysis.workload_verdicts(series, ctx.band):
-        if set(v.frameworks) != set(pair):
-            continue
-        ran = "; ".join(f"{display(fw)} {', '.join(str(p.workers) for p in series[(v.workload, fw)] if p.ok)}"
-                        for fw in pair if (v.workload, fw) in series)
-        if v.efficiency_winner == check.a.framework:
+    for c in comparisons:
+        if c.winner == a:
             outcome = SUPPORTED
-        elif v.efficiency_winner == check.b.framework or v.efficiency_text.startswith("equivalent"):
+        elif c.winner == b or c.outcome == "equivalent":
             outcome = CONTRADICTED
         else:
             outcome = INCONCLUSIVE
         outcomes.append(outcome)
-        evidence += v.evidence
-        lines.append(f"{v.workload} at {v.workers} workers (worker counts that ran: {ran}): {v.efficiency_text}; "
-                     f"{v.throughput_text} → {outcome}")
+        evidence += c.evidence
+        lines.append(f"{c.text}; global throughput: {c.throughput.text} → {outcome}")
     if not outcomes:
         return _not_measured(check, f"no workload has successful multi-worker distributed cells of both "
-                                    f"{display(check.a.framework)} and {display(check.b.framework)} at the same "
-                                    "number of workers")
-    hosts = max((_hosts(p) for ps in series.values() for p in ps if p.ok), default=1)
-    if check.options.get("multi_host") and hosts <= 1:
-        return CheckResult(check, NOT_MEASURED, note=f"not measured here: {SINGLE_HOST}",
-                           lines=[f"not measured here: {SINGLE_HOST}", *lines], evidence=evidence)
-    if hosts <= 1:
-        lines.insert(0, SINGLE_HOST)
+                                    f"{display(a)} and {display(b)} at the same number of workers")
+    where = comparisons[0].scope
+    lines.insert(0, f"scope: {where.text}" + (f"; {where.caveat}" if where.single_host else ""))
+    if check.options.get("multi_host") and where.single_host:
+        why = f"not measured here: {where.text}, {where.caveat}"
+        return CheckResult(check, NOT_MEASURED, note=why, lines=[why, *lines[1:]], evidence=evidence)
     return CheckResult(check, combine(outcomes)[0], lines=lines, evidence=evidence)
 
 
