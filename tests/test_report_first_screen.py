@@ -163,5 +163,5 @@ def test_one_public_comparison_gives_the_same_number_in_either_order(tmp_path):
     from dlarena.report.distributed import build
 
     section = build(store, store.run("r"), tmp_path)
-    assert f"scaling efficiency {ab.result}" in section.markdown
+    assert f"scaling efficiency by pair: {ab.result}" in section.markdown
     assert "says nothing about multi-machine scaling" in section.markdown

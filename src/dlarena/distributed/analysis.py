@@ -245,9 +245,9 @@ def _pair(workload: str, n: int, p: Point, q: Point, band: float, where: Scope) 
             text = (f"{best.label} higher by {(verdict.speedup_pct or 0):.0f}% [{(low - 1) * 100:.0f}–{(high - 1) * 100:.0f}%]"
                     f" (ratio {best.label} / {other.label} {r:.2f} [{low:.2f}–{high:.2f}])")
         elif verdict.outcome == "equivalent":
-            winner, text = None, f"equivalent, within ±{band * 100:g}% ({ratio})"
+            winner, text = None, f"{p.label} and {q.label} equivalent, within ±{band * 100:g}% ({ratio})"
         else:
-            winner, text = None, f"inconclusive ({ratio})"
+            winner, text = None, f"{p.label} vs {q.label} inconclusive ({ratio})"
     throughput = compare(p.estimate(p.label), q.estimate(q.label), True, band)
     return ScalingComparison(workload, n, p, q, outcome, winner, f"{head}: {text}", verdict, throughput, where, text)
 
@@ -284,7 +284,7 @@ class WorkloadVerdict:
     throughput_text: str
     evidence: list[str]
     frameworks: list[str] = field(default_factory=list)  # those compared
-    pairs: list[ScalingComparison] = field(default_factory=list)  # the best-efficiency framework vs each rival
+    pairs: list[ScalingComparison] = field(default_factory=list)  # every pair of frameworks compared
 
 
 def _largest_common(series: dict, workload: str) -> tuple[int, dict[str, Point]] | None:
@@ -347,10 +347,10 @@ def workload_verdicts(series: dict, band: float = DEFAULT_BAND) -> list[Workload
         thr = "; ".join(compare(fastest.estimate(fastest.label), p.estimate(p.label), True, band).text
                         for p in pts if p is not fastest)
         smaller = [p.cell_id for fw in at for p in series[(workload, fw)] if p.ok and p.workers < n]
-        pairs = []
+        pairs = []  # every pair, higher efficiency first: each reads as ``compare_scaling`` gives it
         if all(p.efficiency is not None for p in pts):
-            best = max(pts, key=lambda p: p.efficiency)
-            pairs = [_pair(workload, n, best, p, band, where) for p in pts if p is not best]
+            ranked = sorted(pts, key=lambda p: -p.efficiency)
+            pairs = [_pair(workload, n, p, q, band, where) for i, p in enumerate(ranked) for q in ranked[i + 1:]]
         out.append(WorkloadVerdict(workload, n, eff_text, eff_winner, f"global throughput: {thr}",
                                    [p.cell_id for p in pts] + smaller[:2 * len(pts)], list(at), pairs))
     return out

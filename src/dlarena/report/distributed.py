@@ -112,7 +112,7 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     md += ["| " + " | ".join(v.replace("|", "/") for v in _row(p)) + " |" for p in ordered]
 
     lines = [f"{v.workload}, {v.workers} workers: {v.efficiency_text}"
-             + "".join(f"; scaling efficiency {c.result}" for c in v.pairs if c.efficiency is not None)
+             + ("; scaling efficiency by pair: " + "; ".join(c.result for c in v.pairs) if v.pairs else "")
              + f"; {v.throughput_text} (evidence: {', '.join(v.evidence)})" for v in verdicts] or [
         "no workload has successful multi-worker cells for two frameworks at the same number of workers"]
     parts_html.append("<h3>Scaling by workload</h3><ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines)

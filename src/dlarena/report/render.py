@@ -75,12 +75,13 @@ def md_cell(value) -> str:
     return " ".join(md_text(value).replace("|", "\\|").split())
 
 
-_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_TAG = re.compile(r"<(?!br\s*/?>)(?=[A-Za-z/!?])", re.IGNORECASE)
 
 
 def md_section(markdown: str) -> str:
-    """A criterion section's Markdown with every HTML tag neutralised (``<tag`` -> ``&lt;tag``):
-    row text inside it cannot become raw HTML, while Markdown's own ``>`` quotes still work."""
+    """A criterion section's Markdown with every HTML tag but a line break neutralised (``<tag`` ->
+    ``&lt;tag``; ``<br>`` kept: sections break lines inside table cells with it): row text inside
+    it cannot become raw HTML, while Markdown's own ``>`` quotes still work."""
     return _TAG.sub("&lt;", markdown or "")
 
 
