@@ -577,7 +577,7 @@ def recommend(
     console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
 
 
-CLAIM_STYLE = {"supported": "green", "contradicted": "bold red", "outdated": "bold yellow"}
+CLAIM_STYLE = {"supported": "green", "partly supported": "yellow", "contradicted": "bold red", "outdated": "bold yellow"}
 
 
 @app.command()
@@ -599,7 +599,8 @@ def claims(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    results = register.evaluate_all(store.measurements(run_row["run_id"]), band=band_of(run_row["config"]))
+    results = register.evaluate_all(store.measurements(run_row["run_id"]), band=band_of(run_row["config"]),
+                                    cells=store.cells(run_row["run_id"]))
     totals = register.counts(results)["all"]
     if as_json:
         console.print_json(json.dumps({"run_id": run_row["run_id"], "article": register.article(), "counts": totals,
