@@ -62,9 +62,18 @@ def test_equivalent_counts_half_and_inconclusive_is_left_out(tmp_path):
     assert torch["grade"] == "measured"
 
 
-def test_only_undecided_scores_even_and_says_so(tmp_path):
+def test_only_undecided_gives_no_score_and_says_so(tmp_path):
+    from dlarena import evidence
+    from dlarena.recommend import Factor, recommend
+
     out = _scores(tmp_path, _cells("mlp", "train", {"torch": (1000.0, 0.10), "tensorflow": (1010.0, 0.10)}))
-    assert out["torch"]["score"] == out["tensorflow"]["score"] == 0.5
+    assert out["torch"]["score"] is None and out["tensorflow"]["score"] is None
+    assert not evidence.counts(out["torch"]) and evidence.label(out["torch"]) == "no decided comparison"
+    result = recommend([Factor("speed", 1.0, "r", out, "measured"),
+                        Factor("ease", 1.0, "r", {"torch": {"score": 1.0, "line": "x", "evidence": []},
+                                                  "tensorflow": {"score": 0.0, "line": "y", "evidence": []}}, "measured")])
+    assert result.totals == {"torch": 1.0, "tensorflow": 0.0}
+    assert "Not scored, shown only: speed (no decided comparison: PyTorch, TensorFlow)" in result.paragraph
     assert "faster in 0, equivalent in 0, slower in 0, undecided 1 of 1 comparisons" in out["torch"]["line"]
 
 

@@ -72,8 +72,12 @@ def grade(summary: dict) -> str:
 
 
 def counts(summary: dict) -> bool:
-    return grade(summary) in SCORED
+    """Whether the line may enter the totals: measured here or a fresh snapshot, with a score (a
+    criterion that decided nothing, e.g. every speed comparison undecided, gives none)."""
+    return grade(summary) in SCORED and summary.get("score", 0.0) is not None
 
 
 def label(summary: dict) -> str:
+    if grade(summary) in SCORED and summary.get("score", 0.0) is None:
+        return summary.get("unscored") or "no score"
     return LABELS.get(grade(summary), grade(summary))

@@ -242,7 +242,7 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
     the one verdict rule (``dlarena.measure.verdict``; ``band``: the run's equivalence band). A win
     counts 1, an *equivalent* verdict half; any other verdict without a winner (inconclusive, or a
     verdict withheld, e.g. on a busy machine) is *undecided* and left out of the denominator (a
-    framework with no decided comparison scores 0.5). Every line states its scope (device,
+    framework with no decided comparison gets no score: "no decided comparison"). Every line states its scope (device,
     threads, model sizes, contended windows) and labels batch-1 latency on models under
     ``PER_CALL_PARAMS`` parameters as per-call overhead. Evidence: the best-mode cells compared."""
     from itertools import combinations
@@ -311,7 +311,9 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
                     + f" ({scope['machine']}, {size_range(scope['params'])})")
         line = (f"{counts} (each framework's best mode" + (f"; {why}" if why else "") + ")"
                 + (f"; {note}" if note else "") + f"; scope: {scope['text']}")
-        out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / decided if decided else 0.5,
+        # Nothing decided (every comparison inconclusive or withheld on a busy machine) is no tie: no score.
+        out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / decided if decided else None,
+                   "unscored": None if decided else "no decided comparison",
                    "line": line, "headline": headline, "scope": scope["text"], "grade": "measured",
                    "evidence": list(dict.fromkeys(evidence[fw])), "comparisons": comparisons[fw], **t}
     return out
