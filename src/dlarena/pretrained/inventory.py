@@ -1,12 +1,18 @@
-"""Which pretrained architectures the installed model zoos offer, per framework and domain.
+"""What the model zoos available to each framework's users offer, per framework and domain, and
+whether their representative architectures really build here.
 
 Each framework registers the zoos its users can load (its "pretrained" plugin module's ``SOURCES``,
-see ``dlarena.frameworks``); the listers below are shared by those modules.
-Only names are listed: no model is built and no weight is downloaded. A zoo whose package is not
-installed (or does not import beside the installed framework) is reported as such, with why.
-Architecture names are normalised (lower case, letters and digits only) so that the same
-architecture in two zoos counts once: ``ResNet50`` and ``resnet50``, ``MobileNetV2`` and
-``mobilenet_v2``.
+see ``dlarena.frameworks``); the listers below are shared by those modules. Two things are
+recorded per zoo: the architecture NAMES it lists (context: counts per zoo and domain; names are
+normalised, lower case, letters and digits only, so that ``ResNet50`` and ``resnet50`` count
+once), and the BUILDS of its representative architectures (``dlarena.pretrained.builds``: built
+from configs with random weights, one forward pass, nothing downloaded) that the score rests on.
+A zoo whose package is not installed, or does not import beside the installed framework (e.g. a
+torchvision built for another torch), is reported as such, with why: never as a zero.
+
+Zoos are credited the same way for every framework: a zoo serves its *native* users (``native``)
+and, where a framework's users run it through another library (Keras 3 on their framework's
+backend), it is listed for them too, labelled ``via``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ class Zoo:
     note: str = ""
     via: str = ""  # e.g. "Keras 3": usable by this framework's users through another library
     domains: dict[str, list[str]] = field(default_factory=dict)  # domain -> architecture names
+    native: str = ""  # whose native users it serves, e.g. "PyTorch", "Keras 3 users on any backend"
+    families: tuple[str, ...] = ()  # the representative families its builder tries
+    builds: list[dict] = field(default_factory=list)  # dlarena.pretrained.builds.Build as dicts
 
     @property
     def label(self) -> str:
@@ -126,11 +135,16 @@ class ZooSource:
     lister: Callable  # module -> {domain: architecture names}
     via: str = ""  # how this framework's users run it when it is not the framework's own (e.g. "Keras 3")
     empty_note: str = ""  # why it lists nothing, when that is expected
+    native: str = ""  # whose native users it serves
+    # Builds its representative architectures in this process: fn() -> [Build as dict]; None: lists only.
+    builder: Callable | None = None
+    families: tuple[str, ...] = ()  # the families of FAMILIES its builder tries (what it would add if missing)
+    prepare: Callable | None = None  # called before the package is imported (e.g. choose Keras's backend)
 
 
 def inspect_zoo(name: str, package: str, lister: Callable, framework: str, via: str = "",
-                empty_note: str = "") -> Zoo:
-    zoo = Zoo(name, package, framework, via=via)
+                empty_note: str = "", native: str = "", families: tuple[str, ...] = ()) -> Zoo:
+    zoo = Zoo(name, package, framework, via=via, native=native, families=tuple(families))
     if importlib.util.find_spec(package) is None:
         zoo.status, zoo.note = "not installed", f"package '{package}' is not installed"
         return zoo
@@ -157,8 +171,74 @@ def sources(framework: str) -> list[ZooSource]:
     return list(frameworks.plugin_module(framework, "pretrained").SOURCES)
 
 
-def inventory(framework: str) -> list[Zoo]:
-    return [inspect_zoo(s.name, s.package, s.lister, framework, s.via, s.empty_note) for s in sources(framework)]
+def inspect_source(source: ZooSource, framework: str, build: bool = True) -> Zoo:
+    """One zoo: its names, then (``build``) its representative architectures built here."""
+    prepared = ""
+    if source.prepare is not None and importlib.util.find_spec(source.package) is not None:
+        try:
+            source.prepare()
+        except Exception as exc:  # e.g. Keras already loaded on another backend: builds go to a child process
+            prepared = error_line(exc, limit=200)
+    zoo = inspect_zoo(source.name, source.package, source.lister, framework, source.via, source.empty_note,
+                      source.native, source.families)
+    if prepared and zoo.status == "ok":
+        zoo.note = (zoo.note + "; " if zoo.note else "") + f"listed in this worker as loaded: {prepared}"
+    if build and zoo.status == "ok" and source.builder is not None:
+        try:
+            zoo.builds = list(source.builder())
+        except Exception as exc:
+            zoo.builds = [{"zoo": source.package, "arch": "(all)", "family": None, "status": "failed",
+                           "error": error_line(exc, limit=200), "output_shape": None, "seconds": 0.0}]
+    return zoo
+
+
+def inventory(framework: str, build: bool = True) -> list[Zoo]:
+    return [inspect_source(s, framework, build) for s in sources(framework)]
+
+
+def built(zoo: Zoo | dict) -> list[dict]:
+    builds = zoo.builds if isinstance(zoo, Zoo) else zoo.get("builds") or []
+    return [b for b in builds if b["status"] == "built"]
+
+
+def families_built(zoos) -> dict[str, list[str]]:
+    """family -> the labels of the zoos that built it (zoos as Zoo records or their stored dicts)."""
+    out: dict[str, list[str]] = {}
+    for z in zoos:
+        label = z.label if isinstance(z, Zoo) else z.get("label", z["name"])
+        for b in built(z):
+            if b.get("family"):
+                out.setdefault(b["family"], [])
+                if label not in out[b["family"]]:
+                    out[b["family"]].append(label)
+    return out
+
+
+# -- the Keras 3 zoos, listed the same way for every framework whose users run Keras 3 ---------
+
+KERAS_NATIVE = "Keras 3 users on any backend (TensorFlow, JAX, PyTorch)"
+VIA_KERAS = "Keras 3"
+
+
+def keras_zoos(keras_framework: str, compiled_forward: bool = False) -> list[ZooSource]:
+    """keras.applications and keras-hub for the users of the framework Keras 3 runs on as
+    ``keras_framework`` (its registry entry, e.g. Keras 3 on the worker's own framework);
+    ``compiled_forward``: run the forward pass compiled (``predict_on_batch``), see builds.forward."""
+    from functools import partial
+
+    from dlarena.pretrained import builds
+    from dlarena.pretrained.families import FAMILIES
+
+    prepare = partial(builds.keras_module, keras_framework)
+    hub_families = tuple(f for f in FAMILIES)
+    return [
+        ZooSource("keras.applications", "keras", list_keras_applications, via=VIA_KERAS, native=KERAS_NATIVE,
+                  builder=partial(builds.build_keras_zoo, "keras", keras_framework, compiled_forward), families=("resnet",),
+                  prepare=prepare),
+        ZooSource("keras-hub", "keras_hub", list_keras_hub, via=VIA_KERAS, native=KERAS_NATIVE,
+                  builder=partial(builds.build_keras_zoo, "keras_hub", keras_framework, compiled_forward), families=hub_families,
+                  prepare=prepare),
+    ]
 
 
 def distinct(zoos: list[Zoo], domain: str | None = None) -> set[str]:

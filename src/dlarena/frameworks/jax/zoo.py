@@ -3,8 +3,9 @@ gets (the "zoo" plugin).
 
 Flax (``flax.nnx`` included) ships examples, not a model zoo. What a JAX user loads instead:
 Keras 3 zoos (keras.applications, keras-hub) run on the JAX backend, so they count as available
-to JAX users, labelled "via Keras 3"; and the Flax classes of Hugging Face transformers (which
-transformers 5 dropped). The zoo ResNet-50 is therefore keras.applications.ResNet50 run by Keras 3
+to JAX users, labelled "via Keras 3", exactly as for PyTorch and TensorFlow users; their
+representative architectures are built here on the JAX backend. The Flax classes of Hugging Face
+transformers are listed to show that transformers 5 removed them (no build). The zoo ResNet-50 is therefore keras.applications.ResNet50 run by Keras 3
 on JAX, timed through the Keras-on-JAX adapter (``jit`` = Keras's ``jit_compile=True``).
 """
 
@@ -13,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from dlarena.cell import Skipped
-from dlarena.pretrained.inventory import (ZooSource, list_keras_applications, list_keras_hub, list_nothing,
-                                          list_transformers)
+from dlarena.pretrained.inventory import ZooSource, keras_zoos, list_nothing, list_transformers
 
-VIA_KERAS = "Keras 3"
+KERAS = "keras-jax"  # Keras 3 on this framework: the registry entry whose backend runs the Keras zoos here
 SOURCES = [
-    ZooSource("flax", "flax", list_nothing, empty_note="Flax (flax.nnx included) ships examples, not a pretrained model zoo"),
-    ZooSource("keras.applications", "keras", list_keras_applications, via=VIA_KERAS),
-    ZooSource("keras-hub", "keras_hub", list_keras_hub, via=VIA_KERAS),
-    ZooSource("transformers (Flax classes)", "transformers", list_transformers("FLAX_")),
+    ZooSource("flax", "flax", list_nothing, native="JAX",
+              empty_note="Flax (flax.nnx included) ships examples, not a pretrained model zoo"),
+    *keras_zoos(KERAS, compiled_forward=True),  # an eager Keras-on-JAX call compiles op by op: jit the pass
+    ZooSource("transformers (Flax classes)", "transformers", list_transformers("FLAX_"),
+              empty_note="transformers 5 removed its Flax classes (PyTorch only since v5)"),
 ]
 
 DESCRIPTION = "keras.applications.ResNet50 (ResNet v1) via Keras 3 on the JAX backend"
@@ -32,7 +33,7 @@ def build(adapter, spec, mode: str, seed: int):
     from dlarena import frameworks
 
     try:  # sets KERAS_BACKEND=jax; refuses when Keras was already loaded on another backend here
-        keras_jax = frameworks.load_adapter("keras-jax")
+        keras_jax = frameworks.load_adapter(KERAS)
     except RuntimeError as exc:
         raise Skipped(f"Keras 3 on JAX cannot run in this process: {exc}") from None
     keras_jax.setup(1, 1, seed)  # XLA takes its threads from the environment, set per cell
