@@ -653,6 +653,35 @@ def community(
 
 @app.command()
 @store_errors
+def pretrained(
+    refresh: bool = typer.Option(False, "--refresh", help="Count models per library on the Hugging Face Hub (needs the network)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the Hub (each library: 3x this)."),
+    limit: int = typer.Option(5000, "--limit", min=1, help="Count at most this many models per library."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Show the pretrained-model ecosystem figures (dated, sourced, graded; context, not scored);
+    --refresh adds current Hugging Face Hub model counts per library."""
+    from dlarena.pretrained import refresh as eco
+
+    store = open_store(db, write=refresh)  # refreshed figures are written beside the results database
+    if refresh:
+        try:
+            path, fetched, missed = eco.refresh(store.path.parent, timeout, limit)
+        except eco.RefreshError as exc:
+            err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        console.print(f"Fetched {len(fetched)} figures -> [bold]{path}[/]")
+        for line in missed:
+            console.print(line, markup=False)
+    table = Table("library", "figure", "value", "as of", "grade", "source")
+    for f in eco.load(store.path.parent):
+        table.add_row(f["library"], f["metric"], eco.value_text(f), str(f.get("as_of") or "–"), f["grade"],
+                      f.get("url") or f.get("source", ""))
+    console.print(table)
+
+
+@app.command()
+@store_errors
 def compare(
     run_a: str = typer.Argument(..., help="Baseline run id (with --by-hardware: a cluster run or its group id)."),
     run_b: Optional[str] = typer.Argument(None, help="Run id to compare with the baseline (a run on other "

@@ -93,7 +93,7 @@ def _built_text(zoos: list[dict]) -> str:
 
 
 def _unavailable(zoos: list[dict]) -> str:
-    return "; ".join(f"{z.get('label', z['name'])} {z['status']}" + (f" ({z['note']})" if z.get("note") else "")
+    return "; ".join(f"{z['label']} {z['status']}" + (f" ({z['note']})" if z.get("note") else "")
                      for z in zoos)
 
 
