@@ -78,7 +78,7 @@ def _image(batch: int = 1):
     return np.random.default_rng(0).random((batch, fam.IMAGE, fam.IMAGE, 3)).astype("float32")
 
 
-def keras_hub_builders(keras, hub, compiled: bool = False) -> Builders:
+def keras_hub_builders(keras, hub, compiled: str | None = None) -> Builders:
     m = hub.models
     common = dict(vocabulary_size=fam.VOCAB, num_layers=fam.LAYERS, hidden_dim=fam.HIDDEN,
                   intermediate_dim=fam.INTERMEDIATE)
@@ -116,12 +116,16 @@ def keras_hub_builders(keras, hub, compiled: bool = False) -> Builders:
     }
 
 
-def forward(keras, model, inputs, compiled: bool):
-    """One inference pass: ``predict_on_batch`` (compiled) where the framework's zoo asks for it (on
-    JAX an eager call compiles every op on its own: 4-9 s for a small CNN against 2-4 s), else an
-    eager call (cheaper for one pass on PyTorch and TensorFlow, where a graph is traced first)."""
+def forward(keras, model, inputs, compiled: str | None):
+    """One inference pass: an eager call (cheapest for one pass on PyTorch and TensorFlow, where a
+    graph would be traced first), or the framework zoo's own compiled pass ``compiled``
+    ("module:function" taking (keras, model, inputs); on JAX an eager Keras call compiles every op
+    on its own: 4-9 s for a small CNN against 0.5-2 s)."""
     if compiled:
-        return model.predict_on_batch(inputs)
+        import importlib
+
+        module, name = compiled.split(":")
+        return getattr(importlib.import_module(module), name)(keras, model, inputs)
     return keras.ops.convert_to_numpy(next(iter(_outputs(model(inputs, training=False)))))
 
 
@@ -139,7 +143,7 @@ KERAS_APPLICATIONS = {"ResNet50": ("resnet", {}), "MobileNet": (None, {"alpha": 
                       "MobileNetV2": (None, {"alpha": 0.35}), "VGG16": (None, {}), "ConvNeXtTiny": (None, {})}
 
 
-def keras_applications_builders(keras, compiled: bool = False) -> Builders:
+def keras_applications_builders(keras, compiled: str | None = None) -> Builders:
     def build(name: str, options: dict):
         def fn():
             model = getattr(keras.applications, name)(weights=None, input_shape=(fam.IMAGE, fam.IMAGE, 3), classes=10,
@@ -158,7 +162,7 @@ def keras_module(keras_framework: str):
     return frameworks.load_adapter(keras_framework).keras
 
 
-def build_keras_zoo(package: str, keras_framework: str, compiled: bool = False) -> list[dict]:
+def build_keras_zoo(package: str, keras_framework: str, compiled: str | None = None) -> list[dict]:
     """Build a Keras 3 zoo's architectures in this process on ``keras_framework``'s backend, or, when
     this worker already loaded Keras on another backend, in a child process with the right one."""
     try:
@@ -199,7 +203,7 @@ def numpy_initializers(keras):
             setattr(module, name, fn)
 
 
-def _build_with(keras, package: str, compiled: bool) -> list[dict]:
+def _build_with(keras, package: str, compiled: str | None) -> list[dict]:
     import importlib
 
     keras.utils.set_random_seed(0)
@@ -214,13 +218,13 @@ def _build_with(keras, package: str, compiled: bool) -> list[dict]:
 def child_entry(payload: dict) -> dict:
     """``dlarena.process.worker`` entry: a Keras zoo built in a fresh process on one backend."""
     keras = keras_module(payload["keras_framework"])
-    return {"status": "ok", "builds": _build_with(keras, payload["package"], payload.get("compiled", False))}
+    return {"status": "ok", "builds": _build_with(keras, payload["package"], payload.get("compiled"))}
 
 
 CHILD_TIMEOUT_S = 300
 
 
-def _build_keras_zoo_elsewhere(package: str, keras_framework: str, compiled: bool, why: str) -> list[dict]:
+def _build_keras_zoo_elsewhere(package: str, keras_framework: str, compiled: str | None, why: str) -> list[dict]:
     from dlarena.process.isolate import run_isolated
 
     backend = keras_framework.removeprefix("keras-")

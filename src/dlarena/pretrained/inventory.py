@@ -220,10 +220,10 @@ KERAS_NATIVE = "Keras 3 users on any backend (TensorFlow, JAX, PyTorch)"
 VIA_KERAS = "Keras 3"
 
 
-def keras_zoos(keras_framework: str, compiled_forward: bool = False) -> list[ZooSource]:
+def keras_zoos(keras_framework: str, compiled_forward: str | None = None) -> list[ZooSource]:
     """keras.applications and keras-hub for the users of the framework Keras 3 runs on as
     ``keras_framework`` (its registry entry, e.g. Keras 3 on the worker's own framework);
-    ``compiled_forward``: run the forward pass compiled (``predict_on_batch``), see builds.forward."""
+    ``compiled_forward``: "module:function" running the forward pass compiled, see builds.forward."""
     from functools import partial
 
     from dlarena.pretrained import builds
