@@ -170,6 +170,30 @@ def test_the_cell_builds_its_sources_and_reports_each_build(monkeypatch):
     assert by["pretrained_cell_seconds"]["value"] > 0
 
 
+def test_keras_loaded_on_another_backend_builds_in_a_child_process(monkeypatch):
+    import dlarena.process.isolate as isolate
+
+    def refuse(name):
+        raise RuntimeError("Keras is already loaded on the other backend in this process")
+
+    calls = []
+
+    def child(entry, payload, timeout, env):
+        calls.append((entry, payload, env["KERAS_BACKEND"]))
+        return {"status": "ok", "builds": [{"zoo": "keras", "arch": "ResNet50", "family": "resnet", "status": "built",
+                                            "error": "", "output_shape": [1, 10], "seconds": 1.0}]}
+
+    monkeypatch.setattr(builds, "keras_module", refuse)
+    monkeypatch.setattr(isolate, "run_isolated", child)
+    done = builds.build_keras_zoo("keras", "keras-somebackend", "pkg.mod:fn")
+    assert calls == [("dlarena.pretrained.builds:child_entry",
+                      {"package": "keras", "keras_framework": "keras-somebackend", "compiled": "pkg.mod:fn"}, "somebackend")]
+    assert done[0]["status"] == "built" and "built in a child process: RuntimeError: Keras is already" in done[0]["note"]
+    monkeypatch.setattr(isolate, "run_isolated", lambda *a: {"status": "timeout", "error": "cell exceeded its timeout"})
+    failed = builds.build_keras_zoo("keras", "keras-somebackend")
+    assert failed[0]["status"] == "failed" and "cell exceeded its timeout" in failed[0]["error"]
+
+
 # -- the builders really build (reduced: two architectures per zoo) -----------------------------
 
 def test_transformers_builds_tiny_llama_and_bert():

@@ -182,7 +182,7 @@ def inspect_source(source: ZooSource, framework: str, build: bool = True) -> Zoo
     zoo = inspect_zoo(source.name, source.package, source.lister, framework, source.via, source.empty_note,
                       source.native, source.families)
     if prepared and zoo.status == "ok":
-        zoo.note = (zoo.note + "; " if zoo.note else "") + f"listed in this worker as loaded: {prepared}"
+        zoo.note = (zoo.note + "; " if zoo.note else "") + f"names listed as loaded here, builds in a child process: {prepared}"
     if build and zoo.status == "ok" and source.builder is not None:
         try:
             zoo.builds = list(source.builder())
