@@ -24,7 +24,7 @@ SCENARIO = "pretrained"
 untimed = always_untimed  # its cells measure no time: they count names and builds
 
 FAMILIES_METRIC = "pretrained_families_built"
-INSTALL_HINT = "pip install -r requirements-cpu.txt (or dlarena[pretrained])"
+INSTALL_HINT = "pip install -r requirements-cpu.txt, then pip install --no-deps -r requirements-nodeps.txt (keras-hub)"
 
 
 def plan_global(config: SuiteConfig) -> list[Cell]:
