@@ -7,9 +7,12 @@ STAMP := $(VENV)/.dlarena-installed
 
 .PHONY: setup demo test test-full clean
 
-$(STAMP): pyproject.toml requirements-cpu.txt
+$(STAMP): pyproject.toml requirements-cpu.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements-cpu.txt
+	# keras-hub's tensorflow-text asks for the full `tensorflow` package, which would overwrite
+	# tensorflow-cpu's files: both install without their dependencies (all in requirements-cpu.txt).
+	$(BIN)/python -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
