@@ -64,10 +64,15 @@ def _live(flags):
     return lc
 
 
-def test_a_cell_with_fewer_quiet_windows_than_the_minimum_is_busy():
-    assert busy_note(_live([None, None, "other processes used 60% of the CPUs"]), min_windows=2) is None
-    assert busy_note(_live([None, "other processes used 60% of the CPUs", "CPU steal 12%"]), min_windows=2) == \
-        "2 of 3 windows contended (other processes used 60% of the CPUs)"
+def test_a_cell_whose_windows_were_mostly_contended_is_busy():
+    flag = "other processes used 60% of the CPUs"
+    assert busy_note(_live([None, None, None, flag])) is None  # one contended window, left out: no harm
+    assert busy_note(_live([None, None, flag, flag])) is None  # as many quiet as contended
+    assert busy_note(_live([None, None, flag, flag, flag])) == \
+        "3 of 5 windows contended (other processes used 60% of the CPUs)"
+    assert busy_note(_live([None, flag])) == "1 of 2 windows contended (other processes used 60% of the CPUs)"
+    assert busy_note(_live([None])) == "0 of 1 windows contended (contended)"  # one window: no CI
+    assert busy_note(_live([None, None])) is None
 
 
 def _estimate(label, value, busy=None):
@@ -119,9 +124,10 @@ def test_stall_findings_name_the_framework_not_a_verdict():
                     reason="needs a Linux machine with at least 2 CPUs")
 def test_workers_are_pinned_to_the_idlest_cpus_first():
     available = sorted(os.sched_getaffinity(0))
-    assert pinned_cpus(1, prefer=[available[-1]]) == [available[-1]]
-    assert pinned_cpus(1) == available[:1]
+    assert pinned_cpus(1, prefer=[available[-1]]) is None  # one thread: wherever a CPU is free
     assert pinned_cpus(len(available), prefer=[available[-1]]) is None
+    if len(available) >= 3:
+        assert pinned_cpus(2, prefer=[available[-1]]) == sorted([available[-1], available[0]])
 
 
 def test_sampled_busy_share_sees_a_spinning_process():

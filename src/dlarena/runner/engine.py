@@ -74,10 +74,14 @@ class LiveCell:
         return len(self.windows) - len(self.included)
 
 
-def busy_note(lc: LiveCell, min_windows: int) -> str | None:
-    """Why a cell's windows decide no verdict: fewer than ``min_windows`` quiet ones after the
-    re-measurements (how many stayed contended, and the first reason); None when enough were quiet."""
-    if len(lc.included) >= min_windows:
+MIN_QUIET_WINDOWS = 2  # a CI needs windows to vary between
+
+
+def busy_note(lc: LiveCell) -> str | None:
+    """Why a cell's windows decide no verdict: after the re-measurements, most of its windows were
+    contended, or fewer than MIN_QUIET_WINDOWS were quiet (how many stayed contended, and the
+    first reason); None when the quiet windows carry the estimate."""
+    if len(lc.included) >= MIN_QUIET_WINDOWS and lc.flagged <= len(lc.included):
         return None
     reason = next((w.flag for w in lc.windows if w.flag), "contended")
     return f"{lc.flagged} of {len(lc.windows)} windows contended ({reason})"
@@ -230,7 +234,7 @@ class SpeedEngine:
         if not windows:  # every window contended: keep them, and say so
             windows = lc.windows
             quality["all_windows_contended"] = True
-        busy = busy_note(lc, self.reps.min_windows)  # re-measured, and still contended: no verdict from it
+        busy = busy_note(lc)  # re-measured, and still contended: no verdict from it
         if busy:
             quality["busy"] = busy
         quality.update(noise.stall_evidence(lc.windows))

@@ -375,8 +375,12 @@ class SuiteRunner:
 
 def pinned_cpus(threads: int, prefer: list[int] | None = None) -> list[int] | None:
     """The CPUs a worker is restricted to: ``threads`` of those this process may use, the ones in
-    ``prefer`` first (the idlest at the run's start), or None (no restriction) when that is all of them."""
-    if not hasattr(os, "sched_getaffinity"):
+    ``prefer`` first (the idlest at the run's start), or None (no restriction) when that is all of
+    them, or one thread: each framework bounds one thread by its own setting (XLA: single-threaded
+    Eigen), and unpinned it runs wherever the kernel finds a free CPU, while pinned, a neighbour
+    that migrates onto its CPU halves its speed (148 of 252 windows flagged beside one spinning
+    process, docs/benchmarks.md). XLA bounds more than one thread only through the affinity."""
+    if not hasattr(os, "sched_getaffinity") or threads <= 1:
         return None
     available = sorted(os.sched_getaffinity(0))
     order = [c for c in prefer or [] if c in available] + [c for c in available if c not in (prefer or [])]
