@@ -118,6 +118,7 @@ def test_stall_findings_name_the_framework_not_a_verdict():
         "PyTorch's thread pool stalls under contention with 2 threads: 1 cell ran up to 270.0x slower in contended "
         "windows while the calibration probe slowed 1.10x (e.g. cnn/torch/eager/infer_latency/b1); a finding, not a "
         "speed verdict"]
+    assert noise.stall_findings(rows, {"torch": "PyTorch"}.get, threads=1) == []  # no pool to stall
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,

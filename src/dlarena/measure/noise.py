@@ -202,7 +202,10 @@ def stalls(slowdown: float | None, probe_slowdown: float | None) -> bool:
 
 def stall_findings(rows: list[dict], display_name=lambda fw: fw, threads: int | None = None) -> list[str]:
     """One line per framework whose cells stalled under contention (headline rows of speed cells
-    carrying ``contended_slowdown``): a finding about its thread pool, not a speed verdict."""
+    carrying ``contended_slowdown``): a finding about its thread pool, not a speed verdict. One
+    thread has no pool to stall (a slow contended window there is the window's own bad luck)."""
+    if threads is not None and threads <= 1:
+        return []
     per_fw: dict[str, list[tuple[float, float | None, str]]] = {}
     for r in rows:
         extra = r.get("extra") if isinstance(r.get("extra"), dict) else {}
