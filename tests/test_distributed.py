@@ -219,7 +219,7 @@ def test_tensorflow_on_several_nodes_needs_every_node_address():
     assert [c.mode for c in distributed.plan(config, "mlp")] == ["ddp-2w", "spmd-2w"]
 
 
-def _stored_run(tmp_path, throughputs: dict, failing=()):
+def _stored_run(tmp_path, throughputs: dict, failing=(), runtime=None):
     """A run with synthetic distributed cells: {(framework, workers): (median, ci_low, ci_high)}."""
     from dlarena.config import Cell
     from dlarena.store.db import ResultStore
@@ -234,8 +234,29 @@ def _stored_run(tmp_path, throughputs: dict, failing=()):
         rows = [{"metric": "global_throughput_sps", "unit": "samples/s", "value": value, "ci_low": low, "ci_high": high},
                 {"metric": "step_time_ms", "unit": "ms", "value": 64 * n / value * 1e3},
                 {"metric": "weights_rel_diff_vs_single_process", "unit": "ratio", "value": 5e-8}]
-        store.record_cell("r", cell, {"status": "ok", "metrics": rows, "runtime": {"threads_per_worker": 2 // n}})
+        store.record_cell("r", cell, {"status": "ok", "metrics": rows,
+                                      "runtime": {"threads_per_worker": 2 // n, **(runtime or {})}})
     return store
+
+
+@pytest.mark.parametrize("runtime,scored", [
+    ({}, False),                                     # CPU workers on one host: process overhead
+    ({"device": "cpu", "nodes": 1}, False),
+    ({"device": "cuda:0"}, True),                    # GPUs on one host: real data-parallel scaling
+    ({"device": "cpu", "nodes": 2}, True),           # across hosts
+])
+def test_cpu_workers_on_one_host_are_shown_not_scored(tmp_path, runtime, scored):
+    store = _stored_run(tmp_path, {("torch", 1): (1000, 950, 1050), ("torch", 2): (1600, 1550, 1650),
+                                   ("tensorflow", 1): (1000, 980, 1020), ("tensorflow", 2): (1000, 960, 1040)},
+                        runtime=runtime)
+    summary = distributed.scores(store.cells("r"), store.measurements("r"))
+    torch = summary["torch"]
+    assert torch["scaling_score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1.0)
+    if scored:
+        assert torch["score"] == torch["scaling_score"] and "unscored" not in torch
+    else:
+        assert torch["score"] is None
+        assert torch["unscored"].startswith("CPU workers on one host: process overhead, not multi-machine scaling")
 
 
 def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
@@ -253,8 +274,8 @@ def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
 
     summary = distributed.scores(cells, rows)
     assert set(summary) == {"torch", "tensorflow"}
-    assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1.0)
-    assert summary["tensorflow"]["score"] == pytest.approx(0.5 * 0.5 + 0.5 * 1000 / 1600, abs=1e-3)
+    assert summary["torch"]["scaling_score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1.0)
+    assert summary["tensorflow"]["scaling_score"] == pytest.approx(0.5 * 0.5 + 0.5 * 1000 / 1600, abs=1e-3)
     assert "2 workers reach 1,600 samples/s, 80% scaling efficiency" in summary["torch"]["line"]
     assert summary["torch"]["evidence"] == ["mlp/torch/ddp-1w/distributed_train/b64", "mlp/torch/ddp-2w/distributed_train/b64"]
 
@@ -272,7 +293,7 @@ def test_tie_and_failures_in_summary(tmp_path):
                                    ("tensorflow", 1): (1000, 900, 1100), ("tensorflow", 2): (1400, 1200, 1600)},
                         failing={("tensorflow", 1), ("tensorflow", 2)})
     summary = distributed.scores(store.cells("r"), store.measurements("r"))
-    assert summary["tensorflow"]["score"] == 0.0
+    assert summary["tensorflow"]["scaling_score"] == 0.0
     assert "no successful distributed cell (mlp: worker 1 died during phase 'measure')" in summary["tensorflow"]["line"]
     series = analysis.scaling(analysis.points(store.cells("r"), store.measurements("r")))
     assert analysis.claim_verdict(analysis.workload_verdicts(series), "tensorflow").startswith("not measured")
@@ -296,7 +317,7 @@ def test_superlinear_efficiency_makes_the_comparison_inconclusive(tmp_path):
     assert "PyTorch DDP efficiency 350% is superlinear" in verdict.efficiency_text
     assert analysis.claim_verdict([verdict], "tensorflow").startswith("inconclusive on this machine")
     summary = distributed.scores(store.cells("r"), store.measurements("r"))
-    assert summary["torch"]["score"] == 1.0  # relative throughput only
+    assert summary["torch"]["scaling_score"] == 1.0  # relative throughput only
     assert "superlinear" in summary["torch"]["line"]
 
 
@@ -315,8 +336,8 @@ def test_three_frameworks_verdicts_summary_and_report(tmp_path):
     assert analysis.claim_verdict([verdict], "tensorflow") == (
         "not supported on this machine: JAX multi-process SPMD's scaling efficiency is higher (mlp at 2 workers)")
     summary = distributed.scores(cells, rows)
-    assert summary["jax"]["score"] == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
-    assert summary["torch"]["score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1600 / 1800, abs=1e-3)
+    assert summary["jax"]["scaling_score"] == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
+    assert summary["torch"]["scaling_score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1600 / 1800, abs=1e-3)
     assert summary["jax"]["evidence"] == ["mlp/jax/spmd-1w/distributed_train/b64", "mlp/jax/spmd-2w/distributed_train/b64"]
 
     from dlarena.report.distributed import build

@@ -97,7 +97,9 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     assert '<th class="l">Ease of use</th><td class="l">not measured yet</td>' in section
     assert html.index('id="recommendation"') < html.index('id="summary"') < html.index("<h2>Environment</h2>")
     summary = html[html.index('id="summary"'):html.index('id="when-to-use"')]
-    assert summary.count("[measured here]") == 4  # speed and distributed, both frameworks
+    assert summary.count("[measured here]") == 2  # speed, both frameworks
+    # CPU workers on one host: shown, not scored
+    assert summary.count("[measured here — not scored: CPU workers on one host: process overhead") == 2
     assert "<script>" not in html
 
     md = md_path.read_text()

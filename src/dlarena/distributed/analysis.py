@@ -391,7 +391,8 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
     framework at that world size (1.0 when it is the only one); relative throughput alone when
     the efficiency is unknown or superlinear (a degraded baseline). 0 when nothing succeeded.
     Every line carries ``grade`` "measured" and its ``scope`` (hosts, cores, worker counts); when
-    every worker shared one host, the line says so: process overhead there, not multi-machine scaling.
+    every worker shared one host, the line says so: process overhead there, not multi-machine scaling;
+    CPU workers on one host get no score (``unscored`` says why), so no lead is drawn from them.
     """
     series = scaling(points(cells, rows))
     where = scope([p for ps in series.values() for p in ps if p.ok] or [p for ps in series.values() for p in ps])
@@ -424,7 +425,7 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
         name = label(fw)
         graded = {"grade": "measured", "scope": where.text, "single_host": where.single_host}
         if not scores:
-            out[fw] = {"score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
+            out[fw] = {"score": 0.0, "scaling_score": 0.0, "line": f"{name}: no successful distributed cell ({'; '.join(failed)})",
                        "evidence": evidence, **graded}
             continue
         where_text = f"on one host ({where.text})" if where.single_host else f"on {where.text}"
@@ -435,6 +436,14 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
             line += f"; {where.caveat}"
         headline = parts[0] + (f" ({where.text}: process overhead on one host, not multi-machine scaling)"
                                if where.single_host else f" ({where.text})")
-        out[fw] = {"score": round(sum(scores) / len(scores), 3), "line": line + ".", "headline": headline,
-                   "evidence": evidence, **graded}
+        # CPU workers sharing one host's cores measure process overhead there: shown, not scored
+        # (a careful reader would not pick a framework for multi-machine training on it).
+        cpu_only = all(str(q.runtime.get("device", "cpu")).startswith("cpu") for qs in series.values() for q in qs)
+        unscored = (where.single_host and cpu_only)
+        scaling_score = round(sum(scores) / len(scores), 3)
+        out[fw] = {"score": None if unscored else scaling_score, "scaling_score": scaling_score, "line": line + ".",
+                   "headline": headline, "evidence": evidence, **graded}
+        if unscored:
+            out[fw]["unscored"] = ("CPU workers on one host: process overhead, not multi-machine scaling; "
+                                   "run across hosts (--nodes, or --executor ray) or on GPUs to score it")
     return out

@@ -31,6 +31,7 @@ class Cell:
     score: float | None = None
     anchor: str | None = None
     grade: str | None = None  # the line's evidence grade (dlarena.evidence); None: no line
+    unscored: str | None = None  # why a measured line has no score (e.g. "no decided comparison")
 
     @property
     def counts(self) -> bool:
@@ -42,7 +43,9 @@ class Cell:
         """"measured here", "dated snapshot", "stale — not scored", ... ("" without a line)."""
         if self.grade is None:
             return ""
-        summary = {"grade": self.grade}
+        summary = {"grade": self.grade, "score": self.score, "unscored": self.unscored}
+        if self.score is None and grades.grade(summary) in grades.SCORED:
+            return f"{grades.LABELS[grades.grade(summary)]} — not scored: {self.unscored or 'no score'}"
         return grades.label(summary) + ("" if grades.counts(summary) else " — not scored")
 
 
@@ -147,7 +150,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
                                      or "not measured yet")
                 continue
             anchor = evidence_anchor(criterion, fw)
-            row.cells[fw] = Cell(s["line"], s["score"], anchor, grades.grade(s))
+            row.cells[fw] = Cell(s["line"], s["score"], anchor, grades.grade(s), s.get("unscored"))
             group = EvidenceGroup(anchor, f"{TITLES[criterion]} — {display}")
             for cell_id in s["evidence"]:
                 c = status.get(cell_id, {})
