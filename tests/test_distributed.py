@@ -241,7 +241,7 @@ def _stored_run(tmp_path, throughputs: dict, failing=(), runtime=None):
 
 @pytest.mark.parametrize("runtime,scored", [
     ({}, False),                                     # CPU workers on one host: process overhead
-    ({"device": "cpu", "nodes": 1}, False),
+    ({"device": "CPU:0", "nodes": 1}, False),               # as TensorFlow names it
     ({"device": "cuda:0"}, True),                    # GPUs on one host: real data-parallel scaling
     ({"device": "cpu", "nodes": 2}, True),           # across hosts
 ])

@@ -115,3 +115,12 @@ def test_strongest_evidence_carries_the_grade_and_scope():
     lines = strongest(recommend([speed]))
     assert lines == ["Speed: PyTorch 1.00 vs TensorFlow 0.00 — line 1.0 [measured here; scope: cpu, 2 cores, "
                      "models of 85k-1.4M parameters] (evidence: cell-1.0)"]
+
+
+def test_recommend_table_cells_say_not_scored_instead_of_a_number():
+    from dlarena.cli import _recommend_cell
+
+    assert _recommend_cell({"score": 0.884, "line": "fast"}) == "0.88 — fast [measured here]"
+    assert _recommend_cell({"score": None, "line": "one host", "unscored": "CPU workers on one host"}) == \
+        "not scored — one host [CPU workers on one host]"
+    assert _recommend_cell({"score": 1.0, "line": "old", "grade": "stale"}) == "not scored — old [stale]"

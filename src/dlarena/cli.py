@@ -567,14 +567,21 @@ def recommend(
     fws = result.ranking or []
     table = Table("criterion", "weight", *fws, "evidence (run: cells)", show_lines=True)
     for f in result.factors:
-        cells = [f"{f.per_framework[fw]['score']:.2f} — {escape(f.per_framework[fw]['line'])}" if fw in f.per_framework else f.status
-                 for fw in fws]
+        cells = [_recommend_cell(f.per_framework[fw]) if fw in f.per_framework else f.status for fw in fws]
         evidence = sorted({c for s in f.per_framework.values() for c in s.get("evidence", [])})
         shown = ", ".join(evidence[:4]) + (f" (+{len(evidence) - 4})" if len(evidence) > 4 else "")
         table.add_row(f.title, f"{f.weight:g}", *cells, f"{f.run_id}: {shown}" if f.run_id else "–")
     table.add_row("[bold]weighted total[/]", "", *(f"[bold]{result.totals[fw]:.2f}[/]" for fw in fws), "")
     console.print(table)
     console.print(result.paragraph, markup=False, highlight=False, soft_wrap=True)
+
+
+def _recommend_cell(summary: dict) -> str:
+    """"0.88 — line [measured here]", or "not scored — line [stale]" for a line kept out of the totals."""
+    from dlarena import evidence
+
+    score = f"{summary['score']:.2f}" if evidence.counts(summary) else "not scored"
+    return f"{score} — {escape(summary['line'])} [{evidence.label(summary)}]"
 
 
 CLAIM_STYLE = {"supported": "green", "partly supported": "yellow", "contradicted": "bold red", "outdated": "bold yellow"}

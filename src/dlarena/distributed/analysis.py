@@ -438,7 +438,7 @@ def scores(cells: list[dict], rows: list[dict]) -> dict[str, dict]:
                                if where.single_host else f" ({where.text})")
         # CPU workers sharing one host's cores measure process overhead there: shown, not scored
         # (a careful reader would not pick a framework for multi-machine training on it).
-        cpu_only = all(str(q.runtime.get("device", "cpu")).startswith("cpu") for qs in series.values() for q in qs)
+        cpu_only = all(str(q.runtime.get("device", "cpu")).lower().startswith("cpu") for qs in series.values() for q in qs)
         unscored = (where.single_host and cpu_only)
         scaling_score = round(sum(scores) / len(scores), 3)
         out[fw] = {"score": None if unscored else scaling_score, "scaling_score": scaling_score, "line": line + ".",
