@@ -199,3 +199,34 @@ def test_the_end_of_a_run_and_the_report_say_what_was_withheld_and_how_threads_w
     summary = speed.scores(store.cells("r"), store.measurements("r"))
     assert (summary["torch"]["wins"], summary["torch"]["undecided"]) == (0, 1)
     assert summary["tensorflow"]["comparisons"][0]["outcome"] == "busy"
+
+
+@pytest.mark.parametrize("wait,flagged", [(15.0, False), (15.1, True), (0.0, False)])
+def test_a_worker_whose_threads_waited_for_a_cpu_is_contended(wait, flagged):
+    window = {"other_cpu_pct": 50.0, "wall_s": 1.0, "runq_wait_pct": wait}
+    reason = noise.contention(window, None, cores.other_cpu_limit(1, 2, 20.0))
+    assert (reason is not None) is flagged
+    if flagged:
+        assert reason == "the worker's threads waited 15% of the window for a CPU"
+    assert noise.contention({**window, "wall_s": 0.05}, None, 70.0) is None  # too short to tell
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="Linux /proc only")
+def test_run_queue_wait_is_read_per_worker_and_grows_beside_a_spinner():
+    code = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
+    worker = subprocess.Popen([sys.executable, "-c", code])
+    spinners = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.2)
+        meter = noise.ContentionMeter([worker.pid])
+        before = meter.snapshot()
+        time.sleep(0.6)
+        seen = meter.between(before, meter.snapshot())
+    finally:
+        for p in [worker, *spinners]:
+            p.kill()
+            p.wait()
+    if noise.runq_wait_s(os.getpid()) is None:
+        pytest.skip("this kernel keeps no schedstat")
+    # more runnable processes than CPUs: the worker waits for a CPU a good share of the time
+    assert seen["runq_wait_pct"] > noise.RUNQ_WAIT_PCT

@@ -20,7 +20,7 @@ from dlarena.store.db import ResultStore
 
 # These tests check scheduling, not the machine, and run beside other tests (make test: pytest -n):
 # no window is judged contended unless a test asks for it.
-IGNORE_CONTENTION = {"contended_other_cpu_pct": 100.0, "contended_probe_slowdown": 1e9}
+IGNORE_CONTENTION = {"contended_other_cpu_pct": 100.0, "contended_probe_slowdown": 1e9, "contended_runq_wait_pct": 1e9}
 
 
 def _run(tmp_path, frameworks=("torch", "tensorflow", "jax"), scenarios=("infer_throughput",), repetitions=None, **kw):

@@ -22,6 +22,11 @@ import psutil
 OTHER_CPU_PCT = 20.0
 STEAL_PCT = 10.0
 PROBE_SLOWDOWN = 1.5
+# The measured worker's threads waited this share of the window for a CPU (run-queue wait, summed
+# over its threads, /proc/<pid>/task/*/schedstat): something else held the CPUs it needed. This
+# sees what CPU shares cannot: a framework that needs more cores than its intra-op threads (JAX's
+# op-by-op dispatch beside its compute thread) squeezed by a neighbour on the other core.
+RUNQ_WAIT_PCT = 15.0
 BUSY_AT_START_PCT = 25.0
 # CPU times tick every 10 ms: over a shorter window the shares above are mostly rounding.
 MIN_WALL_S = 0.1
@@ -58,12 +63,31 @@ def _process_cpu(pid: int) -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def runq_wait_s(pid: int) -> float | None:
+    """Seconds the threads of ``pid`` have waited on a run queue (Linux schedstat), None where the
+    kernel does not say."""
+    total, seen = 0.0, False
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1]) / 1e9
+                seen = True
+        except (OSError, ValueError, IndexError):
+            continue
+    return total if seen else None
+
+
 @dataclass
 class Snapshot:
     wall: float
     busy: float
     steal: float
     own: float
+    waited: float | None = None  # run-queue wait of the measured workers' threads (s)
 
 
 class ContentionMeter:
@@ -71,11 +95,14 @@ class ContentionMeter:
 
     def __init__(self, pids: list[int]):
         self.pids = [os.getpid(), *pids]  # the parent (this process) is ours too
+        self.measured = list(pids)  # the workers whose threads must not wait for a CPU
         self.cpus = psutil.cpu_count(logical=True) or 1
 
     def snapshot(self) -> Snapshot:
         busy, steal = _busy_and_steal(psutil.cpu_times())
-        return Snapshot(time.perf_counter(), busy, steal, sum(_process_cpu(p) for p in self.pids))
+        waits = [runq_wait_s(p) for p in self.measured]
+        waited = sum(w for w in waits if w is not None) if any(w is not None for w in waits) else None
+        return Snapshot(time.perf_counter(), busy, steal, sum(_process_cpu(p) for p in self.pids), waited)
 
     def between(self, before: Snapshot, after: Snapshot) -> dict:
         capacity = max(after.wall - before.wall, 1e-6) * self.cpus
@@ -83,13 +110,17 @@ class ContentionMeter:
         return {"other_cpu_pct": round(min(100.0, 100 * other / capacity), 1),
                 "steal_pct": round(min(100.0, 100 * (after.steal - before.steal) / capacity), 1),
                 "own_cpu_pct": round(min(100.0, 100 * (after.own - before.own) / capacity), 1),
-                "load_1m": round(os.getloadavg()[0], 2), "wall_s": round(after.wall - before.wall, 4)}
+                "load_1m": round(os.getloadavg()[0], 2), "wall_s": round(after.wall - before.wall, 4),
+                **({"runq_wait_pct": round(100 * max(0.0, after.waited - before.waited) / max(after.wall - before.wall, 1e-6), 1)}
+                   if before.waited is not None and after.waited is not None else {})}
 
 
 def contention(noise: dict, probe_baseline_s: float | None, other_cpu_pct: float = OTHER_CPU_PCT,
-               probe_slowdown: float = PROBE_SLOWDOWN) -> str | None:
+               probe_slowdown: float = PROBE_SLOWDOWN, runq_wait_pct: float = RUNQ_WAIT_PCT) -> str | None:
     """Why a window's numbers are suspect, or None when the machine was quiet enough."""
     reasons = []
+    if noise.get("runq_wait_pct", 0) > runq_wait_pct and noise.get("wall_s", MIN_WALL_S) >= MIN_WALL_S:
+        reasons.append(f"the worker's threads waited {noise['runq_wait_pct']:.0f}% of the window for a CPU")
     if noise.get("wall_s", MIN_WALL_S) < MIN_WALL_S:
         pass  # too short to tell CPU shares apart; the probe still speaks
     elif noise.get("other_cpu_pct", 0) > other_cpu_pct:

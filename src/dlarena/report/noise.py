@@ -13,7 +13,7 @@ from dlarena.measure.verdict import band_of
 from dlarena.store.db import ResultStore
 
 
-KINDS = ("other processes", "CPU steal", "calibration probe")  # how measure/noise.py words its flags
+KINDS = ("other processes", "CPU steal", "calibration probe", "the worker's threads waited")  # how measure/noise.py words its flags
 
 
 def _kind(reason: str) -> str:

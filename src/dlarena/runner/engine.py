@@ -219,7 +219,8 @@ class SpeedEngine:
         seen = {**meter.between(before, after), "probe_s": result["probe_s"]}
         baseline = float(np.median(self.probe_baseline)) if len(self.probe_baseline) >= 3 else None
         window = Window(result["samples"], lc.session.process, result["started_at"], result["duration_s"], seen,
-                        noise.contention(seen, baseline, self.other_cpu_limit, self.reps.contended_probe_slowdown))
+                        noise.contention(seen, baseline, self.other_cpu_limit, self.reps.contended_probe_slowdown,
+                                         self.reps.contended_runq_wait_pct))
         if window.included:
             self.probe_baseline.append(result["probe_s"])
         lc.windows.append(window)
