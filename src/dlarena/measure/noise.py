@@ -22,11 +22,12 @@ import psutil
 OTHER_CPU_PCT = 20.0
 STEAL_PCT = 10.0
 PROBE_SLOWDOWN = 1.5
-# The measured worker's threads waited this share of the window for a CPU (run-queue wait, summed
-# over its threads, /proc/<pid>/task/*/schedstat): something else held the CPUs it needed. This
-# sees what CPU shares cannot: a framework that needs more cores than its intra-op threads (JAX's
-# op-by-op dispatch beside its compute thread) squeezed by a neighbour on the other core.
-RUNQ_WAIT_PCT = 15.0
+# The measured worker's threads' run-queue wait (summed over its threads, /proc/<pid>/task/*/
+# schedstat) is recorded with every window, not judged by default: on a quiet machine with one
+# intra-op thread, JAX's own runtime threads waited for each other a median 25-46% of a window
+# (PyTorch and TensorFlow < 1%), so the share cannot tell a neighbour from a framework's own threads
+# (docs/benchmarks.md). ``repetitions.contended_runq_wait_pct`` turns it into a flag.
+RUNQ_WAIT_PCT = None
 BUSY_AT_START_PCT = 25.0
 # CPU times tick every 10 ms: over a shorter window the shares above are mostly rounding.
 MIN_WALL_S = 0.1
@@ -116,10 +117,11 @@ class ContentionMeter:
 
 
 def contention(noise: dict, probe_baseline_s: float | None, other_cpu_pct: float = OTHER_CPU_PCT,
-               probe_slowdown: float = PROBE_SLOWDOWN, runq_wait_pct: float = RUNQ_WAIT_PCT) -> str | None:
+               probe_slowdown: float = PROBE_SLOWDOWN, runq_wait_pct: float | None = RUNQ_WAIT_PCT) -> str | None:
     """Why a window's numbers are suspect, or None when the machine was quiet enough."""
     reasons = []
-    if noise.get("runq_wait_pct", 0) > runq_wait_pct and noise.get("wall_s", MIN_WALL_S) >= MIN_WALL_S:
+    if (runq_wait_pct is not None and noise.get("runq_wait_pct", 0) > runq_wait_pct
+            and noise.get("wall_s", MIN_WALL_S) >= MIN_WALL_S):
         reasons.append(f"the worker's threads waited {noise['runq_wait_pct']:.0f}% of the window for a CPU")
     if noise.get("wall_s", MIN_WALL_S) < MIN_WALL_S:
         pass  # too short to tell CPU shares apart; the probe still speaks
