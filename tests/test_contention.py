@@ -129,6 +129,18 @@ def test_workers_are_pinned_to_the_idlest_cpus_first():
     assert pinned_cpus(len(available), prefer=[available[-1]]) is None
     if len(available) >= 3:
         assert pinned_cpus(2, prefer=[available[-1]]) == sorted([available[-1], available[0]])
+    # A framework whose own setting does not hold it to one core (XLA) gets the idlest CPU instead.
+    assert pinned_cpus(1, prefer=[available[-1]], bounds_one_thread=False) == [available[-1]]
+    assert pinned_cpus(0, prefer=[available[-1]], bounds_one_thread=False) == [available[-1]]
+    assert pinned_cpus(len(available), prefer=[available[-1]], bounds_one_thread=False) is None
+
+
+def test_only_frameworks_that_cannot_bound_one_thread_are_pinned_at_one_thread():
+    from dlarena import frameworks
+    bounded = {name: frameworks.info(name).bounds_one_thread
+               for name in ("torch", "tensorflow", "jax", "keras-torch", "keras-tensorflow", "keras-jax")}
+    assert bounded == {"torch": True, "tensorflow": True, "jax": False,
+                       "keras-torch": True, "keras-tensorflow": True, "keras-jax": False}
 
 
 def test_sampled_busy_share_sees_a_spinning_process():

@@ -82,6 +82,11 @@ class FrameworkInfo:
     # How its CPU intra-op thread pool waits for work, and whether OMP_WAIT_POLICY reaches it
     # (recorded with every run: on a busy machine the wait policy decides how a pool degrades).
     thread_pool: str = ""
+    # Whether its own thread setting holds it to one CPU core at one thread. XLA's CPU runtime sizes
+    # its Eigen pool from the CPU affinity, and single-threaded Eigen does not cover eager ops: at
+    # "one thread" JAX eager used 1.3 cores of 2 and ran 1.6x faster than pinned to one CPU, so a
+    # framework that cannot bound itself is pinned to one CPU instead (runner/scheduler.pinned_cpus).
+    bounds_one_thread: bool = True
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""

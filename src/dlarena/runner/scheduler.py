@@ -117,7 +117,8 @@ class SuiteRunner:
                 self._compile_cache = tempfile.mkdtemp(prefix="dlarena-compile-cache-")
             env = {**self._env(), "DLARENA_COMPILE_CACHE_DIR": self._compile_cache}
             prefer = (self.config.threads_fit or {}).get("prefer")
-            self._sessions[framework] = Session(framework, env, pinned_cpus(self.config.threads, prefer))
+            self._sessions[framework] = Session(framework, env, pinned_cpus(
+                self.config.threads, prefer, frameworks.info(framework).bounds_one_thread))
         return self._sessions[framework]
 
     def _close_sessions(self) -> None:
@@ -373,15 +374,17 @@ class SuiteRunner:
         return True, ""
 
 
-def pinned_cpus(threads: int, prefer: list[int] | None = None) -> list[int] | None:
+def pinned_cpus(threads: int, prefer: list[int] | None = None, bounds_one_thread: bool = True) -> list[int] | None:
     """The CPUs a worker is restricted to: ``threads`` of those this process may use, the ones in
     ``prefer`` first (the idlest at the run's start), or None (no restriction) when that is all of
-    them, or one thread: each framework bounds one thread by its own setting (XLA: single-threaded
-    Eigen), and unpinned it runs wherever the kernel finds a free CPU, while pinned, a neighbour
-    that migrates onto its CPU halves its speed (148 of 252 windows flagged beside one spinning
-    process, docs/benchmarks.md). XLA bounds more than one thread only through the affinity."""
-    if not hasattr(os, "sched_getaffinity") or threads <= 1:
+    them. One thread runs unpinned where the framework bounds it by its own setting: unpinned it
+    runs wherever the kernel finds a free CPU, while pinned, a neighbour that migrates onto its CPU
+    halves its speed (148 of 252 windows flagged beside one spinning process, docs/benchmarks.md).
+    A framework that cannot bound one thread (``FrameworkInfo.bounds_one_thread``: XLA's pool
+    follows the affinity only) is pinned to one CPU, so "one thread" is one core for everyone."""
+    if not hasattr(os, "sched_getaffinity") or (threads <= 1 and bounds_one_thread):
         return None
     available = sorted(os.sched_getaffinity(0))
     order = [c for c in prefer or [] if c in available] + [c for c in available if c not in (prefer or [])]
+    threads = max(1, threads)
     return sorted(order[:threads]) if threads < len(available) else None

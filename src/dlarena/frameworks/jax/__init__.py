@@ -28,4 +28,5 @@ FRAMEWORK = FrameworkInfo(
     community=(("github", "jax-ml/jax"), ("github", "google/flax"), ("pypi", "jax"), ("pypi", "flax")),
     thread_pool="XLA CPU runtime's Eigen thread pool: spins briefly, then sleeps; OMP_WAIT_POLICY does not apply "
                 "(no setting); threads bounded by CPU affinity",
+    bounds_one_thread=False,
 )

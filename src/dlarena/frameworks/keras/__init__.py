@@ -21,5 +21,6 @@ BACKENDS = tuple(
         install_hint=f"{hint} (Keras 3 runs on it with KERAS_BACKEND={backend})",
         family="keras",
         package=__name__,
+        bounds_one_thread=backend != "jax",  # as JAX: XLA's pool follows the CPU affinity only
     )
     for backend, (label, modes, hint) in _BACKENDS.items())
