@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-import skip_guard
+from helpers import skip_guard
 
 # pytester: tests/test_skip_guard.py runs small sessions in-process; xdist_files: how `make test` (pytest -n)
 # splits the files between its workers.
-pytest_plugins = ["pytester", "keras_runs"] + (["xdist_files"] if importlib.util.find_spec("xdist") else [])
+pytest_plugins = ["pytester", "helpers.keras_runs"] + (["helpers.xdist_files"] if importlib.util.find_spec("xdist") else [])
 
 TESTS_DIR = Path(__file__).parent
 FULL = os.environ.get("DLARENA_FULL_TESTS") == "1"
@@ -26,7 +26,7 @@ if FAST_XLA not in os.environ.get("XLA_FLAGS", ""):
 
 @pytest.fixture
 def fault_entries(monkeypatch):
-    """Makes tests/fault_cells.py importable by the isolated worker processes."""
+    """Makes tests/helpers/fault_cells.py importable by the isolated worker processes."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
     sys.path.insert(0, str(TESTS_DIR))
     yield
@@ -40,4 +40,4 @@ def tiny_timing() -> dict:
 
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # under pytest -n, the controller sees every worker's reports
-        skip_guard.register(config)  # a skip outside tests/skips_allowed.py fails the session
+        skip_guard.register(config)  # a skip outside tests/helpers/skips_allowed.py fails the session

@@ -1,7 +1,7 @@
 """Best mode per framework: fp32 best, and best with bf16 cells competing, with the verdict."""
 
 from dlarena.config import Cell
-from dlarena.report import best_mode
+from dlarena.criteria.speed import best_mode
 from dlarena.store.db import ResultStore
 
 
@@ -40,7 +40,7 @@ def test_three_frameworks_get_a_verdict_per_pair(tmp_path):
 
 
 def test_verdicts_use_the_runs_band_and_stored_replicates(tmp_path):
-    from dlarena.criteria import speed_views as data
+    from dlarena.criteria.speed import views as data
 
     store = ResultStore(tmp_path / "r.duckdb")
     store.start_run("r", "custom", {"equivalence_band": 0.25}, {})

@@ -13,7 +13,7 @@ from dlarena.claims.evaluators import EVALUATORS
 from dlarena.claims.model import PARTS, VERDICTS, Check, Side, combine
 from dlarena.cli import app
 from dlarena.config import Cell, build_config
-from dlarena.distributed import analysis
+from dlarena.criteria.distributed import analysis
 from dlarena.measure.env import fingerprint
 from dlarena.store.db import ResultStore
 

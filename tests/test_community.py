@@ -10,11 +10,12 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from dlarena import community
+from helpers.planning import planned
+from dlarena.criteria.community import sources as community
 from dlarena.cli import app
 from dlarena.report import overview
 from dlarena.config import Cell
-from dlarena.criteria import community as crit
+from dlarena.criteria.community import cells as crit
 
 runner = CliRunner()
 
@@ -58,7 +59,7 @@ def test_sources_come_from_the_framework_registry():
     assert community.sources("jax") == {"github": ["jax-ml/jax", "google/flax"], "pypi": ["jax", "flax"]}
     assert community.sources("torch") == {"github": ["pytorch/pytorch"], "pypi": ["torch"]}
     assert community.with_sources(["keras-jax", "jax", "torch"]) == ["jax", "torch"]
-    cells = crit.plan_global(build_config(frameworks=["torch", "tensorflow", "jax", "keras-jax"]))
+    cells = planned(build_config(frameworks=["torch", "tensorflow", "jax", "keras-jax"]), "community")
     assert [c.id for c in cells] == [f"-/{fw}/data/community/b0" for fw in ("torch", "tensorflow", "jax")]
     assert community.label("github_stars:google/flax") == "GitHub stars (google/flax)"
     assert community.label("pypi_downloads_last_month") == "PyPI downloads, last month"

@@ -10,7 +10,7 @@ from dlarena.config import Cell, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
 from dlarena.store.db import ResultStore
-from cli_util import invoke
+from helpers.cli_util import invoke
 
 SCENARIO, BATCH = "infer_throughput", 8
 

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dlarena.cli import app
-from dlarena.measure import cores, noise
+from dlarena.measure import cores
+from dlarena.measure import contention
 from dlarena.measure.verdict import Estimate, compare
 from dlarena.runner.engine import LiveCell, Window, busy_note
 from dlarena.runner.scheduler import pinned_cpus
@@ -54,8 +55,8 @@ def test_other_processes_may_use_the_cpus_the_run_leaves_free(threads, cpus, lim
 
 def test_a_window_beside_one_spinning_core_is_not_contended_with_threads_fitted():
     window = {"other_cpu_pct": 52.0, "wall_s": 1.0}
-    assert noise.contention(window, None, cores.other_cpu_limit(1, 2, 20.0)) is None
-    assert "other processes used 52%" in noise.contention(window, None, cores.other_cpu_limit(2, 2, 20.0))
+    assert contention.why_contended(window, None, cores.other_cpu_limit(1, 2, 20.0)) is None
+    assert "other processes used 52%" in contention.why_contended(window, None, cores.other_cpu_limit(2, 2, 20.0))
 
 
 def _live(flags):
@@ -97,16 +98,16 @@ def _windows(quiet_s, loud_s, probe_quiet, probe_loud):
 
 
 def test_stall_evidence_compares_contended_with_quiet_windows():
-    assert noise.stall_evidence(_windows(1e-3, 0.27, 1e-3, 1.1e-3)) == {"contended_slowdown": 270.0,
+    assert contention.stall_evidence(_windows(1e-3, 0.27, 1e-3, 1.1e-3)) == {"contended_slowdown": 270.0,
                                                                        "contended_probe_ratio": 1.1}
-    assert noise.stall_evidence(_windows(1e-3, 1e-3, 1e-3, 1e-3)[:3]) == {}  # no contended window: nothing to say
+    assert contention.stall_evidence(_windows(1e-3, 1e-3, 1e-3, 1e-3)[:3]) == {}  # no contended window: nothing to say
 
 
 @pytest.mark.parametrize("slowdown,probe,stall", [
     (3.0, 1.0, False), (3.01, 1.0, True), (270.0, 1.19, True), (270.0, 1.2, False), (3.5, None, True), (None, 1.0, False),
 ])
 def test_stall_rule_at_its_edges(slowdown, probe, stall):
-    assert noise.stalls(slowdown, probe) is stall
+    assert contention.stalls(slowdown, probe) is stall
 
 
 def test_stall_findings_name_the_framework_not_a_verdict():
@@ -114,11 +115,11 @@ def test_stall_findings_name_the_framework_not_a_verdict():
              "extra": {"contended_slowdown": 270.0, "contended_probe_ratio": 1.1}},
             {"framework": "tensorflow", "cell_id": "cnn/tensorflow/eager/infer_latency/b1",
              "extra": {"contended_slowdown": 1.3, "contended_probe_ratio": 1.1}}]
-    assert noise.stall_findings(rows, {"torch": "PyTorch"}.get, threads=2) == [
+    assert contention.stall_findings(rows, {"torch": "PyTorch"}.get, threads=2) == [
         "PyTorch's thread pool stalls under contention with 2 threads: 1 cell ran up to 270.0x slower in contended "
         "windows while the calibration probe slowed 1.10x (e.g. cnn/torch/eager/infer_latency/b1); a finding, not a "
         "speed verdict"]
-    assert noise.stall_findings(rows, {"torch": "PyTorch"}.get, threads=1) == []  # no pool to stall
+    assert contention.stall_findings(rows, {"torch": "PyTorch"}.get, threads=1) == []  # no pool to stall
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
@@ -197,8 +198,8 @@ def _busy_store(tmp_path):
 
 
 def test_the_end_of_a_run_and_the_report_say_what_was_withheld_and_how_threads_were_chosen(tmp_path):
-    from dlarena.criteria import speed
-    from dlarena.report.noise import contention_lines, threads_line
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.report.contention import contention_lines, threads_line
 
     store = _busy_store(tmp_path)
     run = store.run("r")
@@ -217,12 +218,12 @@ def test_the_end_of_a_run_and_the_report_say_what_was_withheld_and_how_threads_w
 def test_run_queue_wait_flags_a_window_only_when_a_threshold_is_set(wait, flagged):
     window = {"other_cpu_pct": 50.0, "wall_s": 1.0, "runq_wait_pct": wait}
     limit = cores.other_cpu_limit(1, 2, 20.0)
-    assert noise.contention(window, None, limit) is None  # recorded, not judged by default
-    reason = noise.contention(window, None, limit, runq_wait_pct=15.0)
+    assert contention.why_contended(window, None, limit) is None  # recorded, not judged by default
+    reason = contention.why_contended(window, None, limit, runq_wait_pct=15.0)
     assert (reason is not None) is flagged
     if flagged:
         assert reason == "the worker's threads waited 15% of the window for a CPU"
-    assert noise.contention({**window, "wall_s": 0.05}, None, 70.0, runq_wait_pct=15.0) is None  # too short
+    assert contention.why_contended({**window, "wall_s": 0.05}, None, 70.0, runq_wait_pct=15.0) is None  # too short
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="Linux /proc only")
@@ -232,7 +233,7 @@ def test_run_queue_wait_is_read_per_worker_and_grows_beside_a_spinner():
     spinners = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(os.cpu_count() or 1)]
     try:
         time.sleep(0.2)
-        meter = noise.ContentionMeter([worker.pid])
+        meter = contention.ContentionMeter([worker.pid])
         before = meter.snapshot()
         time.sleep(0.6)
         seen = meter.between(before, meter.snapshot())
@@ -240,7 +241,7 @@ def test_run_queue_wait_is_read_per_worker_and_grows_beside_a_spinner():
         for p in [worker, *spinners]:
             p.kill()
             p.wait()
-    if noise.runq_wait_s(os.getpid()) is None:
+    if contention.runq_wait_s(os.getpid()) is None:
         pytest.skip("this kernel keeps no schedstat")
     # more runnable processes than CPUs: the worker waits for a CPU a good share of the time
     assert seen["runq_wait_pct"] > 15.0

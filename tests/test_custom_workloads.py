@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from dlarena import workloads
-from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
+from helpers.cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 from dlarena.config import build_config
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "custom_workload"

@@ -4,8 +4,9 @@ Gradients agreement across frameworks."""
 
 import pytest
 
+from helpers.planning import planned
 from dlarena.config import Cell, build_config
-from dlarena.criteria import debugging
+from dlarena.criteria.debugging import cells as debugging
 
 
 def _run(framework, mode, scenario, batch, tmp_path=None):
@@ -152,11 +153,11 @@ def test_integrated_gradients_agree_across_frameworks():
 
 def test_plan_covers_modes_and_strict_compile():
     config = build_config(frameworks=["torch", "tensorflow"])
-    ids = [c.id for c in debugging.plan_global(config)]
+    ids = [c.id for c in planned(config, "debugging")]
     assert len(ids) == len(set(ids))
     assert "mlp/torch/compile-fullgraph/dbg_probes/b16" in ids and "mlp/tensorflow/xla/dbg_probes/b16" in ids
-    eager_only = [c.mode for c in debugging.plan_global(build_config(modes=["eager"])) if c.scenario == debugging.PROBES]
+    eager_only = [c.mode for c in planned(build_config(modes=["eager"]), "debugging") if c.scenario == debugging.PROBES]
     assert eager_only == ["eager", "eager", "eager"]
-    ids = [c.id for c in debugging.plan_global(build_config(frameworks=["jax"]))]
+    ids = [c.id for c in planned(build_config(frameworks=["jax"]), "debugging")]
     assert ids == ["mlp/jax/eager/dbg_probes/b16", "mlp/jax/jit/dbg_probes/b16", "mlp/jax/eager/dbg_curves/b64",
                    "mlp/jax/export/dbg_graph/b1", "mlp/jax/eager/dbg_attribution/b4"]

@@ -5,6 +5,7 @@ import json
 import pytest
 from rich.console import Console
 
+from helpers.planning import planned
 from dlarena import criteria
 from dlarena.config import Cell, build_config
 from dlarena.recommend import ORDER
@@ -29,12 +30,13 @@ def test_demo_plans_every_criterion_of_the_summary():
 
 
 def test_demo_leaves_jax_eager_out_of_speed_only():
-    from dlarena.criteria import debugging, speed
+    from dlarena.criteria.debugging import cells as debugging
+    from dlarena.criteria.speed import cells as speed
 
     config = build_config(**suite_defaults("demo"))
-    timed = {(c.framework, c.mode) for c in speed.plan(config, "mlp")}
+    timed = {(c.framework, c.mode) for c in planned(config, "speed", "mlp")}
     assert ("jax", "eager") not in timed and ("jax", "jit") in timed and ("torch", "eager") in timed
-    assert any(c.framework == "jax" and c.mode == "eager" for c in debugging.plan_global(config))
+    assert any(c.framework == "jax" and c.mode == "eager" for c in planned(config, "debugging"))
     with pytest.raises(Exception, match="unknown framework:mode 'jax:compile'; valid: torch:eager, "):
         build_config(skip_speed_modes=["jax:compile"])
 
@@ -57,8 +59,8 @@ def _untimed_run(tmp_path, entries):
 
 
 def test_untimed_cells_run_in_one_worker_per_framework_side_by_side(tmp_path, fault_entries):
-    store, _ = _untimed_run(tmp_path, {"parity": "fault_cells:same_record", "debugging": "fault_cells:interval",
-                                       "pretrained": "fault_cells:raise_error"})
+    store, _ = _untimed_run(tmp_path, {"parity": "helpers.fault_cells:same_record", "debugging": "helpers.fault_cells:interval",
+                                       "pretrained": "helpers.fault_cells:raise_error"})
     cells = {c["cell_id"]: c for c in store.cells("r")}
     debugging = [json.loads(c["runtime"]) for c in cells.values() if "dbg_" in c["cell_id"]]
     assert len(debugging) >= 4 and all(r["criterion"] == "debugging" for r in debugging)

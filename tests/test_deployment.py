@@ -6,11 +6,12 @@ import json
 import numpy as np
 import pytest
 from conftest import FULL
-from deploy_util import payload
+from helpers.deploy_util import payload
 
+from helpers.planning import planned, payload as options_payload
 from dlarena import deploy
 from dlarena.config import ConfigError, build_config
-from dlarena.criteria import deployment
+from dlarena.criteria.deployment import cells as deployment
 from dlarena.deploy.manifest import MANIFEST, REFERENCE, Manifest, artifact_dir
 from dlarena.measure.env import fingerprint
 from dlarena.runner.scheduler import SuiteRunner
@@ -36,7 +37,7 @@ def _metrics(result: dict) -> dict:
 def test_every_export_path_round_trips_with_parity(tmp_path, workload):
     """Export then load each path (in this process, to keep the test short; the suite runs each in
     its own process): the artifact loads in its runtime and matches the source model."""
-    for path in deploy.PATHS:
+    for path in deploy.paths():
         export = deployment.run_cell(payload(tmp_path, workload, path.framework, path.name, deployment.EXPORT, TIMING))
         expected_failure = EXPECTED_FAILURES.get((workload, path.key))
         if expected_failure:
@@ -168,12 +169,12 @@ def test_failed_export_in_a_suite_skips_its_load_and_serve_cells(tmp_path):
 
 def test_plan_order_and_framework_filter():
     config = build_config(workloads=["cnn"], frameworks=["tensorflow"], criteria=["deployment"])
-    ids = [c.id for c in deployment.plan(config, "cnn")]
+    ids = [c.id for c in planned(config, "deployment", "cnn")]
     assert ids[:4] == ["cnn/tensorflow/savedmodel/deploy_export/b64", "cnn/tensorflow/tflite_fp32/deploy_export/b64",
                        "cnn/tensorflow/tflite_int8/deploy_export/b64", "cnn/tensorflow/onnx/deploy_export/b64"]
     assert ids[4:8] == [i.replace("deploy_export", "deploy_runtime") for i in ids[:4]]
     assert ids[8:] == ["cnn/tensorflow/savedmodel/deploy_serve/b1"]
-    assert deployment.payload_extra(config)["deployment"]["serve_s"] == 3.0
+    assert options_payload(config, "deployment")["deployment"]["serve_s"] == 3.0
 
 
 @pytest.mark.parametrize("options,message", [

@@ -6,13 +6,14 @@ import httpx
 import numpy as np
 import pytest
 from conftest import FULL
-from deploy_util import payload, start_server, stop_server
+from helpers.deploy_util import payload, start_server, stop_server
 
+from helpers.planning import planned
 from dlarena import deploy, frameworks
 from dlarena.config import build_config
-from dlarena.criteria import deployment
+from dlarena.criteria.deployment import cells as deployment
 from dlarena.deploy.manifest import REFERENCE, Manifest, artifact_dir
-from dlarena.report import deployment as report
+from dlarena.criteria.deployment import report as report
 from dlarena.process.isolate import run_isolated
 
 TIMING = {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.0, "max_s": 1.0}
@@ -31,11 +32,11 @@ def _export(root, workload, path):
 
 
 def test_jax_paths_are_registered_planned_and_served_by_default():
-    assert [p.name for p in deploy.PATHS if p.framework == "jax"] == JAX_PATHS
-    assert set(frameworks.plugin_module("jax", "deploy").EXPORTERS) == set(JAX_PATHS)
-    assert "jax" in frameworks.with_plugin("deploy", frameworks.names())
+    assert [p.name for p in deploy.paths() if p.framework == "jax"] == JAX_PATHS
+    assert set(frameworks.plugin_module("jax", "export").EXPORTERS) == set(JAX_PATHS)
+    assert "jax" in frameworks.with_plugin("export", frameworks.names())
     config = build_config(workloads=["mlp"], frameworks=["jax"], criteria=["deployment"])
-    ids = [c.id for c in deployment.plan(config, "mlp")]
+    ids = [c.id for c in planned(config, "deployment", "mlp")]
     assert ids == ([f"mlp/jax/{p}/deploy_export/b256" for p in JAX_PATHS]
                    + [f"mlp/jax/{p}/deploy_runtime/b256" for p in JAX_PATHS] + ["mlp/jax/jax_export/deploy_serve/b1"])
     assert "jax:jax_export" in config.deployment.serve and "jax:savedmodel" not in config.deployment.serve

@@ -14,10 +14,11 @@ import psutil
 import pytest
 from conftest import FULL
 
+from helpers.planning import planned, payload as options_payload
 from dlarena import frameworks
 from dlarena.config import ConfigError, build_config
-from dlarena.criteria import distributed
-from dlarena.distributed import analysis
+from dlarena.criteria.distributed import cells as distributed
+from dlarena.criteria.distributed import analysis
 from dlarena.process.isolate import run_isolated
 
 FRAMEWORKS = ["torch", "tensorflow", "jax"]
@@ -36,9 +37,9 @@ NOTICE_DEATH_S = LONG_TIMING["min_s"] / 2
 def _payload(framework, workers, timing, timeout_s=150, workdir=None, **dist):
     config = build_config(workloads=["mlp"], frameworks=[framework], criteria=["distributed"], timing=timing,
                           timeout_s=timeout_s, threads=2, distributed={"workers": [workers], **dist})
-    [cell] = distributed.plan(config, "mlp")
+    [cell] = planned(config, "distributed", "mlp")
     payload = {"cell": cell.model_dump(), "threads": config.threads, "interop_threads": 1, "seed": 0,
-               "timing": config.timing.model_dump(), **distributed.payload_extra(config)}
+               "timing": config.timing.model_dump(), **options_payload(config, "distributed")}
     if workdir:
         payload["workdir"] = str(workdir)
     return payload
@@ -208,7 +209,7 @@ def test_tensorflow_on_several_nodes_needs_every_node_address():
     assert "node_addrs" in str(info.value)
     config = build_config(criteria=["distributed"], distributed={"nodes": 2, "workers": [2, 4], "master_port": 29500,
                                                                  "node_addrs": ["10.0.0.1", "10.0.0.2"]})
-    cells = distributed.plan(config, "mlp")
+    cells = planned(config, "distributed", "mlp")
     assert [c.id for c in cells] == ["mlp/torch/ddp-2w/distributed_train/b64", "mlp/torch/ddp-4w/distributed_train/b64",
                                      "mlp/tensorflow/mwms-2w/distributed_train/b64",
                                      "mlp/tensorflow/mwms-4w/distributed_train/b64",
@@ -216,7 +217,7 @@ def test_tensorflow_on_several_nodes_needs_every_node_address():
     # Runtimes that need only the coordinator's address run on several nodes without node_addrs.
     config = build_config(criteria=["distributed"], frameworks=["torch", "jax"],
                           distributed={"nodes": 2, "workers": [2], "master_port": 29500})
-    assert [c.mode for c in distributed.plan(config, "mlp")] == ["ddp-2w", "spmd-2w"]
+    assert [c.mode for c in planned(config, "distributed", "mlp")] == ["ddp-2w", "spmd-2w"]
 
 
 def _stored_run(tmp_path, throughputs: dict, failing=(), runtime=None):
@@ -279,7 +280,7 @@ def test_efficiency_summary_and_verdict_from_stored_rows(tmp_path):
     assert "2 workers reach 1,600 samples/s, 80% scaling efficiency" in summary["torch"]["line"]
     assert summary["torch"]["evidence"] == ["mlp/torch/ddp-1w/distributed_train/b64", "mlp/torch/ddp-2w/distributed_train/b64"]
 
-    from dlarena.report.distributed import build
+    from dlarena.criteria.distributed.report import build
 
     section = build(store, store.run("r"), tmp_path)
     assert "Verdict: not supported on this machine" in section.markdown
@@ -340,7 +341,7 @@ def test_three_frameworks_verdicts_summary_and_report(tmp_path):
     assert summary["torch"]["scaling_score"] == pytest.approx(0.5 * 0.8 + 0.5 * 1600 / 1800, abs=1e-3)
     assert summary["jax"]["evidence"] == ["mlp/jax/spmd-1w/distributed_train/b64", "mlp/jax/spmd-2w/distributed_train/b64"]
 
-    from dlarena.report.distributed import build
+    from dlarena.criteria.distributed.report import build
 
     section = build(store, store.run("r"), tmp_path)
     assert "| mlp | JAX multi-process SPMD | 2 | 1 | 1,800 (1,780 – 1,820) | 90% (88% – 92%) |" in section.markdown
@@ -359,7 +360,7 @@ def test_a_fourth_framework_needs_only_its_registry_entry(tmp_path, monkeypatch)
         name="ringfw", display_name="RingFW", modes=("eager",), import_name="json", model_module="ring_model",
         adapter="ring:Adapter", install_hint="-", plugins=(("distributed", "fake_ring_runtime"),)))
     config = build_config(criteria=["distributed"], frameworks=["torch", "ringfw"], distributed={"workers": [1, 2]})
-    assert [c.id for c in distributed.plan(config, "mlp")][2:] == ["mlp/ringfw/ring-1w/distributed_train/b64",
+    assert [c.id for c in planned(config, "distributed", "mlp")][2:] == ["mlp/ringfw/ring-1w/distributed_train/b64",
                                                                    "mlp/ringfw/ring-2w/distributed_train/b64"]
     with pytest.raises(ConfigError) as info:
         build_config(criteria=["distributed"], frameworks=["ringfw"],
@@ -369,7 +370,7 @@ def test_a_fourth_framework_needs_only_its_registry_entry(tmp_path, monkeypatch)
 
     store = _stored_run(tmp_path, {("torch", 1): (1000, 950, 1050), ("torch", 2): (1600, 1550, 1650),
                                    ("ringfw", 1): (1000, 990, 1010), ("ringfw", 2): (1900, 1880, 1920)})
-    from dlarena.report.distributed import build
+    from dlarena.criteria.distributed.report import build
 
     section = build(store, store.run("r"), tmp_path)
     assert "| mlp | RingFW RingAllReduce | 2 |" in section.markdown

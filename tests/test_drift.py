@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dlarena.config import Cell
-from dlarena.criteria import speed
+from dlarena.criteria.speed import cells as speed
 from dlarena.measure import stats
 from dlarena.measure.drift import DEFAULT_SIGMA, between_run, common_drift, widen
 from dlarena.report.compare_runs import ci_coverage

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.planning import planned
 from dlarena.config import Cell
-from dlarena.criteria import ease
-from dlarena.ease.codemetrics import file_metrics
-from dlarena.ease.errorprobes import MAX_POINTS, PROBES, ProbeFacts, run_probe, score
+from dlarena.criteria.ease import cells as ease
+from dlarena.criteria.ease.codemetrics import file_metrics
+from dlarena.criteria.ease.errorprobes import MAX_POINTS, PROBES, ProbeFacts, run_probe, score
 from dlarena.process.isolate import run_isolated
 
 FIXTURE = Path(__file__).parent / "fixtures" / "codemetrics_sample.py"
@@ -122,13 +123,13 @@ def test_jax_error_texts(probe_facts):
 def test_errorprobes_name_no_framework():
     """The layer/function words live beside each framework's user code."""
     from dlarena import frameworks
-    from dlarena.ease import errorprobes
+    from dlarena.criteria.ease import errorprobes
 
     source = Path(errorprobes.__file__).read_text()
     for name in ("torch", "tensorflow", "jax", "keras"):
         assert f'"{name}"' not in source
-    for fw in frameworks.with_plugin("ease_user", frameworks.names()):
-        module = frameworks.plugin_module(fw, "ease_user")
+    for fw in frameworks.with_plugin("user_errors", frameworks.names()):
+        module = frameworks.plugin_module(fw, "user_errors")
         assert set(module.NAMES) == set(PROBES), fw
 
 
@@ -169,7 +170,7 @@ def test_plans_have_unique_cell_ids():
     from dlarena.config import build_config
 
     config = build_config(workloads=["mlp", "cnn"], frameworks=["torch", "tensorflow"])
-    cells = [c for w in config.workloads for c in ease.plan(config, w)] + ease.plan_global(config)
+    cells = [c for w in config.workloads for c in planned(config, "ease", w)] + planned(config, "ease")
     ids = [c.id for c in cells]
     assert len(ids) == len(set(ids)) == 2 * 2 * 2 + len(PROBES) * 2
     assert "-/torch/eager/err_dense_shape/b8" in ids
@@ -178,8 +179,9 @@ def test_plans_have_unique_cell_ids():
 def test_keras_backend_frameworks_get_no_ease_cells():
     """Keras 3 on another backend runs the same Keras code: no second set of metrics and probes."""
     from dlarena.config import build_config
-    from dlarena.criteria import community, pretrained
+    from dlarena.criteria.community import cells as community
+    from dlarena.criteria.pretrained import cells as pretrained
 
     config = build_config(workloads=["mlp"], frameworks=["torch", "keras-torch"])
-    cells = ease.plan(config, "mlp") + ease.plan_global(config) + pretrained.plan_global(config) + community.plan_global(config)
+    cells = planned(config, "ease", "mlp") + planned(config, "ease") + planned(config, "pretrained") + planned(config, "community")
     assert cells and {c.framework for c in cells} == {"torch"}

@@ -1,6 +1,6 @@
 """The measurement engine: interleaved rounds, repetitions spent only on undecided pairs, the
 budget, shared workers whose crashes still give a row per cell, and contention seen and flagged.
-Timings are synthetic (tests/fault_speed.py), so the tests assert scheduling, not speed."""
+Timings are synthetic (tests/helpers/fault_speed.py), so the tests assert scheduling, not speed."""
 
 import json
 import os
@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from dlarena.config import build_config
-from dlarena.measure import noise
+from dlarena.measure import contention
 from dlarena.runner.scheduler import SuiteRunner
 from dlarena.store.db import ResultStore
 
@@ -31,7 +31,7 @@ def _run(tmp_path, frameworks=("torch", "tensorflow", "jax"), scenarios=("infer_
     config = build_config(**{**values, **kw})
     store = ResultStore(tmp_path / "r.duckdb")
     store.start_run("r", "custom", config.model_dump(), {})
-    outcome = SuiteRunner(config, store, "r", entries={"parity": "fault_cells:same_record"}, drivers={"speed": "fault_speed"}).run()
+    outcome = SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:same_record"}, drivers={"speed": "helpers.fault_speed"}).run()
     return store, outcome
 
 
@@ -132,26 +132,26 @@ def _spinners():
 
 
 def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, fault):
-    meter = noise.ContentionMeter([])
+    meter = contention.ContentionMeter([])
     spinners = _spinners()
     try:
         time.sleep(0.3)
         before = meter.snapshot()
         time.sleep(0.5)
         seen = meter.between(before, meter.snapshot())
-        assert seen["other_cpu_pct"] > noise.OTHER_CPU_PCT
-        assert "other processes used" in noise.contention(seen, None)
-        assert "the machine is busy" in noise.busy_warning(noise.busy_processes(0.5))
+        assert seen["other_cpu_pct"] > contention.OTHER_CPU_PCT
+        assert "other processes used" in contention.why_contended(seen, None)
+        assert "the machine is busy" in contention.busy_warning(contention.busy_processes(0.5))
 
         fault("busy_work")
         store, _ = _run(tmp_path, frameworks=("torch",), repetitions={"min_windows": 2, "max_windows": 2, "retries": 1, "gap_s": 0,
-                                                                        "contended_other_cpu_pct": noise.OTHER_CPU_PCT})
+                                                                        "contended_other_cpu_pct": contention.OTHER_CPU_PCT})
     finally:
         for s in spinners:
             s.kill()
     rows = store.repetitions("r")
     assert rows and all(not r["included"] and "other processes used" in r["flag"] for r in rows)
-    assert all(r["noise"]["other_cpu_pct"] > noise.OTHER_CPU_PCT for r in rows)
+    assert all(r["noise"]["other_cpu_pct"] > contention.OTHER_CPU_PCT for r in rows)
     head = next(m for m in store.measurements("r") if m["metric"] == "throughput_sps")
     assert head["extra"]["flagged_windows"] == 3 and head["extra"]["all_windows_contended"] is True
     # no verdict may come from it (issue 25): the note that says why travels with the row
@@ -159,14 +159,14 @@ def test_busy_background_process_is_detected_flagged_and_recorded(tmp_path, faul
 
 
 def test_quiet_machine_gives_no_busy_warning():
-    assert noise.busy_warning({"other_cpu_pct": 3.0, "steal_pct": 0.0}) is None
+    assert contention.busy_warning({"other_cpu_pct": 3.0, "steal_pct": 0.0}) is None
 
 
 def test_contention_thresholds_come_from_the_config():
     window = {"other_cpu_pct": 30.0, "wall_s": 1.0, "probe_s": 1.8e-3}
-    assert noise.contention(window, 1e-3) == ("other processes used 30% of the CPUs; "
+    assert contention.why_contended(window, 1e-3) == ("other processes used 30% of the CPUs; "
                                               "calibration probe 1.80x slower than usual")
-    assert noise.contention(window, 1e-3, other_cpu_pct=30.0, probe_slowdown=1.8) is None
+    assert contention.why_contended(window, 1e-3, other_cpu_pct=30.0, probe_slowdown=1.8) is None
     reps = build_config(repetitions={"contended_other_cpu_pct": 50, "contended_probe_slowdown": 2}).repetitions
     assert (reps.contended_other_cpu_pct, reps.contended_probe_slowdown) == (50.0, 2.0)
     with pytest.raises(ValueError, match="contended_probe_slowdown"):
@@ -184,7 +184,7 @@ def test_threads_pin_the_worker_to_that_many_cpus(fault_entries):
     cpus = sorted(os.sched_getaffinity(0))[:1]  # a session pinned to fewer CPUs than threads > 1 would ask
     session = Session("test", {}, cpus)
     try:
-        result = session.request({"op": "call", "entry": "fault_cells:affinity", "payload": {}}, 20)
+        result = session.request({"op": "call", "entry": "helpers.fault_cells:affinity", "payload": {}}, 20)
     finally:
         session.close()
     assert result["status"] == "ok" and result["cpus"] == cpus
@@ -193,7 +193,7 @@ def test_threads_pin_the_worker_to_that_many_cpus(fault_entries):
 def _compile_caches(tmp_path, name):
     runner = SuiteRunner(build_config(workloads=["mlp"], frameworks=["torch"]), ResultStore(tmp_path / f"{name}.duckdb"), name)
     try:
-        reply = runner._session("torch").request({"op": "call", "entry": "fault_cells:compile_caches", "payload": {}}, 120)
+        reply = runner._session("torch").request({"op": "call", "entry": "helpers.fault_cells:compile_caches", "payload": {}}, 120)
         return runner._compile_cache, reply
     finally:
         runner._close_sessions()

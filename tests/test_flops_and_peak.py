@@ -5,11 +5,13 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from helpers.planning import planned
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, build_config
-from dlarena.criteria import peak, speed
-from dlarena.criteria.common import Skipped
-from dlarena.report import mfu
+from dlarena.criteria.peak import cells as peak
+from dlarena.criteria.speed import cells as speed
+from dlarena.cellkit.common import Skipped
+from dlarena.criteria.peak import mfu
 from dlarena.store.db import ResultStore
 from dlarena.workloads.base import conv2d_flops
 
@@ -82,7 +84,7 @@ def _payload(cell: Cell, **extra) -> dict:
 
 
 def test_peak_cells_measure_a_gemm_per_framework_and_precision(monkeypatch):
-    cells = peak.plan_global(build_config(frameworks=["torch", "tensorflow"], precisions=["fp32", "bf16"]))
+    cells = planned(build_config(frameworks=["torch", "tensorflow"], precisions=["fp32", "bf16"]), "peak")
     assert [c.id for c in cells] == ["gemm/torch/eager/peak_fp32/b0", "gemm/torch/eager/peak_bf16/b0",
                                      "gemm/tensorflow/eager/peak_fp32/b0", "gemm/tensorflow/eager/peak_bf16/b0"]
     monkeypatch.setattr(peak, "CPU_SIZES", (64, 128))

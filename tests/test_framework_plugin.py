@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from helpers.planning import planned
 from dlarena import frameworks, workloads
 from dlarena.cli import app
 
@@ -68,11 +69,11 @@ def test_fourth_framework_runs_parity_speed_and_report(numpy_framework, tmp_path
 def test_fourth_framework_with_an_export_path_gets_deployment_cells(numpy_framework):
     from dlarena import deploy
     from dlarena.config import build_config
-    from dlarena.criteria import deployment
+    from dlarena.criteria.deployment import cells as deployment
 
     assert "numpy:npz_onnx" in deploy.path_keys() and deploy.get_path("numpy", "npz_onnx").runtime == "onnxruntime"
     config = build_config(workloads=["mlp"], frameworks=["torch", "numpy"], criteria=["deployment"])
-    ids = [c.id for c in deployment.plan(config, "mlp")]
+    ids = [c.id for c in planned(config, "deployment", "mlp")]
     assert "mlp/numpy/npz_onnx/deploy_export/b256" in ids and "mlp/numpy/npz_onnx/deploy_runtime/b256" in ids
     assert "mlp/torch/onnx/deploy_export/b256" in ids
 

@@ -36,8 +36,8 @@ def test_gpu_request_without_gpu_is_an_explicit_skip(tmp_path, tiny_timing):
 def test_other_criteria_skip_without_gpu_too(module, cell, tiny_timing):
     import importlib
 
-    from dlarena.criteria.common import Skipped
+    from dlarena.cellkit.common import Skipped
 
-    run_cell = importlib.import_module(f"dlarena.criteria.{module}").run_cell
+    run_cell = importlib.import_module(f"dlarena.criteria.{module}.cells").run_cell
     with pytest.raises(Skipped, match="^no GPU: torch.cuda.is_available"):
         run_cell({"cell": cell, "threads": 2, "interop_threads": 1, "seed": 0, "timing": tiny_timing, "device": "gpu"})

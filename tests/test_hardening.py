@@ -13,11 +13,11 @@ import pytest
 
 from dlarena import cli, frameworks
 from dlarena.config import Cell, build_config
-from dlarena.measure import noise
-from dlarena.report.files import safe_filename
+from dlarena.measure import contention
+from dlarena.document.files import safe_filename
 from dlarena.store import db as store_db
 from dlarena.store.db import ResultStore, StoreBusy
-from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
+from helpers.cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 
 CELL = Cell(workload="mlp", framework="torch", mode="eager", scenario="train", batch=8)
 OK = {"status": "ok", "metrics": [{"metric": "train_throughput_sps", "unit": "samples/s", "value": 100.0,
@@ -314,11 +314,11 @@ def another_run(tmp_path):
     (["/venv/bin/dlarena"], False),
 ])
 def test_what_counts_as_a_dlarena_run(cmdline, expected):
-    assert noise._is_dlarena_run(cmdline) is expected
+    assert contention._is_dlarena_run(cmdline) is expected
 
 
 def test_run_warns_about_another_dlarena_run_and_records_it(tmp_path, monkeypatch, another_run):
-    assert another_run in [r["pid"] for r in noise.other_dlarena_runs()]
+    assert another_run in [r["pid"] for r in contention.other_dlarena_runs()]
     monkeypatch.setattr(frameworks.FrameworkInfo, "is_installed", lambda self: False)  # every cell: skipped
     result, out = invoke("run", "-w", "mlp", "-f", "tensorflow", "-m", "eager", "-s", "train", "--db", tmp_path / "r.duckdb")
     assert result.exit_code == 0, out
@@ -329,6 +329,6 @@ def test_run_warns_about_another_dlarena_run_and_records_it(tmp_path, monkeypatc
 
 
 def test_no_warning_without_another_run():
-    assert noise.other_runs_warning([]) is None
-    one = noise.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
+    assert contention.other_runs_warning([]) is None
+    one = contention.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
     assert one.startswith("another dlarena run is in progress on this machine (pid 7: dlarena run); ")

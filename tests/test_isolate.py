@@ -6,13 +6,13 @@ from dlarena.process.isolate import run_isolated
 
 
 def test_crash_becomes_failed_result(fault_entries):
-    result = run_isolated("fault_cells:crash", {}, timeout_s=60)
+    result = run_isolated("helpers.fault_cells:crash", {}, timeout_s=60)
     assert result["status"] == "failed"
     assert "SIGSEGV" in result["error"]
 
 
 def test_exception_becomes_failed_result_with_text(fault_entries):
-    result = run_isolated("fault_cells:raise_error", {}, timeout_s=60)
+    result = run_isolated("helpers.fault_cells:raise_error", {}, timeout_s=60)
     assert result["status"] == "failed"
     assert result["error"] == "RuntimeError: deliberate failure inside the cell"
     assert "raise_error" in result["traceback"]
@@ -29,7 +29,7 @@ def test_hang_is_killed_with_its_children(fault_entries, tmp_path):
     timeout_s = 3
     while True:
         started = time.perf_counter()
-        result = run_isolated("fault_cells:hang", {"pidfile": str(pidfile)}, timeout_s=timeout_s)
+        result = run_isolated("helpers.fault_cells:hang", {"pidfile": str(pidfile)}, timeout_s=timeout_s)
         elapsed = time.perf_counter() - started
         assert result["status"] == "timeout"
         assert f"timeout of {timeout_s} s" in result["error"]

@@ -5,8 +5,8 @@ import pytest
 
 from dlarena import frameworks, workloads
 from dlarena.config import Cell
-from dlarena.criteria import speed
-from dlarena.criteria.common import Skipped
+from dlarena.criteria.speed import cells as speed
+from dlarena.cellkit.common import Skipped
 from dlarena.measure.env import bf16_cpu_unsupported
 
 pytest.importorskip("jax", reason=frameworks.FRAMEWORKS["jax"].install_hint)

@@ -5,17 +5,17 @@ import numpy as np
 import pytest
 
 from dlarena import frameworks, workloads
-from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
-from dlarena.criteria import parity
+from helpers.cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
+from dlarena.parity import check as parity
 from dlarena.workloads.base import Workload
-from keras_runs import RUN_BACKENDS, RUN_MODELS, parity_record
-from parity_util import capture_isolated
+from helpers.keras_runs import RUN_BACKENDS, RUN_MODELS, parity_record
+from helpers.parity_util import capture_isolated
 
 JAX_INSTALLED = frameworks.info("keras-jax").is_installed()
 
 
 def test_keras_file_on_tensorflow_and_pytorch_backends_with_parity(keras_run, keras_zoo, tmp_path):
-    folder, result, out = keras_run  # tinycnn.keras beside two other models, on the Keras backends (tests/keras_runs.py)
+    folder, result, out = keras_run  # tinycnn.keras beside two other models, on the Keras backends (tests/helpers/keras_runs.py)
     assert result.exit_code == 0, result.output
     assert f"{2 * len(RUN_MODELS) * len(RUN_BACKENDS)} ok" in out  # parity + one latency cell, each model x backend
 

@@ -7,11 +7,11 @@ import duckdb
 import pytest
 
 from dlarena import workloads
-from cli_util import clean_registry_env  # noqa: F401 - the fixture applies to every test here
+from helpers.cli_util import clean_registry_env  # noqa: F401 - the fixture applies to every test here
 from conftest import FULL
-from dlarena.criteria import parity
-from keras_runs import INSTALLED, RUN_BACKENDS, parity_record, save_models
-from parity_util import capture_isolated
+from dlarena.parity import check as parity
+from helpers.keras_runs import INSTALLED, RUN_BACKENDS, parity_record, save_models
+from helpers.parity_util import capture_isolated
 
 # ~45 s each even at 32x32 (two Keras workers, float32 and float64 passes): DLARENA_FULL_TESTS=1 only; the
 # default run's BatchNorm parity on Keras backends is tests/test_keras_model.py's small CNN
@@ -23,7 +23,7 @@ FINDINGS = {("ResNet50", "keras-jax"): "_bn/beta: rel diff"}
 
 
 def test_model_with_dropout_gru_and_attention_is_comparable_and_timed(keras_run):
-    folder, result, out = keras_run  # the model, beside two others (tests/keras_runs.py)
+    folder, result, out = keras_run  # the model, beside two others (tests/helpers/keras_runs.py)
     assert result.exit_code == 0, result.output
     con = duckdb.connect(str(folder / "r.duckdb"), read_only=True)
     rows = con.execute("SELECT framework, metric, value, extra FROM measurements WHERE scenario = 'parity' "

@@ -11,7 +11,7 @@ import pytest
 from conftest import FULL
 from dlarena import frameworks, workloads
 from dlarena.config import Cell, build_config
-from dlarena.criteria import speed
+from dlarena.criteria.speed import cells as speed
 from dlarena.process.isolate import run_isolated
 
 REDUCED = [("mlp", "torch", "compile", "train"), ("mlp", "tensorflow", "function", "infer_latency"),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dlarena import frameworks, workloads
-from dlarena.criteria import parity
-from parity_util import capture_side_by_side
+from dlarena.parity import check as parity
+from helpers.parity_util import capture_side_by_side
 
 OTHERS = [fw for fw in frameworks.names() if fw != "torch"]
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from dlarena import workloads
-from cli_util import clean_registry_env  # noqa: F401 - the fixture applies to every test here
-from dlarena.criteria import parity
-from parity_util import capture
+from helpers.cli_util import clean_registry_env  # noqa: F401 - the fixture applies to every test here
+from dlarena.parity import check as parity
+from helpers.parity_util import capture
 
 # {noise}: what the PyTorch model and the Keras model add in training (nothing, or a random jitter).
 WORKLOAD = '''

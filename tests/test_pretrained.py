@@ -8,8 +8,9 @@ import types
 import numpy as np
 import pytest
 
+from helpers.planning import planned
 from dlarena.config import Cell
-from dlarena.criteria import pretrained as crit
+from dlarena.criteria.pretrained import cells as crit
 from dlarena.pretrained import builds, inventory
 from dlarena.pretrained.families import FAMILIES
 
@@ -39,7 +40,7 @@ def test_zoo_sources_are_registered_per_framework():
 
     assert frameworks.with_plugin("pretrained", frameworks.FRAMEWORKS) == ["torch", "tensorflow", "jax"]
     assert inventory.sources("keras-jax") == [] and inventory.inventory("keras-jax") == []
-    cells = crit.plan_global(build_config(frameworks=["torch", "jax", "keras-jax"]))
+    cells = planned(build_config(frameworks=["torch", "jax", "keras-jax"]), "pretrained")
     assert [c.id for c in cells] == ["-/torch/inventory/pretrained/b0", "-/jax/inventory/pretrained/b0"]
 
 

@@ -1,6 +1,6 @@
 """The Ray executor on a two-node Ray cluster on loopback (ray.cluster_utils.Cluster), whose
 nodes advertise different fake hardware labels (custom resources dlarena_hw_a / dlarena_hw_b).
-Timings are synthetic (tests/fault_speed.py): the tests assert placement, isolation, streaming
+Timings are synthetic (tests/helpers/fault_speed.py): the tests assert placement, isolation, streaming
 to the one database, node loss and resume, not speed."""
 
 import os
@@ -18,7 +18,7 @@ from dlarena.store.db import ResultStore
 
 TESTS_DIR = Path(__file__).parent
 SRC_DIR = TESTS_DIR.parent / "src"
-ENTRIES = {"parity": "fault_cells:same_record"}
+ENTRIES = {"parity": "helpers.fault_cells:same_record"}
 
 
 def _config(**kw):
@@ -62,7 +62,7 @@ def cluster():
                 os.environ[k] = v
 
 
-def _executor(nodes_by="cpu-model", drivers="fault_cluster_slow"):
+def _executor(nodes_by="cpu-model", drivers="helpers.fault_cluster_slow"):
     from dlarena.runner.executors.ray_cluster import RayExecutor
 
     return RayExecutor(nodes_by=nodes_by, entries=ENTRIES, drivers={"speed": drivers})
@@ -87,7 +87,7 @@ def test_suite_runs_once_per_hardware_kind_each_cell_once_with_its_node_and_no_t
 
     local_store = ResultStore(tmp_path / "local.duckdb")
     local_store.start_run("l", "custom", config.model_dump(), {})
-    SuiteRunner(config, local_store, "l", entries=ENTRIES, drivers={"speed": "fault_cluster_slow"}).run()
+    SuiteRunner(config, local_store, "l", entries=ENTRIES, drivers={"speed": "helpers.fault_cluster_slow"}).run()
     local = {c["cell_id"]: c["status"] for c in local_store.cells("l")}
     assert len(local) == 12  # 2 workloads x (2 parity + 2 frameworks x 2 scenarios)
 
@@ -128,7 +128,7 @@ def _runtime(cell_row):
 
 def test_hung_cell_is_killed_at_its_timeout_on_its_node(cluster, tmp_path):
     config = _config(workloads=["mlp"], frameworks=["torch"], timeout_s=3)
-    executor = _executor(drivers="fault_cluster_hang")
+    executor = _executor(drivers="helpers.fault_cluster_hang")
     store, runs = _start(tmp_path, config, executor)
     started = time.monotonic()
     executor.run(config, store, runs)

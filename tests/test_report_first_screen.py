@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from dlarena.config import Cell, build_config
-from dlarena.distributed import analysis
+from dlarena.criteria.distributed import analysis
 from dlarena.measure.env import fingerprint
 from dlarena.report import overview, use_cases
 from dlarena.report.render import write_report
@@ -162,7 +162,7 @@ def test_one_public_comparison_gives_the_same_number_in_either_order(tmp_path):
     assert ab.result == ba.result
     assert ab.result.startswith("PyTorch DDP higher by 60% [")
     # the distributed section shows the same number, labelled as scaling efficiency
-    from dlarena.report.distributed import build
+    from dlarena.criteria.distributed.report import build
 
     section = build(store, store.run("r"), tmp_path)
     assert f"scaling efficiency by pair: {ab.result}" in section.markdown

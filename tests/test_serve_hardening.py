@@ -17,14 +17,14 @@ import httpx
 import numpy as np
 import pytest
 import uvicorn
-from deploy_util import free_port
+from helpers.deploy_util import free_port
 
 from dlarena.deploy import runtimes
 from dlarena.deploy import server as server_module
 from dlarena.deploy.manifest import Manifest, TensorSpec
 from dlarena.deploy.protocol import RequestError, conform, decode
 from dlarena.deploy.server import ServerOptions, create_app
-from cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
+from helpers.cli_util import clean_registry_env, invoke  # noqa: F401 - the fixture applies to every test here
 
 LIMIT = 64 * 1024  # the server's body limit in these tests
 MAX_BATCH = 8

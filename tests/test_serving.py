@@ -9,11 +9,11 @@ import json
 import httpx
 import numpy as np
 import pytest
-from deploy_util import payload, start_server, stop_server
+from helpers.deploy_util import payload, start_server, stop_server
 from typer.testing import CliRunner
 
 from dlarena.cli import app
-from dlarena.criteria import deployment
+from dlarena.criteria.deployment import cells as deployment
 from dlarena.deploy import loadtest
 from dlarena.deploy.manifest import REFERENCE, artifact_dir
 

@@ -1,13 +1,13 @@
-"""A skip outside tests/skips_allowed.py fails the session and names the test and the reason."""
+"""A skip outside tests/helpers/skips_allowed.py fails the session and names the test and the reason."""
 
 from pathlib import Path
 
 import pytest
 
-from skips_allowed import why_allowed
+from helpers.skips_allowed import why_allowed
 
 TESTS_DIR = Path(__file__).parent
-GUARD_CONFTEST = "import skip_guard\n\ndef pytest_configure(config):\n    skip_guard.register(config)\n"
+GUARD_CONFTEST = "from helpers import skip_guard\n\ndef pytest_configure(config):\n    skip_guard.register(config)\n"
 
 
 @pytest.fixture

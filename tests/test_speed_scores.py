@@ -5,7 +5,7 @@ batch-1 latency on a model under 1M parameters is labelled per-call overhead."""
 import pytest
 
 from dlarena.config import Cell, build_config
-from dlarena.criteria import speed
+from dlarena.criteria.speed import cells as speed
 from dlarena.measure.env import fingerprint
 from dlarena.store.db import ResultStore
 

@@ -19,8 +19,8 @@ def test_failed_parity_means_not_comparable_and_not_timed(tmp_path, tiny_timing,
     store = ResultStore(tmp_path / "r.duckdb")
     config = _config(tiny_timing, frameworks=["torch", "tensorflow"], scenarios=["infer_latency"])
     store.start_run("r", "custom", config.model_dump(), {})
-    SuiteRunner(config, store, "r", entries={"parity": "fault_cells:raise_error",
-                                              "speed": "fault_cells:crash"}).run()
+    SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:raise_error",
+                                              "speed": "helpers.fault_cells:crash"}).run()
     speed = [c for c in store.cells("r") if c["scenario"] == "infer_latency"]
     assert {c["status"] for c in speed} == {"not_comparable"}
     assert all("parity check did not pass" in c["error"] for c in speed)
@@ -36,7 +36,7 @@ def test_missing_framework_is_skipped_with_install_hint(tmp_path, tiny_timing, m
     store = ResultStore(tmp_path / "r.duckdb")
     config = _config(tiny_timing, frameworks=["torch", missing], scenarios=["infer_throughput"])
     store.start_run("r", "custom", config.model_dump(), {})
-    SuiteRunner(config, store, "r", entries={"parity": "fault_cells:same_record"}, drivers={"speed": "fault_speed"}).run()
+    SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:same_record"}, drivers={"speed": "helpers.fault_speed"}).run()
     missing_cells = [c for c in store.cells("r") if c["framework"] == missing]
     assert len(missing_cells) == 2 and {c["status"] for c in missing_cells} == {"skipped"}
     assert all(hint in c["error"] for c in missing_cells)
@@ -48,11 +48,11 @@ def test_resume_runs_only_missing_cells(tmp_path, tiny_timing, fault_entries):
     store = ResultStore(tmp_path / "r.duckdb")
     config = _config(tiny_timing, scenarios=["infer_throughput"])
     store.start_run("r", "custom", config.model_dump(), {})
-    SuiteRunner(config, store, "r", entries={"parity": "fault_cells:same_record"}, drivers={"speed": "fault_speed"}).run()
+    SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:same_record"}, drivers={"speed": "helpers.fault_speed"}).run()
     first = {c["cell_id"]: c["recorded_at"] for c in store.cells("r")}
     # Resuming a finished run re-runs nothing, even with entries that would now fail.
     done = store.completed_cells("r")
-    outcome = SuiteRunner(config, store, "r", entries={"parity": "fault_cells:crash"},
+    outcome = SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:crash"},
                           drivers={"speed": "no_such_driver"}).run(done)
     assert {c["cell_id"]: c["recorded_at"] for c in store.cells("r")} == first
     assert outcome.counts == {"ok": 2}

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from dlarena.config import Cell, build_config
-from dlarena.report import sweep
+from dlarena.criteria.speed import sweep
 from dlarena.store.db import ResultStore
 from dlarena.suites import suite_defaults
 

@@ -4,16 +4,17 @@ summarises seeds."""
 
 import pytest
 
+from helpers.planning import planned
 from dlarena import frameworks
 from dlarena.config import Cell, build_config
-from dlarena.criteria import tta
-from dlarena.report import tta as tta_report
+from dlarena.criteria.tta import cells as tta
+from dlarena.criteria.tta import report as tta_report
 from dlarena.store.db import ResultStore
 
 
 def test_plan_is_framework_x_mode_x_seed():
     config = build_config(frameworks=["torch", "tensorflow"], modes=["eager", "xla"], tta_seeds=2, seed=5)
-    assert [c.id for c in tta.plan_global(config)] == [
+    assert [c.id for c in planned(config, "tta")] == [
         "mlp/torch/eager/tta_seed5/b32", "mlp/torch/eager/tta_seed6/b32",
         "mlp/tensorflow/eager/tta_seed5/b32", "mlp/tensorflow/eager/tta_seed6/b32",
         "mlp/tensorflow/xla/tta_seed5/b32", "mlp/tensorflow/xla/tta_seed6/b32"]

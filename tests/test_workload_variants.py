@@ -6,9 +6,9 @@ import pytest
 from dlarena import frameworks, workloads
 from dlarena.cli import _split
 from dlarena.config import ConfigError, build_config
-from dlarena.criteria import parity
+from dlarena.parity import check as parity
 from conftest import FULL
-from parity_util import capture, capture_side_by_side
+from helpers.parity_util import capture, capture_side_by_side
 
 # Default (CI) form: one workload per family (convolutional, attention, recurrent);
 # DLARENA_FULL_TESTS=1 adds ResNet-50 v2, which differs from v1.5 in the order of its layers only.

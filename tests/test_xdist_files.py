@@ -1,4 +1,4 @@
-"""`make test` splits files between pytest-xdist workers (tests/xdist_files.py): the files it names
+"""`make test` splits files between pytest-xdist workers (tests/helpers/xdist_files.py): the files it names
 exist, and every file using the shared Keras run lands in one worker, so that run is built once."""
 
 import re
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("xdist")
-from xdist_files import SAME_WORKER_AS, SECONDS, scope_of  # noqa: E402
+from helpers.xdist_files import SAME_WORKER_AS, SECONDS, scope_of  # noqa: E402
 
 TESTS = Path(__file__).parent
 

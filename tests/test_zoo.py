@@ -5,24 +5,25 @@ import sys
 import pytest
 
 from conftest import FULL
+from helpers.planning import planned
 from dlarena.config import Cell, build_config
-from dlarena.criteria import zoo
-from dlarena.criteria.common import Skipped
-from dlarena.report import zoo as zoo_report
+from dlarena.criteria.zoo import cells as zoo
+from dlarena.cellkit.common import Skipped
+from dlarena.criteria.zoo import report as zoo_report
 from dlarena.store.db import ResultStore
 
 TIMING = {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.0, "max_s": 5.0}
 
 
 def test_plan_follows_size_and_uses_its_own_scenarios():
-    cells = zoo.plan_global(build_config(size="tiny", modes=["eager"]))
+    cells = planned(build_config(size="tiny", modes=["eager"]), "zoo")
     assert [c.id for c in cells] == [
         "resnet50_zoo@size=tiny/torch/eager/zoo_infer_throughput/b8", "resnet50_zoo@size=tiny/torch/eager/zoo_train/b8",
         "resnet50_zoo@size=tiny/tensorflow/eager/zoo_infer_throughput/b8",
         "resnet50_zoo@size=tiny/tensorflow/eager/zoo_train/b8",
         "resnet50_zoo@size=tiny/jax/eager/zoo_infer_throughput/b8", "resnet50_zoo@size=tiny/jax/eager/zoo_train/b8"]
-    assert [c.mode for c in zoo.plan_global(build_config(size="tiny", frameworks=["jax"]))] == ["eager"] * 2 + ["jit"] * 2
-    assert zoo.plan_global(build_config(modes=["eager"]))[0].id == "resnet50_zoo/torch/eager/zoo_infer_throughput/b32"
+    assert [c.mode for c in planned(build_config(size="tiny", frameworks=["jax"]), "zoo")] == ["eager"] * 2 + ["jit"] * 2
+    assert planned(build_config(modes=["eager"]), "zoo")[0].id == "resnet50_zoo/torch/eager/zoo_infer_throughput/b32"
 
 
 def test_unimportable_torchvision_is_an_explicit_skip(monkeypatch):
@@ -35,7 +36,7 @@ def test_unimportable_torchvision_is_an_explicit_skip(monkeypatch):
 
 
 def test_a_framework_without_a_zoo_plugin_plans_no_zoo_cell():
-    assert all(c.framework != "keras-jax" for c in zoo.plan_global(build_config(frameworks=["keras-jax"], modes=["eager"])))
+    assert all(c.framework != "keras-jax" for c in planned(build_config(frameworks=["keras-jax"], modes=["eager"]), "zoo"))
 
 
 def test_keras_zoo_resnet50_is_timed_and_labelled(tmp_path):

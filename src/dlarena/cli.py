@@ -18,10 +18,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
-from dlarena.config import CRITERIA, PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
+from dlarena.config import PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
 from dlarena.measure.env import fingerprint
-from dlarena.measure.noise import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
+from dlarena.measure.contention import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
 from dlarena.runner.executors.local import LocalExecutor
 from dlarena.runner.scheduler import SuiteRunner
@@ -145,7 +146,7 @@ _MODES_HELP = "Modes, per framework: " + "; ".join(
 @store_errors
 def run(
     suite: str = typer.Option("quick", help=f"Named suite: {', '.join(SUITES)} (demo: every criterion, a few minutes)."),
-    criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help=f"Criteria to measure: {', '.join(CRITERIA)} "
+    criteria: Optional[list[str]] = typer.Option(None, "--criteria", "-c", help=f"Criteria to measure: {', '.join(criterion_registry.names())} "
                                                  "(default: speed)."),
     workloads: Optional[list[str]] = typer.Option(None, "--workloads", "-w", help="Workloads (repeat or comma-separate)."),
     frameworks: Optional[list[str]] = typer.Option(None, "--frameworks", "-f", help=_FRAMEWORKS_HELP),
@@ -375,7 +376,7 @@ def _finish(store: ResultStore, config, run_id: str, outcome) -> None:
 
 def _print_contention(store: ResultStore, run_id: str) -> None:
     """Verdicts withheld because their cells stayed contended, and thread pools that stalled."""
-    from dlarena.report.noise import contention_lines
+    from dlarena.report.contention import contention_lines
 
     for line in contention_lines(store, store.run(run_id)):
         warn(line)
@@ -639,7 +640,7 @@ def community(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Show the community figures (dated and sourced); --refresh adds current ones from the public APIs."""
-    from dlarena import community as figures
+    from dlarena.criteria.community import sources as figures
 
     store = open_store(db, write=refresh)  # refreshed figures are written beside the results database
     if refresh:
@@ -778,7 +779,7 @@ def bench_harness(
     rounds: int = typer.Option(5, min=1, help="Alternating harness/bare rounds."),
 ) -> None:
     """Measure the timing harness's own overhead on a fixed call (PyTorch MLP, batch 1)."""
-    from dlarena.criteria.speed import mlp_call
+    from dlarena.criteria.speed.cells import mlp_call
     from dlarena.measure.overhead import harness_overhead
 
     fn, sync = mlp_call(framework_registry.names()[0], threads)  # the first registered: PyTorch

@@ -1,40 +1,28 @@
-"""Validated configuration: what to run (SuiteConfig). Every criterion option is declared here, once:
-a criterion with options has its own model (DeploymentConfig, DistributedConfig, TtaConfig), nested
-in SuiteConfig under the criterion's name and handed to its cells under that one payload key
-(the criterion's ``payload_extra``). The flat keys of older configs (``tta_seeds``...) are mapped."""
+"""Validated configuration: what to run (SuiteConfig). The suite's own settings are declared here;
+each criterion's options are its own model (``Criterion.options``, in its folder), composed into
+SuiteConfig under the criterion's name from the registry, and handed to its cells under that one
+payload key (``Criterion.payload``). The flat keys of older configs (``tta_seeds``...) are mapped
+by the options model that declares them (``FLAT_KEYS``)."""
 
 from __future__ import annotations
 
 import os
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
-from dlarena.cell import Cell  # noqa: F401 (part of a suite's vocabulary)
-from dlarena import deploy
 from dlarena import workloads as workload_registry
+from dlarena.cell import Cell  # noqa: F401 (part of a suite's vocabulary)
+from dlarena.criteria.base import NoOptions, Selection
 from dlarena.measure.env import physical_cores
 from dlarena.measure.timer import TimingConfig
+from dlarena.measure.verdict import DEFAULT_BAND
 
 SPEED_SCENARIOS = ("infer_latency", "infer_throughput", "train")
 PRECISIONS = ("fp32", "bf16")
 PARITY = "parity"
-
-
-# The criteria a suite may select: name -> module (dlarena.criteria loads them).
-CRITERIA: dict[str, str] = {
-    "speed": "dlarena.criteria.speed",
-    "deployment": "dlarena.criteria.deployment",
-    "distributed": "dlarena.criteria.distributed",
-    "ease": "dlarena.criteria.ease",
-    "debugging": "dlarena.criteria.debugging",
-    "pretrained": "dlarena.criteria.pretrained",
-    "community": "dlarena.criteria.community",
-    "peak": "dlarena.criteria.peak",
-    "tta": "dlarena.criteria.tta",
-    "zoo": "dlarena.criteria.zoo",
-}
 
 
 class ConfigError(ValueError):
@@ -50,87 +38,9 @@ def _check(kind: str, values: list[str], valid: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-# Dynamic-range int8 quantizes weights only; on these workloads its outputs move by ~1-4% of
-# the output scale (measured), so it is judged against this stated, looser bound.
-INT8_TOLERANCE = 5e-2
-
-
-class DeploymentConfig(BaseModel):
-    """Options of the ``deployment`` criterion."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    paths: list[str] = Field(default_factory=deploy.path_keys)
-    # Artifacts served over HTTP and load-tested: each framework's native artifact, and ONNX Runtime
-    # (the paths marked ``served`` in the registry).
-    serve: list[str] = Field(default_factory=deploy.served_keys)
-    serve_s: float = Field(3.0, gt=0, le=120)
-    serve_concurrency: int = Field(4, ge=1, le=64)
-    serve_batch_max: int = Field(1, ge=1, le=1024)  # 1: no dynamic batching
-    serve_batch_timeout_ms: float = Field(2.0, ge=0, le=1000)
-    int8_tolerance: float = Field(INT8_TOLERANCE, gt=0)
-
-    @field_validator("paths", "serve")
-    @classmethod
-    def _known(cls, v):
-        return [p.key for p in deploy.select(v)] if v else []
-
-class TtaConfig(BaseModel):
-    """Options of the ``tta`` criterion (time to accuracy): seeds per framework and mode, target test
-    accuracy, epoch budget."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    seeds: int = Field(3, ge=1)
-    target: float = Field(0.97, gt=0, le=1)
-    max_epochs: int = Field(30, ge=1)
-
-
 # Keys of older configs (and CLI/TOML files users already have) -> (criterion, option).
-FLAT_OPTION_KEYS = {"tta_seeds": ("tta", "seeds"), "tta_target": ("tta", "target"), "tta_max_epochs": ("tta", "max_epochs")}
-
-
-class DistributedConfig(BaseModel):
-    """Options of the ``distributed`` criterion (data-parallel training on the frameworks' own runtimes).
-
-    ``workers`` are world sizes (worker processes over all nodes); each node runs
-    ``workers / nodes`` of them. On several hosts every node runs the same ``dlarena run`` with
-    its own ``node_rank``; ``master_addr:master_port`` is the runtime's rendezvous or coordinator
-    (torchrun, jax.distributed), and a runtime whose configuration lists every worker (TF_CONFIG)
-    gets worker i at ``node_addrs[node]:master_port + 1 + index``.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    workers: list[int] = Field(default_factory=lambda: [1, 2])
-    nodes: int = Field(1, ge=1)
-    node_rank: int = Field(0, ge=0)
-    master_addr: str = "127.0.0.1"
-    master_port: int = Field(0, ge=0, le=65535)  # 0: pick a free port (single node only)
-    node_addrs: list[str] = Field(default_factory=list)  # one per node, for runtimes that list every worker
-    check_steps: int = Field(3, ge=1)  # steps compared against single-process training on the global batch
-    rendezvous_timeout_s: float = Field(90.0, gt=0)
-
-    @field_validator("workers")
-    @classmethod
-    def _workers(cls, v):
-        if not v or any(n < 1 for n in v):
-            raise ValueError("workers must be positive integers, e.g. 1,2,4")
-        return sorted(set(v))
-
-    @model_validator(mode="after")
-    def _cluster(self):
-        if self.node_rank >= self.nodes:
-            raise ValueError(f"node_rank {self.node_rank} must be below nodes ({self.nodes})")
-        if self.nodes > 1:
-            uneven = [n for n in self.workers if n % self.nodes]
-            if uneven:
-                raise ValueError(f"workers {uneven} cannot be split evenly over {self.nodes} nodes")
-            if self.master_port == 0:
-                raise ValueError("several nodes need an agreed master_port (--master-port)")
-            if self.node_addrs and len(self.node_addrs) != self.nodes:
-                raise ValueError(f"node_addrs lists {len(self.node_addrs)} addresses for {self.nodes} nodes")
-        return self
+FLAT_OPTION_KEYS = {key: (c.name, option) for c in criterion_registry.registered()
+                    for key, option in getattr(c.options, "FLAT_KEYS", {}).items()}
 
 
 class RepetitionConfig(BaseModel):
@@ -166,7 +76,9 @@ class RepetitionConfig(BaseModel):
         return self
 
 
-class SuiteConfig(BaseModel):
+class SuiteSettings(BaseModel):
+    """The suite's own settings; SuiteConfig adds every registered criterion's options."""
+
     model_config = ConfigDict(extra="forbid")
 
     suite: str = "custom"
@@ -198,8 +110,6 @@ class SuiteConfig(BaseModel):
     timeout_s: float = Field(600.0, gt=0, allow_inf_nan=False)
     seed: int = 0
     timing: TimingConfig = Field(default_factory=TimingConfig)
-    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
-    distributed: DistributedConfig = Field(default_factory=DistributedConfig)
     # Size preset for workloads that have one (resnet50_*, bert_large, lstm): tiny (tests),
     # small (a CPU), full (the real shape). None: each workload's own default (full).
     size: Optional[Literal["tiny", "small", "full"]] = None
@@ -208,7 +118,6 @@ class SuiteConfig(BaseModel):
     precisions: list[str] = Field(default_factory=lambda: ["fp32"])
     # auto: a GPU when the framework sees one, else the CPU; gpu: a GPU or an explicit skip.
     device: Literal["auto", "cpu", "gpu"] = "auto"
-    tta: TtaConfig = Field(default_factory=TtaConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -234,12 +143,12 @@ class SuiteConfig(BaseModel):
     # on imports and the results do not depend on the CPU share.
     untimed_parallel: int = Field(default_factory=lambda: min(3, (os.cpu_count() or 1) + 1), ge=1, le=64)
     # Verdicts: two cells are "equivalent" when the 95% CI of their speed ratio lies within +-band.
-    equivalence_band: float = Field(0.05, gt=0, lt=1)
+    equivalence_band: float = Field(DEFAULT_BAND, gt=0, lt=1)
 
     @field_validator("criteria", "modes", "precisions", "scenarios")
     @classmethod
     def _names(cls, v, info):
-        kind, valid = {"criteria": ("criterion", lambda: list(CRITERIA)),
+        kind, valid = {"criteria": ("criterion", criterion_registry.names),
                        "modes": ("mode", framework_registry.all_modes),
                        "precisions": ("precision", lambda: list(PRECISIONS)),
                        "scenarios": ("scenario", lambda: list(SPEED_SCENARIOS))}[info.field_name]
@@ -289,22 +198,17 @@ class SuiteConfig(BaseModel):
 
 
     @model_validator(mode="after")
-    def _node_addrs(self):
-        d = self.distributed
-        if "distributed" not in self.criteria or d.nodes == 1 or d.node_addrs:
-            return self
-        for fw in framework_registry.with_plugin("distributed", self.frameworks):
-            lists = framework_registry.plugin_module(fw, "distributed").LISTS_WORKERS
-            if lists:
-                raise ValueError(f"{framework_registry.info(fw).display_name}'s {lists} lists every worker's address: "
-                                 "several nodes need node_addrs (--node-addrs host0,host1,...)")
+    def _criteria_accept(self):
+        """Each selected criterion's own check of its options against the selection."""
+        for name in self.criteria:
+            criterion_registry.load(name).check(self.selection(), self.options_of(name))
         return self
 
     @field_validator("criterion_workloads")
     @classmethod
     def _criterion_workloads(cls, v):
         if v:
-            _check("criterion", list(v), list(CRITERIA))
+            _check("criterion", list(v), criterion_registry.names())
         return v
 
     @field_validator("skip_speed_modes")
@@ -325,9 +229,24 @@ class SuiteConfig(BaseModel):
         sized = {workload_registry.with_size(name, self.size) for name in wanted}
         return [w for w in self.workloads if w in sized] or self.workloads[:1]
 
+    def options_of(self, criterion: str) -> BaseModel:
+        """``criterion``'s options (typed, its own model), NoOptions for one without."""
+        value = getattr(self, criterion, None)
+        return value if isinstance(value, BaseModel) else NoOptions()
+
+    def selection(self) -> Selection:
+        """What the criteria plan their cells from (not the whole config)."""
+        return Selection.of(self)
+
     def parity_cells(self, workload: str) -> list[Cell]:
         batch = workload_registry.get(workload).batch_for(PARITY)
         return [Cell(workload=workload, framework=fw, mode="eager", scenario=PARITY, batch=batch) for fw in self.frameworks]
+
+
+SuiteConfig = create_model(
+    "SuiteConfig", __base__=SuiteSettings, __module__=__name__,
+    **{c.name: (c.options, Field(default_factory=c.options)) for c in criterion_registry.registered()
+       if c.options is not NoOptions})
 
 
 def one_line(exc: ValidationError) -> str:

@@ -2,25 +2,23 @@
 cell ids) from the latest results that measured it, weighted by the user's priorities, and a
 plain-language "when to use which" paragraph generated from those numbers.
 
-A criterion takes part when its module (registered in ``dlarena.criteria.CRITERIA``) defines
-``scores(cells, rows) -> {framework: {"score", "line", "evidence", "grade", "scope"?}}``. A summary
-that draws verdicts also takes ``band`` (the run's equivalence band, see ``dlarena.measure.verdict``).
+A criterion takes part when it is registered (``dlarena.criteria``) with ``weighed`` set: its
+``scores(cells, rows, band) -> {framework: {"score", "line", "evidence", "grade", "scope"?}}``
+(``band``: the run's equivalence band, see ``dlarena.measure.verdict``).
 Only lines graded "measured" or "snapshot" (``dlarena.evidence``) enter the totals and the strongest
 evidence; a stale or environment-dependent line is named as "not scored", never counted as 0.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass, field
 
 from dlarena import criteria, evidence, frameworks
 from dlarena.measure.verdict import DEFAULT_BAND, band_of
 
-ORDER = ("ease", "speed", "deployment", "distributed", "pretrained", "debugging", "community")
-TITLES = {"ease": "Ease of use", "speed": "Speed", "deployment": "Deployment", "distributed": "Distributed training",
-          "pretrained": "Pretrained models", "debugging": "Debugging", "community": "Community"}
+# The weighed criteria in order, and every criterion's title: from the registry.
+ORDER = tuple(criteria.weighed())
+TITLES = {c.name: c.title for c in criteria.registered()}
 LEAD_MARGIN = 0.05  # score difference below which two frameworks are "about even" on a criterion
 
 
@@ -46,21 +44,10 @@ def parse_priorities(values: list[str] | None) -> dict[str, float]:
     return weights
 
 
-def summarizer(name: str, hook: str = "scores"):
-    """A criterion's ``scores`` (or another of its summary hooks), None when it has none."""
-    module = criteria.CRITERIA.get(name)
-    if module is None:
-        return None
-    return getattr(importlib.import_module(module), hook, None)
-
-
-def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None,
-          band: float = DEFAULT_BAND) -> dict:
+def _safe(fn, cells: list[dict], rows: list[dict], name: str, errors: dict[str, str] | None, *args) -> dict:
     """A criterion whose summary raises is reported, not fatal: the report and the others go on."""
     try:
-        if "band" in inspect.signature(fn).parameters:
-            return fn(cells, rows, band=band) or {}
-        return fn(cells, rows) or {}
+        return fn(cells, rows, *args) or {}
     except Exception as exc:
         if errors is not None:
             errors[name] = f"summary failed: {type(exc).__name__}: {exc}"
@@ -73,10 +60,7 @@ def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | 
     (and those whose summary raised, with the reason in ``errors``)."""
     out = {}
     for name in ORDER:
-        fn = summarizer(name)
-        if fn is None:
-            continue
-        result = _safe(fn, cells, rows, name, errors, band)
+        result = _safe(criteria.load(name).scores, cells, rows, name, errors, band)
         if result:
             out[name] = result
     return out
@@ -85,7 +69,7 @@ def summarize_run(cells: list[dict], rows: list[dict], errors: dict[str, str] | 
 def unscored_lines(cells: list[dict], rows: list[dict]) -> dict[str, dict[str, str]]:
     """criterion -> {framework: line} for frameworks a criterion measured but could not score (its
     optional ``unscored``), so the summary says what was found instead of "not measured yet"."""
-    return {name: _safe(fn, cells, rows, name, None) for name in ORDER if (fn := summarizer(name, "unscored"))}
+    return {name: found for name in ORDER if (found := _safe(criteria.load(name).unscored, cells, rows, name, None))}
 
 
 @dataclass
@@ -116,9 +100,9 @@ def latest_factors(store, weights: dict[str, float], run_id: str | None = None) 
     loaded: dict[str, tuple[list, list, float]] = {}
     factors = []
     for name in ORDER:
-        fn = summarizer(name)
-        factor = Factor(name, weights.get(name, 1.0), status="not measured yet" if fn else "no summary")
-        for run in runs if fn else []:
+        fn = criteria.load(name).scores
+        factor = Factor(name, weights.get(name, 1.0), status="not measured yet")
+        for run in runs:
             rid = run["run_id"]
             if rid not in loaded:
                 loaded[rid] = (store.cells(rid), store.measurements(rid), band_of((store.run(rid) or {}).get("config")))

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from dlarena import deploy, frameworks, workloads
+from dlarena import criteria, frameworks, workloads
 from dlarena.config import SPEED_SCENARIOS, ConfigError
 
 SWEEP_WIDTHS = (32, 128, 512, 1024, 2048, 4096)
 SWEEP_LAYERS = (1, 4, 8)
 
-# The demo's deployment paths: each framework's native format (the paths served by default),
-# ONNX, and the float32 mobile/edge runtime paths (TFLite: the article's claims). No HTTP serving
-# (a server start per artifact, 5-13 s each): `--suite deployment` serves under load.
-DEMO_PATHS = [p.key for p in deploy.PATHS if p.served or p.runtime == "onnxruntime" or (p.edge and not p.quantized)]
+
+def _demo_criteria() -> dict:
+    """The demo's criteria, each criterion's workloads and options in it: from the criteria that
+    declare a part in the demo (``Criterion.demo``)."""
+    parts = {c.name: c.demo for c in criteria.registered() if c.demo is not None}
+    return {"criteria": list(parts),
+            "criterion_workloads": {name: part["workloads"] for name, part in parts.items() if "workloads" in part},
+            **{name: part["options"] for name, part in parts.items() if "options" in part}}
+
 
 SUITES: dict[str, dict] = {
-    # The whole comparison in a few minutes (`make demo`): every criterion in a reduced but real
-    # form. Speed on the quick workloads through the engine (fewer windows); deployment,
-    # distributed training (1 and 2 workers) and time to first result on the MLP only (deployment
-    # without serving); the cells
-    # that measure no time (probes, code metrics, inventories) run last, two at a time.
+    # The whole comparison in a few minutes (`make demo`): every criterion that declares a part in
+    # the demo, in a reduced but real form. Speed on the quick workloads through the engine (fewer
+    # windows); deployment (without serving), distributed training (1 and 2 workers) and time to
+    # first result on the MLP only; the cells that measure no time (probes, code metrics,
+    # inventories) run last, two at a time.
     "demo": {
-        "criteria": ["speed", "ease", "deployment", "distributed", "pretrained", "debugging", "community"],
-        "criterion_workloads": {"ease": ["mlp"], "deployment": ["mlp"], "distributed": ["mlp"]},
+        **_demo_criteria(),
         "workloads": list(workloads.DEFAULT),
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
@@ -30,8 +34,6 @@ SUITES: dict[str, dict] = {
         "skip_speed_modes": ["jax:eager"],  # timed in the quick suite; how JAX is used is jit
         "repetitions": {"min_windows": 3, "max_windows": 8},
         "budget_s": 300.0,
-        "deployment": {"paths": DEMO_PATHS, "serve": []},
-        "distributed": {"workers": [1, 2]},
     },
     # Every built-in workload, framework, mode and speed scenario, sized so the whole suite stays
     # within 5 minutes on a 2-core CPU: short windows, at least 4 per cell, interleaved; more only

@@ -121,11 +121,11 @@ def rows(check: Check, ctx: Context) -> CheckResult:
 # -- scaling: data-parallel scaling efficiency, THE comparison the distributed section shows ------
 def scaling(check: Check, ctx: Context) -> CheckResult:
     """a's runtime scales more efficiently than b's, per workload and world size both measured:
-    ``dlarena.distributed.analysis.compare_scaling``, the one comparison the distributed section
+    ``dlarena.criteria.distributed.analysis.compare_scaling``, the one comparison the distributed section
     shows too (its text, its number); equivalent contradicts. Each line names the scope the cells
     ran with (hosts, cores, worker counts). ``multi_host = true`` (a claim about scaling across
     machines): while every worker shared one host, "not measured here", the one-host figures shown."""
-    from dlarena.distributed import analysis
+    from dlarena.criteria.distributed import analysis
 
     a, b = check.a.framework, check.b.framework
     comparisons = analysis.compare_scaling(list(ctx.cells.values()), ctx.rows, a, b, band=ctx.band)
@@ -164,7 +164,7 @@ def _languages(check: Check, ctx: Context, side: Side) -> tuple[set[str] | None,
             continue
         if cell["status"] == "ok":
             langs |= set(table.get(runtime, ()))
-            runtimes.append(f"{cell['mode']} → {deploy.RUNTIMES.get(runtime, runtime)}")
+            runtimes.append(f"{cell['mode']} → {deploy.runtime_titles().get(runtime, runtime)}")
             evidence.append(cell["cell_id"])
     if not seen:
         return None, [], []
@@ -407,7 +407,7 @@ def inventory(check: Check, ctx: Context) -> CheckResult:
 def exclusive(check: Check, ctx: Context) -> CheckResult:
     """More architectures only in a's installed zoos than only in b's. Not measured while either
     side has no installed zoo listing anything (the count would measure this machine's installs)."""
-    from dlarena.criteria.pretrained import only_in
+    from dlarena.criteria.pretrained.cells import only_in
 
     found = {s.framework: _inventory(ctx, s.framework) for s in (check.a, check.b)}
     for fw, row in found.items():

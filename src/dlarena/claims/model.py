@@ -8,7 +8,7 @@ from datetime import date
 from typing import Literal
 
 from dlarena import frameworks
-from dlarena.criteria.common import split_mode
+from dlarena.cellkit.common import split_mode
 
 # A check's or a claim's verdict. "partly supported": some of its parts are supported and others
 # are not (inconclusive or contradicted), or a stated size is contradicted while the direction holds;

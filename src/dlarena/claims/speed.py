@@ -9,12 +9,9 @@ import fnmatch
 from dlarena import frameworks, workloads
 from dlarena.claims.model import (CONTRADICTED, INCONCLUSIVE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
                                   Context, Outcome, combine)
-from dlarena.criteria import speed as speed_criterion
+from dlarena.criteria.speed.headlines import HIGHER_IS_BETTER, SCENARIO_OF
 from dlarena.measure.verdict import Estimate, compare
 
-# headline metric -> higher is better, and the speed scenario that records it
-HIGHER_IS_BETTER = {speed_criterion.HEADLINE[s]: higher for s, higher in speed_criterion.HIGHER_IS_BETTER.items()}
-SCENARIO_OF = {metric: scenario for scenario, metric in speed_criterion.HEADLINE.items()}
 
 
 def _parameter_count(workload: str) -> int | None:

@@ -1,29 +1,15 @@
 """Deployment: export paths, the runtimes that execute their artifacts, an HTTP server and a
 load generator. Each framework declares its export paths and runtimes in its registry entry
-(FrameworkInfo.exports / .runtimes) and implements them in its folder (export.py, runtime.py);
+(FrameworkInfo.exports / .runtimes; ExportPath is the registry's) and implements them in its folder
+(export.py, deploy_runtime.py);
 what is here is framework-neutral. Nothing here imports a framework, so the parent process
 (planning, CLI, report) stays light; exporters and runtimes import theirs when called, inside
 the isolated cell or the server process."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class ExportPath:
-    name: str  # the cell's mode, e.g. "onnx"
-    framework: str  # source framework (frameworks registry name)
-    runtime: str  # key of RUNTIMES: what executes the artifact
-    title: str
-    quantized: bool = False  # compared against the looser int8 tolerance
-    served: bool = False  # in the default serving selection (deployment.serve)
-    edge: bool = False  # its runtime is made for mobile / edge devices
-
-    @property
-    def key(self) -> str:
-        return f"{self.framework}:{self.name}"
-
+from dlarena import frameworks
+from dlarena.frameworks import ExportPath  # noqa: F401 (the deployment vocabulary)
 
 # Runtimes no one framework owns (the others are each framework's FrameworkInfo.runtimes).
 SHARED_RUNTIMES: dict[str, str] = {"onnxruntime": "ONNX Runtime"}
@@ -31,33 +17,18 @@ SHARED_RUNTIMES: dict[str, str] = {"onnxruntime": "ONNX Runtime"}
 
 def paths() -> tuple[ExportPath, ...]:
     """Every registered framework's export paths (FrameworkInfo.exports), in registry order."""
-    from dlarena import frameworks
-
     return tuple(p for fw in frameworks.FRAMEWORKS.values() for p in fw.exports)
 
 
 def runtime_titles() -> dict[str, str]:
     """runtime key -> title, for every runtime an export path can name."""
-    from dlarena import frameworks
-
     owned = {key: title for fw in frameworks.FRAMEWORKS.values() for key, title in fw.runtimes}
     return {**owned, **SHARED_RUNTIMES}
 
 
 def runtime_owner(runtime: str) -> str | None:
     """The framework whose ``runtime`` module loads ``runtime`` (None: a shared runtime)."""
-    from dlarena import frameworks
-
     return next((fw.name for fw in frameworks.FRAMEWORKS.values() if runtime in dict(fw.runtimes)), None)
-
-
-def __getattr__(name: str):
-    # PATHS and RUNTIMES follow the registry, which an entry-point framework may extend.
-    if name == "PATHS":
-        return paths()
-    if name == "RUNTIMES":
-        return runtime_titles()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def path_keys() -> list[str]:

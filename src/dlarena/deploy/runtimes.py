@@ -2,7 +2,7 @@
 pins its threads, and returns a numpy -> numpy callable, so the load cell (a fresh process)
 measures exactly what a deployment pays: the runtime's import, the artifact's load, the calls.
 ONNX Runtime (which runs artifacts from several frameworks) is here; the others are each in their
-framework's folder (``frameworks/<name>/runtime.py``).
+framework's folder (``frameworks/<name>/deploy_runtime.py``).
 
 Callers must pass C-contiguous arrays of the manifest's dtype. Not thread-safe (the TFLite
 interpreter holds one set of tensors): the server runs every call on one thread.
@@ -53,7 +53,7 @@ def loader_of(runtime: str):
     if runtime in SHARED_LOADERS:
         return SHARED_LOADERS[runtime]
     owner = deploy.runtime_owner(runtime)
-    loaders = frameworks.plugin_module(owner, "runtime").LOADERS if owner else {}
+    loaders = frameworks.plugin_module(owner, "deploy_runtime").LOADERS if owner else {}
     if runtime not in loaders:
         raise ValueError(f"unknown runtime '{runtime}' in the manifest; valid: {', '.join(deploy.runtime_titles())}")
     return loaders[runtime]

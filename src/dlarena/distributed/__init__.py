@@ -10,5 +10,6 @@ time measures, whether its configuration lists every worker's address, and optio
 claim about it. ``launch.py`` (parent side, no framework import) starts the plugin's processes,
 watches them with a deadline and kills every process it started when anything goes wrong.
 ``worker.py`` is the measurement every worker runs (correctness steps, timed steps, compute-only
-steps). ``analysis.py`` turns stored rows into scaling tables and verdicts.
+steps). The criterion itself (planning, the launcher cell, scaling analysis and scores) is
+``criteria/distributed/``; this package is what it shares with the frameworks' plug-ins.
 """

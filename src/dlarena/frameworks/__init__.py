@@ -9,22 +9,35 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dlarena.deploy import ExportPath
+
+@dataclass(frozen=True)
+class ExportPath:
+    name: str  # the cell's mode, e.g. "onnx"
+    framework: str  # source framework (frameworks registry name)
+    runtime: str  # what executes the artifact: a key of deploy.runtime_titles()
+    title: str
+    quantized: bool = False  # compared against the looser int8 tolerance
+    served: bool = False  # in the default serving selection (deployment.serve)
+    edge: bool = False  # its runtime is made for mobile / edge devices
+
+    @property
+    def key(self) -> str:
+        return f"{self.framework}:{self.name}"
 
 
 # What a framework may plug into: area -> (the file of that area in a framework's folder, what its
 # module defines). A criterion looks an area's module up with ``FrameworkInfo.plugin(area)``.
 PLUGIN_AREAS = {
-    "deploy": ("export", "EXPORTERS: {export path name: fn(model, example, folder) -> dict}; the paths "
+    "export": ("export", "EXPORTERS: {export path name: fn(model, example, folder) -> dict}; the paths "
                          "themselves are FrameworkInfo.exports"),
-    "runtime": ("runtime", "LOADERS: {runtime: (fn() -> library module name, loader(module, file, threads, interop, spin) "
+    "deploy_runtime": ("deploy_runtime", "LOADERS: {runtime: (fn() -> library module name, loader(module, file, threads, interop, spin) "
                            "-> (predict, versions), fn(threads) run before the import or None)}; titles in "
                            "FrameworkInfo.runtimes"),
     "training": ("training", "make_optimizer and train_step as this framework's users write them (the ease "
                              "criterion counts this file)"),
-    "debug_probes": ("probes", "the debugging probes (see dlarena.frameworks.torch.probes; GRAPH_FORMAT: see "
+    "probes": ("probes", "the debugging probes (see dlarena.frameworks.torch.probes; GRAPH_FORMAT: see "
                                "dlarena.debugging.graphs)"),
-    "ease_user": ("user_errors", "the error-probe user code and its NAMES (see dlarena.frameworks.torch.user_errors)"),
+    "user_errors": ("user_errors", "the error-probe user code and its NAMES (see dlarena.frameworks.torch.user_errors)"),
     "pretrained": ("zoo", "SOURCES: [ZooSource], the model zoos a user of this framework can load "
                           "(see dlarena.frameworks.torch.zoo)"),
     "zoo": ("zoo", "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, "
@@ -64,7 +77,7 @@ class FrameworkInfo:
     # Per-area overrides (area, module): for a module outside ``package`` (or no package at all,
     # e.g. a framework registered through the entry point keeping its files elsewhere).
     plugins: tuple[tuple[str, str], ...] = ()
-    # Deployment: the export paths from this framework (deploy.PATHS is assembled from these) and
+    # Deployment: the export paths from this framework (deploy.paths() is assembled from these) and
     # the runtimes its ``runtime`` module loads: (runtime key, title).
     exports: tuple[ExportPath, ...] = ()
     runtimes: tuple[tuple[str, str], ...] = ()

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from dlarena import claims as register
 from dlarena.claims.model import PARTS
-from dlarena.criteria import debugging, deployment, ease
-from dlarena.criteria import community, pretrained
-from dlarena.distributed import analysis
+from dlarena.criteria.debugging import cells as debugging
+from dlarena.criteria.deployment import cells as deployment
+from dlarena.criteria.ease import cells as ease
+from dlarena.criteria.community import cells as community
+from dlarena.criteria.pretrained import cells as pretrained
+from dlarena.criteria.distributed import analysis
 from dlarena.measure.verdict import band_of, describe
 from dlarena.report.overview import cell_anchor, for_run
-from dlarena.report.render import Section
+from dlarena.document import Section
 
 STYLE = {"supported": "ok", "partly supported": "warn", "contradicted": "bad", "outdated": "warn", "inconclusive": "muted",
          "not measured": "muted", "not checkable": "muted", "shown": "muted"}

@@ -20,7 +20,7 @@ from statistics import median
 from dlarena import frameworks
 from dlarena.measure.drift import common_drift
 from dlarena.measure.verdict import Verdict, band_of, compare
-from dlarena.criteria.speed_views import HEADLINES, Entry, build
+from dlarena.criteria.speed.views import HEADLINES, Entry, build
 from dlarena.store.db import ResultStore
 
 HEADLINE_METRICS = {metric for metric, _, _ in HEADLINES.values()}

@@ -12,8 +12,8 @@ from statistics import median
 from markupsafe import escape
 
 from dlarena import frameworks
-from dlarena.criteria.speed_views import HEADLINES
-from dlarena.report.fragments import html_table, md_table
+from dlarena.criteria.speed.views import HEADLINES
+from dlarena.document.fragments import html_table, md_table
 from dlarena.store.db import ResultStore
 from dlarena.store.groups import cluster_of, group_runs, hardware_of
 
@@ -155,7 +155,7 @@ def overhead_line(table: HardwareTable) -> str | None:
 
 def build(store: ResultStore, run: dict, out_dir: Path):
     """The report section: only for a run made on a cluster."""
-    from dlarena.report.render import Section
+    from dlarena.document import Section
 
     table = build_table(store, run["run_id"])
     if table is None:

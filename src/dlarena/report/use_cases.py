@@ -6,21 +6,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dlarena import deploy
-from dlarena.criteria.deployment import RUNTIME
-from dlarena.distributed import analysis
+from dlarena import criteria, deploy
+from dlarena.criteria.deployment.cells import RUNTIME
+from dlarena.criteria.distributed import analysis
 from dlarena.recommend import LEAD_MARGIN, TITLES
 from dlarena.report.overview import Overview, cell_anchor
 
-# question -> (criteria weights that answer it, what those criteria stand for here)
-QUESTIONS: dict[str, tuple[dict[str, float], str]] = {
-    "Research prototyping": ({"ease": 2, "debugging": 2, "speed": 1},
-                             "code size and error messages, debugging in the default mode, speed"),
-    "Production serving on a server": ({"deployment": 3, "speed": 1},
-                                       "export paths that load and match, serving latency, speed"),
-    "Multi-machine training": ({"distributed": 1}, "data-parallel scaling with workers on several hosts"),
-    "Learning curve": ({"ease": 2, "community": 1}, "code size, error messages, time to first result, community"),
+# question -> what its answer rests on; the criteria that answer it, and their weights, are each
+# criterion's own (``Criterion.use_cases``).
+BASIS: dict[str, str] = {
+    "Research prototyping": "code size and error messages, debugging in the default mode, speed",
+    "Production serving on a server": "export paths that load and match, serving latency, speed",
+    "Multi-machine training": "data-parallel scaling with workers on several hosts",
+    "Learning curve": "code size, error messages, time to first result, community",
 }
+
+
+def weights(question: str) -> dict[str, float]:
+    """criterion -> weight in the answer to ``question``, from the registered criteria."""
+    return {c.name: c.use_cases[question] for c in criteria.registered() if question in c.use_cases}
+
+
+def questions() -> dict[str, tuple[dict[str, float], str]]:
+    """question -> (criteria weights that answer it, what those criteria stand for here); a question
+    no registered criterion answers is left out."""
+    asked = list(BASIS) + [q for c in criteria.registered() for q in c.use_cases if q not in BASIS]
+    return {q: (weights(q), BASIS.get(q, ", ".join(c.title.lower() for c in criteria.registered() if q in c.use_cases)))
+            for q in dict.fromkeys(asked) if weights(q)}
+
+
 EDGE = "Mobile / edge"
 MULTI_MACHINE = "Multi-machine training"
 
@@ -108,17 +122,17 @@ def _one_host(view: Overview, cells: list[dict], rows: list[dict]) -> Answer | N
              if row is not None and fw in row.cells and row.cells[fw].anchor]
     return Answer(MULTI_MACHINE, f"not measured here: every worker ran on one host ({where.text}), which measures "
                   "process overhead on this host and says nothing about multi-machine scaling; run the distributed "
-                  "criterion with --nodes on several hosts to measure it", QUESTIONS[MULTI_MACHINE][1], links,
+                  "criterion with --nodes on several hosts to measure it", BASIS[MULTI_MACHINE], links,
                   measured=False)
 
 
 def answers(view: Overview, cells: list[dict], rows: list[dict]) -> list[Answer]:
     out = []
-    for question, (weights, basis) in QUESTIONS.items():
+    for question, (wanted, basis) in questions().items():
         if question == MULTI_MACHINE and (single := _one_host(view, cells, rows)) is not None:
             out.append(single)
             continue
-        result = _weighted(view, weights)
+        result = _weighted(view, wanted)
         if isinstance(result, str):
             out.append(Answer(question, result, basis, measured=False))
         else:

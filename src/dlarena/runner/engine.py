@@ -6,7 +6,7 @@ For the cells it is given (every workload's, or one workload's):
 2. rounds: each round times one window of every cell still in play, in a shuffled order (seed
    recorded), so a slow phase of the machine hits every framework and mode alike, never one of
    them; the machine's noise is recorded around each window, and a window measured under
-   contention is left out and measured again (measure/noise.py);
+   contention is left out and measured again (measure/contention.py);
 3. after ``min_windows`` rounds, each framework-vs-framework pair (same scenario) gets a verdict
    from the ratio of the two cells' bootstrap replicates (measure/verdict.py); only cells in a
    still-inconclusive pair, or a winner whose CI only just excludes a tie (``fragile``), get
@@ -32,8 +32,8 @@ from typing import Callable
 import numpy as np
 
 from dlarena.config import Cell, SuiteConfig
-from dlarena.measure import cores, drift, noise
-from dlarena.measure.verdict import Estimate, compare, fragile
+from dlarena.measure import contention, cores, drift
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, compare, fragile
 from dlarena.runner.session import Session
 
 RecordFn = Callable[[Cell, dict], None]
@@ -107,7 +107,7 @@ class SpeedEngine:
         self.between_run = between_run
         # Other processes may use the CPUs this run leaves free (threads fitted to the free cores):
         # only more than that contends with its windows.
-        self.other_cpu_limit = cores.other_cpu_limit(config.threads, noise.ContentionMeter([]).cpus,
+        self.other_cpu_limit = cores.other_cpu_limit(config.threads, contention.ContentionMeter([]).cpus,
                                                      self.reps.contended_other_cpu_pct)
 
     # -- the cells given ---------------------------------------------------------------------
@@ -174,7 +174,7 @@ class SpeedEngine:
 
     @property
     def band(self) -> float:
-        return getattr(self.config, "equivalence_band", 0.05)
+        return getattr(self.config, "equivalence_band", DEFAULT_BAND)
 
     def _estimate(self, lc: LiveCell) -> Estimate:
         n = len(lc.windows)
@@ -209,7 +209,7 @@ class SpeedEngine:
             if not self._start(lc):
                 return False
         time.sleep(self.reps.gap_s)
-        meter = noise.ContentionMeter([lc.session.pid])
+        meter = contention.ContentionMeter([lc.session.pid])
         before = meter.snapshot()
         result = self._request(lc, {"op": "window", "timing": self.config.timing.model_dump()})
         after = meter.snapshot()
@@ -219,7 +219,7 @@ class SpeedEngine:
         seen = {**meter.between(before, after), "probe_s": result["probe_s"]}
         baseline = float(np.median(self.probe_baseline)) if len(self.probe_baseline) >= 3 else None
         window = Window(result["samples"], lc.session.process, result["started_at"], result["duration_s"], seen,
-                        noise.contention(seen, baseline, self.other_cpu_limit, self.reps.contended_probe_slowdown,
+                        contention.why_contended(seen, baseline, self.other_cpu_limit, self.reps.contended_probe_slowdown,
                                          self.reps.contended_runq_wait_pct))
         if window.included:
             self.probe_baseline.append(result["probe_s"])
@@ -238,7 +238,7 @@ class SpeedEngine:
         busy = busy_note(lc)  # re-measured, and still contended: no verdict from it
         if busy:
             quality["busy"] = busy
-        quality.update(noise.stall_evidence(lc.windows))
+        quality.update(contention.stall_evidence(lc.windows))
         rows = self.rows_from_windows(lc.cell, [w.samples_s for w in windows], self.config.seed)
         rows[0]["extra"].update(quality)
         self._add_between_run(rows[0])

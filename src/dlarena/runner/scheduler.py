@@ -20,7 +20,7 @@ from typing import Callable
 
 from dlarena import criteria, frameworks, workloads
 from dlarena.config import PARITY, Cell, SuiteConfig
-from dlarena.criteria import parity
+from dlarena.parity import check as parity
 from dlarena.process.isolate import run_isolated, thread_env
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
@@ -53,8 +53,9 @@ class SuiteRunner:
         self.progress = progress or (lambda *_: None)
         self.on_cell_done = on_cell_done or (lambda *_: None)
         self.criteria = {name: criteria.load(name) for name in config.criteria}
+        self.selection = config.selection()
         # Entry points per criterion (and "parity"); tests swap in deliberately crashing/hanging ones.
-        self.entries = {"parity": parity.ENTRY, **{n: m.ENTRY for n, m in self.criteria.items()}, **(entries or {})}
+        self.entries = {"parity": parity.ENTRY, **{n: c.entry for n, c in self.criteria.items()}, **(entries or {})}
         # Worker modules of criteria timed in windows; tests swap in deliberately failing ones.
         self.drivers = drivers or {}
         self.outcome = SuiteOutcome(run_id)
@@ -65,13 +66,13 @@ class SuiteRunner:
         self._criterion_of: dict[str, str] = {}  # cell id -> criterion (parity cells: none)
 
     def _planned(self, workload: str) -> list[tuple[str, Cell]]:
-        return self._owned([(name, cell) for name, module in self.criteria.items()
-                            if hasattr(module, "plan") and workload in self.config.workloads_of(name)
-                            for cell in module.plan(self.config, workload)])
+        return self._owned([(name, cell) for name, criterion in self.criteria.items()
+                            if workload in self.config.workloads_of(name)
+                            for cell in criterion.plan(self.selection, self.config.options_of(name), workload)])
 
     def _planned_global(self) -> list[tuple[str, Cell]]:
-        return self._owned([(name, cell) for name, module in self.criteria.items() if hasattr(module, "plan_global")
-                            for cell in module.plan_global(self.config)])
+        return self._owned([(name, cell) for name, criterion in self.criteria.items()
+                            for cell in criterion.plan_global(self.selection, self.config.options_of(name))])
 
     def describe(self, text: str) -> str:
         """A progress text with its cell's criterion in front ("deployment · mlp/torch/onnx/...")."""
@@ -87,7 +88,7 @@ class SuiteRunner:
     def parity_cells(self, workload: str) -> list[Cell]:
         """The workload's parity cells, or none when no planned cell of it depends on parity
         (e.g. ``--criteria pretrained,community``: nothing to check a workload for)."""
-        if not any(getattr(self.criteria[name], "NEEDS_PARITY", True) for name, _ in self._planned(workload)):
+        if not any(self.criteria[name].needs_parity for name, _ in self._planned(workload)):
             return []
         return self.config.parity_cells(workload)
 
@@ -160,9 +161,9 @@ class SuiteRunner:
         return out
 
     def _options(self, criterion: str) -> dict:
-        """The criterion's options for its cells' payloads (its ``payload_extra``: its options model under
-        its name, the one way options reach a cell)."""
-        return getattr(self.criteria.get(criterion), "payload_extra", lambda _config: {})(self.config)
+        """The criterion's options for its cells' payloads (``Criterion.payload``: its options model
+        under its name, the one way options reach a cell)."""
+        return self.criteria[criterion].payload(self.config.options_of(criterion)) if criterion in self.criteria else {}
 
     def _not_runnable(self, cell: Cell, not_comparable: str | None) -> dict | None:
         """The result of a cell that cannot run (framework or implementation missing, workload
@@ -237,7 +238,7 @@ class SuiteRunner:
         return self._untimed(criterion, cell)
 
     def _untimed(self, criterion: str, cell: Cell) -> bool:
-        return getattr(self.criteria[criterion], "untimed", lambda _cell: False)(cell)
+        return self.criteria[criterion].untimed(cell)
 
     def _run_untimed(self, done: dict[str, str]) -> None:
         """The cells that measure no time, after every timed one: one worker per framework
@@ -288,9 +289,9 @@ class SuiteRunner:
         comparable, reason = self._parity(workload, done)
         windowed = []
         for criterion, cell in self._planned(workload):
-            needs_parity = getattr(self.criteria[criterion], "NEEDS_PARITY", True)
+            needs_parity = self.criteria[criterion].needs_parity
             not_comparable = None if comparable or not needs_parity else reason
-            if getattr(self.criteria[criterion], "TIMED_IN_WINDOWS", False):
+            if self.criteria[criterion].timed_in_windows:
                 windowed.append((criterion, cell, not_comparable))
             elif self._untimed(criterion, cell):
                 self._deferred.append((criterion, cell, not_comparable))
@@ -306,7 +307,7 @@ class SuiteRunner:
             by_criterion.setdefault(criterion, []).append((cell, self._session(cell.framework),
                                                            self._payload(cell, **self._options(criterion))))
         for criterion, cells in by_criterion.items():
-            module = self.criteria[criterion]
+            module = self.criteria[criterion].window_driver()
             between = history.allowance(self.store, self.run_id, (self.store.run(self.run_id) or {}).get("env"), module,
                                         self.config.repetitions.between_run_sigma)
             engine = SpeedEngine(self.config, module, self._record,

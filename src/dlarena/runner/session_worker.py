@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 
-from dlarena.measure.noise import calibration_probe
+from dlarena.measure.contention import calibration_probe
 from dlarena.process.worker import call_entry, error_result
 
 

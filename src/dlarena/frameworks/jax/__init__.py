@@ -2,7 +2,7 @@
 nothing here imports JAX, since the CLI process plans with it); the modules beside it are its
 plug-in areas (``frameworks.PLUGIN_AREAS``), imported inside the isolated worker process."""
 
-from dlarena.deploy import ExportPath
+from dlarena.frameworks import ExportPath
 from dlarena.frameworks import FrameworkInfo
 
 FRAMEWORK = FrameworkInfo(

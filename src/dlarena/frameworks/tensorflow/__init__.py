@@ -3,7 +3,7 @@ nothing here imports TensorFlow, since the CLI process plans with it); the modul
 its plug-in areas (``frameworks.PLUGIN_AREAS``), imported inside the isolated worker process. Its
 training step is the Keras one (``frameworks/keras/training.py``), shared with Keras 3."""
 
-from dlarena.deploy import ExportPath
+from dlarena.frameworks import ExportPath
 from dlarena.frameworks import FrameworkInfo
 
 FRAMEWORK = FrameworkInfo(

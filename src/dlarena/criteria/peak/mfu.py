@@ -1,0 +1,110 @@
+"""Report section "Model FLOPs utilisation": each speed cell's achieved FLOP/s (analytical FLOPs per
+call / median call time) against the machine's peak measured by the ``peak`` criterion (best
+GEMM median over frameworks, per precision)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlarena import frameworks
+from dlarena.cellkit.common import split_mode
+from dlarena.document import plots
+from dlarena.document import Section
+
+
+@dataclass
+class MfuRow:
+    workload: str
+    framework: str
+    mode: str
+    scenario: str
+    batch: int
+    precision: str
+    achieved_gflops: float
+    peak_gflops: float | None
+
+    @property
+    def mfu(self) -> float | None:
+        return self.achieved_gflops / self.peak_gflops if self.peak_gflops else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload} · {frameworks.info(self.framework).display_name} {self.mode}"
+
+
+def peaks(rows: list[dict]) -> dict[str, dict]:
+    """precision -> {"gflops": machine peak, "by": framework that reached it, "per_framework": {...}}."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        if r["metric"] != "peak_gflops_per_s" or r["status"] != "ok" or r["value"] is None:
+            continue
+        precision = r["extra"].get("precision", "fp32")
+        entry = out.setdefault(precision, {"gflops": 0.0, "by": None, "per_framework": {}})
+        entry["per_framework"][r["framework"]] = r["value"]
+        if r["value"] > entry["gflops"]:
+            entry.update(gflops=r["value"], by=r["framework"])
+    return out
+
+
+def mfu_rows(rows: list[dict]) -> list[MfuRow]:
+    peak = peaks(rows)
+    out = []
+    for r in rows:
+        if r["metric"] != "achieved_gflops_per_s" or r["status"] != "ok" or r["value"] is None:
+            continue
+        precision = split_mode(r["mode"])[1]
+        out.append(MfuRow(r["workload"], r["framework"], r["mode"], r["scenario"], r["batch"], precision,
+                          r["value"], peak.get(precision, {}).get("gflops")))
+    return out
+
+
+def _best_per_framework(rows: list[MfuRow]) -> list[MfuRow]:
+    best: dict[tuple, MfuRow] = {}
+    for r in rows:
+        key = (r.workload, r.scenario, r.framework)
+        if key not in best or r.achieved_gflops > best[key].achieved_gflops:
+            best[key] = r
+    return list(best.values())
+
+
+def build(store, run: dict, out_dir: Path) -> Section | None:
+    rows = store.measurements(run["run_id"])
+    table = mfu_rows(rows)
+    if not table:
+        return None
+    peak = peaks(rows)
+    if peak:
+        intro = "Measured peak (square GEMM, best framework): " + "; ".join(
+            f"{p} {v['gflops']:,.0f} GFLOP/s ({frameworks.info(v['by']).display_name}; "
+            + ", ".join(f"{frameworks.info(fw).display_name} {g:,.0f}" for fw, g in v["per_framework"].items()) + ")"
+            for p, v in peak.items())
+    else:
+        intro = "No peak measured in this run (add the criterion: --criteria speed,peak); achieved FLOP/s only."
+    note = ("FLOPs are analytical (2 per multiply-add of matmuls and convolutions; training = 3 x forward); "
+            "MFU = achieved FLOP/s / measured peak of the same precision.")
+    over = [r for r in table if r.mfu is not None and r.mfu > 1.0]
+    if over:
+        note += (f" {len(over)} cells exceed 100%: the GEMM peak was measured at another moment than they ran "
+                 "(load on a shared machine varies), so the peak here is an underestimate; rerun on an idle machine.")
+    png = plots.mfu_figure(_best_per_framework(table))
+    img = ""
+    if png:
+        (out_dir / "mfu.png").write_bytes(png)
+        img = f'<img alt="MFU" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+    head = "<tr><th class='l'>workload</th><th class='l'>framework</th><th class='l'>mode</th><th class='l'>scenario</th>" \
+           "<th>batch</th><th>achieved GFLOP/s</th><th>MFU</th></tr>"
+    body = "".join(
+        f"<tr><td class='l'>{html.escape(r.workload)}</td><td class='l'>{r.framework}</td><td class='l'>{r.mode}</td>"
+        f"<td class='l'>{r.scenario}</td><td>{r.batch}</td><td>{r.achieved_gflops:,.2f}</td>"
+        f"<td>{'–' if r.mfu is None else f'{100 * r.mfu:.1f}%'}</td></tr>" for r in table)
+    md_rows = "\n".join(f"| {r.workload} | {r.framework} | {r.mode} | {r.scenario} | {r.batch} | {r.achieved_gflops:,.2f} | "
+                        f"{'–' if r.mfu is None else f'{100 * r.mfu:.1f}%'} |" for r in table)
+    return Section(
+        anchor="mfu", title="Model FLOPs utilisation",
+        html=f"<p>{html.escape(intro)}</p><p class='muted'>{note}</p>{img}<table>{head}{body}</table>",
+        markdown=f"{intro}\n\n{note}\n\n| workload | framework | mode | scenario | batch | achieved GFLOP/s | MFU |\n"
+                 f"|---|---|---|---|---:|---:|---:|\n{md_rows}",
+    )
