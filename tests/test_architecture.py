@@ -14,7 +14,7 @@ SRC = Path(frameworks.__file__).parents[1]
 # are per framework by design): the shared modules of workloads/ are its top-level files.
 FRAMEWORK_FREE = ["criteria", "report", "runner", "store", "claims", "recommend.py", "cli.py", "config.py", "suites.py",
                   "deploy", "measure", "distributed", "debugging", "pretrained", "process", "cell.py",
-                  "parity", "cellkit", "document", "workloads/*.py"]
+                  "parity", "cellkit", "document", "claimkit", "workloads/*.py"]
 NAMES = "|".join(frameworks.names())
 LITERAL = re.compile(rf"""["']({NAMES})["']""")
 
@@ -55,7 +55,7 @@ def test_the_claims_check_calls_down_only():
 # records a cell. ``config`` composes the registered criteria's options, so it sits above
 # ``criteria``, which receive a narrow ``Selection`` and their own options, never the config.
 # Below the criteria: what several of them share (the parity check, cell helpers, report
-# building blocks), then the frameworks' plug-ins (their folders' modules, loaded inside workers),
+# building blocks, the claims register's language), then the frameworks' plug-ins (their folders' modules, loaded inside workers),
 # the libraries those plug-ins share with the criteria, and at the bottom the framework registry
 # (metadata only: ``frameworks/__init__.py``, each framework folder's ``__init__.py``).
 LAYERS = [
@@ -67,7 +67,7 @@ LAYERS = [
     ("config",),
     ("criteria",),
     ("parity",),
-    ("cellkit", "document"),
+    ("cellkit", "document", "claimkit"),
     ("framework_plugins",),
     ("deploy", "distributed", "debugging", "pretrained"),
     ("workloads",),
@@ -214,6 +214,7 @@ TESTS_OF = {
     "parity": ["test_parity", "test_parity_randomness", "test_keras_model", "test_keras_model_random"],
     "cellkit": ["test_zoo"],
     "document": ["test_report_first_screen"],
+    "claimkit": ["test_claims_register"],
     "framework_plugins": ["test_framework_plugin"],
     "deploy": ["test_serve_hardening", "test_json_numbers"],
     "distributed": ["test_distributed"],

@@ -5,7 +5,7 @@ import pytest
 
 from dlarena import claims
 from dlarena.claims import Check, Side
-from dlarena.claims.speed import judge_size, size_text
+from dlarena.criteria.speed.claims import judge_size, size_text
 
 
 SCENARIO = {"throughput_sps": "infer_throughput", "latency_ms": "infer_latency", "train_throughput_sps": "train"}

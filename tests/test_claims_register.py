@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from dlarena import claims
 from dlarena.claims.evaluators import EVALUATORS
-from dlarena.claims.model import PARTS, VERDICTS, Check, Side, combine
+from dlarena.claimkit.model import PARTS, OUTCOMES, Check, Side, combine
 from dlarena.cli import app
 from dlarena.config import Cell, build_config
 from dlarena.criteria.distributed import analysis
@@ -76,7 +76,7 @@ def test_register_decides_nothing_without_rows_but_its_dated_sources():
     ({"kind": "magic"}, "unknown kind 'magic'"),
     ({"kind": "rows", "a": {"framework": "torch"}}, "missing ['scenario']"),
     ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "colour": 1}, "unknown settings ['colour']"),
-    ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "holds": "great"}, "is not a verdict"),
+    ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "holds": "great"}, "is not an outcome"),
     ({"kind": "rows", "scenario": "x", "a": {"framework": "torch"}, "field": "behaviour"}, "needs a condition"),
 ])
 def test_malformed_checks_are_rejected(change, message):
@@ -117,7 +117,7 @@ def test_combining_parts_the_one_rule_at_its_edges():
     assert combine(["not checkable"]) == ("not checkable", False)
     assert combine([]) == ("not checkable", False)
     # the speed aggregation over comparisons is the same rule
-    from dlarena.claims.speed import aggregate
+    from dlarena.criteria.speed.claims import aggregate
     for parts in (["supported", "inconclusive"], ["contradicted", "inconclusive"], ["outdated", "supported"]):
         assert aggregate(parts) == combine(parts)[0]
 
@@ -429,7 +429,7 @@ def test_claims_cli_table_json_and_a_bad_run(tmp_path):
     data = json.loads(as_json.output)
     by_id = {c["id"]: c for c in data["claims"]}
     assert data["run_id"] == "r1" and sum(data["counts"].values()) == len(REGISTER)
-    assert set(data["counts"]) == set(VERDICTS)
+    assert set(data["counts"]) == set(OUTCOMES)
     static = by_id["ease-static-graphs"]
     assert static["verdict"] == "outdated" and static["checks"][1]["evidence"] == ["mlp/tensorflow/eager/dbg_probes/b1"]
     assert by_id["community-stars"]["verdict"] == "not measured" and by_id["community-stars"]["measure_with"]
@@ -463,7 +463,7 @@ def test_report_section_renders_with_links_to_the_evidence(tmp_path):
 
 
 def test_speed_aggregation_is_the_one_rule_and_ties_decide_nothing():
-    from dlarena.claims.speed import aggregate
+    from dlarena.criteria.speed.claims import aggregate
 
     assert aggregate([]) == "not checkable"  # nothing decided is not "inconclusive" (measured, undecided)
     assert aggregate(["supported", "contradicted"]) == "partly supported"  # no majority vote: parts disagree
@@ -473,7 +473,7 @@ def test_speed_aggregation_is_the_one_rule_and_ties_decide_nothing():
 
 
 def test_a_group_with_nothing_decided_says_not_checkable_or_not_measured():
-    from dlarena.claims.speed import aggregate
+    from dlarena.criteria.speed.claims import aggregate
 
     assert aggregate(["not checkable", "not checkable"]) == "not checkable"
     assert aggregate(["shown", "not checkable"]) == "not checkable"

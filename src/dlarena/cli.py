@@ -598,7 +598,7 @@ def claims(
     """Check every claim of the source article against a run: supported, contradicted, outdated, inconclusive,
     not measured (with the command that would measure it) or not checkable (with why)."""
     from dlarena import claims as register
-    from dlarena.claims.model import PARTS
+    from dlarena.claimkit.model import PARTS
     from dlarena.measure.verdict import band_of
 
     store = open_store(db)

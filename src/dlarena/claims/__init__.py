@@ -6,7 +6,7 @@ the other criteria, the summary table and the "when to use" list).
 Pure functions over stored rows: nothing is re-measured. Each claim has checks; a check names its
 kind, a small evaluator in ``dlarena.claims.evaluators`` (speed checks use the one verdict rule,
 ``dlarena.measure.verdict``, and judge a stated size against the ratio's CI too). Parts become one
-verdict by one rule, ``dlarena.claims.model.combine`` (every part supported: supported; some:
+verdict by one rule, ``dlarena.claimkit.model.combine`` (every part supported: supported; some:
 partly supported; ...). A figure older than ``dlarena.evidence.STALE_MONTHS`` never supports a
 claim. A claim no run can decide says why (``not_checkable``) and shows its nearest measured
 proxy; a claim this run holds no evidence for is "not measured", with the command that would
@@ -19,13 +19,13 @@ import tomllib
 from importlib import resources
 
 from dlarena.claims.evaluators import EVALUATORS
-from dlarena.claims.model import (DECIDED, NOT_CHECKABLE, NOT_MEASURED, PARTS, VERDICTS, Check, CheckResult, Claim,
+from dlarena.claimkit.model import (DECIDED, NOT_CHECKABLE, NOT_MEASURED, PARTS, OUTCOMES, Check, CheckResult, Claim,
                                   ClaimResult, Comparison, Context, Side, combine)
-from dlarena.claims.speed import HIGHER_IS_BETTER, aggregate
+from dlarena.criteria.speed.claims import HIGHER_IS_BETTER, aggregate
 from dlarena.measure.verdict import DEFAULT_BAND
 
 __all__ = ["Check", "CheckResult", "Claim", "ClaimResult", "Comparison", "Side", "HIGHER_IS_BETTER", "PARTS",
-           "VERDICTS", "aggregate", "combine", "article", "as_dict", "counts", "evaluate", "evaluate_all", "evaluate_check", "load", "parse"]
+           "OUTCOMES", "aggregate", "combine", "article", "as_dict", "counts", "evaluate", "evaluate_all", "evaluate_check", "load", "parse"]
 
 FILES = ("data/claims.toml", "data/article_claims.toml")
 
@@ -78,8 +78,8 @@ def _check(claim_id: str, k: dict) -> Check:
             ([f"unknown settings {sorted(unknown)} for kind '{kind}'"] if unknown else [])
             + ([f"missing {sorted(missing)}"] if missing else [])))
     for key in ("holds", "fails", "if_empty", "verdict"):
-        if key in k and k[key] not in VERDICTS:
-            raise ValueError(f"{where}: {key} = '{k[key]}' is not a verdict; valid: {', '.join(VERDICTS)}")
+        if key in k and k[key] not in OUTCOMES:
+            raise ValueError(f"{where}: {key} = '{k[key]}' is not an outcome; valid: {', '.join(OUTCOMES)}")
     if kind == "rows" and k.get("field", "status") != "status" and not CONDITION & set(k) - {"field"}:
         raise ValueError(f"{where}: field '{k['field']}' needs a condition: {', '.join(sorted(CONDITION - {'field'}))}")
     scenarios = k.get("scenarios") or ([k["scenario"]] if "scenario" in k else [])
@@ -237,9 +237,9 @@ def evaluate_all(rows: list[dict], claims: list[Claim] | None = None, band: floa
 
 def counts(results: list[ClaimResult]) -> dict[str, dict[str, int]]:
     """{part: {verdict: number of claims}} and "all"."""
-    out: dict[str, dict[str, int]] = {"all": {v: 0 for v in VERDICTS}}
+    out: dict[str, dict[str, int]] = {"all": {v: 0 for v in OUTCOMES}}
     for r in results:
-        out.setdefault(r.claim.part, {v: 0 for v in VERDICTS})[r.outcome] += 1
+        out.setdefault(r.claim.part, {v: 0 for v in OUTCOMES})[r.outcome] += 1
         out["all"][r.outcome] += 1
     return out
 

@@ -9,7 +9,8 @@ sections, the "when to use which" questions, the demo suite) is derived from the
 Words, one meaning each:
 - a criterion's **score** is its 0..1 number per framework (``scores``), weighed by ``recommend``;
 - a **verdict** is the ratio rule between two timed cells (``dlarena.measure.verdict``);
-- a claim's **status** (supported, refuted, ...) is the claims register's (``dlarena.claims``).
+- a claim's **outcome** (supported, contradicted, ...) is the claims register's (``dlarena.claims``,
+  its language in ``dlarena.claimkit``).
 
 A criterion module is imported in the parent process: it must not import a framework at import
 time (its ``entry`` runs inside an isolated worker, where it may).
@@ -20,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -114,6 +115,12 @@ class Criterion(Generic[OptionsT]):
 
     def unscored(self, cells: list[dict], rows: list[dict]) -> dict[str, str]:
         """Framework -> why it has no score although the criterion ran (shown, never a 0)."""
+        return {}
+
+    def claim_kinds(self) -> dict[str, Callable]:
+        """The claims register's check kinds this criterion owns: kind -> ``fn(check, ctx) ->
+        CheckResult`` (``dlarena.claimkit``), e.g. speed's ratio comparison; the generic kinds
+        (rows, show, dated, ...) are the register's."""
         return {}
 
     def sections(self, store: Any, run: dict, out_dir: Path) -> list["Section"]:

@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from dlarena import claims as register
-from dlarena.claims.model import PARTS
+from dlarena.claimkit.model import PARTS
 from dlarena.criteria.debugging import cells as debugging
 from dlarena.criteria.deployment import cells as deployment
 from dlarena.criteria.ease import cells as ease

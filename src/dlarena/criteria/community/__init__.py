@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, NoOptions, Selection
-from dlarena.criteria.community import cells, report
+from dlarena.criteria.community import cells, claims, report
 
 
 class Community(Criterion[NoOptions]):
@@ -31,6 +31,9 @@ class Community(Criterion[NoOptions]):
 
     def unscored(self, cells_: list[dict], rows: list[dict]) -> dict[str, str]:
         return cells.unscored(cells_, rows)
+
+    def claim_kinds(self) -> dict:
+        return {"figure": claims.figure, "trend": claims.trend}
 
     def sections(self, store, run: dict, out_dir: Path) -> list:
         return [report.build(store, run, out_dir)]

@@ -10,7 +10,7 @@ from pathlib import Path
 from dlarena import deploy
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, Selection
-from dlarena.criteria.deployment import cells, report
+from dlarena.criteria.deployment import cells, claims, report
 from dlarena.criteria.deployment.options import DeploymentOptions
 
 # The demo's paths: each framework's native format (the paths served by default), ONNX, and the
@@ -35,6 +35,9 @@ class Deployment(Criterion[DeploymentOptions]):
 
     def scores(self, cells_: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         return cells.scores(cells_, rows)
+
+    def claim_kinds(self) -> dict:
+        return {"languages": claims.languages}
 
     def sections(self, store, run: dict, out_dir: Path) -> list:
         return [report.build(store, run, out_dir)]

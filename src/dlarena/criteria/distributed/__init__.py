@@ -10,7 +10,7 @@ from pathlib import Path
 from dlarena import frameworks
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, Selection
-from dlarena.criteria.distributed import analysis, cells, report
+from dlarena.criteria.distributed import analysis, cells, claims, report
 from dlarena.criteria.distributed.options import DistributedOptions
 
 
@@ -39,6 +39,9 @@ class Distributed(Criterion[DistributedOptions]):
 
     def scores(self, cells_: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         return analysis.scores(cells_, rows)
+
+    def claim_kinds(self) -> dict:
+        return {"scaling": claims.scaling}
 
     def sections(self, store, run: dict, out_dir: Path) -> list:
         return [report.build(store, run, out_dir)]

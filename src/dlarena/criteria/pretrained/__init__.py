@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, NoOptions, Selection
-from dlarena.criteria.pretrained import cells, report
+from dlarena.criteria.pretrained import cells, claims, report
 
 
 class Pretrained(Criterion[NoOptions]):
@@ -28,6 +28,9 @@ class Pretrained(Criterion[NoOptions]):
 
     def scores(self, cells_: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         return cells.scores(cells_, rows)
+
+    def claim_kinds(self) -> dict:
+        return {"inventory": claims.inventory, "exclusive": claims.exclusive}
 
     def sections(self, store, run: dict, out_dir: Path) -> list:
         return [report.build(store, run, out_dir)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, NoOptions, Selection
-from dlarena.criteria.speed import best_mode, cells, sweep
+from dlarena.criteria.speed import best_mode, cells, claims, sweep
 
 
 class Speed(Criterion[NoOptions]):
@@ -31,6 +31,9 @@ class Speed(Criterion[NoOptions]):
 
     def scores(self, cells_: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         return cells.scores(cells_, rows, band)
+
+    def claim_kinds(self) -> dict:
+        return {"speed": claims.evaluate}
 
     def sections(self, store, run: dict, out_dir: Path) -> list:
         return [best_mode.build(store, run, out_dir), sweep.build(store, run, out_dir)]

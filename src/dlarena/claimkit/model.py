@@ -10,16 +10,18 @@ from typing import Literal
 from dlarena import frameworks
 from dlarena.cellkit.common import split_mode
 
-# A check's or a claim's verdict. "partly supported": some of its parts are supported and others
-# are not (inconclusive or contradicted), or a stated size is contradicted while the direction holds;
-# "outdated": true of the versions (or the time) the article describes, not of today's, and the
-# verdict of anything resting on a figure older than ``evidence.STALE_MONTHS``; "not measured": this
-# run holds no evidence for it (the claim says which command would); "not checkable": no run of
-# dlarena can decide it (the claim says why); "shown": a proxy's rows, displayed, never a verdict.
+# A check's or a claim's outcome (its status: "verdict" is the ratio rule's word, measure/verdict.py;
+# the data files' ``verdict`` key and the JSON output's keep the old name). "partly supported": some
+# of its parts are supported and others are not (inconclusive or contradicted), or a stated size is
+# contradicted while the direction holds; "outdated": true of the versions (or the time) the article
+# describes, not of today's, and the outcome of anything resting on a figure older than
+# ``evidence.STALE_MONTHS``; "not measured": this run holds no evidence for it (the claim says which
+# command would); "not checkable": no run of dlarena can decide it (the claim says why); "shown": a
+# proxy's rows, displayed, never decided.
 SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE = ("supported", "partly supported", "contradicted", "outdated",
                                                            "inconclusive")
 NOT_MEASURED, NOT_CHECKABLE, SHOWN = "not measured", "not checkable", "shown"
-VERDICTS = (SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE, NOT_MEASURED, NOT_CHECKABLE)
+OUTCOMES = (SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE, NOT_MEASURED, NOT_CHECKABLE)
 DECIDED = (SUPPORTED, PARTLY, CONTRADICTED, OUTDATED, INCONCLUSIVE)
 Outcome = Literal["supported", "partly supported", "contradicted", "outdated", "inconclusive", "not measured",
                   "not checkable", "shown"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import fnmatch
 
 from dlarena import frameworks, workloads
-from dlarena.claims.model import (CONTRADICTED, INCONCLUSIVE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
+from dlarena.claimkit.model import (CONTRADICTED, INCONCLUSIVE, NOT_MEASURED, SUPPORTED, Check, CheckResult, Comparison,
                                   Context, Outcome, combine)
 from dlarena.criteria.speed.headlines import HIGHER_IS_BETTER, SCENARIO_OF
 from dlarena.measure.verdict import Estimate, compare
