@@ -94,18 +94,23 @@ def _top(module: str) -> str | None:
     return _layer(parts[1:]) if parts[0] == "dlarena" and len(parts) > 1 else None
 
 
-def upward_imports(source: str, own: str) -> list[str]:
-    """Imports in ``source`` (module level or inside functions) of a layer above ``own``'s."""
+def imported_modules(source: str, packages: tuple[str, ...] = ("dlarena",)) -> list[tuple[int, str]]:
+    """(line, module) of every absolute import in ``source`` (module level or inside functions);
+    ``from P import name`` counts as module ``P.name`` for P in ``packages`` (names there are modules)."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            modules = [a.name for a in node.names]
+            found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            modules = [f"dlarena.{a.name}" for a in node.names] if node.module == "dlarena" else [node.module]
-        else:
-            continue
-        found += [f"{node.lineno}: {m}" for m in modules if RANK.get(_top(m) or "", 0) > RANK[own]]
+            found += [(node.lineno, f"{node.module}.{a.name}" if node.module in packages else node.module)
+                      for a in node.names]
     return found
+
+
+def upward_imports(source: str, own: str) -> list[str]:
+    """Imports in ``source`` of a layer above ``own``'s."""
+    return [f"{line}: {m}" for line, m in dict.fromkeys(imported_modules(source))
+            if RANK.get(_top(m) or "", 0) > RANK[own]]
 
 
 def test_every_module_has_a_layer_and_imports_only_its_own_or_lower_layers():
@@ -143,17 +148,10 @@ def _criterion_folders() -> list[str]:
 def cross_criterion_imports(source: str, own: str, folders: list[str]) -> list[str]:
     """Imports in a file of criterion ``own`` of another criterion's folder."""
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            modules = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            modules = [f"{node.module}.{a.name}" for a in node.names] if node.module == "dlarena.criteria" else [node.module]
-        else:
-            continue
-        for m in modules:
-            parts = m.split(".")
-            if parts[:2] == ["dlarena", "criteria"] and len(parts) > 2 and parts[2] in folders and parts[2] != own:
-                found.append(f"{node.lineno}: {m}")
+    for line, m in imported_modules(source, ("dlarena.criteria",)):
+        parts = m.split(".")
+        if parts[:2] == ["dlarena", "criteria"] and len(parts) > 2 and parts[2] in folders and parts[2] != own:
+            found.append(f"{line}: {m}")
     return found
 
 
