@@ -45,3 +45,46 @@ def test_run_report_recommend(tmp_path):
     # pretrained is built and measured, community is a dated snapshot for all three: JAX is in the totals
     assert re.search(r"(PyTorch|TensorFlow|JAX) scores \d\.\d\d, (PyTorch|TensorFlow|JAX) \d\.\d\d and "
                      r"(PyTorch|TensorFlow|JAX) \d\.\d\d over 2 measured criteria", text), text
+
+
+def _two_runs(tmp_path):
+    from dlarena.config import build_config
+    from dlarena.measure.env import fingerprint
+    from dlarena.store.db import ResultStore
+
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"]).model_dump()
+    for run_id in ("20261207-164930-7f7b", "20261207-165418-5939"):
+        store.start_run(run_id, "a-suite-name-long-enough-to-squeeze-the-table", config, fingerprint(1, 1))
+        store.finish_run(run_id)
+    return tmp_path / "r.duckdb"
+
+
+def test_results_shows_every_run_id_whole_at_80_columns(tmp_path):
+    db = _two_runs(tmp_path)
+    out = CliRunner().invoke(app, ["results", "--db", str(db)], env={"COLUMNS": "80"}).output
+    assert "20261207-164930-7f7b" in out and "20261207-165418-5939" in out  # what --run and compare take
+
+
+def test_compare_refuses_the_same_run_twice(tmp_path):
+    db = _two_runs(tmp_path)
+    result = CliRunner().invoke(app, ["compare", "20261207-164930-7f7b", "20261207-164930-7f7b", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "compare needs two different runs; both are '20261207-164930-7f7b'" in result.output
+
+
+def test_the_summary_table_folds_long_words_instead_of_cutting_them():
+    from rich.console import Console
+
+    from dlarena.report.overview import Cell as SummaryCell, Overview, Row
+    from dlarena.report.terminal import summary_table
+
+    text = "torch.onnx.export(dynamo=True) loaded in onnxruntime with parity"
+    view = Overview([("torch", "PyTorch"), ("tensorflow", "TensorFlow"), ("jax", "JAX")],
+                    [Row("deployment", "Deployment", {fw: SummaryCell(text, 0.5) for fw in ("torch", "tensorflow", "jax")})],
+                    [])
+    console = Console(width=80, record=True)
+    console.print(summary_table(view))
+    shown = console.export_text()
+    # every character of the long word is there, folded over two lines, and nothing is cut ("…")
+    assert "…" not in shown and "torch.onnx.export(d" in shown and "ynamo=True)" in shown

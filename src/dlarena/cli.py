@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
@@ -502,7 +502,10 @@ def results(db: Optional[Path] = DbOption) -> None:
         return
     # 'running' with no dlarena run left on this machine: killed, or its end could not be recorded
     stopped = [] if other_dlarena_runs() else [r["run_id"] for r in rows if r["status"] == "running"]
-    table = Table("run", "started (UTC)", "suite", "status", "wall time", "cells", "ok", "cpu / threads")
+    # The run id whole at any width: it is what --run, --resume and compare take.
+    run_column = Column("run", no_wrap=True, min_width=max(len(r["run_id"]) for r in rows))
+    table = Table(run_column, "started (UTC)", "suite", "status", "wall time", "cells", "ok",
+                  Column("cpu / threads", overflow="fold"))
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
         wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
@@ -710,6 +713,8 @@ def compare(
         return
     if run_b is None:
         fail("compare needs two run ids, or one cluster run with --by-hardware")
+    if run_a == run_b:
+        fail(f"compare needs two different runs; both are {run_a!r} (dlarena results lists the runs)")
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from dlarena.recommend import ORDER
 from dlarena.report import overview, rerun
@@ -15,7 +15,9 @@ from dlarena.report import overview, rerun
 def summary_table(view: overview.Overview, criteria: list[str] | None = None) -> Table:
     """One row per criterion (only ``criteria`` when given), one column per framework; each line
     ends with its evidence grade ("[measured here]", "[stale — not scored]", ...)."""
-    table = Table("criterion", *(name for _, name in view.frameworks), show_lines=True, title="Summary")
+    # Long words (module paths, "torch.onnx.export") fold onto the next line instead of being cut.
+    table = Table(Column("criterion", overflow="fold"), *(Column(name, overflow="fold") for _, name in view.frameworks),
+                  show_lines=True, title="Summary")
     for row in view.rows:
         if criteria is not None and row.criterion not in criteria:
             continue
