@@ -140,6 +140,19 @@ def test_mfu_is_achieved_over_the_best_measured_peak(tmp_path):
     assert (tmp_path / "mfu.png").exists()
 
 
+def test_without_a_peak_the_mfu_section_shows_the_best_mode_per_framework_and_no_mfu_column(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {})
+    for mode, gflops in (("eager", 25.0), ("compile", 40.0)):
+        store.record_cell("r", Cell(workload="mlp", framework="torch", mode=mode, scenario="train", batch=64),
+                          _cell_result("achieved_gflops_per_s", gflops))
+    section = mfu.build(store, store.run("r"), tmp_path)
+    assert "No peak measured in this run" in section.markdown
+    assert "| MFU |" not in section.markdown and "<th>MFU</th>" not in section.html
+    table = [line for line in section.markdown.splitlines() if line.startswith("| mlp")]
+    assert table == ["| mlp | torch | compile | train | 64 | 40.00 |"]  # the best mode only
+
+
 def _tf_profiled(name: str) -> int:
     import tensorflow as tf
 

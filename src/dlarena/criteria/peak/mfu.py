@@ -82,7 +82,8 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
             + ", ".join(f"{frameworks.info(fw).display_name} {g:,.0f}" for fw, g in v["per_framework"].items()) + ")"
             for p, v in peak.items())
     else:
-        intro = "No peak measured in this run (add the criterion: --criteria speed,peak); achieved FLOP/s only."
+        intro = ("No peak measured in this run (add the criterion: --criteria speed,peak): no MFU; the achieved "
+                 "FLOP/s of each framework's best mode only.")
     note = ("FLOPs are analytical (2 per multiply-add of matmuls and convolutions; training = 3 x forward); "
             "MFU = achieved FLOP/s / measured peak of the same precision.")
     over = [r for r in table if r.mfu is not None and r.mfu > 1.0]
@@ -94,17 +95,21 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
     if png:
         (out_dir / "mfu.png").write_bytes(png)
         img = f'<img alt="MFU" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-    head = "<tr><th class='l'>workload</th><th class='l'>framework</th><th class='l'>mode</th><th class='l'>scenario</th>" \
-           "<th>batch</th><th>achieved GFLOP/s</th><th>MFU</th></tr>"
-    body = "".join(
-        f"<tr><td class='l'>{html.escape(r.workload)}</td><td class='l'>{r.framework}</td><td class='l'>{r.mode}</td>"
-        f"<td class='l'>{r.scenario}</td><td>{r.batch}</td><td>{r.achieved_gflops:,.2f}</td>"
-        f"<td>{'–' if r.mfu is None else f'{100 * r.mfu:.1f}%'}</td></tr>" for r in table)
-    md_rows = "\n".join(f"| {r.workload} | {r.framework} | {r.mode} | {r.scenario} | {r.batch} | {r.achieved_gflops:,.2f} | "
-                        f"{'–' if r.mfu is None else f'{100 * r.mfu:.1f}%'} |" for r in table)
+    # Without a measured peak there is no MFU to show: the best mode per framework's achieved rate only.
+    shown = table if peak else sorted(_best_per_framework(table), key=lambda r: (r.workload, r.scenario, r.framework))
+    titles = ["workload", "framework", "mode", "scenario", "batch", "achieved GFLOP/s"] + (["MFU"] if peak else [])
+
+    def cells(r: MfuRow) -> list[str]:
+        return [r.workload, r.framework, r.mode, r.scenario, str(r.batch), f"{r.achieved_gflops:,.2f}"] + (
+            ["–" if r.mfu is None else f"{100 * r.mfu:.1f}%"] if peak else [])
+
+    head = "<tr>" + "".join(f"<th class='l'>{t}</th>" if i < 4 else f"<th>{t}</th>" for i, t in enumerate(titles)) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td class='l'>{html.escape(v)}</td>" if i < 4 else f"<td>{v}</td>"
+                                    for i, v in enumerate(cells(r))) + "</tr>" for r in shown)
+    md_rows = "\n".join("| " + " | ".join(cells(r)) + " |" for r in shown)
+    md_head = "| " + " | ".join(titles) + " |\n|" + "---|" * 4 + "---:|" * (len(titles) - 4)
     return Section(
         anchor="mfu", title="Model FLOPs utilisation",
         html=f"<p>{html.escape(intro)}</p><p class='muted'>{note}</p>{img}<table>{head}{body}</table>",
-        markdown=f"{intro}\n\n{note}\n\n| workload | framework | mode | scenario | batch | achieved GFLOP/s | MFU |\n"
-                 f"|---|---|---|---|---:|---:|---:|\n{md_rows}",
+        markdown=f"{intro}\n\n{note}\n\n{md_head}\n{md_rows}",
     )
