@@ -167,3 +167,12 @@ def test_one_public_comparison_gives_the_same_number_in_either_order(tmp_path):
     section = build(store, store.run("r"), tmp_path)
     assert f"scaling efficiency by pair: {ab.result}" in section.markdown
     assert "says nothing about multi-machine scaling" in section.markdown
+
+
+def test_bars_spanning_orders_of_magnitude_get_a_log_axis():
+    from dlarena.document.plots import WIDE_RANGE, wide_range
+
+    assert wide_range([0.56, 0.78, 70.0])  # a slow mode's CI beside sub-millisecond best modes
+    assert not wide_range([0.56, 0.56 * WIDE_RANGE])  # exactly at the factor: linear
+    assert wide_range([0.56, 0.56 * WIDE_RANGE * 1.01])
+    assert not wide_range([]) and not wide_range([0.0, 5.0])

@@ -10,7 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from dlarena import frameworks  # noqa: E402
 
@@ -29,10 +29,22 @@ def workload_figure(view) -> bytes | None:
         err = [[max(0.0, e.value - e.ci_low) for e in entries], [max(0.0, e.ci_high - e.value) for e in entries]]
         ax.barh(labels, values, xerr=err, color=[frameworks.color(e.framework) for e in entries], capsize=3)
         ax.invert_yaxis()
+        if wide_range(values + [e.ci_high for e in entries if e.ci_high]):
+            ax.set_xscale("log")  # one slow mode's CI must not squeeze the others into slivers
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(4))  # tick labels of large numbers must not run together
         label_axes(ax, scenario.metric, title=scenario.title.split(" (")[0])
     fig.suptitle(f"{view.name}: estimate (mean of window medians) with 95% CI", fontsize=11)
     fig.tight_layout()
     return png(fig)
+
+
+WIDE_RANGE = 20.0  # values spanning more than this factor are plotted on a log axis
+
+
+def wide_range(values: list[float]) -> bool:
+    positive = [v for v in values if v and v > 0]
+    return bool(positive) and max(positive) / min(positive) > WIDE_RANGE
 
 
 def label_axes(ax, xlabel: str, ylabel: str | None = None, title: str | None = None, ticks: int = 8) -> None:
