@@ -95,12 +95,12 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     section = html[html.index('<section id="recommendation">'):html.index("</section>")]
     assert '<th class="l">Speed</th><td class="l">measured here</td>' in section
     assert '<th class="l">Ease of use</th><td class="l">not measured yet</td>' in section
-    assert html.index('id="recommendation"') < html.index('id="summary"') < html.index("<h2>Environment</h2>")
+    assert html.index('id="recommendation"') < html.index('id="summary"') < html.index('<h2 id="environment">Environment</h2>')
     summary = html[html.index('id="summary"'):html.index('id="when-to-use"')]
     assert summary.count("[measured here]") == 2  # speed, both frameworks
     # CPU workers on one host: shown, not scored
     assert summary.count("[measured here — not scored: CPU workers on one host: process overhead") == 2
-    assert "<script>" not in html
+    assert "<script>alert" not in html and html.count("<script>") == 1  # the report's own (opens collapsed parts)
 
     md = md_path.read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
@@ -113,6 +113,22 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     # row text is escaped: no raw HTML from a stored error reaches summary.md
     assert "<script>" not in md and "<b>" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+
+
+def test_contents_link_every_part_and_the_details_are_collapsed(tmp_path):
+    import re
+
+    store = _store(tmp_path)
+    html = write_report(store, store.run("r"), tmp_path / "report")[0].read_text()
+    nav = html[html.index('<nav class="toc"'):html.index("</nav>")]
+    targets = re.findall(r'href="#([^"]+)"', nav)
+    assert targets[:2] == ["recommendation", "summary"] and "environment" in targets and "mlp" in targets
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert [t for t in targets if t not in ids] == []  # every contents link lands
+    # the answer stays open; the per-workload details, sections and evidence are collapsed parts
+    assert html.count('<details class="part">') == html.count("</details>") >= 2
+    assert "<details" not in html[:html.index('id="environment"')]
+    assert html.index('<details class="part"><summary><h2 id="mlp">') > html.index('id="environment"')
 
 
 def test_grade_labels_in_the_table():
