@@ -202,6 +202,24 @@ def test_use_tf_production_is_partly_supported_when_its_parts_disagree():
     assert result.outcome == "partly supported"  # deploy-pytorch-maturity: partly supported
 
 
+def test_each_tensorflow_runtime_is_judged_on_its_own_after_deployment():
+    # The numbers: SavedModel 0.402 ms, TFLite 0.010 ms, TorchScript 0.015 ms at batch 1. A
+    # group of TensorFlow's runtimes let TFLite speak for SavedModel ("supported"); each on its own
+    # makes the claim partly supported.
+    def lat(fw, mode, ms):
+        return r("deploy_runtime", fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
+    rows = [lat("tensorflow", "savedmodel", 0.402), lat("tensorflow", "tflite_fp32", 0.010),
+            lat("torch", "torchscript", 0.015), lat("torch", "torch_export", 0.117)]
+    result = verdict("speed-after-deployment", rows)
+    outcomes = {c.check.what.split(":")[1].split(" has ")[0].strip(): c.outcome for c in result.checks[:2]}
+    assert outcomes == {"TensorFlow's SavedModel (its server format)": "contradicted",
+                        "TensorFlow's TFLite fp32 (its edge runtime)": "supported"}
+    assert result.outcome == "partly supported"
+    # both faster: supported
+    faster = [lat("tensorflow", "savedmodel", 0.012)] + rows[1:]
+    assert verdict("speed-after-deployment", faster).outcome == "supported"
+
+
 def test_languages_of_the_runtimes_that_ran_each_frameworks_artifacts():
     result = verdict("deploy-cross-platform", deploy_rows())
     assert result.outcome == "supported"  # SavedModel: Go; TFLite: Swift; beyond ONNX Runtime's list
