@@ -332,3 +332,50 @@ def test_no_warning_without_another_run():
     assert contention.other_runs_warning([]) is None
     one = contention.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
     assert one.startswith("another dlarena run is in progress on this machine (pid 7: dlarena run); ")
+
+
+# -- a results file runs no code ----------------------------------------------------------
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _run_naming_a_package(tmp_path) -> tuple[ResultStore, Path]:
+    """A results file whose run names a workload package that writes a marker when imported."""
+    package, marker = tmp_path / "shipped" / "notes", tmp_path / "imported"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    config = {**build_config().model_dump(), "workload_sources": [str(package)], "workloads": ["notes"]}
+    env = {"packages": {}, "gpus": [], "workloads": {"notes": {"description": f"stored {HOSTILE}",
+                                                               "parameter_count": 36}}}
+    store = ResultStore(tmp_path / "db" / "r.duckdb")
+    store.start_run("r1", "custom", config, env)
+    for fw in ("torch", "tensorflow"):
+        store.record_cell("r1", Cell(workload="notes", framework=fw, mode="eager", scenario="parity", batch=4),
+                          {"status": "failed", "error": f"boom {HOSTILE}", "metrics": []})
+        store.record_cell("r1", Cell(workload="notes", framework=fw, mode="eager", scenario="train", batch=8),
+                          {"status": "failed", "error": f"bang {HOSTILE}", "metrics": []})
+    return store, marker
+
+
+def test_report_of_a_run_naming_a_workload_package_imports_nothing(tmp_path):
+    store, marker = _run_naming_a_package(tmp_path)
+    result, out = invoke("report", "--db", store.path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, out
+    assert not marker.exists()
+    assert "stored &lt;script&gt;" in (tmp_path / "out" / "report.html").read_text()  # the description: from the rows
+
+
+@pytest.mark.parametrize("command", [["results"], ["recommend"], ["claims"], ["export"]])
+def test_other_readers_of_such_a_file_import_nothing(tmp_path, command):
+    store, marker = _run_naming_a_package(tmp_path)
+    invoke(*command, "--db", store.path)
+    assert not marker.exists()
+
+
+def test_summary_md_escapes_html_from_descriptions_and_errors(tmp_path):
+    store, _ = _run_naming_a_package(tmp_path)
+    result, out = invoke("report", "--db", store.path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, out
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "stored &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in summary
+    assert "boom &lt;script&gt;" in summary and "bang &lt;script&gt;" in summary
+    assert "<script" not in summary and "<img" not in summary

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
+from dlarena import workloads as workload_registry
 from dlarena.config import PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.contention import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
@@ -328,6 +329,7 @@ def _start_run(store: ResultStore, config, other_runs: list[dict]):
     env["thread_pools"] = {fw: {"pool": framework_registry.info(fw).thread_pool or "not stated",
                                 "omp_wait_policy": config.omp_wait_policy}
                            for fw in config.frameworks if fw in framework_registry.FRAMEWORKS}
+    env["workloads"] = workload_registry.described(config.workloads)
     store.start_run(run_id, config.suite, config.model_dump(), env)
     fit = config.threads_fit or {}
     how = (f" (auto: {fit['free_cores']} of {fit['cpus']} CPUs free)" if fit.get("requested") == "auto" else "")
@@ -481,12 +483,6 @@ def report(
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    try:  # a run of the user's own models: make their descriptions known to the report
-        from dlarena.runner import user_workloads
-
-        user_workloads.register_recorded(run_row["config"])
-    except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
-        pass
     html, md = write_report(store, run_row, out or store.path.parent / "report")
     console.print(f"Report: [bold]{escape(str(html.resolve()))}[/]\nSummary: [bold]{escape(str(md.resolve()))}[/]")
 

@@ -151,6 +151,19 @@ def get(name: str) -> Workload:
     return workload
 
 
+def described(names: list[str]) -> dict[str, dict]:
+    """What a report says about each workload, stored with the run (``env["workloads"]``): a report
+    reads it from the rows and never imports a workload named in a results file."""
+    out = {}
+    for name in names:
+        try:
+            workload = get(name)
+            out[name] = {"description": workload.description, "parameter_count": workload.parameter_count}
+        except Exception:  # noqa: BLE001 - a workload the run will report as failed: nothing to describe
+            continue
+    return out
+
+
 @lru_cache(maxsize=None)
 def _variant(base: str, items: tuple) -> Workload:
     params = dict(items)
