@@ -230,11 +230,60 @@ def test_bad_config_file_is_one_line(tmp_path, name, content, expected):
     ("--timeout", "nan", "config field 'timeout_s': Input should be a finite number"),
     ("--timeout", "0", "config field 'timeout_s': Input should be greater than 0"),
     ("--budget", "inf", "config field 'budget_s': Input should be a finite number"),
+    ("--timeout", "1e308", "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ("--timeout", "604801", "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ("--budget", "1e308", "config field 'budget_s': Input should be less than or equal to 2592000"),
+    ("--budget", "nan", "config field 'budget_s': Input should be a finite number"),
+    ("--threads", "1000000", "--threads must be auto or a whole number from 1 to 1024, got '1000000'"),
+    ("--threads", "1025", "--threads must be auto or a whole number from 1 to 1024, got '1025'"),
+    ("--threads", "99999999999999999999", "--threads must be auto or a whole number from 1 to 1024, "
+                                          "got '99999999999999999999'"),
+    ("--threads", "0", "--threads must be auto or a whole number from 1 to 1024, got '0'"),
+    ("--threads", "\u0661", "--threads must be auto or a whole number from 1 to 1024, got '\u0661'"),
 ])
 def test_non_finite_or_non_positive_limits_are_refused(tmp_path, option, value, expected):
     result, out = invoke("run", option, value, "--db", tmp_path / "r.duckdb")
     assert result.exit_code == 2
     assert out == f"error: {expected}"
+
+
+@pytest.mark.parametrize("option, value", [("--timeout", "604800"), ("--threads", "1024"), ("--budget", "2592000")])
+def test_numbers_at_the_top_of_their_range_are_accepted(tmp_path, option, value, instant_run):
+    result, out = invoke(*SKIPPED_RUN, option, value, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert ResultStore(tmp_path / "r.duckdb").run()["status"] == "complete"
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"timeout_s": 1e308}', "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ('{"threads": 99999999999999999999}', "--threads must be auto or a whole number from 1 to 1024, "
+                                          "got '99999999999999999999'"),
+    ('{"seed": -1}', "config field 'seed': Input should be greater than or equal to 0"),
+    ('{"repetitions": {"gap_s": NaN}}', "config field 'repetitions.gap_s': Input should be a finite number"),
+    ('{"timing": {"max_s": Infinity}}', "config field 'timing.max_s': Input should be a finite number"),
+    ('{"distributed": {"workers": [1, 100000]}}', "config field 'distributed.workers': workers must be integers "
+                                                   "from 1 to 1024, e.g. 1,2,4"),
+])
+def test_out_of_range_numbers_in_a_config_file_are_refused(tmp_path, content, expected):
+    path = tmp_path / "c.json"
+    path.write_text(content)
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: {expected}")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_resume_of_a_run_stored_with_an_overflowing_timeout_is_one_line(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "custom", {**build_config(workloads=["mlp"]).model_dump(), "timeout_s": 1e308}, {})
+    result, out = invoke("run", "--resume", "--db", store.path)
+    assert (result.exit_code, out) == (2, "error: cannot resume run r1: config field 'timeout_s': Input should be "
+                                          "less than or equal to 604800")
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "101", "1e308"])
+def test_non_finite_or_huge_priority_weights_are_refused(store, weight):
+    result, out = invoke("recommend", "--priority", f"speed={weight}", "--json", "--db", store.path)
+    assert (result.exit_code, out) == (2, f"error: weight of 'speed' must be a number from 0 to 100, got '{weight}'")
 
 
 def test_infinite_timeout_in_a_json_config_is_refused(tmp_path):

@@ -21,7 +21,7 @@ from rich.table import Table
 from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
 from dlarena import workloads as workload_registry
-from dlarena.config import PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
+from dlarena.config import MAX_THREADS, PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.contention import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
@@ -277,8 +277,9 @@ def _fit_threads(values: dict) -> None:
 
     requested = values.get("threads")
     requested = "auto" if requested is None else str(requested).strip().lower()
-    if requested != "auto" and not (requested.isdigit() and int(requested) >= 1):
-        raise ConfigError(f"--threads must be auto or a whole number >= 1, got '{values.get('threads')}'")
+    if requested != "auto" and not (re.fullmatch(r"[0-9]{1,7}", requested) and 1 <= int(requested) <= MAX_THREADS):
+        raise ConfigError(f"--threads must be auto or a whole number from 1 to {MAX_THREADS}, "
+                          f"got '{values.get('threads')}'")
     fit = cores.fit(requested, physical_cores(), cores.sample_busy())
     values["threads"], values["threads_fit"] = fit.threads, fit.as_dict()
 
