@@ -428,3 +428,21 @@ def test_summary_md_escapes_html_from_descriptions_and_errors(tmp_path):
     assert "stored &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in summary
     assert "boom &lt;script&gt;" in summary and "bang &lt;script&gt;" in summary
     assert "<script" not in summary and "<img" not in summary
+
+
+# -- empty work is refused, not recorded as done ------------------------------------------
+@pytest.mark.parametrize("args", [["-f", "jax", "-m", "compile"], ["-w", "mlp", "-f", "jax", "-m", "compile", "-s", "train"]])
+def test_filters_that_select_no_cell_are_named_and_nothing_is_recorded(tmp_path, args):
+    result, out = invoke("run", *args, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: no cells to run: -f jax -m compile together select none; "
+                                          "change or drop one of them")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_a_config_file_that_selects_no_cell_is_refused(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"frameworks": ["jax"], "modes": ["compile"]}')
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: no cells to run: the quick suite's selection (with its config "
+                                          "file) plans none")
+    assert not (tmp_path / "r.duckdb").exists()

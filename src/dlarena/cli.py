@@ -200,6 +200,8 @@ def run(
                    "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
     config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
                            UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
+    if not resume:
+        _refuse_empty(config, store, overrides)
     other_runs = other_dlarena_runs()
     if _ran_on_cluster(store, config, executor, resume, run_id, address, nodes_by):
         return
@@ -207,6 +209,33 @@ def run(
     warn(other_runs_warning(other_runs))
     outcome = _run_with_progress(store, config, run_id, done)
     _finish(store, config, run_id, outcome)
+
+
+FILTER_FLAGS = {"criteria": "--criteria", "workloads": "-w", "frameworks": "-f", "modes": "-m", "scenarios": "-s",
+                "precisions": "--precisions", "device": "--device"}
+
+
+def _planned_cells(config, store: ResultStore) -> int:
+    return SuiteRunner(config, store, "plan").total
+
+
+def _refuse_empty(config, store: ResultStore, overrides: dict) -> None:
+    """A selection that plans no cell is refused (not recorded as a complete run), naming the
+    filters that emptied it: those without which cells would be planned."""
+    if _planned_cells(config, store):
+        return
+    given = [key for key in FILTER_FLAGS if overrides.get(key) is not None]
+    culprits = [key for key in given if _planned_cells(config.model_copy(update={
+        key: SuiteConfig.model_fields[key].get_default(call_default_factory=True)}), store)] or given
+    if not culprits:
+        fail(f"no cells to run: the {config.suite} suite's selection (with its config file) plans none")
+    flags = " ".join(f"{FILTER_FLAGS[key]} {_flag_value(overrides[key])}" for key in culprits)
+    fail(f"no cells to run: {flags} {'together select' if len(culprits) > 1 else 'selects'} none; "
+         "change or drop " + ("one of them" if len(culprits) > 1 else "it"))
+
+
+def _flag_value(value) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _check_executor_options(executor: str | None, nodes_by: str | None, address: str | None, resume: bool) -> None:
