@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlarena import cli, frameworks
+from dlarena import cli, frameworks, workloads
 from dlarena.config import Cell, build_config
 from dlarena.measure import contention
 from dlarena.document.files import safe_filename
@@ -446,3 +446,63 @@ def test_a_config_file_that_selects_no_cell_is_refused(tmp_path):
     assert (result.exit_code, out) == (2, "error: no cells to run: the quick suite's selection (with its config "
                                           "file) plans none")
     assert not (tmp_path / "r.duckdb").exists()
+
+
+# -- names, report targets and config depth -----------------------------------------------
+@pytest.mark.parametrize("name, length", [("m" * 101, 101), ("m" * 300, 300), ("transformer@layers=" + "4" * 90, 109)])
+def test_workload_names_over_100_characters_are_refused(tmp_path, name, length):
+    result, out = invoke("run", "-w", name, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: config field 'workloads': workload name {name[:24]!r}... has "
+                                          f"{length} characters; at most 100")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_a_workload_name_of_100_characters_is_accepted():
+    assert workloads.parse("m" * 100) == ("m" * 100, {})
+
+
+def test_a_workload_module_naming_itself_too_long_is_refused(tmp_path):
+    source = tmp_path / "long.py"
+    source.write_text("from dlarena.workloads.base import Workload, dense\n"
+                      "WORKLOAD = Workload(name='w' * 120, description='', input_kind='features', input_shape=(8,), "
+                      "num_classes=4, config={}, params=dense(8, 4, 'fc'), batch_sizes={})\n")
+    result, out = invoke("run", "--workload", source, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: workload module {source}: workload name {'w' * 24!r}... has "
+                                          "120 characters; at most 100")
+
+
+@pytest.mark.parametrize("make_out, expected", [
+    (lambda tmp_path: _text_file(tmp_path), "{out} is not a folder; --out takes a folder for report.html and "
+                                            "summary.md, e.g. {out.parent}/report"),
+    (lambda tmp_path: Path("/dev/null"), "/dev/null is not a folder; --out takes a folder for report.html and "
+                                         "summary.md, e.g. /dev/report"),
+    (lambda tmp_path: _text_file(tmp_path) / "sub", "cannot write report.html and summary.md to {out}: "
+                                                    "{out.parent} is not a folder"),
+    (lambda tmp_path: Path("/proc/dlarena/report"), "cannot write report.html and summary.md to /proc/dlarena/report: "),
+])
+def test_report_out_that_cannot_be_a_folder_is_refused_before_any_work(store, tmp_path, monkeypatch, make_out,
+                                                                         expected):
+    out_dir = make_out(tmp_path)
+    monkeypatch.setattr("dlarena.report.render.write_report", lambda *a: pytest.fail("work started"))
+    result, out = invoke("report", "--out", out_dir, "--db", store.path)
+    assert result.exit_code == 2, out
+    assert out.startswith("error: " + expected.format(out=out_dir))
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.json", "[" * 100000 + "]" * 100000),
+    ("deep.toml", "a = " + "[" * 100000 + "]" * 100000),
+    ("deep33.json", '{"a": ' + "[" * 32 + "]" * 32 + "}"),
+])
+def test_config_files_nested_too_deep_are_one_line(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: config file {path} nests more than 32 levels")
+
+
+def test_a_config_file_nested_32_deep_gets_past_the_depth_check(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"a": ' + "[" * 31 + "]" * 31 + "}")
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: config field 'a': extra inputs are not permitted")

@@ -82,6 +82,22 @@ def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
         raise ConfigError(f"{option} takes integers, e.g. 1,2,4; got {','.join(values)}") from None
 
 
+MAX_CONFIG_DEPTH = 32  # a suite config nests 3 levels; far deeper files are hostile or broken
+
+
+def _depth(value) -> int:
+    """How deep lists and tables nest in ``value`` (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            if level <= MAX_CONFIG_DEPTH:
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _load_config_file(path: Path) -> dict:
     if not path.exists():
         fail(f"config file not found: {path}")
@@ -96,6 +112,10 @@ def _load_config_file(path: Path) -> dict:
         fail(f"cannot read config file {path}: {exc.strerror or exc}")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         fail(f"config file {path} is malformed: {exc}")
+    except RecursionError:
+        fail(f"config file {path} nests more than {MAX_CONFIG_DEPTH} levels")
+    if _depth(values) > MAX_CONFIG_DEPTH:
+        fail(f"config file {path} nests more than {MAX_CONFIG_DEPTH} levels")
     if not isinstance(values, dict):
         fail(f"config file {path} must hold an object of settings, e.g. {{\"workloads\": [\"mlp\"]}}; "
              f"its top level is a {type(values).__name__}")
@@ -507,13 +527,18 @@ def report(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
+    from dlarena.document.files import folder_problem
     from dlarena.report.render import write_report
 
     store = open_store(db)
+    out = out or store.path.parent / "report"
+    problem = folder_problem(out, "report.html and summary.md")
+    if problem:
+        fail(problem)
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    html, md = write_report(store, run_row, out or store.path.parent / "report")
+    html, md = write_report(store, run_row, out)
     console.print(f"Report: [bold]{escape(str(html.resolve()))}[/]\nSummary: [bold]{escape(str(md.resolve()))}[/]")
 
 
