@@ -506,3 +506,15 @@ def test_a_config_file_nested_32_deep_gets_past_the_depth_check(tmp_path):
     path.write_text('{"a": ' + "[" * 31 + "]" * 31 + "}")
     result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
     assert (result.exit_code, out) == (2, "error: config field 'a': extra inputs are not permitted")
+
+
+# -- a database file cut short ------------------------------------------------------------
+@pytest.mark.parametrize("command", [["results"], ["report"], ["recommend"], ["export"], list(SKIPPED_RUN)])
+@pytest.mark.parametrize("size", [0, 100, 8192, 20000])
+def test_a_database_file_cut_short_is_one_line_saying_what_to_do(store, tmp_path, command, size):
+    stub = tmp_path / "stub.duckdb"
+    stub.write_bytes(store.path.read_bytes()[:size])
+    result, out = invoke(*command, "--db", stub)
+    assert (result.exit_code, out) == (2, f"error: {stub} is not a complete DuckDB file (a first write cut short, "
+                                          "e.g. by a full disk); move it away or delete it, and dlarena starts a new one")
+    assert stub.stat().st_size == size

@@ -57,6 +57,8 @@ WRITE_WAIT_S = 30.0
 READ_WAIT_S = 5.0
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB file
 LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+# What DuckDB says of a file cut short (the first write of a run under a full disk or a file-size limit)
+INCOMPLETE_MESSAGES = ("Could not read enough bytes", "not a valid DuckDB database file")
 
 
 class StoreError(RuntimeError):
@@ -93,6 +95,15 @@ def check_path(path: Path, write: bool) -> None:
                 tempfile.TemporaryFile(dir=folder).close()
         except OSError as exc:
             raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
+
+
+def incomplete(path: Path) -> StoreError:
+    return StoreError(f"{path} is not a complete DuckDB file (a first write cut short, e.g. by a full disk); "
+                      "move it away or delete it, and dlarena starts a new one")
+
+
+def _is_incomplete(exc: duckdb.Error) -> bool:
+    return isinstance(exc, duckdb.IOException) and any(m in str(exc) for m in INCOMPLETE_MESSAGES)
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -138,6 +149,8 @@ class ResultStore:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
+                if _is_incomplete(exc):
+                    raise incomplete(self.path) from None
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"cannot open results database {self.path}: {str(exc).splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
@@ -158,6 +171,10 @@ class ResultStore:
             if not read_only:
                 con.execute(SCHEMA)
             yield con
+        except duckdb.IOException as exc:  # a block past the end of a file cut short
+            if _is_incomplete(exc):
+                raise incomplete(self.path) from None
+            raise
         finally:
             con.close()
 
