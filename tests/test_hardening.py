@@ -518,3 +518,14 @@ def test_a_database_file_cut_short_is_one_line_saying_what_to_do(store, tmp_path
     assert (result.exit_code, out) == (2, f"error: {stub} is not a complete DuckDB file (a first write cut short, "
                                           "e.g. by a full disk); move it away or delete it, and dlarena starts a new one")
     assert stub.stat().st_size == size
+
+
+def test_sigterm_during_the_pre_run_check_is_a_clean_stop(tmp_path, monkeypatch):
+    from dlarena.runner import user_workloads
+
+    monkeypatch.setattr(user_workloads, "preflight", lambda config: os.kill(os.getpid(), signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+    result, out = invoke(*SKIPPED_RUN, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (130, "error: interrupted before the run started; nothing was recorded")
+    assert not (tmp_path / "r.duckdb").exists()
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -218,10 +218,16 @@ def run(
                  "omp_wait_policy": omp_wait_policy}
     distributed = {"workers": _split(workers), "nodes": nodes, "node_rank": node_rank,
                    "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
-    config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
-                           UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
-    if not resume:
-        _refuse_empty(config, store, overrides)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # before the first child (the user workloads' check)
+    try:
+        config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
+                               UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
+        if not resume:
+            _refuse_empty(config, store, overrides)
+    except KeyboardInterrupt:  # its child is gone already (run_isolated kills it on the way out)
+        fail("interrupted before the run started; nothing was recorded", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     other_runs = other_dlarena_runs()
     if _ran_on_cluster(store, config, executor, resume, run_id, address, nodes_by):
         return

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dlarena.process.lifeline import parent_env
+
 LOG_TAIL_LINES = 15
 # What pins a child process's thread pools before any library starts them: OpenMP, MKL, OpenBLAS,
 # and the intra/inter-op pools a framework reads at start-up.
@@ -58,7 +60,7 @@ def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str
         tmpdir = Path(tmp)
         payload_path, result_path, log_path = tmpdir / "payload.json", tmpdir / "result.json", tmpdir / "log.txt"
         payload_path.write_text(json.dumps(payload))
-        child_env = {**os.environ, **(env or {})}
+        child_env = {**os.environ, **(env or {}), **parent_env()}
         started = time.perf_counter()
         with open(log_path, "w") as log:
             proc = subprocess.Popen(
