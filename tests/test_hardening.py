@@ -529,3 +529,26 @@ def test_sigterm_during_the_pre_run_check_is_a_clean_stop(tmp_path, monkeypatch)
     assert (result.exit_code, out) == (130, "error: interrupted before the run started; nothing was recorded")
     assert not (tmp_path / "r.duckdb").exists()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+# -- one writer per run -------------------------------------------------------------------
+def test_a_second_resume_of_a_run_being_written_is_refused(tmp_path, instant_run):
+    db = tmp_path / "r.duckdb"
+    assert invoke(*SKIPPED_RUN, "--db", db)[0].exit_code == 0
+    run_id = ResultStore(db).run()["run_id"]
+    ResultStore(db).mark_running(run_id)  # as while the first resume runs
+    code = (f"import filelock, time; lock = filelock.FileLock({str(store_db.run_lock_path(db, run_id))!r}); "
+            "lock.acquire(); print('held', flush=True); time.sleep(30)")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result, out = invoke("run", "--resume", "--db", db)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (result.exit_code, out) == (2, f"error: run {run_id} is being written by another dlarena process; wait "
+                                          "for it to end (or stop it) and resume again")
+    assert ResultStore(db).run()["status"] == "running"
+    resumed, out = invoke("run", "--resume", "--db", db)  # its writer gone (killed: the kernel let go of the lock)
+    assert resumed.exit_code == 0, out
+    assert ResultStore(db).run()["status"] == "complete"

@@ -231,10 +231,13 @@ def run(
     other_runs = other_dlarena_runs()
     if _ran_on_cluster(store, config, executor, resume, run_id, address, nodes_by):
         return
-    run_id, config, done = _resume_run(store, run_id) if resume else _start_run(store, config, other_runs)
-    warn(other_runs_warning(other_runs))
-    outcome = _run_with_progress(store, config, run_id, done)
-    _finish(store, config, run_id, outcome)
+    try:
+        run_id, config, done = _resume_run(store, run_id) if resume else _start_run(store, config, other_runs)
+        warn(other_runs_warning(other_runs))
+        outcome = _run_with_progress(store, config, run_id, done)
+        _finish(store, config, run_id, outcome)
+    finally:
+        store.release_run()
 
 
 FILTER_FLAGS = {"criteria": "--criteria", "workloads": "-w", "frameworks": "-f", "modes": "-m", "scenarios": "-s",
@@ -371,6 +374,7 @@ def _resume_run(store: ResultStore, run_id: Optional[str]):
         config = build_config(**previous["config"])
     except (ConfigError, WorkloadError) as exc:
         fail(f"cannot resume run {run_id}: {exc}")
+    store.hold_run(run_id)
     done = store.completed_cells(run_id)
     store.mark_running(run_id)
     console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
@@ -380,6 +384,7 @@ def _resume_run(store: ResultStore, run_id: Optional[str]):
 def _start_run(store: ResultStore, config, other_runs: list[dict]):
     """A new run recorded with this machine's fingerprint and how busy it is: (run id, config, {})."""
     run_id = new_run_id()
+    store.hold_run(run_id)
     env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
     env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
     env["thread_pools"] = {fw: {"pool": framework_registry.info(fw).thread_pool or "not stated",

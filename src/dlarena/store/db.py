@@ -7,6 +7,7 @@ write-ahead log makes each commit atomic), and other commands can read between c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from dlarena.cell import Cell
 
@@ -130,9 +132,33 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def run_lock_path(db: Path, run_id: str) -> Path:
+    """The lock beside the database that one writer of ``run_id`` holds (a hash: ids come from files)."""
+    return db.with_name(f"{db.name}.{hashlib.sha256(run_id.encode()).hexdigest()[:12]}.lock")
+
+
 class ResultStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
+        self._run_lock: FileLock | None = None
+
+    def hold_run(self, run_id: str) -> None:
+        """Makes this process the one writer of ``run_id`` until ``release_run`` (or its exit, kill -9
+        included: the kernel drops the lock); StoreBusy when another process writes it now."""
+        lock = FileLock(run_lock_path(self.path, run_id))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreBusy(f"run {run_id} is being written by another dlarena process; wait for it to end "
+                            "(or stop it) and resume again") from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock run {run_id} beside {self.path}: {exc.strerror or exc}") from None
+        self._run_lock = lock
+
+    def release_run(self) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     @property
     def artifacts_dir(self) -> Path:
