@@ -136,11 +136,29 @@ def test_npy_header_declaring_more_data_than_the_body_holds_is_truncated():
      "the .npz member 'inputs' uses an unsupported compression; send numpy.savez or numpy.savez_compressed output"),
     (_zip({"inputs.npy": [b"plain text"]}), "the .npz member 'inputs' is not a .npy array"),
     (_zip({"a.npy": [_npy(np.ones((2, 4)))], "b.npy": [_npy(np.ones((2, 4)))]}),
-     "the .npz body must hold one array or one named \"inputs\", got ['a', 'b']"),
+     "the .npz body must hold one array or one named \"inputs\", got 2: ['a', 'b']"),
+    (_zip({f"m{i}.npy": [b""] for i in range(9)}),
+     "the .npz body must hold one array or one named \"inputs\", got 9: ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', "
+     "'m6', 'm7', ...]"),
+    (_zip({f"m{i}.npy": [b""] for i in range(17)}),
+     "the .npz body declares 17 members; a request holds one array (at most 16 members)"),
 ])
 def test_unusable_numpy_bodies_are_400(body, message):
     error = _rejected(body)
     assert (error.status, error.message) == (400, message)
+
+
+def test_an_archive_of_300000_empty_members_is_refused_from_its_end_record_quickly():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(300_000):
+            archive.writestr(f"{i}", b"")
+    body = buffer.getvalue()
+    started = time.perf_counter()
+    error, peak = _peak_traced(lambda: decode(body, "application/x-npz", 64 * 2**20))
+    assert (error.status, error.message) == (400, "the .npz body declares 300000 members; a request holds one "
+                                                  "array (at most 16 members)")
+    assert time.perf_counter() - started < 1.0 and peak < 2**20  # zipfile would take seconds and 100+ MB
 
 
 # -- protocol: decode and conform directly -------------------------------------------------
@@ -407,3 +425,24 @@ def test_serve_on_a_port_in_use_says_so_before_serving(tmp_path):
         port = taken.getsockname()[1]
         out = _one_line_exit_2(tmp_path, "--port", port)
     assert out == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_expect_100_continue_with_a_body_over_the_limit_gets_413_without_100_continue(server):
+    received = _raw_exchange(server, b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-npy\r\n"
+                                     b"Expect: 100-continue\r\nContent-Length: 1073741824\r\n\r\n")
+    assert received.startswith(b"HTTP/1.1 413 ") and b"100 Continue" not in received
+    assert b"request body of 1073741824 bytes exceeds this server's limit of 65536 bytes" in received
+
+
+def test_expect_100_continue_within_the_limit_is_served(server):
+    body = b'{"inputs": [[1, 2, 3, 4]]}'
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        assert conn.recv(4096).startswith(b"HTTP/1.1 100 Continue")
+        conn.sendall(body)
+        received = b""
+        while chunk := conn.recv(4096):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200 ")

@@ -107,6 +107,10 @@ def _declared_length(header: str) -> int:
 
 async def _read_body(request, limit: int, timeout_s: float) -> bytes:
     too_big = _declared_length(request.headers.get("content-length", "")) > limit
+    if too_big and "100-continue" in request.headers.get("expect", "").lower():
+        # refused before the first read, which is what makes the server send "100 Continue"
+        raise RequestError(413, f"request body of {_declared_length(request.headers['content-length'])} bytes "
+                                f"exceeds this server's limit of {limit} bytes", close=True)
     chunks, size = [], 0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
