@@ -446,3 +446,20 @@ def test_expect_100_continue_within_the_limit_is_served(server):
         while chunk := conn.recv(4096):
             received += chunk
     assert received.startswith(b"HTTP/1.1 200 ")
+
+
+def test_onnx_runtime_telemetry_is_turned_off_before_a_session(tmp_path):
+    calls = []
+
+    class FakeOrt:
+        def disable_telemetry_events(self):
+            calls.append("telemetry off")
+
+        def SessionOptions(self):  # noqa: N802 - onnxruntime's name
+            calls.append("session options")
+            raise RuntimeError("no session in this test")
+
+    with pytest.raises(RuntimeError, match="no session in this test"):
+        runtimes._onnxruntime(FakeOrt(), tmp_path / "m.onnx", 1, 1, spin=False)
+    assert calls == ["telemetry off", "session options"]
+    runtimes.quiet(object())  # a build without the call: nothing to turn off
