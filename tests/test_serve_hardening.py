@@ -463,3 +463,37 @@ def test_onnx_runtime_telemetry_is_turned_off_before_a_session(tmp_path):
         runtimes._onnxruntime(FakeOrt(), tmp_path / "m.onnx", 1, 1, spin=False)
     assert calls == ["telemetry off", "session options"]
     runtimes.quiet(object())  # a build without the call: nothing to turn off
+
+
+class _Upload:
+    """A request whose body arrives in the given chunks."""
+
+    def __init__(self, *chunks: bytes):
+        self.chunks = chunks
+        self.headers = {"content-length": str(sum(map(len, chunks)))}
+
+    async def stream(self):
+        for chunk in self.chunks:
+            yield chunk
+
+
+def test_request_bodies_held_at_once_are_bounded_over_all_connections():
+    import asyncio
+
+    budget = server_module.BodyBudget(150)
+    first = asyncio.run(server_module._read_body(_Upload(b"a" * 100), LIMIT, 5, budget))
+    assert (len(first), budget.used) == (100, 100)
+    with pytest.raises(RequestError) as info:  # a second body while the first is held
+        asyncio.run(server_module._read_body(_Upload(b"b" * 40, b"c" * 40), LIMIT, 5, budget))
+    assert (info.value.status, info.value.message, info.value.close) == (
+        503, "this server holds 150 bytes of request bodies at once; retry shortly", True)
+    assert budget.used == 100  # what the refused body had taken is given back
+    budget.give(len(first))
+    assert len(asyncio.run(server_module._read_body(_Upload(b"b" * 40, b"c" * 40), LIMIT, 5, budget))) == 80
+
+
+def test_the_server_gives_back_what_each_request_body_held(server, model):
+    for _ in range(3):
+        assert httpx.post(f"{server}/predict", json={"inputs": [[1, 2, 3, 4]]}).status_code == 200
+    assert httpx.post(f"{server}/predict", content=b"not json", headers={"content-type": "application/json"}).status_code == 400
+    assert model.bodies.used == 0 and model.bodies.limit == 8 * LIMIT
