@@ -1,6 +1,7 @@
 import time
 
 import psutil
+import pytest
 
 from dlarena.process.isolate import run_isolated
 
@@ -78,3 +79,36 @@ def test_a_cell_worker_dies_with_its_parent_killed_by_sigkill(fault_entries, tmp
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+CHILD = ("from dlarena.process.lifeline import die_with_parent_if_asked; import time; "
+         "die_with_parent_if_asked(); time.sleep(60)")
+
+
+@pytest.mark.parametrize("asked, survives", [(True, False), (False, True)])
+def test_a_server_dies_with_its_parent_only_when_the_parent_asked(asked, survives):
+    """The deployment cell's server (started with parent_env) goes with the cell's worker; a server
+    a user starts by hand is never tied to their shell."""
+    import subprocess
+    import sys
+
+    extra = "{'DLARENA_PARENT_PID': str(os.getpid())}" if asked else "{}"
+    code = (f"import os, subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', {CHILD!r}], "
+            f"env={{**os.environ, **{extra}}}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(p.pid, flush=True); time.sleep(2); os._exit(0)")
+    parent = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + (KILL_SLACK_S if not survives else 3)
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = _alive(child)
+    if alive:
+        psutil.Process(child).kill()
+    assert alive == survives, parent.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -33,6 +33,7 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from dlarena.process.lifeline import die_with_parent_if_asked
 from dlarena.cell import error_line
 from dlarena.deploy import runtime_titles, runtimes
 from dlarena.deploy.batching import DynamicBatcher
@@ -313,6 +314,7 @@ def check_options(port: int, threads: int | None, interop_threads: int = 1, batc
 def main(argv: list[str] | None = None) -> int:
     """``python -m dlarena.deploy.server ARTIFACT [options]``: the same server as ``dlarena serve``
     (which the deployment criterion starts this way, without the CLI)."""
+    die_with_parent_if_asked()
     parser = argparse.ArgumentParser(prog="python -m dlarena.deploy.server", description=main.__doc__)
     parser.add_argument("artifact")
     parser.add_argument("--host", default="127.0.0.1")

@@ -17,6 +17,13 @@ def parent_env() -> dict[str, str]:
     return {PARENT_ENV: str(os.getpid())}
 
 
+def die_with_parent_if_asked() -> None:
+    """``die_with_parent`` for a program that is also run by hand (a server): only when started by a
+    dlarena process that asked for it (``parent_env``), never tied to a user's shell."""
+    if PARENT_ENV in os.environ:
+        die_with_parent()
+
+
 def die_with_parent() -> None:
     """Called first thing in a child. Elsewhere than Linux: nothing (the parent's process-group
     kill on its way out remains)."""
