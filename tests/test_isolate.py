@@ -1,3 +1,4 @@
+import os
 import time
 
 import psutil
@@ -112,3 +113,19 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_temp_folders_of_killed_processes_are_removed_by_the_next_cell(fault_entries, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = tmp_path / f"dlarena-cell-{int(dead.stdout)}-abc"
+    mine = tmp_path / f"dlarena-cell-{os.getpid()}-def"  # a cell of a process still running
+    for folder in (orphan, mine):
+        folder.mkdir()
+        (folder / "payload.json").write_text("{}")
+    assert run_isolated("helpers.fault_cells:ok", {}, timeout_s=60)["status"] == "ok"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name]
