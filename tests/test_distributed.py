@@ -192,7 +192,8 @@ def test_rendezvous_timeout_is_recorded(framework, tmp_path):
 
 
 @pytest.mark.parametrize("values,message", [
-    ({"workers": [0]}, "workers must be positive integers"),
+    ({"workers": [0]}, "workers must be integers from 1 to 1024, e.g. 1,2,4"),
+    ({"workers": [1025]}, "workers must be integers from 1 to 1024, e.g. 1,2,4"),
     ({"nodes": 2, "workers": [3], "master_port": 29500}, "workers [3] cannot be split evenly over 2 nodes"),
     ({"nodes": 2, "workers": [2]}, "several nodes need an agreed master_port"),
     ({"nodes": 2, "node_rank": 2}, "node_rank 2 must be below nodes (2)"),

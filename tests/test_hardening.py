@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dlarena import cli, frameworks
+from dlarena import cli, frameworks, workloads
 from dlarena.config import Cell, build_config
 from dlarena.measure import contention
 from dlarena.document.files import safe_filename
@@ -230,11 +230,60 @@ def test_bad_config_file_is_one_line(tmp_path, name, content, expected):
     ("--timeout", "nan", "config field 'timeout_s': Input should be a finite number"),
     ("--timeout", "0", "config field 'timeout_s': Input should be greater than 0"),
     ("--budget", "inf", "config field 'budget_s': Input should be a finite number"),
+    ("--timeout", "1e308", "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ("--timeout", "604801", "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ("--budget", "1e308", "config field 'budget_s': Input should be less than or equal to 2592000"),
+    ("--budget", "nan", "config field 'budget_s': Input should be a finite number"),
+    ("--threads", "1000000", "--threads must be auto or a whole number from 1 to 1024, got '1000000'"),
+    ("--threads", "1025", "--threads must be auto or a whole number from 1 to 1024, got '1025'"),
+    ("--threads", "99999999999999999999", "--threads must be auto or a whole number from 1 to 1024, "
+                                          "got '99999999999999999999'"),
+    ("--threads", "0", "--threads must be auto or a whole number from 1 to 1024, got '0'"),
+    ("--threads", "\u0661", "--threads must be auto or a whole number from 1 to 1024, got '\u0661'"),
 ])
 def test_non_finite_or_non_positive_limits_are_refused(tmp_path, option, value, expected):
     result, out = invoke("run", option, value, "--db", tmp_path / "r.duckdb")
     assert result.exit_code == 2
     assert out == f"error: {expected}"
+
+
+@pytest.mark.parametrize("option, value", [("--timeout", "604800"), ("--threads", "1024"), ("--budget", "2592000")])
+def test_numbers_at_the_top_of_their_range_are_accepted(tmp_path, option, value, instant_run):
+    result, out = invoke(*SKIPPED_RUN, option, value, "--db", tmp_path / "r.duckdb")
+    assert result.exit_code == 0, out
+    assert ResultStore(tmp_path / "r.duckdb").run()["status"] == "complete"
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('{"timeout_s": 1e308}', "config field 'timeout_s': Input should be less than or equal to 604800"),
+    ('{"threads": 99999999999999999999}', "--threads must be auto or a whole number from 1 to 1024, "
+                                          "got '99999999999999999999'"),
+    ('{"seed": -1}', "config field 'seed': Input should be greater than or equal to 0"),
+    ('{"repetitions": {"gap_s": NaN}}', "config field 'repetitions.gap_s': Input should be a finite number"),
+    ('{"timing": {"max_s": Infinity}}', "config field 'timing.max_s': Input should be a finite number"),
+    ('{"distributed": {"workers": [1, 100000]}}', "config field 'distributed.workers': workers must be integers "
+                                                   "from 1 to 1024, e.g. 1,2,4"),
+])
+def test_out_of_range_numbers_in_a_config_file_are_refused(tmp_path, content, expected):
+    path = tmp_path / "c.json"
+    path.write_text(content)
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: {expected}")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_resume_of_a_run_stored_with_an_overflowing_timeout_is_one_line(tmp_path):
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "custom", {**build_config(workloads=["mlp"]).model_dump(), "timeout_s": 1e308}, {})
+    result, out = invoke("run", "--resume", "--db", store.path)
+    assert (result.exit_code, out) == (2, "error: cannot resume run r1: config field 'timeout_s': Input should be "
+                                          "less than or equal to 604800")
+
+
+@pytest.mark.parametrize("weight", ["nan", "inf", "-inf", "101", "1e308"])
+def test_non_finite_or_huge_priority_weights_are_refused(store, weight):
+    result, out = invoke("recommend", "--priority", f"speed={weight}", "--json", "--db", store.path)
+    assert (result.exit_code, out) == (2, f"error: weight of 'speed' must be a number from 0 to 100, got '{weight}'")
 
 
 def test_infinite_timeout_in_a_json_config_is_refused(tmp_path):
@@ -332,3 +381,174 @@ def test_no_warning_without_another_run():
     assert contention.other_runs_warning([]) is None
     one = contention.other_runs_warning([{"pid": 7, "cmdline": "dlarena run"}])
     assert one.startswith("another dlarena run is in progress on this machine (pid 7: dlarena run); ")
+
+
+# -- a results file runs no code ----------------------------------------------------------
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def _run_naming_a_package(tmp_path) -> tuple[ResultStore, Path]:
+    """A results file whose run names a workload package that writes a marker when imported."""
+    package, marker = tmp_path / "shipped" / "notes", tmp_path / "imported"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    config = {**build_config().model_dump(), "workload_sources": [str(package)], "workloads": ["notes"]}
+    env = {"packages": {}, "gpus": [], "workloads": {"notes": {"description": f"stored {HOSTILE}",
+                                                               "parameter_count": 36}}}
+    store = ResultStore(tmp_path / "db" / "r.duckdb")
+    store.start_run("r1", "custom", config, env)
+    for fw in ("torch", "tensorflow"):
+        store.record_cell("r1", Cell(workload="notes", framework=fw, mode="eager", scenario="parity", batch=4),
+                          {"status": "failed", "error": f"boom {HOSTILE}", "metrics": []})
+        store.record_cell("r1", Cell(workload="notes", framework=fw, mode="eager", scenario="train", batch=8),
+                          {"status": "failed", "error": f"bang {HOSTILE}", "metrics": []})
+    return store, marker
+
+
+def test_report_of_a_run_naming_a_workload_package_imports_nothing(tmp_path):
+    store, marker = _run_naming_a_package(tmp_path)
+    result, out = invoke("report", "--db", store.path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, out
+    assert not marker.exists()
+    assert "stored &lt;script&gt;" in (tmp_path / "out" / "report.html").read_text()  # the description: from the rows
+
+
+@pytest.mark.parametrize("command", [["results"], ["recommend"], ["claims"], ["export"]])
+def test_other_readers_of_such_a_file_import_nothing(tmp_path, command):
+    store, marker = _run_naming_a_package(tmp_path)
+    invoke(*command, "--db", store.path)
+    assert not marker.exists()
+
+
+def test_summary_md_escapes_html_from_descriptions_and_errors(tmp_path):
+    store, _ = _run_naming_a_package(tmp_path)
+    result, out = invoke("report", "--db", store.path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, out
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "stored &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in summary
+    assert "boom &lt;script&gt;" in summary and "bang &lt;script&gt;" in summary
+    assert "<script" not in summary and "<img" not in summary
+
+
+# -- empty work is refused, not recorded as done ------------------------------------------
+@pytest.mark.parametrize("args", [["-f", "jax", "-m", "compile"], ["-w", "mlp", "-f", "jax", "-m", "compile", "-s", "train"]])
+def test_filters_that_select_no_cell_are_named_and_nothing_is_recorded(tmp_path, args):
+    result, out = invoke("run", *args, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: no cells to run: -f jax -m compile together select none; "
+                                          "change or drop one of them")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_a_config_file_that_selects_no_cell_is_refused(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"frameworks": ["jax"], "modes": ["compile"]}')
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: no cells to run: the quick suite's selection (with its config "
+                                          "file) plans none")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+# -- names, report targets and config depth -----------------------------------------------
+@pytest.mark.parametrize("name, length", [("m" * 101, 101), ("m" * 300, 300), ("transformer@layers=" + "4" * 90, 109)])
+def test_workload_names_over_100_characters_are_refused(tmp_path, name, length):
+    result, out = invoke("run", "-w", name, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: config field 'workloads': workload name {name[:24]!r}... has "
+                                          f"{length} characters; at most 100")
+    assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_a_workload_name_of_100_characters_is_accepted():
+    assert workloads.parse("m" * 100) == ("m" * 100, {})
+
+
+def test_a_workload_module_naming_itself_too_long_is_refused(tmp_path):
+    source = tmp_path / "long.py"
+    source.write_text("from dlarena.workloads.base import Workload, dense\n"
+                      "WORKLOAD = Workload(name='w' * 120, description='', input_kind='features', input_shape=(8,), "
+                      "num_classes=4, config={}, params=dense(8, 4, 'fc'), batch_sizes={})\n")
+    result, out = invoke("run", "--workload", source, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: workload module {source}: workload name {'w' * 24!r}... has "
+                                          "120 characters; at most 100")
+
+
+@pytest.mark.parametrize("make_out, expected", [
+    (lambda tmp_path: _text_file(tmp_path), "{out} is not a folder; --out takes a folder for report.html and "
+                                            "summary.md, e.g. {out.parent}/report"),
+    (lambda tmp_path: Path("/dev/null"), "/dev/null is not a folder; --out takes a folder for report.html and "
+                                         "summary.md, e.g. /dev/report"),
+    (lambda tmp_path: _text_file(tmp_path) / "sub", "cannot write report.html and summary.md to {out}: "
+                                                    "{out.parent} is not a folder"),
+    (lambda tmp_path: Path("/proc/dlarena/report"), "cannot write report.html and summary.md to /proc/dlarena/report: "),
+])
+def test_report_out_that_cannot_be_a_folder_is_refused_before_any_work(store, tmp_path, monkeypatch, make_out,
+                                                                         expected):
+    out_dir = make_out(tmp_path)
+    monkeypatch.setattr("dlarena.report.render.write_report", lambda *a: pytest.fail("work started"))
+    result, out = invoke("report", "--out", out_dir, "--db", store.path)
+    assert result.exit_code == 2, out
+    assert out.startswith("error: " + expected.format(out=out_dir))
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.json", "[" * 100000 + "]" * 100000),
+    ("deep.toml", "a = " + "[" * 100000 + "]" * 100000),
+    ("deep33.json", '{"a": ' + "[" * 32 + "]" * 32 + "}"),
+])
+def test_config_files_nested_too_deep_are_one_line(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, f"error: config file {path} nests more than 32 levels")
+
+
+def test_a_config_file_nested_32_deep_gets_past_the_depth_check(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"a": ' + "[" * 31 + "]" * 31 + "}")
+    result, out = invoke("run", "--config", path, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (2, "error: config field 'a': extra inputs are not permitted")
+
+
+# -- a database file cut short ------------------------------------------------------------
+@pytest.mark.parametrize("command", [["results"], ["report"], ["recommend"], ["export"], list(SKIPPED_RUN)])
+@pytest.mark.parametrize("size", [0, 100, 8192, 20000])
+def test_a_database_file_cut_short_is_one_line_saying_what_to_do(store, tmp_path, command, size):
+    stub = tmp_path / "stub.duckdb"
+    stub.write_bytes(store.path.read_bytes()[:size])
+    result, out = invoke(*command, "--db", stub)
+    assert (result.exit_code, out) == (2, f"error: {stub} is not a complete DuckDB file (a first write cut short, "
+                                          "e.g. by a full disk); move it away or delete it, and dlarena starts a new one")
+    assert stub.stat().st_size == size
+
+
+def test_sigterm_during_the_pre_run_check_is_a_clean_stop(tmp_path, monkeypatch):
+    from dlarena.runner import user_workloads
+
+    monkeypatch.setattr(user_workloads, "preflight", lambda config: os.kill(os.getpid(), signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+    result, out = invoke(*SKIPPED_RUN, "--db", tmp_path / "r.duckdb")
+    assert (result.exit_code, out) == (130, "error: interrupted before the run started; nothing was recorded")
+    assert not (tmp_path / "r.duckdb").exists()
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+# -- one writer per run -------------------------------------------------------------------
+def test_a_second_resume_of_a_run_being_written_is_refused(tmp_path, instant_run):
+    db = tmp_path / "r.duckdb"
+    assert invoke(*SKIPPED_RUN, "--db", db)[0].exit_code == 0
+    run_id = ResultStore(db).run()["run_id"]
+    ResultStore(db).mark_running(run_id)  # as while the first resume runs
+    code = (f"import filelock, time; lock = filelock.FileLock({str(store_db.run_lock_path(db, run_id))!r}); "
+            "lock.acquire(); print('held', flush=True); time.sleep(30)")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result, out = invoke("run", "--resume", "--db", db)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (result.exit_code, out) == (2, f"error: run {run_id} is being written by another dlarena process; wait "
+                                          "for it to end (or stop it) and resume again")
+    assert ResultStore(db).run()["status"] == "running"
+    resumed, out = invoke("run", "--resume", "--db", db)  # its writer gone (killed: the kernel let go of the lock)
+    assert resumed.exit_code == 0, out
+    assert ResultStore(db).run()["status"] == "complete"

@@ -105,7 +105,7 @@ def test_not_enough_results_says_so():
     (["beauty=2"], "unknown criterion 'beauty' in --priority; valid: speed, ease, deployment"),
     (["speed"], "priority 'speed' is not CRITERION=WEIGHT"),
     (["speed=fast"], "weight of 'speed' must be a number"),
-    (["speed=-1"], "weight of 'speed' must be >= 0"),
+    (["speed=-1"], "weight of 'speed' must be a number from 0 to 100, got '-1'"),
 ])
 def test_bad_priorities(values, message):
     with pytest.raises(PriorityError, match=re.escape(message)):

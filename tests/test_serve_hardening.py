@@ -136,11 +136,29 @@ def test_npy_header_declaring_more_data_than_the_body_holds_is_truncated():
      "the .npz member 'inputs' uses an unsupported compression; send numpy.savez or numpy.savez_compressed output"),
     (_zip({"inputs.npy": [b"plain text"]}), "the .npz member 'inputs' is not a .npy array"),
     (_zip({"a.npy": [_npy(np.ones((2, 4)))], "b.npy": [_npy(np.ones((2, 4)))]}),
-     "the .npz body must hold one array or one named \"inputs\", got ['a', 'b']"),
+     "the .npz body must hold one array or one named \"inputs\", got 2: ['a', 'b']"),
+    (_zip({f"m{i}.npy": [b""] for i in range(9)}),
+     "the .npz body must hold one array or one named \"inputs\", got 9: ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', "
+     "'m6', 'm7', ...]"),
+    (_zip({f"m{i}.npy": [b""] for i in range(17)}),
+     "the .npz body declares 17 members; a request holds one array (at most 16 members)"),
 ])
 def test_unusable_numpy_bodies_are_400(body, message):
     error = _rejected(body)
     assert (error.status, error.message) == (400, message)
+
+
+def test_an_archive_of_300000_empty_members_is_refused_from_its_end_record_quickly():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(300_000):
+            archive.writestr(f"{i}", b"")
+    body = buffer.getvalue()
+    started = time.perf_counter()
+    error, peak = _peak_traced(lambda: decode(body, "application/x-npz", 64 * 2**20))
+    assert (error.status, error.message) == (400, "the .npz body declares 300000 members; a request holds one "
+                                                  "array (at most 16 members)")
+    assert time.perf_counter() - started < 1.0 and peak < 2**20  # zipfile would take seconds and 100+ MB
 
 
 # -- protocol: decode and conform directly -------------------------------------------------
@@ -407,3 +425,75 @@ def test_serve_on_a_port_in_use_says_so_before_serving(tmp_path):
         port = taken.getsockname()[1]
         out = _one_line_exit_2(tmp_path, "--port", port)
     assert out == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_expect_100_continue_with_a_body_over_the_limit_gets_413_without_100_continue(server):
+    received = _raw_exchange(server, b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-npy\r\n"
+                                     b"Expect: 100-continue\r\nContent-Length: 1073741824\r\n\r\n")
+    assert received.startswith(b"HTTP/1.1 413 ") and b"100 Continue" not in received
+    assert b"request body of 1073741824 bytes exceeds this server's limit of 65536 bytes" in received
+
+
+def test_expect_100_continue_within_the_limit_is_served(server):
+    body = b'{"inputs": [[1, 2, 3, 4]]}'
+    port = int(server.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        assert conn.recv(4096).startswith(b"HTTP/1.1 100 Continue")
+        conn.sendall(body)
+        received = b""
+        while chunk := conn.recv(4096):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200 ")
+
+
+def test_onnx_runtime_telemetry_is_turned_off_before_a_session(tmp_path):
+    calls = []
+
+    class FakeOrt:
+        def disable_telemetry_events(self):
+            calls.append("telemetry off")
+
+        def SessionOptions(self):  # noqa: N802 - onnxruntime's name
+            calls.append("session options")
+            raise RuntimeError("no session in this test")
+
+    with pytest.raises(RuntimeError, match="no session in this test"):
+        runtimes._onnxruntime(FakeOrt(), tmp_path / "m.onnx", 1, 1, spin=False)
+    assert calls == ["telemetry off", "session options"]
+    runtimes.quiet(object())  # a build without the call: nothing to turn off
+
+
+class _Upload:
+    """A request whose body arrives in the given chunks."""
+
+    def __init__(self, *chunks: bytes):
+        self.chunks = chunks
+        self.headers = {"content-length": str(sum(map(len, chunks)))}
+
+    async def stream(self):
+        for chunk in self.chunks:
+            yield chunk
+
+
+def test_request_bodies_held_at_once_are_bounded_over_all_connections():
+    import asyncio
+
+    budget = server_module.BodyBudget(150)
+    first = asyncio.run(server_module._read_body(_Upload(b"a" * 100), LIMIT, 5, budget))
+    assert (len(first), budget.used) == (100, 100)
+    with pytest.raises(RequestError) as info:  # a second body while the first is held
+        asyncio.run(server_module._read_body(_Upload(b"b" * 40, b"c" * 40), LIMIT, 5, budget))
+    assert (info.value.status, info.value.message, info.value.close) == (
+        503, "this server holds 150 bytes of request bodies at once; retry shortly", True)
+    assert budget.used == 100  # what the refused body had taken is given back
+    budget.give(len(first))
+    assert len(asyncio.run(server_module._read_body(_Upload(b"b" * 40, b"c" * 40), LIMIT, 5, budget))) == 80
+
+
+def test_the_server_gives_back_what_each_request_body_held(server, model):
+    for _ in range(3):
+        assert httpx.post(f"{server}/predict", json={"inputs": [[1, 2, 3, 4]]}).status_code == 200
+    assert httpx.post(f"{server}/predict", content=b"not json", headers={"content-type": "application/json"}).status_code == 400
+    assert model.bodies.used == 0 and model.bodies.limit == 8 * LIMIT

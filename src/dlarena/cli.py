@@ -20,7 +20,8 @@ from rich.table import Column, Table
 
 from dlarena import criteria as criterion_registry
 from dlarena import frameworks as framework_registry
-from dlarena.config import PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
+from dlarena import workloads as workload_registry
+from dlarena.config import MAX_THREADS, PRECISIONS, SPEED_SCENARIOS, ConfigError, SuiteConfig, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.measure.contention import busy_processes, busy_warning, other_dlarena_runs, other_runs_warning
 from dlarena.recommend import ORDER
@@ -81,6 +82,22 @@ def _ints(values: Optional[list[str]], option: str) -> Optional[list[int]]:
         raise ConfigError(f"{option} takes integers, e.g. 1,2,4; got {','.join(values)}") from None
 
 
+MAX_CONFIG_DEPTH = 32  # a suite config nests 3 levels; far deeper files are hostile or broken
+
+
+def _depth(value) -> int:
+    """How deep lists and tables nest in ``value`` (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            if level <= MAX_CONFIG_DEPTH:
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _load_config_file(path: Path) -> dict:
     if not path.exists():
         fail(f"config file not found: {path}")
@@ -95,6 +112,10 @@ def _load_config_file(path: Path) -> dict:
         fail(f"cannot read config file {path}: {exc.strerror or exc}")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         fail(f"config file {path} is malformed: {exc}")
+    except RecursionError:
+        fail(f"config file {path} nests more than {MAX_CONFIG_DEPTH} levels")
+    if _depth(values) > MAX_CONFIG_DEPTH:
+        fail(f"config file {path} nests more than {MAX_CONFIG_DEPTH} levels")
     if not isinstance(values, dict):
         fail(f"config file {path} must hold an object of settings, e.g. {{\"workloads\": [\"mlp\"]}}; "
              f"its top level is a {type(values).__name__}")
@@ -197,15 +218,53 @@ def run(
                  "omp_wait_policy": omp_wait_policy}
     distributed = {"workers": _split(workers), "nodes": nodes, "node_rank": node_rank,
                    "master_addr": master_addr, "master_port": master_port, "node_addrs": _split(node_addrs)}
-    config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
-                           UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # before the first child (the user workloads' check)
+    try:
+        config = _suite_config(suite, config_file, overrides, distributed, resume, convert,
+                               UserModels(workload_paths, keras_models, input_shape, frameworks_given=bool(frameworks)))
+        if not resume:
+            _refuse_empty(config, store, overrides)
+    except KeyboardInterrupt:  # its child is gone already (run_isolated kills it on the way out)
+        fail("interrupted before the run started; nothing was recorded", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     other_runs = other_dlarena_runs()
     if _ran_on_cluster(store, config, executor, resume, run_id, address, nodes_by):
         return
-    run_id, config, done = _resume_run(store, run_id) if resume else _start_run(store, config, other_runs)
-    warn(other_runs_warning(other_runs))
-    outcome = _run_with_progress(store, config, run_id, done)
-    _finish(store, config, run_id, outcome)
+    try:
+        run_id, config, done = _resume_run(store, run_id) if resume else _start_run(store, config, other_runs)
+        warn(other_runs_warning(other_runs))
+        outcome = _run_with_progress(store, config, run_id, done)
+        _finish(store, config, run_id, outcome)
+    finally:
+        store.release_run()
+
+
+FILTER_FLAGS = {"criteria": "--criteria", "workloads": "-w", "frameworks": "-f", "modes": "-m", "scenarios": "-s",
+                "precisions": "--precisions", "device": "--device"}
+
+
+def _planned_cells(config, store: ResultStore) -> int:
+    return SuiteRunner(config, store, "plan").total
+
+
+def _refuse_empty(config, store: ResultStore, overrides: dict) -> None:
+    """A selection that plans no cell is refused (not recorded as a complete run), naming the
+    filters that emptied it: those without which cells would be planned."""
+    if _planned_cells(config, store):
+        return
+    given = [key for key in FILTER_FLAGS if overrides.get(key) is not None]
+    culprits = [key for key in given if _planned_cells(config.model_copy(update={
+        key: SuiteConfig.model_fields[key].get_default(call_default_factory=True)}), store)] or given
+    if not culprits:
+        fail(f"no cells to run: the {config.suite} suite's selection (with its config file) plans none")
+    flags = " ".join(f"{FILTER_FLAGS[key]} {_flag_value(overrides[key])}" for key in culprits)
+    fail(f"no cells to run: {flags} {'together select' if len(culprits) > 1 else 'selects'} none; "
+         "change or drop " + ("one of them" if len(culprits) > 1 else "it"))
+
+
+def _flag_value(value) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _check_executor_options(executor: str | None, nodes_by: str | None, address: str | None, resume: bool) -> None:
@@ -276,8 +335,9 @@ def _fit_threads(values: dict) -> None:
 
     requested = values.get("threads")
     requested = "auto" if requested is None else str(requested).strip().lower()
-    if requested != "auto" and not (requested.isdigit() and int(requested) >= 1):
-        raise ConfigError(f"--threads must be auto or a whole number >= 1, got '{values.get('threads')}'")
+    if requested != "auto" and not (re.fullmatch(r"[0-9]{1,7}", requested) and 1 <= int(requested) <= MAX_THREADS):
+        raise ConfigError(f"--threads must be auto or a whole number from 1 to {MAX_THREADS}, "
+                          f"got '{values.get('threads')}'")
     fit = cores.fit(requested, physical_cores(), cores.sample_busy())
     values["threads"], values["threads_fit"] = fit.threads, fit.as_dict()
 
@@ -314,6 +374,7 @@ def _resume_run(store: ResultStore, run_id: Optional[str]):
         config = build_config(**previous["config"])
     except (ConfigError, WorkloadError) as exc:
         fail(f"cannot resume run {run_id}: {exc}")
+    store.hold_run(run_id)
     done = store.completed_cells(run_id)
     store.mark_running(run_id)
     console.print(f"Resuming run [bold]{run_id}[/]: {len(done)} cells already done.")
@@ -323,11 +384,13 @@ def _resume_run(store: ResultStore, run_id: Optional[str]):
 def _start_run(store: ResultStore, config, other_runs: list[dict]):
     """A new run recorded with this machine's fingerprint and how busy it is: (run id, config, {})."""
     run_id = new_run_id()
+    store.hold_run(run_id)
     env = fingerprint(config.threads, config.interop_threads, config.omp_wait_policy, framework_registry.distributions())
     env["noise_at_start"] = {**busy_processes(0.3), "other_dlarena_runs": [r["pid"] for r in other_runs]}
     env["thread_pools"] = {fw: {"pool": framework_registry.info(fw).thread_pool or "not stated",
                                 "omp_wait_policy": config.omp_wait_policy}
                            for fw in config.frameworks if fw in framework_registry.FRAMEWORKS}
+    env["workloads"] = workload_registry.described(config.workloads)
     store.start_run(run_id, config.suite, config.model_dump(), env)
     fit = config.threads_fit or {}
     how = (f" (auto: {fit['free_cores']} of {fit['cpus']} CPUs free)" if fit.get("requested") == "auto" else "")
@@ -475,19 +538,18 @@ def report(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Write the HTML report (plots embedded) and a Markdown summary for a run."""
+    from dlarena.document.files import folder_problem
     from dlarena.report.render import write_report
 
     store = open_store(db)
+    out = out or store.path.parent / "report"
+    problem = folder_problem(out, "report.html and summary.md")
+    if problem:
+        fail(problem)
     run_row = store.run(run_id)
     if run_row is None:
         fail(f"no run {run_id!r} in {store.path}" if run_id else f"no runs in {store.path}; start one with: dlarena run")
-    try:  # a run of the user's own models: make their descriptions known to the report
-        from dlarena.runner import user_workloads
-
-        user_workloads.register_recorded(run_row["config"])
-    except Exception:  # noqa: BLE001 - the sources may have moved since; the numbers are in the store
-        pass
-    html, md = write_report(store, run_row, out or store.path.parent / "report")
+    html, md = write_report(store, run_row, out)
     console.print(f"Report: [bold]{escape(str(html.resolve()))}[/]\nSummary: [bold]{escape(str(md.resolve()))}[/]")
 
 

@@ -23,6 +23,11 @@ from dlarena.measure.verdict import DEFAULT_BAND
 SPEED_SCENARIOS = ("infer_latency", "infer_throughput", "train")
 PRECISIONS = ("fp32", "bf16")
 PARITY = "parity"
+# Stated ranges of the suite's numbers (past them a run breaks: timestamps overflow, thread pools crash).
+MAX_THREADS = 1024
+MAX_TIMEOUT_S = 7 * 24 * 3600
+MAX_BUDGET_S = 30 * 24 * 3600
+MAX_SEED = 2**32 - 1
 
 
 class ConfigError(ValueError):
@@ -47,21 +52,21 @@ class RepetitionConfig(BaseModel):
     """How timed cells are repeated (runner/engine.py). Each repetition is a window of
     ``timing`` calls; windows of all cells of a workload are interleaved in shuffled rounds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    min_windows: int = Field(4, ge=1)  # windows every cell gets, budget or not
-    max_windows: int = Field(12, ge=1)  # most windows a cell gets while its verdicts stay inconclusive
-    processes: int = Field(1, ge=1)  # worker processes each (workload, framework) is measured in, in turn
-    gap_s: float = Field(0.01, ge=0)  # pause before each window: idle thread pools of other workers settle
-    retries: int = Field(3, ge=0)  # extra windows per cell to replace windows measured under contention
+    min_windows: int = Field(4, ge=1, le=10_000)  # windows every cell gets, budget or not
+    max_windows: int = Field(12, ge=1, le=10_000)  # most windows a cell gets while its verdicts stay inconclusive
+    processes: int = Field(1, ge=1, le=64)  # worker processes each (workload, framework) is measured in, in turn
+    gap_s: float = Field(0.01, ge=0, le=60)  # pause before each window: idle thread pools of other workers settle
+    retries: int = Field(3, ge=0, le=1000)  # extra windows per cell to replace windows measured under contention
     # A window is contended (flagged, left out, measured again) when other processes used more than
     # this share of all CPUs during it, or its calibration probe ran this many times slower than the
     # run's usual; a host with a constant background load of its own may raise them.
     contended_other_cpu_pct: float = Field(20.0, ge=0, le=100)
-    contended_probe_slowdown: float = Field(1.5, ge=1)
+    contended_probe_slowdown: float = Field(1.5, ge=1, le=1000)
     # ... or, when set, its worker's threads waited more than this share of the window for a CPU
     # (run-queue wait; recorded always, judged only when set: see measure/noise.py).
-    contended_runq_wait_pct: Optional[float] = Field(None, ge=0)
+    contended_runq_wait_pct: Optional[float] = Field(None, ge=0, le=100)
     # Interleave the windows of every workload's cells (one worker per framework holds them all),
     # so each cell's windows span the whole suite; off: one workload at a time (bounded memory).
     interleave_workloads: bool = True
@@ -79,7 +84,7 @@ class RepetitionConfig(BaseModel):
 class SuiteSettings(BaseModel):
     """The suite's own settings; SuiteConfig adds every registered criterion's options."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     suite: str = "custom"
     # User sources (dlarena run --workload PATH / --keras-model FILE), recorded so that --resume
@@ -102,13 +107,13 @@ class SuiteSettings(BaseModel):
     # Same intra-op threads for every framework (default: physical cores, since SMT siblings
     # share the FMA units that dense kernels saturate) and one inter-op thread, so neither
     # framework gets extra parallelism the other is denied.
-    threads: int = Field(default_factory=physical_cores, ge=1)
-    interop_threads: int = Field(1, ge=1)
+    threads: int = Field(default_factory=physical_cores, ge=1, le=MAX_THREADS)
+    interop_threads: int = Field(1, ge=1, le=MAX_THREADS)
     # How `threads` was chosen (measure/cores.py): "auto" fits the free cores at the run's start;
     # the CPUs' busy shares then, and the idlest CPUs first (where workers are pinned). None: set directly.
     threads_fit: Optional[dict] = None
-    timeout_s: float = Field(600.0, gt=0, allow_inf_nan=False)
-    seed: int = 0
+    timeout_s: float = Field(600.0, gt=0, le=MAX_TIMEOUT_S)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     timing: TimingConfig = Field(default_factory=TimingConfig)
     # Size preset for workloads that have one (resnet50_*, bert_large, lstm): tiny (tests),
     # small (a CPU), full (the real shape). None: each workload's own default (full).
@@ -134,7 +139,7 @@ class SuiteSettings(BaseModel):
         return values
     # Wall-time budget of a suite (s): repetitions beyond the minimum go to cells whose verdicts
     # are still inconclusive, while the budget lasts. None: up to max_windows for each.
-    budget_s: Optional[float] = Field(None, gt=0, allow_inf_nan=False)
+    budget_s: Optional[float] = Field(None, gt=0, le=MAX_BUDGET_S)
     repetitions: RepetitionConfig = Field(default_factory=RepetitionConfig)
     # OpenMP wait policy for every worker (OMP_WAIT_POLICY); "default" leaves each runtime's own.
     omp_wait_policy: Literal["default", "passive", "active"] = "default"

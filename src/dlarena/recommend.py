@@ -11,6 +11,7 @@ evidence; a stale or environment-dependent line is named as "not scored", never 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from dlarena import criteria, evidence, frameworks
@@ -19,6 +20,7 @@ from dlarena.measure.verdict import DEFAULT_BAND, band_of
 # The weighed criteria in order, and every criterion's title: from the registry.
 ORDER = tuple(criteria.weighed())
 TITLES = {c.name: c.title for c in criteria.registered()}
+MAX_WEIGHT = 100  # a --priority weight: 0 (left out) to this
 LEAD_MARGIN = 0.05  # score difference below which two frameworks are "about even" on a criterion
 
 
@@ -38,9 +40,9 @@ def parse_priorities(values: list[str] | None) -> dict[str, float]:
             try:
                 weights[name] = float(number)
             except ValueError:
-                raise PriorityError(f"weight of '{name}' must be a number, got '{number}'") from None
-            if weights[name] < 0:
-                raise PriorityError(f"weight of '{name}' must be >= 0, got {number}")
+                weights[name] = math.nan
+            if not 0 <= weights[name] <= MAX_WEIGHT:  # NaN included
+                raise PriorityError(f"weight of '{name}' must be a number from 0 to {MAX_WEIGHT}, got '{number}'")
     return weights
 
 

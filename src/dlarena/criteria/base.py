@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the report's section type; built by the criterion's own rep
 class NoOptions(BaseModel):
     """The options of a criterion that has none."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)

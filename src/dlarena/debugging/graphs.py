@@ -24,6 +24,9 @@ def _read_onnx(path: str, x: np.ndarray) -> tuple[list[str], int, np.ndarray]:
     import onnx
     import onnxruntime as ort
 
+    from dlarena.deploy.runtimes import quiet
+
+    quiet(ort)
     graph = onnx.load(path).graph
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     return [node.op_type for node in graph.node], len(graph.initializer), session.run(None, {session.get_inputs()[0].name: x})[0]

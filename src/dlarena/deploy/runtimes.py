@@ -33,7 +33,15 @@ class Loaded:
     versions: dict = field(default_factory=dict)
 
 
+def quiet(ort) -> None:
+    """ONNX Runtime's telemetry events off (Windows builds send them; elsewhere a no-op)."""
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:
+        disable()
+
+
 def _onnxruntime(ort, file: Path, threads: int, interop: int, spin: bool) -> tuple[Predict, dict]:
+    quiet(ort)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = interop

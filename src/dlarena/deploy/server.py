@@ -33,6 +33,7 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from dlarena.process.lifeline import die_with_parent_if_asked
 from dlarena.cell import error_line
 from dlarena.deploy import runtime_titles, runtimes
 from dlarena.deploy.batching import DynamicBatcher
@@ -63,6 +64,28 @@ class ServerOptions:
     batch_max: int = 1  # > 1: dynamic batching up to this many rows
     batch_timeout_ms: float = 2.0
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S  # a request body must arrive within this
+    # Request bodies held at once over all connections (default: INFLIGHT_BODIES x max_body_bytes):
+    # without it, memory is connections x max_body_bytes.
+    max_inflight_bytes: int | None = None
+
+
+INFLIGHT_BODIES = 8
+
+
+class BodyBudget:
+    """Bytes of request bodies held at once (asyncio: one thread takes and gives)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.used = limit, 0
+
+    def take(self, n: int) -> None:
+        if self.used + n > self.limit:
+            raise RequestError(503, f"this server holds {self.limit} bytes of request bodies at once; retry shortly",
+                               close=True)
+        self.used += n
+
+    def give(self, n: int) -> None:
+        self.used -= n
 
 
 class Model:
@@ -75,6 +98,7 @@ class Model:
         self.counters = {"requests": 0, "rejected": 0, "failed": 0, "model_calls": 0, "rows": 0}
         self.batcher: DynamicBatcher | None = None
         self.started_at = time.time()
+        self.bodies = BodyBudget(options.max_inflight_bytes or INFLIGHT_BODIES * options.max_body_bytes)
 
     def _call(self, x: np.ndarray) -> np.ndarray:
         self.counters["model_calls"] += 1
@@ -105,27 +129,38 @@ def _declared_length(header: str) -> int:
     return (int(header) if len(header) < 19 else 2**63) if header.isdigit() else 0
 
 
-async def _read_body(request, limit: int, timeout_s: float) -> bytes:
+async def _read_body(request, limit: int, timeout_s: float, budget: BodyBudget) -> bytes:
+    """The body; its size is taken from ``budget``, which the caller gives back once the request is done."""
     too_big = _declared_length(request.headers.get("content-length", "")) > limit
+    if too_big and "100-continue" in request.headers.get("expect", "").lower():
+        # refused before the first read, which is what makes the server send "100 Continue"
+        raise RequestError(413, f"request body of {_declared_length(request.headers['content-length'])} bytes "
+                                f"exceeds this server's limit of {limit} bytes", close=True)
     chunks, size = [], 0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     stream = request.stream()
-    while True:
-        try:
-            chunk = await asyncio.wait_for(anext(stream), max(0.0, deadline - loop.time()))
-        except StopAsyncIteration:
-            break
-        except asyncio.TimeoutError:
-            if too_big:
-                raise RequestError(413, f"request body exceeds this server's limit of {limit} bytes", close=True) from None
-            raise RequestError(408, f"request body not received within {timeout_s:g} s", close=True) from None
-        size += len(chunk)
-        too_big = too_big or size > limit
-        if not too_big:
-            chunks.append(chunk)
+    try:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(stream), max(0.0, deadline - loop.time()))
+            except StopAsyncIteration:
+                break
+            except asyncio.TimeoutError:
+                if too_big:
+                    raise RequestError(413, f"request body exceeds this server's limit of {limit} bytes", close=True) from None
+                raise RequestError(408, f"request body not received within {timeout_s:g} s", close=True) from None
+            size += len(chunk)
+            too_big = too_big or size > limit
+            if not too_big:
+                budget.take(len(chunk))
+                chunks.append(chunk)
+    except BaseException:
+        budget.give(sum(map(len, chunks)))
+        raise
     # The body is drained (not kept) before answering, so the client reads the 413 instead of a reset.
     if too_big:
+        budget.give(sum(map(len, chunks)))
         declared = _declared_length(request.headers.get("content-length", ""))
         raise RequestError(413, f"request body of {max(size, declared)} bytes exceeds this server's "
                                 f"limit of {limit} bytes")
@@ -163,8 +198,18 @@ def create_app(model: Model) -> FastAPI:
     async def predict(request: Request):
         model.counters["requests"] += 1
         try:
+            body = await _read_body(request, model.options.max_body_bytes, model.options.read_timeout_s, model.bodies)
+        except RequestError as exc:
+            model.counters["rejected"] += 1
+            return _rejection(exc)
+        try:
+            return await _answer(request, body)
+        finally:  # the body's bytes are held until its answer is built
+            model.bodies.give(len(body))
+
+    async def _answer(request: Request, body: bytes):
+        try:
             limits = model.options
-            body = await _read_body(request, limits.max_body_bytes, limits.read_timeout_s)
             x, single = conform(decode(body, request.headers.get("content-type", ""), limits.max_body_bytes),
                                 model.manifest.input, limits.max_batch)
         except RequestError as exc:
@@ -269,6 +314,7 @@ def check_options(port: int, threads: int | None, interop_threads: int = 1, batc
 def main(argv: list[str] | None = None) -> int:
     """``python -m dlarena.deploy.server ARTIFACT [options]``: the same server as ``dlarena serve``
     (which the deployment criterion starts this way, without the CLI)."""
+    die_with_parent_if_asked()
     parser = argparse.ArgumentParser(prog="python -m dlarena.deploy.server", description=main.__doc__)
     parser.add_argument("artifact")
     parser.add_argument("--host", default="127.0.0.1")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
+from pathlib import Path
 
 UNSAFE = re.compile(r"[^A-Za-z0-9_.@=,+-]")
 MAX_STEM = 100
@@ -20,3 +22,20 @@ def safe_filename(name: str) -> str:
         return name
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned[:MAX_STEM]}-{digest}"
+
+
+def folder_problem(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be (made) a folder to write ``what`` into, as one line; None when it can.
+    Probed by creating a temporary file, so no folder is made for input that fails."""
+    if path.exists() and not path.is_dir():
+        return f"{path} is not a folder; --out takes a folder for {what}, e.g. {path.parent / 'report'}"
+    folder = path.absolute()
+    while not folder.exists():
+        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(20, f"{folder} is not a folder")
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        return f"cannot write {what} to {path}: {exc.strerror or exc}"
+    return None

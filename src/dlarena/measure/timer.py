@@ -22,16 +22,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TimingConfig(BaseModel):
-    warmup_iters: int = Field(5, ge=0)
-    warmup_s: float = Field(0.2, ge=0)
-    min_iters: int = Field(30, ge=1)
-    min_s: float = Field(1.0, ge=0)
-    max_iters: int = Field(20_000, ge=1)
-    max_s: float = Field(20.0, gt=0)
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    warmup_iters: int = Field(5, ge=0, le=1_000_000)
+    warmup_s: float = Field(0.2, ge=0, le=3600)
+    min_iters: int = Field(30, ge=1, le=10_000_000)
+    min_s: float = Field(1.0, ge=0, le=3600)
+    max_iters: int = Field(20_000, ge=1, le=10_000_000)
+    max_s: float = Field(20.0, gt=0, le=86_400)
 
 
 @dataclass

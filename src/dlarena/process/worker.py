@@ -15,6 +15,7 @@ import sys
 import traceback
 
 from dlarena.measure.memory import peak_rss_mb
+from dlarena.process.lifeline import die_with_parent
 
 
 def _write(path: str, result: dict) -> None:
@@ -45,6 +46,7 @@ def call_entry(entry: str, payload: dict) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    die_with_parent()
     entry, payload_path, result_path = argv
     with open(payload_path) as f:
         payload = json.load(f)

@@ -36,7 +36,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     band = band_of(run["config"])
     rows, cells = store.measurements(run["run_id"]), store.cells(run["run_id"])
-    speed_views = views.build(cells, rows, band)
+    speed_views = views.build(cells, rows, band, (run["env"] or {}).get("workloads"))
     images: dict[str, str] = {}
     for view in speed_views:
         png = plots.workload_figure(view)

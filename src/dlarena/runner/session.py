@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from dlarena.process.isolate import _describe_exit, _kill_group, _tail
+from dlarena.process.lifeline import parent_env
 
 
 class Session:
@@ -53,7 +54,7 @@ class Session:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "dlarena.runner.session_worker", str(write_fd), cpus],
                 stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                env={**os.environ, **self.env}, start_new_session=True)
+                env={**os.environ, **self.env, **parent_env()}, start_new_session=True)
         os.close(write_fd)
         self._reply_fd, self._buffer = read_fd, b""
         self.process += 1

@@ -19,11 +19,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import sys
 import time
 
 from dlarena.measure.contention import calibration_probe
+from dlarena.process.lifeline import die_with_parent
 from dlarena.process.worker import call_entry, error_result
 
 
@@ -57,16 +57,6 @@ def handle_command(cmd: dict, cells: dict) -> dict:
         return {"status": "failed", "error": f"unknown command '{op}'"}
     except Exception as exc:
         return error_result(exc)
-
-
-def die_with_parent() -> None:
-    """Linux: this worker is killed when the suite's process dies (kill -9 included), so no
-    orphan goes on timing or holding memory; elsewhere, end of stdin ends the loop below."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def main(argv: list[str]) -> int:

@@ -7,6 +7,7 @@ write-ahead log makes each commit atomic), and other commands can read between c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock, Timeout
 
 from dlarena.cell import Cell
 
@@ -57,6 +59,8 @@ WRITE_WAIT_S = 30.0
 READ_WAIT_S = 5.0
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB file
 LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+# What DuckDB says of a file cut short (the first write of a run under a full disk or a file-size limit)
+INCOMPLETE_MESSAGES = ("Could not read enough bytes", "not a valid DuckDB database file")
 
 
 class StoreError(RuntimeError):
@@ -95,6 +99,15 @@ def check_path(path: Path, write: bool) -> None:
             raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
 
 
+def incomplete(path: Path) -> StoreError:
+    return StoreError(f"{path} is not a complete DuckDB file (a first write cut short, e.g. by a full disk); "
+                      "move it away or delete it, and dlarena starts a new one")
+
+
+def _is_incomplete(exc: duckdb.Error) -> bool:
+    return isinstance(exc, duckdb.IOException) and any(m in str(exc) for m in INCOMPLETE_MESSAGES)
+
+
 def _existing_ancestor(path: Path) -> Path:
     """The closest folder (or file) above ``path`` that exists: where creating it would start."""
     folder = path.parent.absolute()
@@ -119,9 +132,33 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def run_lock_path(db: Path, run_id: str) -> Path:
+    """The lock beside the database that one writer of ``run_id`` holds (a hash: ids come from files)."""
+    return db.with_name(f"{db.name}.{hashlib.sha256(run_id.encode()).hexdigest()[:12]}.lock")
+
+
 class ResultStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
+        self._run_lock: FileLock | None = None
+
+    def hold_run(self, run_id: str) -> None:
+        """Makes this process the one writer of ``run_id`` until ``release_run`` (or its exit, kill -9
+        included: the kernel drops the lock); StoreBusy when another process writes it now."""
+        lock = FileLock(run_lock_path(self.path, run_id))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreBusy(f"run {run_id} is being written by another dlarena process; wait for it to end "
+                            "(or stop it) and resume again") from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock run {run_id} beside {self.path}: {exc.strerror or exc}") from None
+        self._run_lock = lock
+
+    def release_run(self) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     @property
     def artifacts_dir(self) -> Path:
@@ -138,6 +175,8 @@ class ResultStore:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
+                if _is_incomplete(exc):
+                    raise incomplete(self.path) from None
                 if not _is_lock_conflict(exc):
                     raise StoreError(f"cannot open results database {self.path}: {str(exc).splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
@@ -158,6 +197,10 @@ class ResultStore:
             if not read_only:
                 con.execute(SCHEMA)
             yield con
+        except duckdb.IOException as exc:  # a block past the end of a file cut short
+            if _is_incomplete(exc):
+                raise incomplete(self.path) from None
+            raise
         finally:
             con.close()
 

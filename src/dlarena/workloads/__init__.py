@@ -54,6 +54,7 @@ ENTRY_POINT_GROUP = "dlarena.workloads"
 BASE_NAME = re.compile(r"\w[\w-]*")
 PARAMETER_KEY = re.compile(r"[A-Za-z_]\w*")
 PARAMETER_VALUE = re.compile(r"[\w+-]+(\.[\w+-]+)*")  # 4, 0.5, 1e-3, gelu; never ".."
+MAX_NAME = 100  # characters of a name with its parameters: it becomes part of file and folder names
 NAME_RULE = ("a workload name holds only letters, digits, '_' and '-', and its parameters are key=value "
              "pairs of the same characters (values may hold '.', '+'), e.g. transformer@layers=4,seq=128")
 
@@ -74,6 +75,7 @@ def available() -> list[str]:
 
 def parse(name: str) -> tuple[str, dict[str, object]]:
     """``"mlp@width=64"`` -> ``("mlp", {"width": 64})``. Values are ints, floats or strings."""
+    _check_length(name)
     base, _, suffix = name.partition("@")
     params: dict[str, object] = {}
     for item in filter(None, (s.strip() for s in suffix.split(","))):
@@ -86,6 +88,12 @@ def parse(name: str) -> tuple[str, dict[str, object]]:
                                               for k, v in params.items())):
         raise WorkloadError(f"invalid workload name {name!r}: {NAME_RULE}")
     return base, params
+
+
+def _check_length(name: str, where: str = "") -> None:
+    if len(name) > MAX_NAME:
+        raise WorkloadError(f"{where}workload name {name[:24]!r}... has {len(name)} characters; "
+                            f"at most {MAX_NAME}")
 
 
 def _value(text: str) -> object:
@@ -149,6 +157,19 @@ def get(name: str) -> Workload:
     if workload.name != base:  # adapters find a workload's models by its WORKLOAD.name
         raise WorkloadError(f"workload registered as '{base}' ({module.__name__}) names itself '{workload.name}'")
     return workload
+
+
+def described(names: list[str]) -> dict[str, dict]:
+    """What a report says about each workload, stored with the run (``env["workloads"]``): a report
+    reads it from the rows and never imports a workload named in a results file."""
+    out = {}
+    for name in names:
+        try:
+            workload = get(name)
+            out[name] = {"description": workload.description, "parameter_count": workload.parameter_count}
+        except Exception:  # noqa: BLE001 - a workload the run will report as failed: nothing to describe
+            continue
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -297,6 +318,7 @@ def load_source(path: str) -> tuple[str, str]:
         workload = None
     if not isinstance(workload, Workload):
         raise WorkloadError(f"workload module {path} defines no WORKLOAD (a dlarena.workloads.base.Workload)")
+    _check_length(workload.name, f"workload module {path}: ")
     if workload.name in BUILTIN:
         raise WorkloadError(f"workload module {path} uses the built-in name '{workload.name}'; rename its WORKLOAD")
     if not BASE_NAME.fullmatch(workload.name):

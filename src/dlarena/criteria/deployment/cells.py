@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from dlarena.cell import error_line
+from dlarena.process.lifeline import parent_env
 from dlarena import deploy, frameworks, workloads
 from dlarena.cell import Cell
 from dlarena.criteria.base import Selection
@@ -228,7 +229,7 @@ def _serve(payload: dict) -> dict:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "serve.log"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **parent_env()}  # the server dies with this cell's worker
     with open(log, "w") as out:
         proc = subprocess.Popen(server_command(folder, port, payload["threads"], payload["interop_threads"], settings),
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)

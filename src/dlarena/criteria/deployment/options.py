@@ -14,7 +14,7 @@ INT8_TOLERANCE = 5e-2
 class DeploymentOptions(BaseModel):
     """Options of the ``deployment`` criterion."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     paths: list[str] = Field(default_factory=deploy.path_keys)
     # Artifacts served over HTTP and load-tested: each framework's native artifact, and ONNX Runtime
@@ -24,7 +24,7 @@ class DeploymentOptions(BaseModel):
     serve_concurrency: int = Field(4, ge=1, le=64)
     serve_batch_max: int = Field(1, ge=1, le=1024)  # 1: no dynamic batching
     serve_batch_timeout_ms: float = Field(2.0, ge=0, le=1000)
-    int8_tolerance: float = Field(INT8_TOLERANCE, gt=0)
+    int8_tolerance: float = Field(INT8_TOLERANCE, gt=0, le=1)
 
     @field_validator("paths", "serve")
     @classmethod

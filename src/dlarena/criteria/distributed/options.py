@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+MAX_WORKERS = 1024
+
+
 class DistributedOptions(BaseModel):
     """Options of the ``distributed`` criterion (data-parallel training on the frameworks' own runtimes).
 
@@ -14,22 +17,22 @@ class DistributedOptions(BaseModel):
     gets worker i at ``node_addrs[node]:master_port + 1 + index``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     workers: list[int] = Field(default_factory=lambda: [1, 2])
-    nodes: int = Field(1, ge=1)
+    nodes: int = Field(1, ge=1, le=MAX_WORKERS)
     node_rank: int = Field(0, ge=0)
     master_addr: str = "127.0.0.1"
     master_port: int = Field(0, ge=0, le=65535)  # 0: pick a free port (single node only)
     node_addrs: list[str] = Field(default_factory=list)  # one per node, for runtimes that list every worker
-    check_steps: int = Field(3, ge=1)  # steps compared against single-process training on the global batch
-    rendezvous_timeout_s: float = Field(90.0, gt=0)
+    check_steps: int = Field(3, ge=1, le=10_000)  # steps compared against single-process training on the global batch
+    rendezvous_timeout_s: float = Field(90.0, gt=0, le=86_400)
 
     @field_validator("workers")
     @classmethod
     def _workers(cls, v):
-        if not v or any(n < 1 for n in v):
-            raise ValueError("workers must be positive integers, e.g. 1,2,4")
+        if not v or any(not 1 <= n <= MAX_WORKERS for n in v):
+            raise ValueError(f"workers must be integers from 1 to {MAX_WORKERS}, e.g. 1,2,4")
         return sorted(set(v))
 
     @model_validator(mode="after")

@@ -87,7 +87,21 @@ def _verdicts(view: ScenarioView) -> None:
                     view.verdicts.append((kind, verdict))
 
 
-def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> list[WorkloadView]:
+def _description(name: str, described: dict) -> str:
+    """From the stored rows; a run recorded before they held it: a built-in's own (dlarena's code only)."""
+    if name in described:
+        return str(described[name].get("description") or "")
+    if workloads.base_name(name) not in workloads.BUILTIN:
+        return ""
+    try:
+        return workloads.get(name).description
+    except (KeyError, ValueError):  # a variant this installation refuses: no description
+        return ""
+
+
+def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND,
+          described: dict | None = None) -> list[WorkloadView]:
+    """``described``: the run's stored workload descriptions (``env["workloads"]``)."""
     by_cell = rows_by_cell(rows)
     views = []
     # Only workloads with parity or speed cells: other criteria render their own sections.
@@ -122,9 +136,6 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> li
                 view = ScenarioView(scenario, title, metric, higher, entries, band=band)
                 _verdicts(view)
                 scenarios.append(view)
-        try:
-            description = workloads.get(name).description
-        except (KeyError, ValueError):  # a name this installation cannot resolve (or refuses): no description
-            description = ""
+        description = _description(name, described or {})
         views.append(WorkloadView(name, description, parity, comparable, scenarios))
     return views

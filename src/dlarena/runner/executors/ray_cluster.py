@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from dlarena import workloads
 from dlarena.config import Cell, SuiteConfig
 from dlarena.measure.env import fingerprint
 from dlarena.runner.executors import units as units_mod
@@ -146,7 +147,8 @@ class RayExecutor:
         runs = []
         for kind, nodes in kinds.items():
             run_id = f"{base_run_id}.{slug(kind)}" if len(kinds) > 1 or self.nodes_by == "all" else base_run_id
-            env = {**nodes[0].fingerprint, "cluster": self._cluster_env(base_run_id, kind, nodes)}
+            env = {**nodes[0].fingerprint, "cluster": self._cluster_env(base_run_id, kind, nodes),
+                   "workloads": workloads.described(config.workloads)}
             store.start_run(run_id, config.suite, config.model_dump(), env)
             runs.append(KindRun(kind, run_id, nodes))
         return runs
