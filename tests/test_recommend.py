@@ -132,7 +132,7 @@ def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
     store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40) + _probe_cells(2.0, 5.0))
     html_path, md_path = write_report(store, store.run("r1"), tmp_path / "report")
     html = html_path.read_text()
-    assert html.index('id="summary"') < html.index("<h2>Environment</h2>")
+    assert html.index('id="summary"') < html.index('<h2 id="environment">Environment</h2>')
     table = html[html.index('id="summary"'):html.index('id="when-to-use"')]
     assert table.count("not measured yet") == 2 * 5  # deployment, distributed, pretrained, debugging, community
     assert table.count("[measured here]") == 2 * 2  # speed and ease, both frameworks
