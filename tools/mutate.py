@@ -34,16 +34,18 @@ def load(path: Path = LIST) -> list[dict]:
     return tomllib.loads(path.read_text())["mutation"]
 
 
-def run_tests(tests: list[str], timeout: float) -> tuple[int, float]:
+def run_tests(tests: list[str], timeout: float) -> tuple[int, float, str]:
+    """pytest's exit status, the seconds it took and the first failing test ("" if none)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *tests]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", "-rf", *tests]
     start = time.monotonic()
     try:
-        rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            timeout=timeout).returncode
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        rc, out = done.returncode, done.stdout
     except subprocess.TimeoutExpired:
-        rc = -1  # a mutant that hangs the tests is caught (by the timeout)
-    return rc, time.monotonic() - start
+        rc, out = -1, ""  # a mutant that hangs the tests is caught (by the timeout)
+    failed = next((line.split()[1] for line in out.splitlines() if line.startswith(("FAILED ", "ERROR "))), "")
+    return rc, time.monotonic() - start, failed
 
 
 def whole_files(tests: list[str]) -> list[str]:
@@ -71,20 +73,20 @@ def mutated(text: str, m: dict) -> str:
     return text[:index] + new + text[index + len(old):]
 
 
-def apply_and_test(m: dict, timeout: float) -> tuple[str, int, float]:
+def apply_and_test(m: dict, timeout: float) -> tuple[str, int, float, str]:
     path = ROOT / m["file"]
     original = path.read_bytes()
     stat = path.stat()
     changed = mutated(original.decode(), m)
     try:
         path.write_text(changed)
-        rc, seconds = run_tests(m["tests"], timeout)
+        rc, seconds, failed = run_tests(m["tests"], timeout)
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     if rc == 5:  # pytest: no tests collected -- nothing was tested, nothing caught
-        return "no-tests", rc, seconds
-    return ("survived" if rc == 0 else "caught"), rc, seconds
+        return "no-tests", rc, seconds, failed
+    return ("survived" if rc == 0 else "caught"), rc, seconds, failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.baseline:
         for tests in dict.fromkeys(tuple(m["tests"]) for m in mutations):
-            rc, seconds = run_tests(list(tests), args.timeout)
+            rc, seconds, _ = run_tests(list(tests), args.timeout)
             print(f"baseline {'pass' if rc == 0 else f'FAIL rc={rc}'} {seconds:5.1f}s {' '.join(tests)}", flush=True)
             if rc != 0:
                 return 2
     caught = survived_equivalent = 0
     survivors, untested = [], []
     for m in mutations:
-        verdict, rc, seconds = apply_and_test(m, args.timeout)
+        verdict, rc, seconds, failed = apply_and_test(m, args.timeout)
         eq = m.get("equivalent")
         if verdict == "caught":
             caught += 1
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             survivors.append(m["id"])
         note = f"  (equivalent: {eq})" if eq and verdict == "survived" else ""
-        print(f"{m['id']:5} {verdict:8} rc={rc:<3} {seconds:5.1f}s  {m['file']}: {m.get('what', m['new'])}{note}",
+        by = f"  <- {failed}" if failed else ""
+        print(f"{m['id']:5} {verdict:8} rc={rc:<3} {seconds:5.1f}s  {m['file']}: {m.get('what', m['new'])}{note}{by}",
               flush=True)
     scored = len(mutations) - survived_equivalent
     print(f"\nmutation score: {caught}/{scored} caught ({100 * caught / max(scored, 1):.0f}%), "
