@@ -310,7 +310,7 @@ def test_fake_every_round_is_shuffled_not_run_in_the_given_order():
     # 6 rounds of 3 cells (min = max = 6 windows): the seed's order differs between rounds, and over
     # seeds each framework is timed first in some round -- never the given order every round.
     firsts = set()
-    for seed in range(5):
+    for seed in range(3):
         order, _ = _fake_run(lambda key, n: ([0.01] * 5, 0.001), seed=seed, min_windows=6, max_windows=6)
         rounds = [tuple(order[i:i + 3]) for i in range(0, 18, 3)]
         assert len(rounds) == 6 and all(sorted(r) == ["jax", "tensorflow", "torch"] for r in rounds)
