@@ -38,7 +38,7 @@ test-full: setup
 	DLARENA_FULL_TESTS=1 $(PYTEST)
 
 # Hand-made mutations of the decision code (tools/mutations.toml), each applied, tested by the fast
-# tests it names and restored: the mutation score of docs/mutation.md as a command (about 15 minutes
+# tests it names and restored: the mutation score of docs/mutation.md as a command (15-30 minutes
 # on 2 cores; `make mutation MUTATE_ARGS="M01 M07"` for some, "--whole-files" for whole test files).
 mutation: setup
 	$(BIN)/python tools/mutate.py --baseline $(MUTATE_ARGS)
