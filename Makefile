@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dlarena-installed
 
-.PHONY: setup demo test test-full clean
+.PHONY: setup demo test test-full mutation clean
 
 $(STAMP): pyproject.toml requirements-cpu.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: setup
 # reduced forms (`make test`).
 test-full: setup
 	DLARENA_FULL_TESTS=1 $(PYTEST)
+
+# Hand-made mutations of the decision code (tools/mutations.toml), each applied, tested by the fast
+# tests it names and restored: the mutation score of docs/mutation.md as a command (15-30 minutes
+# on 2 cores; `make mutation MUTATE_ARGS="M01 M07"` for some, "--whole-files" for whole test files).
+mutation: setup
+	$(BIN)/python tools/mutate.py --baseline $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) dlarena-results

@@ -574,3 +574,66 @@ def test_small_models_with_mlp_training_inconclusive_is_partly_supported():
     result = verdict("small-models", rows)
     assert [c.outcome for c in result.checks] == ["inconclusive", "supported", "not measured"]
     assert (result.outcome, result.label) == ("partly supported", "partly supported; other parts undecided")
+
+
+# -- the check kinds at their edges, through the registry (issue 32) -------------------------------
+def _run_check(kind, rows, metric="", a="torch", b=None, today=TODAY, **options):
+    from dlarena.claims.model import Context
+
+    check = Check("t", metric=metric, a=Side(a), b=Side(b) if b else None, kind=kind, options=options)
+    return EVALUATORS[kind](check, Context(rows, 0.05, today=today))
+
+
+def test_a_superlinear_side_makes_the_scaling_comparison_inconclusive():
+    # TensorFlow's 2-worker efficiency 115% (its 1-worker baseline ran below capacity): no verdict,
+    # though PyTorch's 75% is ordinary -- one superlinear side is enough.
+    rows = scaling_rows(tf2=2300, torch2=1500)
+    (c,) = analysis.compare_scaling(on_hosts(rows, 2), rows, "tensorflow", "torch")
+    assert (c.outcome, c.winner) == ("inconclusive", None) and "superlinear" in c.text
+    assert verdict("speed-distributed", rows, cells=on_hosts(rows, 2)).outcome == "inconclusive"
+
+
+@pytest.mark.parametrize("values, outcome", [
+    ((50_000, 40_000, 60_000), "supported"),     # down, then up: the first and last dates decide
+    ((50_000, 60_000, 45_000), "contradicted"),  # up, then down below the start
+])
+def test_a_trend_compares_the_first_and_last_dates_of_three(values, outcome):
+    rows = [fig("torch", "github_stars", v, d) for v, d in zip(values, ("2025-01", "2025-06", "2026-06"))]
+    assert _run_check("trend", rows, "github_stars", expect="up").outcome == outcome
+    flipped = "contradicted" if outcome == "supported" else "supported"
+    assert _run_check("trend", rows, "github_stars", expect="down").outcome == flipped
+    # with side b: the ratio a/b on each date, first against last
+    ratio_rows = rows + [fig("tensorflow", "github_stars", 100_000, d) for d in ("2025-01", "2025-06", "2026-06")]
+    assert _run_check("trend", ratio_rows, "github_stars", b="tensorflow", expect="up").outcome == outcome
+
+
+def test_a_figure_exactly_the_tolerance_away_from_the_articles_is_still_close():
+    rows = [fig("torch", "github_stars", 125, "2026-06"), fig("tensorflow", "github_stars", 100, "2026-06")]
+    assert 125 / 100 - 1 == 0.25
+    assert _run_check("figure", rows, "github_stars", b="tensorflow", claimed_a=100, tolerance=0.25).outcome == "supported"
+    assert _run_check("figure", rows, "github_stars", b="tensorflow", claimed_a=100, tolerance=0.24).outcome == "outdated"
+
+
+@pytest.mark.parametrize("qualifiers, outcome", [
+    (({"above": True}, {"below": True}), "supported"),  # > 70 vs < 70: ordered, the bounds touch
+    (({}, {"below": True}), "supported"),               # 70 vs < 70
+    (({"below": True}, {"below": True}), "inconclusive"),  # < 70 vs < 70: open
+])
+def test_bounded_figures_that_touch_are_ordered(qualifiers, outcome):
+    rows = [fig("torch", "paper_implementations_pct", 70, "2026-06", **qualifiers[0]),
+            fig("tensorflow", "paper_implementations_pct", 70, "2026-06", **qualifiers[1])]
+    assert _run_check("figure", rows, "paper_implementations_pct", b="tensorflow").outcome == outcome
+
+
+def test_rows_at_least_holds_on_equal_shares_and_higher_needs_more():
+    rows = [r("deployment", "torch", "onnx", "m", 1.0), r("deployment", "torch", "tflite", "m", 1.0, status="failed"),
+            r("deployment", "tensorflow", "onnx", "m", 1.0), r("deployment", "tensorflow", "tflite", "m", 1.0, status="failed")]
+    for x in rows:
+        x["cell_id"] = f"{x['framework']}/{x['mode']}"
+    assert _run_check("rows", rows, b="tensorflow", expect="a_at_least").outcome == "supported"      # 1/2 vs 1/2
+    assert _run_check("rows", rows, b="tensorflow", expect="a_higher").outcome == "inconclusive"
+    better = [x for x in rows if x["cell_id"] != "torch/tflite"]  # 1/1 vs 1/2
+    assert _run_check("rows", better, b="tensorflow", expect="a_higher").outcome == "supported"
+    assert _run_check("rows", better, b="tensorflow", expect="a_at_least").outcome == "supported"
+    assert _run_check("rows", rows[2:] + rows[:1], b="tensorflow", expect="a_at_least").outcome == "supported"
+    assert _run_check("rows", [rows[1]] + rows[2:], b="tensorflow", expect="a_at_least").outcome == "contradicted"

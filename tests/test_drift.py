@@ -112,3 +112,49 @@ def test_probe_speedup_is_the_ratio_of_median_probe_times():
     reps = lambda *probes: [{"noise": {"probe_s": p}} for p in probes] + [{"noise": {}}]  # noqa: E731
     assert probe_speedup(reps(1.0e-3, 1.2e-3, 1.1e-3), reps(1.6e-3, 1.7e-3, 1.5e-3)) == pytest.approx(1.1 / 1.6)
     assert probe_speedup(reps(), reps(1e-3)) is None
+
+
+# -- edges the allowance and its comparison decide on (issue 32) ----------------------------------
+class _RunsAt:
+    """A results store's two reads machine_drifts uses (runs newest first, their headline values),
+    for runs r00, r01, ... (oldest first) of MIN_SHARED_CELLS throughput cells at ``level`` x base,
+    then "now": many runs without a database (fast)."""
+
+    def __init__(self, levels: list[float], env: dict):
+        from dlarena.measure.drift import MIN_SHARED_CELLS
+
+        self.levels = {f"r{k:02d}": level for k, level in enumerate(levels)} | {"now": 1.0}
+        self.env, self.cells = env, MIN_SHARED_CELLS
+
+    def runs(self):
+        return [{"run_id": run_id, "env": self.env} for run_id in reversed(self.levels)]
+
+    def headline_values(self, run_ids, metrics):
+        return {run_id: [{"cell_id": f"mlp/torch/m{i}/infer_throughput/b8", "scenario": "infer_throughput",
+                          "metric": "throughput_sps", "value": self.levels[run_id] * (100 + i)} for i in range(self.cells)]
+                for run_id in run_ids}
+
+
+def test_history_uses_the_newest_runs_and_pairs_sharing_exactly_the_minimum_of_cells():
+    from dlarena.measure.drift import HISTORY_PAIRS
+
+    here = {"hostname": "a", "intra_op_threads": 2}
+    # 13 earlier runs: the oldest pair drifted 2x; only the newest HISTORY_PAIRS pairs count, the last moved +10%
+    levels = [2.0] + [1.0] * 11 + [1.1]
+    drifts = history.machine_drifts(_RunsAt(levels, here), "now", here, speed)
+    assert len(drifts) == HISTORY_PAIRS == 10
+    assert drifts == pytest.approx([1.0] * 9 + [1.1])
+
+
+def test_coverage_within_run_reads_the_ci_before_the_allowance():
+    # run A's stored (widened) CI [90, 110] contains B's 105; its within-run CI [99, 101] does not
+    a = {"cell_id": "c", "metric": "throughput_sps", "status": "ok", "value": 100.0, "ci_low": 90.0, "ci_high": 110.0,
+         "extra": {"ci_within_run": [99.0, 101.0]}}
+    b = {"cell_id": "c", "metric": "throughput_sps", "status": "ok", "value": 105.0, "ci_low": 104.0, "ci_high": 106.0,
+         "extra": {}}
+    assert (ci_coverage([a], [b]).a_covers_b, ci_coverage([a], [b], within_run=True).a_covers_b) == (1, 0)
+    assert ci_coverage([a], [b], within_run=True).b_covers_a == 0
+    # a value exactly at an end of the CI is inside it (closed interval)
+    at_end = {**b, "value": 110.0}
+    assert ci_coverage([a], [at_end]).a_covers_b == 1
+    assert ci_coverage([a], [{**b, "value": 101.0}], within_run=True).a_covers_b == 1

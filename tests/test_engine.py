@@ -267,3 +267,90 @@ def test_sigterm_stops_cleanly_and_kill_9_leaves_no_orphan(tmp_path):
     proc.kill()
     proc.wait(timeout=10)
     worker.wait(timeout=10)  # killed with its parent (PR_SET_PDEATHSIG), not left running for 60 s
+
+
+# -- the engine's decisions on fake workers (no process, no framework: fast; `-k fake`, issue 32) --
+class _FakeSession:
+    """A worker that answers at once: each window's per-call times come from ``windows(cell, n)``
+    (n: the cell's window count so far), with the calibration probe ``probe_s``."""
+
+    def __init__(self, windows, log):
+        self.windows, self.log, self.count = windows, log, {}
+        self.alive, self.process, self.pid = True, 1, os.getpid()
+
+    def request(self, command, timeout):
+        key = command["key"]
+        if command["op"] == "window":
+            n = self.count[key] = self.count.get(key, 0) + 1
+            self.log.append(key)
+            samples, probe = self.windows(key, n)
+            return {"status": "ok", "samples": samples, "probe_s": probe, "started_at": time.time(), "duration_s": 0.01}
+        return {"status": "ok", "metrics": [], "runtime": {}, "duration_s": 0.0}
+
+    def stop(self):
+        pass
+
+
+def _fake_run(windows, frameworks=("torch", "tensorflow", "jax"), seed=0, **repetitions):
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    config = build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
+                          seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions})
+    log, recorded = [], {}
+    session = _FakeSession(windows, log)
+    cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), session, {})
+             for fw in frameworks]
+    SpeedEngine(config, speed, lambda cell, result: recorded.__setitem__(cell.framework, result)).run(cells, None)
+    return [key.split("/")[1] for key in log], recorded
+
+
+def test_fake_every_round_is_shuffled_not_run_in_the_given_order():
+    # 6 rounds of 3 cells (min = max = 6 windows): the seed's order differs between rounds, and over
+    # seeds each framework is timed first in some round -- never the given order every round.
+    firsts = set()
+    for seed in range(3):
+        order, _ = _fake_run(lambda key, n: ([0.01] * 5, 0.001), seed=seed, min_windows=6, max_windows=6)
+        rounds = [tuple(order[i:i + 3]) for i in range(0, 18, 3)]
+        assert len(rounds) == 6 and all(sorted(r) == ["jax", "tensorflow", "torch"] for r in rounds)
+        assert len(set(rounds)) > 1, (seed, rounds)
+        firsts |= {r[0] for r in rounds}
+    assert firsts == {"torch", "tensorflow", "jax"}
+
+
+def test_fake_contended_windows_do_not_feed_verdicts(monkeypatch):
+    # torch and tensorflow run identically in quiet windows (equivalent: decided at the minimum);
+    # tensorflow's first window ran 3x slower beside a busy neighbour, flagged and re-measured.
+    # Were that window in the verdict, the pair would stay inconclusive and get every window.
+    monkeypatch.setattr(contention, "why_contended", lambda noise, *a, **k: "busy" if noise["probe_s"] == 2.0 else None)
+
+    def windows(key, n):
+        if "tensorflow" in key and n == 1:
+            return [0.03] * 5, 2.0
+        return [0.01] * 5, 0.001
+
+    order, recorded = _fake_run(windows, frameworks=("torch", "tensorflow"), min_windows=3, max_windows=8)
+    assert order.count("torch") == 3 and order.count("tensorflow") == 4
+    head = recorded["tensorflow"]["metrics"][0]
+    assert head["extra"]["flagged_windows"] == 1 and head["value"] == pytest.approx(8 / 0.01)
+
+
+def _live(included: int, flagged: int):
+    from dlarena.runner.engine import LiveCell, Window
+
+    windows = [Window([0.01], 1, 0.0, 0.01, {}) for _ in range(included)]
+    windows += [Window([0.01], 1, 0.0, 0.01, {}, "busy neighbour") for _ in range(flagged)]
+    return LiveCell(None, None, {}, windows=windows)
+
+
+@pytest.mark.parametrize("included, flagged, note", [
+    (2, 0, None), (2, 2, None),  # MIN_QUIET_WINDOWS quiet windows, and as many quiet as contended: decides
+    (1, 0, "0 of 1 windows contended (contended)"),  # too few quiet windows
+    (2, 3, "3 of 5 windows contended (busy neighbour)"),  # more contended than quiet
+])
+def test_fake_busy_note_edges(included, flagged, note):
+    from dlarena.runner.engine import MIN_QUIET_WINDOWS, busy_note
+
+    assert MIN_QUIET_WINDOWS == 2
+    assert busy_note(_live(included, flagged)) == note

@@ -244,3 +244,33 @@ def test_partial_weights_count_only_weighted_criteria_and_strongest_follows_the_
     assert strongest(result) == [
         "Speed: PyTorch 0.80 vs TensorFlow 0.40 — torch speed [measured here] (evidence: speed/torch)",
         "Ease of use: TensorFlow 0.90 vs PyTorch 0.20 — tensorflow ease [measured here] (evidence: ease/tensorflow)"]
+
+
+# -- several runs per criterion, and the lead margin at its edge (issue 32) ----------------------
+def test_of_two_runs_measuring_one_criterion_the_newest_decides(tmp_path):
+    store = _store(tmp_path, _speed_cells(torch_ms=0.05, tf_ms=0.40), run_id="old")  # torch faster then
+    store.start_run("new", "custom", {}, {})
+    for cell, result in _speed_cells(torch_ms=0.40, tf_ms=0.05):  # tensorflow faster now
+        store.record_cell("new", cell, result)
+    assert [r["run_id"] for r in store.runs()] == ["new", "old"]
+    speed_factor = next(f for f in latest_factors(store, parse_priorities(None)) if f.criterion == "speed")
+    assert speed_factor.run_id == "new"
+    assert (speed_factor.per_framework["tensorflow"]["score"], speed_factor.per_framework["torch"]["score"]) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("high, low, small", [(1.0, 0.0, False), (0.05, 0.0, False), (0.5, 0.46, True)])
+def test_the_overall_margin_is_small_only_below_the_lead_margin(high, low, small):
+    # 0.05 - 0.0 is exactly LEAD_MARGIN in binary: a lead, not "small"
+    result = recommend([_factor("speed", 1, {"torch": high, "tensorflow": low})])
+    assert ("The overall margin" in result.paragraph) is small
+    assert ("PyTorch leads on speed" in result.paragraph) is not small
+    assert ("They are about even on speed" in result.paragraph) is small
+
+
+def test_strongest_keeps_a_gap_of_exactly_the_lead_margin():
+    from dlarena.recommend import LEAD_MARGIN, strongest
+
+    assert 0.05 - 0.0 == LEAD_MARGIN
+    result = recommend([_factor("speed", 1, {"torch": 0.05, "tensorflow": 0.0}),
+                        _factor("ease", 1, {"torch": 0.5, "tensorflow": 0.49})])
+    assert [line.split(":")[0] for line in strongest(result)] == ["Speed"]

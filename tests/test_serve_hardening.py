@@ -206,6 +206,15 @@ def test_max_batch_is_its_own_413():
     assert (info.value.status, info.value.message) == (413, f"batch of 9 samples exceeds this server's limit of {MAX_BATCH}")
 
 
+def test_a_batch_exactly_at_max_batch_is_accepted_and_an_empty_one_refused():
+    # the limit is inclusive: MAX_BATCH samples are served, MAX_BATCH + 1 are not (above); 0 is no batch
+    assert conform(np.ones((MAX_BATCH, 4)), SPEC, MAX_BATCH)[0].shape == (MAX_BATCH, 4)
+    assert conform(np.ones((1, 4)), SPEC, 1)[0].shape == (1, 4)
+    with pytest.raises(RequestError) as info:
+        conform(np.ones((0, 4)), SPEC, MAX_BATCH)
+    assert (info.value.status, info.value.message) == (422, "empty batch: send at least one sample")
+
+
 @pytest.mark.parametrize("body, status, message", [
     (b'{"inputs": [[1, NaN, 3, 4]]}', 422, "inputs must be finite numbers, got NaN or infinity"),
     (b'{"inputs": [[1, -Infinity, 3, 4]]}', 422, "inputs must be finite numbers, got NaN or infinity"),

@@ -121,3 +121,12 @@ def test_throughput_at_batch_1_sized_model_is_not_per_call_overhead():
     assert not speed.per_call_overhead("infer_throughput", 1, 85_000)
     assert not speed.per_call_overhead("infer_latency", 8, 85_000)
     assert not speed.per_call_overhead("infer_latency", 1, None)  # size not recorded: no label
+
+
+def test_latency_percentile_rows_are_named_for_their_percentile():
+    # 1..100 ms in two windows: p90 and p99 of the pooled calls, each under its own name (issue 32).
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_latency", batch=1)
+    calls_s = [i / 1000 for i in range(1, 101)]
+    rows = {r["metric"]: r for r in speed.rows_from_windows(cell, [calls_s[::2], calls_s[1::2]])}
+    assert rows["latency_p90_ms"]["value"] == pytest.approx(90.1)
+    assert rows["latency_p99_ms"]["value"] == pytest.approx(99.01)

@@ -295,3 +295,46 @@ def test_timer_stops_at_max_s_before_min_iters_or_min_s(monkeypatch):
     timing = measure(clock.tick, lambda: None,
                      TimingConfig(warmup_iters=0, warmup_s=0, min_iters=1000, min_s=0.05, max_s=0.02))
     assert len(timing.samples_s) == 20
+
+
+# -- the rule's edges, each where a plausible slip would change the verdict (issue 32) ----------
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_a_ratio_ci_between_1_minus_band_and_the_bands_lower_edge_is_inconclusive(higher_is_better):
+    # The band's lower edge is 1/(1+band) = 0.95238, not 1-band = 0.95: a CI starting at 0.951 is
+    # outside it, and straddles 1, so no winner and no "equivalent" either.
+    v = compare(*_with_ratio_ci(0.951, 1.04, higher_is_better), higher_is_better)
+    assert (v.outcome, v.winner) == ("inconclusive", None)
+    inside = compare(*_with_ratio_ci(0.9525, 1.04, higher_is_better), higher_is_better)
+    assert inside.outcome == "equivalent"
+
+
+def test_the_replicate_ratio_ci_is_the_central_95_percent():
+    # 1001 distinct replicate ratios 1.000 .. 2.000: the 2.5% and 97.5% quantiles, not 5% / 95%
+    # (replicates of two values give the same interval at any level: they cannot tell).
+    reps = tuple(np.linspace(1.0, 2.0, 1001))
+    v = compare(Estimate("A", 1.5, 1.0, 2.0, reps), Estimate("B", 1.0, 1.0, 1.0, (1.0,) * 1001), True)
+    assert (v.ratio_low, v.ratio_high) == (pytest.approx(1.025), pytest.approx(1.975))
+
+
+def test_a_winner_clearing_1_by_exactly_the_fragile_share_is_not_fragile():
+    # ln(low) = 0.125 = 0.25 x (ln high - ln low) = 0.25 x 0.5, exactly (in binary): strict "<".
+    low, high = math.exp(0.125), math.exp(0.625)
+    assert math.log(low) == 0.25 * (math.log(high) - math.log(low))
+    assert fragile(Verdict("t", "A", 1.0, "faster", math.sqrt(low * high), low, high)) is False
+    nudged = math.exp(0.1249)
+    assert fragile(Verdict("t", "A", 1.0, "faster", math.sqrt(nudged * high), nudged, high)) is True
+
+
+@pytest.mark.parametrize("m", [2, 3, 6])
+def test_the_estimates_replicates_are_widened_by_exactly_the_small_sample_factor(m):
+    # Same seed, same draws: the corrected replicates are the plain ones stretched on the log scale
+    # around the value by small_sample_factor(m) -- of m windows, not m-1 or m+1.
+    rng = np.random.default_rng(m)
+    windows = [list(1 + 0.05 * i + 0.01 * rng.standard_normal(40)) for i in range(m)]
+    plain = estimate(windows, seed=5, small_sample_correction=False)
+    wide = estimate(windows, seed=5)
+    assert wide.value == plain.value
+    moved = np.abs(np.log(plain.replicates / plain.value)) > 1e-9  # a replicate at the value stays there
+    stretch = np.log(wide.replicates[moved] / wide.value) / np.log(plain.replicates[moved] / plain.value)
+    assert moved.sum() > 1000 and np.allclose(stretch, small_sample_factor(m), rtol=1e-6)
+    assert wide.ci_low < plain.ci_low and wide.ci_high > plain.ci_high

@@ -152,3 +152,14 @@ def test_a_kill_inside_a_rerecording_transaction_keeps_the_old_rows_and_no_new_o
     assert [r["median"] for r in after[2]] == [0.5]
     store.record_cell("run1", CELL, new)  # the file stays writable after the kill
     assert {m["value"] for m in store.measurements("run1")} == {99.0}
+
+
+def test_resume_skips_failed_timeout_skipped_and_not_comparable_cells(store):
+    """--resume reruns only cells with no final row: a cell that failed, timed out, was skipped or
+    is not comparable is an answer (rerunning it would spend the budget again on a known outcome)."""
+    statuses = ("ok", "failed", "timeout", "skipped", "not_comparable")
+    cells = [Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_latency", batch=b)
+             for b in range(1, len(statuses) + 1)]
+    for cell, status in zip(cells, statuses):
+        store.record_cell("run1", cell, {**OK, "status": status, "error": None if status == "ok" else "why"})
+    assert store.completed_cells("run1") == {cell.id: status for cell, status in zip(cells, statuses)}
