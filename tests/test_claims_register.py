@@ -578,7 +578,7 @@ def test_small_models_with_mlp_training_inconclusive_is_partly_supported():
 
 # -- the check kinds at their edges, through the registry (issue 32) -------------------------------
 def _run_check(kind, rows, metric="", a="torch", b=None, today=TODAY, **options):
-    from dlarena.claims.model import Context
+    from dlarena.claimkit.model import Context
 
     check = Check("t", metric=metric, a=Side(a), b=Side(b) if b else None, kind=kind, options=options)
     return EVALUATORS[kind](check, Context(rows, 0.05, today=today))
