@@ -337,9 +337,10 @@ class SuiteRunner:
                   for cell in cells}
         previous = {cell.id: self._skip_done(cell, done) for cell in cells}
         fresh = [cell for cell in cells if previous[cell.id] is None]
-        results = self._captures(workload, fresh, output)
+        results = self._captures(workload, fresh, output) if fresh else {}
         recorded = [c.framework for c in cells if (previous[c.id] or results[c.id].get("status")) == "ok"]
-        reference, standings = agreement.decide(recorded, self._comparer(workload, output), frameworks.display_name)
+        _, standings = (agreement.decide(recorded, self._comparer(workload, output), frameworks.display_name)
+                        if fresh else (None, {}))
         reasons = {}
         for cell in cells:
             if previous[cell.id] is not None:
