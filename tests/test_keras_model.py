@@ -118,3 +118,35 @@ def test_parity_failure_names_the_first_diverging_layer(tmp_path):
     other["forward"] = other["f64:forward"] = np.ones((2, 2))
     np.savez(tmp_path / "other.npz", **other)
     assert parity.compare(spec, str(tmp_path / "ref.npz"), str(tmp_path / "other.npz"), "x")["status"] == "ok"
+
+
+FLOAT64_TWIN = """
+import numpy as np, keras
+from dlarena.frameworks.keras.parity import float64_context, float64_copy
+rng = np.random.default_rng(0)
+x = rng.standard_normal((8, 4, 4, 16)) * 3 + 1
+inp = keras.Input((4, 4, 16))
+model = keras.Model(inp, keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization()(inp)))
+gamma, beta = (rng.standard_normal(16).astype(np.float32).astype(np.float64) for _ in range(2))
+model.layers[1].set_weights([gamma, beta, np.zeros(16), np.ones(16)])
+mean, var = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+expected = (((x - mean) / np.sqrt(var + 1e-3)) * gamma + beta).mean(axis=(1, 2))
+with float64_context():
+    out = keras.ops.convert_to_numpy(float64_copy(model)(x, training=True))
+print(out.dtype, np.abs(out - expected).max() / np.abs(expected).max())
+"""
+
+
+def test_float64_twin_computes_batchnorm_and_pooling_in_float64():
+    """Keras 3 promotes float64 to float32 on JAX and PyTorch (keras.backend.result_type), so a
+    float64 model's BatchNormalization and mean ran in float32 there (1e-7 off numpy's float64);
+    the parity's float64 pass keeps float64 (frameworks/keras/parity.py: keep_float64)."""
+    import os
+    import subprocess
+    import sys
+
+    backend = "jax" if JAX_INSTALLED else "torch"  # the same Keras code path on both
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run([sys.executable, "-c", FLOAT64_TWIN], env=env, capture_output=True, text=True, timeout=120)
+    dtype, error = out.stdout.split()[-2:]
+    assert dtype == "float64" and float(error) < 1e-12, out.stderr[-2000:]

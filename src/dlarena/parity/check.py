@@ -7,7 +7,8 @@ layers switched off (dropout, noise, attention and recurrent dropout: parity com
 deterministic function; this worker's model is its own, speed cells time the model as written),
 and twice: in float32 and in float64, so the comparison is judged against each framework's own
 fp32 rounding noise (see ``noise_floor``). The parent compares each framework's record with the
-reference framework's; a workload that does not match is "not comparable" and is never timed.
+reference framework's; a framework that does not match is "not comparable" and is not timed
+(which frameworks are compared, and which is the reference: ``agreement``).
 """
 
 from __future__ import annotations
@@ -108,13 +109,15 @@ def _float64_note(record, name: str) -> str | None:
 
 
 def compare(workload: Workload, reference_path: str, other_path: str, reference_name: str) -> dict:
-    """Diffs of ``other`` against ``reference``; returns a cell result (status ok / not_comparable)."""
+    """Diffs of ``other`` against ``reference``; returns a cell result (status ok / not_comparable;
+    when not comparable, ``finding`` is its first difference, for the cells left untimed)."""
     ref, other = np.load(reference_path), np.load(other_path)
     tol = workload.tolerance
     compared = ("forward", "loss", "grad:", "step:")
     missing = sorted(k for k in set(ref.files) ^ set(other.files) if k.startswith(compared))
     if missing:
-        return {"status": "not_comparable", "error": f"records differ in content: {missing}", "metrics": []}
+        found = f"records differ in content: {missing}"
+        return {"status": "not_comparable", "error": found, "finding": found, "metrics": []}
     notes = [n for n in (_float64_note(ref, reference_name), _float64_note(other, "this framework")) if n]
     disabled, remaining = _names(other, "disabled"), _names(other, "remaining") + _names(ref, "remaining")
     if remaining:  # its float32 and float64 passes draw different numbers: that "floor" is randomness
@@ -152,7 +155,7 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
         context = [common["note"]] if disabled else []
         if not floors:
             context.append(rule)
-        return {"status": "not_comparable", "metrics": rows,
+        return {"status": "not_comparable", "metrics": rows, "finding": failures[0],
                 "error": f"parity with {reference_name} failed: " + "; ".join(failures + diagnosis + context)}
     return {"status": "ok", "metrics": rows}
 

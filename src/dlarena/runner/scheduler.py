@@ -20,6 +20,7 @@ from typing import Callable
 
 from dlarena import criteria, frameworks, workloads
 from dlarena.config import PARITY, Cell, SuiteConfig
+from dlarena.parity import agreement
 from dlarena.parity import check as parity
 from dlarena.process.isolate import run_isolated, thread_env
 from dlarena.runner import history
@@ -286,11 +287,10 @@ class SuiteRunner:
 
     def _run_workload(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
         """Parity, then the cells that run in their own process; returns the cells to time in windows."""
-        comparable, reason = self._parity(workload, done)
+        reasons = self._parity(workload, done)
         windowed = []
         for criterion, cell in self._planned(workload):
-            needs_parity = self.criteria[criterion].needs_parity
-            not_comparable = None if comparable or not needs_parity else reason
+            not_comparable = reasons.get(cell.framework) if self.criteria[criterion].needs_parity else None
             if self.criteria[criterion].timed_in_windows:
                 windowed.append((criterion, cell, not_comparable))
             elif self._untimed(criterion, cell):
@@ -325,19 +325,39 @@ class SuiteRunner:
                                   self.config.timeout_s, self._env())
         self._record(cell, result)
 
-    def _parity(self, workload: str, done: dict[str, str]) -> tuple[bool, str]:
-        """Runs (or, on resume, reads) the parity cells; returns (comparable, reason if not).
-        Parity times nothing, so the frameworks' captures run side by side (``untimed_parallel``),
-        each in its framework's worker; they are compared and stored in order afterwards."""
+    def _parity(self, workload: str, done: dict[str, str]) -> dict[str, str | None]:
+        """Runs (or, on resume, reads) the parity cells; returns, per framework, why its cells are
+        not timed (None: timed), as parity/agreement.py decides from the records. Parity times
+        nothing, so the frameworks' captures run side by side (``untimed_parallel``), each in its
+        framework's worker; they are compared and stored in order afterwards."""
         cells = self.parity_cells(workload)
         if not cells:
-            return True, ""
-        spec = workloads.get(workload)
-        folder = self.store.artifacts_dir / self.run_id / "parity"
-        output = {cell.framework: folder / f"{workload}__{cell.framework}.npz" for cell in cells}
+            return {}
+        output = {cell.framework: self.store.artifacts_dir / self.run_id / "parity" / f"{workload}__{cell.framework}.npz"
+                  for cell in cells}
         previous = {cell.id: self._skip_done(cell, done) for cell in cells}
-        results = {cell.id: self._missing_framework(cell.framework, workload) for cell in cells if previous[cell.id] is None}
-        captures = [cell for cell in cells if cell.id in results and results[cell.id] is None]
+        fresh = [cell for cell in cells if previous[cell.id] is None]
+        results = self._captures(workload, fresh, output) if fresh else {}
+        recorded = [c.framework for c in cells if (previous[c.id] or results[c.id].get("status")) == "ok"]
+        _, standings = (agreement.decide(recorded, self._comparer(workload, output), frameworks.display_name)
+                        if fresh else (None, {}))
+        reasons = {}
+        for cell in cells:
+            if previous[cell.id] is not None:
+                reasons[cell.framework] = self._stored_reason(cell, previous[cell.id])
+                continue
+            result, standing = results[cell.id], standings.get(cell.framework)
+            if standing is not None:
+                result = {**result, **standing.result,
+                          "metrics": (result.get("metrics") or []) + (standing.result.get("metrics") or [])}
+            status = self._record(cell, result)
+            reasons[cell.framework] = standing.not_timed if standing else _capture_reason(cell.framework, status)
+        return reasons
+
+    def _captures(self, workload: str, cells: list[Cell], output: dict) -> dict[str, dict]:
+        """Each cell's capture result (its record written to ``output``), or why it has none."""
+        results = {cell.id: self._missing_framework(cell.framework, workload) for cell in cells}
+        captures = [cell for cell in cells if results[cell.id] is None]
         for cell in captures:  # started here: a worker dies with the thread that started it (PDEATHSIG)
             if not self._session(cell.framework).alive:
                 self._session(cell.framework).start()
@@ -348,31 +368,29 @@ class SuiteRunner:
                 "payload": self._payload(cell, output=str(output[cell.framework]))}, self.config.timeout_s)
                 for cell in captures}
             results.update({cell_id: future.result() for cell_id, future in futures.items()})
-        reference: Cell | None = None
-        statuses: dict[str, str] = {}
-        for cell in cells:
-            if previous[cell.id] is not None:
-                statuses[cell.framework] = previous[cell.id]
-                if reference is None and previous[cell.id] == "ok":
-                    reference = cell
-                continue
-            result = results[cell.id]
-            if result.get("status") == "ok" and reference is not None:
-                try:
-                    result = {**result, **parity.compare(spec, str(output[reference.framework]), str(output[cell.framework]),
-                                                         reference.framework)}
-                except OSError as exc:  # e.g. artifacts deleted between an interrupted run and --resume
-                    result = {**result, "status": "failed", "error": f"cannot compare parity records: {exc}"}
-            if result.get("status") == "ok" and reference is None:
-                reference = cell
-                result.setdefault("metrics", []).append(
-                    {"metric": "parity_reference", "unit": None, "value": 1.0, "extra": {"role": "reference"}})
-            statuses[cell.framework] = self._record(cell, result)
+        return results
 
-        bad = {fw: s for fw, s in statuses.items() if s not in ("ok", "skipped")}
-        if bad:
-            return False, "parity check did not pass (" + ", ".join(f"{fw}: {s}" for fw, s in bad.items()) + ")"
-        return True, ""
+    def _comparer(self, workload: str, output: dict) -> agreement.Compare:
+        spec = workloads.get(workload)
+
+        def compare(reference: str, other: str) -> dict:
+            try:
+                return parity.compare(spec, str(output[reference]), str(output[other]), reference)
+            except OSError as exc:  # e.g. artifacts deleted between an interrupted run and --resume
+                return {"status": "failed", "error": f"cannot compare parity records: {exc}"}
+        return compare
+
+    def _stored_reason(self, cell: Cell, status: str) -> str | None:
+        """Why a framework whose parity cell an earlier attempt stored (resume) is not timed."""
+        if status in ("ok", "skipped"):
+            return None
+        error = next((c["error"] for c in self.store.cells(self.run_id) if c["cell_id"] == cell.id), None)
+        return _capture_reason(cell.framework, status) + (f": {error}" if error else "")
+
+
+def _capture_reason(framework: str, status: str) -> str | None:
+    """Why the cells of a framework whose parity record could not be captured are not timed."""
+    return None if status in ("ok", "skipped") else f"parity check did not pass ({framework}: {status})"
 
 
 def pinned_cpus(threads: int, prefer: list[int] | None = None, bounds_one_thread: bool = True) -> list[int] | None:

@@ -258,9 +258,7 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
     evidence: dict[str, list[str]] = {}
     comparisons: dict[str, list[dict]] = {}
     for view in build(cells, rows, band or DEFAULT_BAND):
-        if not view.comparable:
-            continue
-        for s in view.scenarios:
+        for s in view.scenarios:  # a framework that failed parity has no ok cell: left out, the others compared
             best = {}
             for fw in dict.fromkeys(e.framework for e in s.entries):
                 entry = best_entry([e for e in s.entries if e.framework == fw], s.higher_is_better, need_ci=True)

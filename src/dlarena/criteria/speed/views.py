@@ -57,8 +57,18 @@ class WorkloadView:
     name: str
     description: str
     parity: list[dict]
-    comparable: bool
+    comparable: bool  # every framework passed parity (or is not installed)
     scenarios: list[ScenarioView]
+
+    @property
+    def compared(self) -> list[str]:
+        """The frameworks timed and compared (parity ok): comparability is per framework."""
+        return [p["framework"] for p in self.parity if p["status"] == "ok"]
+
+    @property
+    def left_out(self) -> list[str]:
+        """The frameworks not timed: their parity differed from the reference or did not run."""
+        return [p["framework"] for p in self.parity if p["status"] not in ("ok", "skipped")]
 
 
 def best_entry(entries: list[Entry], higher: bool, need_ci: bool = False, fp32_only: bool = False) -> Entry | None:

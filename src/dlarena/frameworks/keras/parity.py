@@ -84,7 +84,8 @@ def _as_in_inference(call, inputs, *args, training=None, **kwargs):
 
 @contextlib.contextmanager
 def float64_context():
-    """Keras's default float type (losses, optimizer slots) and, on JAX, 64-bit arrays; restored."""
+    """Keras's default float type (losses, optimizer slots), on JAX 64-bit arrays, and on every
+    backend but TensorFlow Keras's type promotion kept at float64 (``keep_float64``); restored."""
     import keras
 
     previous = keras.config.floatx()
@@ -96,13 +97,39 @@ def float64_context():
         jax.config.update("jax_enable_x64", True)
     keras.config.set_floatx("float64")
     try:
-        yield
+        with keep_float64():
+            yield
     finally:
         keras.config.set_floatx(previous)
         if jax_x64 is not None:
             import jax
 
             jax.config.update("jax_enable_x64", jax_x64)
+
+
+@contextlib.contextmanager
+def keep_float64():
+    """Keras 3's type promotion (``keras.backend.result_type``) turns float64 into float32 on every
+    backend but TensorFlow (``BIT64_TO_BIT32_DTYPE``, "aligned with JAX's default", even with 64-bit
+    JAX enabled), and BatchNormalization, GroupNormalization, ``ops.mean`` (global pooling, loss
+    reductions) and the cross-entropies compute in ``result_type(x, "float32")``: in a float64
+    model on JAX or PyTorch they ran in float32, so the "float64" record was not the float64
+    reference the noise floor needs (docs/custom-workloads.md, "Keras on JAX and PyTorch"). Here
+    float64 stays float64 for the float64 pass only. A Keras without the table: nothing to do."""
+    try:
+        from keras.src.backend.common import dtypes
+    except ImportError:
+        yield
+        return
+    table = getattr(dtypes, "BIT64_TO_BIT32_DTYPE", None)
+    if not isinstance(table, dict) or table.get("float64", "float64") == "float64":
+        yield
+        return
+    table["float64"] = "float64"
+    try:
+        yield
+    finally:
+        table["float64"] = "float32"
 
 
 def float64_copy(model):
