@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich import box
 from rich.table import Column, Table
 
 from dlarena import criteria as criterion_registry
@@ -564,17 +565,20 @@ def results(db: Optional[Path] = DbOption) -> None:
         return
     # 'running' with no dlarena run left on this machine: killed, or its end could not be recorded
     stopped = [] if other_dlarena_runs() else [r["run_id"] for r in rows if r["status"] == "running"]
-    # The run id whole at any width: it is what --run, --resume and compare take.
-    run_column = Column("run", no_wrap=True, min_width=max(len(r["run_id"]) for r in rows))
-    table = Table(run_column, "started (UTC)", "suite", "status", "wall time", "cells", "ok",
-                  Column("cpu / threads", overflow="fold"))
+    # The run id whole at any width: it is what --run, --resume and compare take (and it holds the
+    # start time). The CPU model, long, goes under the table.
+    table = Table(Column("run", no_wrap=True, min_width=max(len(r["run_id"]) for r in rows)), "suite", "status",
+                  "wall time", "cells", "ok", "threads", box=box.SIMPLE_HEAD)
+    cpus: dict[str, list[str]] = {}
     for r in rows:
         env = json.loads(r["env"]) if r["env"] else {}
         wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
         status = "stopped" if r["run_id"] in stopped else r["status"]
-        table.add_row(r["run_id"], str(r["started_at"])[:19], r["suite"], status, wall, str(r["cells"]), str(r["ok"]),
-                      f"{env.get('cpu_model', '?')} / {env.get('intra_op_threads', '?')}")
+        table.add_row(r["run_id"], r["suite"], status, wall, str(r["cells"]), str(r["ok"]), str(env.get("intra_op_threads", "?")))
+        cpus.setdefault(env.get("cpu_model", "?"), []).append(r["run_id"])
     console.print(table)
+    for cpu, ids in cpus.items():
+        console.print(f"CPU: {cpu}" + (f" (runs {', '.join(ids)})" if len(cpus) > 1 else ""), markup=False)
     if stopped:
         console.print(f"stopped: recorded as running, but no dlarena run is in progress on this machine (killed, or "
                       f"its end could not be recorded). Continue one with: {_resume_hint(stopped[0])}", markup=False)
