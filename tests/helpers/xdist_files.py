@@ -19,6 +19,9 @@ SECONDS = {
     "tests/test_custom_workloads.py": 28, "tests/test_modes.py": 26, "tests/test_engine.py": 24,
     "tests/test_zoo.py": 16, "tests/test_parity.py": 15, "tests/test_ease.py": 13, "tests/test_tta.py": 12,
     "tests/test_deployment_jax.py": 10, "tests/test_hardening.py": 10, "tests/test_cli.py": 10,
+    # added 2026-12-07 (estimates under load, halved): start the new multi-process files early
+    "tests/test_parity_agreement.py": 35, "tests/test_criterion_plugin.py": 30, "tests/test_isolate.py": 15,
+    "tests/test_serve_hardening.py": 15,
 }
 
 
