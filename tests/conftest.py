@@ -41,3 +41,14 @@ def tiny_timing() -> dict:
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # under pytest -n, the controller sees every worker's reports
         skip_guard.register(config)  # a skip outside tests/helpers/skips_allowed.py fails the session
+
+
+TIMES_FILE = os.environ.get("DLARENA_TEST_TIMES")
+
+
+def pytest_runtest_logreport(report):
+    """With DLARENA_TEST_TIMES=<file>: each test phase's duration appended as it ends (a crashed or
+    stopped session keeps what it measured; `--durations` prints only at the end)."""
+    if TIMES_FILE:
+        with open(TIMES_FILE, "a") as out:
+            out.write(f"{report.duration:.2f}\t{report.when}\t{report.nodeid}\n")
