@@ -100,7 +100,8 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     assert summary.count("[measured here]") == 2  # speed, both frameworks
     # CPU workers on one host: shown, not scored
     assert summary.count("[measured here — not scored: CPU workers on one host: process overhead") == 2
-    assert "<script>alert" not in html and html.count("<script>") == 1  # the report's own (opens collapsed parts)
+    # the report's own scripts only (chart data, plotly.js, charts and collapsed parts); no row text as HTML
+    assert "<script>alert" not in html and html.count("<script>") == 2
 
     md = md_path.read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
