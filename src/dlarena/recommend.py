@@ -216,6 +216,36 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     return " ".join(text)
 
 
+def what_would_change(result: Recommendation) -> str | None:
+    """The margin between the two leading frameworks and the smallest change of one priority that
+    reverses it: the whole-number weight a criterion the runner-up leads on needs (weights of the
+    others unchanged) for the runner-up's total to pass the leader's."""
+    if len(result.ranking) < 2:
+        return None
+    first, second = result.ranking[:2]
+    scored = [f for f in result.factors if f.status == "measured" and f.weight > 0
+              and all(fw in scored_lines(f) for fw in result.ranking)]
+    if not scored:
+        return None
+    name1, name2 = frameworks.display_name(first), frameworks.display_name(second)
+    margin = result.totals[first] - result.totals[second]
+    text = f"{name1} leads {name2} by {margin:.2f}"
+    gap = margin * sum(f.weight for f in scored)  # in weighted score sums
+    options = []
+    for f in scored:
+        edge = f.per_framework[second]["score"] - f.per_framework[first]["score"]
+        if edge > 0:  # raising this weight by d moves the sums apart by -d * edge
+            options.append((math.floor(f.weight + gap / edge + 1e-9) + 1, f))  # a tie keeps the lead
+    if not options:
+        return f"{text}; no priorities reverse it: {name2} scores no higher than {name1} on any scored criterion."
+    weight, f = min(options, key=lambda o: o[0])
+    if weight > MAX_WEIGHT:
+        return f"{text}; no priorities reverse it (it would take {f.title.lower()} ×{weight}, above the largest weight, {MAX_WEIGHT})."
+    scores = f"{f.per_framework[second]['score']:.2f} vs {f.per_framework[first]['score']:.2f}"
+    return (f"{text}. What would change it: {f.title.lower()} weighted ×{weight} (--priority {f.criterion}={weight}), "
+            f"where {name2} scores {scores}, puts {name2} ahead of {name1}.")
+
+
 def strongest(result: Recommendation, n: int = 3) -> list[str]:
     """The ``n`` criteria that separate the two leading frameworks most (weighted score gap),
     each with both scores, the leader's line and its first evidence cells."""
