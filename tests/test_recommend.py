@@ -301,6 +301,14 @@ def test_what_would_change_it_names_the_smallest_weight_that_reverses_the_lead()
 
     one_sided = [replace(f, per_framework={"torch": summary(0.9), "tensorflow": summary(0.1)}) for f in factors]
     assert what_would_change(recommend(one_sided)) == (
-        "PyTorch leads TensorFlow by 0.80; no priorities reverse it: TensorFlow scores no higher than PyTorch on any "
+        "PyTorch leads TensorFlow by 0.80; no priorities reverse it: no framework scores higher than PyTorch on any "
         "scored criterion.")
     assert what_would_change(recommend(factors[:1])).endswith("on any scored criterion.")
+    # a third framework can be the one a priority puts ahead: JAX, not the runner-up, leads on ease
+    three = [replace(f, per_framework={**f.per_framework, "jax": summary(s)}) for f, s in zip(factors, (0.0, 1.0, 0.0))]
+    result = recommend(three)
+    assert result.ranking == ["torch", "tensorflow", "jax"]
+    # sums 2.0 vs 1.0 (JAX): ease (+0.2) needs 1 + 1.0 / 0.2 = 6 to tie, so ×7; TensorFlow needs deployment ×5
+    assert "deployment weighted ×5" in what_would_change(result)
+    three[2] = replace(three[2], weight=0)  # without deployment: JAX by ease; 1.8 vs 1.0, 1 + 0.8 / 0.2 = 5 ties
+    assert "ease of use weighted ×6 (--priority ease=6), where JAX scores 1.00 vs 0.80" in what_would_change(recommend(three))
