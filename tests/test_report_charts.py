@@ -72,6 +72,17 @@ def test_log_axis_at_the_edge_of_the_rule(values, ci_high, axis):
     assert charts.speed_figure(_view(values, ci_high))["layout"]["xaxis"]["type"] == axis
 
 
+def test_each_batch_is_its_own_point_and_best_is_per_batch():
+    entries = [Entry("torch", "eager", 1, "ok", value=2.0), Entry("torch", "compile", 1, "ok", value=1.0),
+               Entry("torch", "eager", 8, "ok", value=3.0), Entry("torch", "compile", 8, "ok", value=4.0)]
+    view = WorkloadView("w", "", [], True, [ScenarioView("infer_latency", "Latency", "latency_ms", False, entries)])
+    data = charts.speed_figure(view)["data"]
+    assert [t["y"][0] for t in data] == ["PyTorch eager b1", "PyTorch compile b1", "PyTorch eager b8", "PyTorch compile b8"]
+    assert [t["meta"]["best"] for t in data] == [False, True, True, False]
+    single = charts.speed_figure(_view([1.0, 2.0]))["data"]
+    assert [t["y"][0] for t in single] == ["PyTorch m0", "PyTorch m1"]  # one batch: no batch in the label
+
+
 def test_filters_list_what_the_charts_hold(store):
     from dlarena.criteria.speed import views
 

@@ -59,27 +59,29 @@ def speed_figure(view) -> dict | None:
     total = sum(heights)
     for i, (s, height) in enumerate(zip(scenarios, heights), 1):
         entries = [e for e in s.entries if e.value is not None]
+        batches = len({e.batch for e in entries}) > 1  # then each label names its batch, and best is per batch
         best = {}
         for e in entries:
-            chosen = best.get(e.framework)
+            chosen = best.get((e.framework, e.batch))
             if chosen is None or (e.value > chosen.value if s.higher_is_better else e.value < chosen.value):
-                best[e.framework] = e
+                best[(e.framework, e.batch)] = e
         values = [e.value for e in entries] + [e.ci_high for e in entries if e.ci_high]
         axis = "" if i == 1 else str(i)
         for e in entries:
             name = frameworks.info(e.framework).display_name
-            is_best = best[e.framework] is e
+            is_best = best[(e.framework, e.batch)] is e
+            label = f"{e.label} b{e.batch}" if batches else e.label
             traces.append({
-                "type": "scatter", "mode": "markers", "x": [e.value], "y": [e.label], "name": name,
+                "type": "scatter", "mode": "markers", "x": [e.value], "y": [label], "name": name,
                 "legendgroup": e.framework, "showlegend": e.framework not in shown,
                 "marker": {"color": frameworks.color(e.framework), "size": 11 if is_best else 8,
                            "symbol": "diamond" if is_best else "circle", "opacity": 1.0 if is_best else 0.6},
                 "error_x": {"type": "data", "symmetric": False, "thickness": 1.5, "width": 4, "color": frameworks.color(e.framework),
                             "array": [max(0.0, (e.ci_high if e.ci_high is not None else e.value) - e.value)],
                             "arrayminus": [max(0.0, e.value - (e.ci_low if e.ci_low is not None else e.value))]},
-                "hovertext": [_bar_hover(e.label, e, s.metric, parity.get(name, "not checked"), is_best)],
+                "hovertext": [_bar_hover(label, e, s.metric, parity.get(name, "not checked"), is_best)],
                 "hoverinfo": "text", "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                "meta": {"workload": view.name, "framework": e.framework, "mode": e.mode, "scenario": s.scenario,
+                "meta": {"workload": view.name, "framework": e.framework, "mode": e.mode, "scenario": s.scenario, "batch": e.batch,
                          "best": is_best, "eager": e.mode == "eager", "value": e.value, "ci_low": e.ci_low,
                          "ci_high": e.ci_high, "windows": e.windows, "parity": parity.get(name)},
             })
