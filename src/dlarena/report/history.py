@@ -87,7 +87,7 @@ class History:
             body.append(f"<tr><th class='l'>{html.escape(pair_name(key))}</th>{''.join(cells)}</tr>")
         changed = sum(self.changes(k) > 0 for k in self.pairs)
         return (f"<p>{len(self.runs) - 1} earlier run(s) of this machine; {changed} of {len(self.pairs)} best-mode "
-                "verdicts of this run changed at least once across them (in bold: a change from the run before). "
+                "verdicts of this run changed at least once across them (highlighted: a change from the run before). "
                 "The probe is a fixed pure-Python loop timed before every window: it moves with the machine, not "
                 "with a framework.</p>"
                 '<div class="chart" data-figure="history:probe"></div><div class="chart" data-figure="history:ratios"></div>'
