@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dlarena-installed
 
-.PHONY: setup demo test test-full mutation clean
+.PHONY: setup browser demo test test-full mutation clean
 
 $(STAMP): pyproject.toml requirements-cpu.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,22 @@ demo: setup
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-test: setup
+test: setup browser
 	$(PYTEST)
+
+# The browser tests drive Debian's chromium through playwright (playwright's own browser download is not
+# reachable everywhere). As root with apt-get it is installed here; elsewhere install it yourself, or say
+# DLARENA_TESTS_WITHOUT=chromium, else the skip guard fails `make test`.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not installed: tests/test_report_browser.py cannot run (see Makefile: browser)"
 
 # Every slow check in its full form (DLARENA_FULL_TESTS=1): well over an hour on 2 cores (the
 # keras.applications parity on Keras 3 on JAX alone runs op by op, 4-8 min a model); CI runs the
 # reduced forms (`make test`).
-test-full: setup
+test-full: setup browser
 	DLARENA_FULL_TESTS=1 $(PYTEST)
 
 # Hand-made mutations of the decision code (tools/mutations.toml), each applied, tested by the fast

@@ -191,7 +191,8 @@ def test_every_criterion_folder_is_registered_and_nothing_lists_criteria_by_hand
 # helpers live in tests/helpers/, not among the test files.
 TESTS_OF = {
     "cli": ["test_cli", "test_usability_cli", "test_cli_cluster", "test_hardening"],
-    "report": ["test_report_first_screen", "test_compare_runs", "test_drift"],
+    "report": ["test_report_first_screen", "test_compare_runs", "test_drift", "test_report_charts",
+               "test_report_browser"],
     "recommend": ["test_recommend", "test_recommend_grades"],
     "convert": ["test_custom_workloads"],
     "claims": ["test_claims", "test_claims_register"],
@@ -213,7 +214,7 @@ TESTS_OF = {
     "parity": ["test_parity", "test_parity_agreement", "test_parity_randomness", "test_keras_model",
                "test_keras_model_random"],
     "cellkit": ["test_zoo"],
-    "document": ["test_report_first_screen"],
+    "document": ["test_report_first_screen", "test_report_charts"],
     "claimkit": ["test_claims_register"],
     "framework_plugins": ["test_framework_plugin"],
     "deploy": ["test_serve_hardening", "test_json_numbers"],

@@ -137,7 +137,8 @@ def test_static_graphs_claim_is_outdated_when_tensorflow_runs_eagerly_by_default
     assert result.outcome == "outdated" and not result.partial
     tf_eager = result.checks[1]
     assert tf_eager.outcome == "outdated" and tf_eager.evidence == ["mlp/tensorflow/eager/dbg_probes/b1"]
-    assert "behaviour = runs every step → yes" in tf_eager.lines[0]
+    assert tf_eager.lines[0] == ("TensorFlow eager on mlp (dbg probes): behaviour “runs every step” "
+                                 "(wanted: “runs every step”) — meets it")
     assert result.checks[2].check.role == "context" and result.checks[2].outcome == "supported"
     # A TensorFlow whose default mode only traced once would make the article right.
     assert verdict("ease-static-graphs", probes(tf_eager="runs at trace time only")).outcome == "supported"
@@ -158,7 +159,8 @@ def test_a_failed_cell_fails_a_condition_on_its_rows():
     assert verdict("debugging-graphs", [ok]).outcome == "contradicted"  # exported and ran back: not "harder"
     failed = {**r("dbg_graph", "torch", "export", "status", None, status="failed", error="export failed: boom")}
     result = verdict("debugging-graphs", [failed])
-    assert result.outcome == "supported" and "failed (export failed: boom) → no" in result.checks[0].lines[0]
+    assert result.outcome == "supported"
+    assert result.checks[0].lines[0] == "PyTorch export on mlp (dbg graph): failed (export failed: boom) — does not"
 
 
 def deploy_rows(torch_ok=("torchscript", "torch_export", "onnx"), tf_ok=("savedmodel", "tflite_fp32", "onnx")):
@@ -414,8 +416,8 @@ def test_a_proxy_is_shown_not_decided():
             for fw in ("torch", "tensorflow")]
     result = verdict("debugging-plots", rows)
     assert result.outcome == "not checkable" and result.checks[0].outcome == "shown"
-    assert result.checks[0].lines[0] == ("PyTorch eager (mlp): final_loss = 0.357 (writer: tensorboard.summary.Writer; "
-                                         "events_readable: True)")
+    assert result.checks[0].lines[0] == ("PyTorch eager (mlp): final loss 0.357 (writer: tensorboard.summary.Writer; "
+                                         "events readable: True)")
 
 
 # -- CLI and report ----------------------------------------------------------------------------------

@@ -77,11 +77,12 @@ def test_tiny_run_report_results_export(tmp_path):
     result = _invoke("report", "--db", db, "--out", out)
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html
+    assert '<div class="chart" id="chart-mlp" data-figure="speed:mlp"' in html  # the interactive chart
     assert "Inference latency, batch 1" in html and "Training throughput" in html
     assert "Best mode vs best mode" in html
     md = (out / "summary.md").read_text()
     assert "| torch | eager | 1 |" in md and "TensorFlow: ok — forward" in md
+    assert "![mlp: estimate with 95% CI](mlp.png)" in md and (out / "mlp.png").stat().st_size > 1000  # the static path
     assert re.search(r"Compiler settings from the environment: [^\n]*`XLA_FLAGS=[^`]*`[^\n]*\.\nMachine noise: ", md)  # conftest's
 
     listing = _invoke("results", "--db", db)

@@ -274,3 +274,41 @@ def test_strongest_keeps_a_gap_of_exactly_the_lead_margin():
     result = recommend([_factor("speed", 1, {"torch": 0.05, "tensorflow": 0.0}),
                         _factor("ease", 1, {"torch": 0.5, "tensorflow": 0.49})])
     assert [line.split(":")[0] for line in strongest(result)] == ["Speed"]
+
+
+def test_what_would_change_it_names_the_smallest_weight_that_reverses_the_lead():
+    from dataclasses import replace
+
+    from dlarena.recommend import what_would_change
+
+    def summary(score):
+        return {"score": score, "line": "x", "evidence": []}
+
+    factors = [Factor("speed", 1.0, "r1", {"torch": summary(1.0), "tensorflow": summary(0.0)}, "measured"),
+               Factor("ease", 1.0, "r1", {"torch": summary(0.8), "tensorflow": summary(0.6)}, "measured"),
+               Factor("deployment", 1.0, "r1", {"torch": summary(0.2), "tensorflow": summary(0.45)}, "measured")]
+    result = recommend(factors)
+    assert result.ranking == ["torch", "tensorflow"]
+    # sums 2.0 vs 1.05: deployment (+0.25 for TensorFlow) needs 1 + 0.95 / 0.25 = 4.8 to tie, so ×5
+    text = what_would_change(result)
+    assert text == ("PyTorch leads TensorFlow by 0.32. What would change it: deployment weighted ×5 "
+                    "(--priority deployment=5), where TensorFlow scores 0.45 vs 0.20, puts TensorFlow ahead of PyTorch.")
+
+    def ranking(weight):
+        return recommend([replace(f, weight=weight) if f.criterion == "deployment" else f for f in factors]).ranking
+
+    assert ranking(5)[0] == "tensorflow" and ranking(4)[0] == "torch"
+
+    one_sided = [replace(f, per_framework={"torch": summary(0.9), "tensorflow": summary(0.1)}) for f in factors]
+    assert what_would_change(recommend(one_sided)) == (
+        "PyTorch leads TensorFlow by 0.80; no priorities reverse it: no framework scores higher than PyTorch on any "
+        "scored criterion.")
+    assert what_would_change(recommend(factors[:1])).endswith("on any scored criterion.")
+    # a third framework can be the one a priority puts ahead: JAX, not the runner-up, leads on ease
+    three = [replace(f, per_framework={**f.per_framework, "jax": summary(s)}) for f, s in zip(factors, (0.0, 1.0, 0.0))]
+    result = recommend(three)
+    assert result.ranking == ["torch", "tensorflow", "jax"]
+    # sums 2.0 vs 1.0 (JAX): ease (+0.2) needs 1 + 1.0 / 0.2 = 6 to tie, so ×7; TensorFlow needs deployment ×5
+    assert "deployment weighted ×5" in what_would_change(result)
+    three[2] = replace(three[2], weight=0)  # without deployment: JAX by ease; 1.8 vs 1.0, 1 + 0.8 / 0.2 = 5 ties
+    assert "ease of use weighted ×6 (--priority ease=6), where JAX scores 1.00 vs 0.80" in what_would_change(recommend(three))

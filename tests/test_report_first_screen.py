@@ -92,6 +92,7 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     assert "Distributed training: 1 host, 2 cores, 1–2 workers — one host: process overhead on this host, not " \
            "multi-machine scaling" in inside
     assert "Strongest evidence" in inside and "Speed: PyTorch 1.00 vs TensorFlow 0.00" in inside
+    assert "Margin: PyTorch leads TensorFlow by 1.00; no priorities reverse it" in inside
     section = html[html.index('<section id="recommendation">'):html.index("</section>")]
     assert '<th class="l">Speed</th><td class="l">measured here</td>' in section
     assert '<th class="l">Ease of use</th><td class="l">not measured yet</td>' in section
@@ -100,7 +101,8 @@ def test_the_report_opens_with_the_recommendation(tmp_path):
     assert summary.count("[measured here]") == 2  # speed, both frameworks
     # CPU workers on one host: shown, not scored
     assert summary.count("[measured here — not scored: CPU workers on one host: process overhead") == 2
-    assert "<script>alert" not in html and html.count("<script>") == 1  # the report's own (opens collapsed parts)
+    # the report's own scripts only (chart data, plotly.js, charts and collapsed parts); no row text as HTML
+    assert "<script>alert" not in html and html.count("<script>") == 2
 
     md = md_path.read_text()
     headings = [line for line in md.splitlines() if line.startswith("## ")]

@@ -766,12 +766,16 @@ def compare(
     by_hardware: bool = typer.Option(False, "--by-hardware", help="Side by side, the runs a cluster made on each "
                                      "hardware kind (dlarena run --executor ray)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the comparison as a page, compare.html "
+                                       "(interactive chart, works offline), into this folder."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Compare two runs of the same cells: headline medians, whether each run's 95% CI covers the
     other's value, and which framework-vs-framework verdicts changed; or, with --by-hardware, the
     hardware kinds of a cluster run side by side."""
-    from dlarena.report.compare_runs import CHANGE_KINDS, compare_stored_runs
+    from dlarena.document.files import folder_problem
+    from dlarena.report.compare_page import write_compare_page
+    from dlarena.report.compare_runs import compare_stored_runs, summary_lines
 
     store = open_store(db)
     if by_hardware:
@@ -781,12 +785,16 @@ def compare(
         fail("compare needs two run ids, or one cluster run with --by-hardware")
     if run_a == run_b:
         fail(f"compare needs two different runs; both are {run_a!r} (dlarena results lists the runs)")
+    problem = folder_problem(out, "compare.html") if out is not None else None
+    if problem:
+        fail(problem)
     for rid in (run_a, run_b):
         if store.run(rid) is None:
             fail(f"no run {rid!r} in {store.path}")
     result = compare_stored_runs(store, run_a, run_b)
     if not result.cells:
         fail("the two runs have no successful cells in common")
+    page = write_compare_page(store, result, out) if out is not None else None
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=1))
         return
@@ -794,31 +802,12 @@ def compare(
     for r in result.cells:
         table.add_row(escape(r["cell_id"]), r["metric"], f"{r['a']:.4g}", f"{r['b']:.4g}", f"{r['diff_pct']:+.1f}")
     console.print(table)
-    sp, cov, v = result.spread, result.coverage, result.verdicts
-    console.print(f"{sp.cells} cells: median |diff| {sp.median_abs_diff_pct:.1f}%, max {sp.max_abs_diff_pct:.1f}%, "
-                  f"{sp.within}/{sp.cells} within 3%")
-    if cov.cells:
-        console.print(f"95% CI covers the other run's value ({cov.cells} cells with a CI in both): "
-                      f"{run_a}'s covers {run_b}'s in {cov.a_covers_b}/{cov.cells} ({cov.share_a_covers_b:.0%}), "
-                      f"{run_b}'s covers {run_a}'s in {cov.b_covers_a}/{cov.cells} ({cov.share_b_covers_a:.0%}), "
-                      f"average {cov.average:.0%}")
-    within = result.within_run_coverage
-    if within and within.cells and within.average != cov.average:
-        console.print(f"  the within-run CIs alone (before the between-run allowance): {within.a_covers_b}/{within.cells} "
-                      f"and {within.b_covers_a}/{within.cells}, average {within.average:.0%}")
-    adj = result.adjusted_coverage
-    if result.drift and adj and adj.cells:
-        console.print(f"Machine drift: {run_b} ran {abs(result.drift - 1):.1%} {'faster' if result.drift >= 1 else 'slower'} "
-                      f"than {run_a} on the median cell (common to every framework, it largely cancels in verdicts, which compare cells of one run). "
-                      + (f"The calibration probe (no framework involved) ran {abs(result.probe - 1):.1%} "
-                         f"{'faster' if result.probe >= 1 else 'slower'}. " if result.probe else "")
-                      + f"With it taken out, the within-run CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} and "
-                      f"{adj.b_covers_a}/{adj.cells} cells, average {adj.average:.0%}")
-    counts = ", ".join(f"{v.count(kind)} {kind}" for kind in CHANGE_KINDS)
-    console.print(f"Verdicts of {v.pairs} framework-vs-framework pairs (band ±{v.band * 100:g}%): "
-                  f"{len(v.changes)} changed: {counts}")
-    for c in v.changes:
+    for line in summary_lines(result):
+        console.print(line, markup=False, highlight=False)
+    for c in result.verdicts.changes:
         console.print(f"  {c.kind}: {c.pair}\n    {run_a}: {c.a}\n    {run_b}: {c.b}", markup=False, highlight=False)
+    if page is not None:
+        console.print(f"Page: [bold]{escape(str(page.resolve()))}[/]")
 
 
 def _compare_hardware(store: ResultStore, run: str, as_json: bool) -> None:

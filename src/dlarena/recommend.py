@@ -216,6 +216,37 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     return " ".join(text)
 
 
+def what_would_change(result: Recommendation) -> str | None:
+    """The margin between the two leading frameworks and the smallest change of one priority that
+    reverses the lead: the whole-number weight a criterion needs (the others unchanged) for another
+    framework's total to pass the leader's."""
+    if len(result.ranking) < 2:
+        return None
+    first, second = result.ranking[:2]
+    scored = [f for f in result.factors if f.status == "measured" and f.weight > 0
+              and all(fw in scored_lines(f) for fw in result.ranking)]
+    if not scored:
+        return None
+    name1 = frameworks.display_name(first)
+    text = f"{name1} leads {frameworks.display_name(second)} by {result.totals[first] - result.totals[second]:.2f}"
+    options = []
+    for other in result.ranking[1:]:
+        gap = (result.totals[first] - result.totals[other]) * sum(f.weight for f in scored)  # in weighted sums
+        for f in scored:
+            edge = f.per_framework[other]["score"] - f.per_framework[first]["score"]
+            if edge > 0:  # raising this weight by d closes the gap by d * edge; a tie keeps the lead
+                options.append((math.floor(f.weight + gap / edge + 1e-9) + 1, other, f))
+    if not options:
+        return f"{text}; no priorities reverse it: no framework scores higher than {name1} on any scored criterion."
+    weight, other, f = min(options, key=lambda o: o[0])
+    if weight > MAX_WEIGHT:
+        return f"{text}; no priorities reverse it (it would take {f.title.lower()} ×{weight}, above the largest weight, {MAX_WEIGHT})."
+    name = frameworks.display_name(other)
+    scores = f"{f.per_framework[other]['score']:.2f} vs {f.per_framework[first]['score']:.2f}"
+    return (f"{text}. What would change it: {f.title.lower()} weighted ×{weight} (--priority {f.criterion}={weight}), "
+            f"where {name} scores {scores}, puts {name} ahead of {name1}.")
+
+
 def strongest(result: Recommendation, n: int = 3) -> list[str]:
     """The ``n`` criteria that separate the two leading frameworks most (weighted score gap),
     each with both scores, the leader's line and its first evidence cells."""

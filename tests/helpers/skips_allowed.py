@@ -26,7 +26,7 @@ ALLOWED: list[tuple[str, str]] = [
 ]
 
 # How a skip names a missing package: pytest.importorskip, or a framework's install hint.
-MISSING_PACKAGE = [r"could not import '([\w.]+)'", r"dlarena\[(\w+)\]"]
+MISSING_PACKAGE = [r"could not import '([\w.]+)'", r"dlarena\[(\w+)\]", r"no (chromium) browser"]
 
 
 def declared_missing() -> set[str]:

@@ -22,6 +22,8 @@ SECONDS = {
     # added 2026-12-07 (estimates under load, halved): start the new multi-process files early
     "tests/test_parity_agreement.py": 35, "tests/test_criterion_plugin.py": 30, "tests/test_isolate.py": 15,
     "tests/test_serve_hardening.py": 15,
+    # added for issue 29 (under load, halved): the browser starts a Chromium process
+    "tests/test_report_browser.py": 20,
 }
 
 

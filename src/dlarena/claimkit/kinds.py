@@ -53,13 +53,29 @@ def side_cells(check: Check, ctx: Context, side: Side) -> list[tuple[dict, dict 
     return [tuple(e) for e in found.values()]
 
 
+CONDITIONS = {"equals": "{}", "one_of": "one of {}", "at_least": "at least {}", "at_most": "at most {}",
+              "startswith": "starting with {}", "contains": "containing {}"}
+
+
+def _quoted(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_quoted(v) for v in value)
+    return f"“{value}”" if isinstance(value, str) else fmt_value(value)
+
+
+def words(name: str) -> str:
+    """``intermediate_read_ok`` -> ``intermediate read ok``: a stored name as readable text."""
+    return name.replace("_", " ")
+
+
 def meets(check: Check, cell: dict, row: dict | None) -> tuple[bool | None, str]:
-    """Whether one cell meets the condition (None: the cell did not record the metric), and what it shows."""
+    """Whether one cell meets the condition (None: the cell did not record the metric), and what it
+    shows in words: "intermediate read ok 1 (wanted: at least 1)", "failed (export failed: …)"."""
     field = check.options.get("field", "status")
     op = next((k for k in OPERATORS if k in check.options), None)
     expected = check.options[op] if op else "ok"
     if field == "status":
-        value = cell["status"]
+        value, label = cell["status"], "status"
     elif cell["status"] != "ok":
         return False, f"{cell['status']}" + (f" ({cell['error'][:120]})" if cell.get("error") else "")
     else:
@@ -67,9 +83,12 @@ def meets(check: Check, cell: dict, row: dict | None) -> tuple[bool | None, str]
         if source is None:
             return None, ""
         value = source["value"] if field == "value" else source["extra"].get(field)
+        label = words(check.metric or "value") if field == "value" else words(field)
     ok = OPERATORS[op or "equals"](value, expected)
-    shown = value if not isinstance(value, list) else f"{len(value)} items"
-    return ok, f"{field} = {fmt_value(shown)}"
+    if field == "status" and op is None:  # the default condition: the cell ran
+        return ok, f"status {value}" + (f" ({cell['error'][:120]})" if cell.get("error") else "")
+    shown = f"{len(value)} items" if isinstance(value, list) else _quoted(value)
+    return ok, f"{label} {shown} (wanted: {CONDITIONS[op or 'equals'].format(_quoted(expected))})"
 
 
 def share(check: Check, ctx: Context, side: Side) -> tuple[list[bool], list[str], list[str]]:
@@ -79,7 +98,7 @@ def share(check: Check, ctx: Context, side: Side) -> tuple[list[bool], list[str]
         if ok is None:
             continue
         results.append(ok)
-        what = f"{display(cell['framework'])} {cell['mode']} ({cell['workload']}, {cell['scenario']}"
-        lines.append(f"{what}{', ' + check.metric if check.metric else ''}): {shown} → {'yes' if ok else 'no'}")
+        lines.append(f"{display(cell['framework'])} {cell['mode']} on {cell['workload']} ({words(cell['scenario'])}): "
+                     f"{shown} — {'meets it' if ok else 'does not'}")
         evidence.append(cell["cell_id"])
     return results, lines, evidence

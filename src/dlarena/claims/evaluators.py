@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable
 
 from dlarena import criteria
-from dlarena.claimkit.kinds import decide, fmt_value, in_scenarios, not_measured, share, side_cells, who
+from dlarena.claimkit.kinds import decide, fmt_value, in_scenarios, not_measured, share, side_cells, who, words
 from dlarena.claimkit.model import (DECIDED, INCONCLUSIVE, NOT_CHECKABLE, NOT_MEASURED, SHOWN, SUPPORTED, Check,
                                     CheckResult, Context, combine, display)
 from dlarena.evidence import STALE_MONTHS, grade_of_date
@@ -57,7 +57,7 @@ def show(check: Check, ctx: Context) -> CheckResult:
     extra = check.options.get("extra", [])
 
     def text(r: dict) -> str:
-        notes = [f"{k}: {r['extra'][k]}" for k in extra if r["extra"].get(k) is not None]
+        notes = [f"{words(k)}: {r['extra'][k]}" for k in extra if r["extra"].get(k) is not None]
         return f" ({'; '.join(notes)})" if notes else ""
 
     lines, evidence = [], []
@@ -66,7 +66,7 @@ def show(check: Check, ctx: Context) -> CheckResult:
         for r in picked:
             groups.setdefault((r["framework"], r["metric"]), []).append(r)
         for (fw, metric), rs in groups.items():
-            lines.append(f"{display(fw)}: {metric} = {fmt_value(sum(r['value'] for r in rs))} {rs[0].get('unit') or ''} "
+            lines.append(f"{display(fw)}: {words(metric)} {fmt_value(sum(r['value'] for r in rs))} {rs[0].get('unit') or ''} "
                          f"(sum over {len(rs)} cells)".replace("  ", " "))
             evidence += [r["cell_id"] for r in rs]
     else:
@@ -78,7 +78,7 @@ def show(check: Check, ctx: Context) -> CheckResult:
                     best[key] = r
             picked = list(best.values())
         for r in picked:
-            lines.append(f"{display(r['framework'])} {r['mode']} ({r['workload']}): {r['metric']} = {fmt_value(r['value'])} "
+            lines.append(f"{display(r['framework'])} {r['mode']} ({r['workload']}): {words(r['metric'])} {fmt_value(r['value'])} "
                          f"{r.get('unit') or ''}{text(r)}".replace("  ", " ").strip())
             evidence.append(r["cell_id"])
     limit = check.options.get("limit", MAX_LINES)

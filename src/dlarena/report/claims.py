@@ -49,20 +49,31 @@ def _links(cell_ids: list[str], anchors: dict[str, str], markdown: bool) -> str:
     return (text + (f" (+{more} more)" if more > 0 else "")) or "–"
 
 
-def _measured(result: register.ClaimResult) -> list[str]:
-    """One entry per check: what it is, its role, its outcome, and what this run measured."""
+def _measured(result: register.ClaimResult) -> list[tuple[str, list[str]]]:
+    """One entry per check: what it is, its role and its outcome; then what this run measured for it,
+    one line per cell or framework."""
     claim, out = result.claim, []
     if claim.not_checkable:
-        out.append(f"Not checkable here: {claim.not_checkable}")
+        out.append((f"Not checkable here: {claim.not_checkable}", []))
     for r in result.checks:
         role = {"proxy": "PROXY, not the claim — ", "context": "context, not counted — "}.get(r.check.role, "")
         outcome = "" if r.outcome == "shown" else f" → {r.outcome}"
-        out.append(f"{role}{r.check.what}{outcome}: " + " | ".join(r.lines))
+        out.append((f"{role}{r.check.what}{outcome}", list(r.lines)))
     if result.outcome == "not measured" and result.measure_with:
-        out.append(f"Measure with: {result.measure_with}")
+        out.append((f"Measure with: {result.measure_with}", []))
     if claim.note:
-        out.append(f"Note: {claim.note}")
+        out.append((f"Note: {claim.note}", []))
     return out
+
+
+def _measured_html(entries: list[tuple[str, list[str]]]) -> str:
+    return "".join(f"<div>{html.escape(head)}" + ("<ul class='lines'>" + "".join(
+        f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>" if lines else "") + "</div>"
+        for head, lines in entries)
+
+
+def _measured_md(entries: list[tuple[str, list[str]]]) -> str:
+    return "<br>".join(head + (": " + "; ".join(lines) if lines else "") for head, lines in entries)
 
 
 def build(store, run: dict, out_dir: Path) -> Section | None:
@@ -103,10 +114,10 @@ def build(store, run: dict, out_dir: Path) -> Section | None:
             parts_html.append(
                 f"<tr id='claim-{html.escape(r.claim.id)}'><td class='l'>{html.escape(quote)}</td>"
                 f"<td class='l {STYLE[r.outcome]}'>{html.escape(r.label)}</td>"
-                f"<td class='l'>{'<br>'.join(html.escape(m) for m in measured)}</td>"
+                f"<td class='l'>{_measured_html(measured)}</td>"
                 f"<td class='l'>{_links(r.evidence, anchors, markdown=False)}</td></tr>")
             cell = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
-            md.append(f"| {cell(quote)} | **{r.label}** | {'<br>'.join(cell(m) for m in measured)} | "
+            md.append(f"| {cell(quote)} | **{r.label}** | {cell(_measured_md(measured))} | "
                       f"{_links(r.evidence, anchors, markdown=True)} |")
         parts_html.append("</table>")
         md.append("")

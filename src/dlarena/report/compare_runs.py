@@ -252,3 +252,33 @@ def compare_stored_runs(store: ResultStore, run_a: str, run_b: str) -> RunCompar
                          ci_coverage(rows_a, rows_b, drift, within_run=True) if drift else None,
                          ci_coverage(rows_a, rows_b, within_run=True),
                          probe_speedup(store.repetitions(run_a), store.repetitions(run_b)))
+
+
+def summary_lines(result: RunComparison) -> list[str]:
+    """The comparison in sentences, as ``dlarena compare`` prints them and its page shows them."""
+    a, b = result.run_a, result.run_b
+    sp, cov, v = result.spread, result.coverage, result.verdicts
+    lines = [f"{sp.cells} cells: median |diff| {sp.median_abs_diff_pct:.1f}%, max {sp.max_abs_diff_pct:.1f}%, "
+             f"{sp.within}/{sp.cells} within 3%"] if sp else []
+    if cov.cells:
+        lines.append(f"95% CI covers the other run's value ({cov.cells} cells with a CI in both): "
+                     f"{a}'s covers {b}'s in {cov.a_covers_b}/{cov.cells} ({cov.share_a_covers_b:.0%}), "
+                     f"{b}'s covers {a}'s in {cov.b_covers_a}/{cov.cells} ({cov.share_b_covers_a:.0%}), "
+                     f"average {cov.average:.0%}")
+    within = result.within_run_coverage
+    if within and within.cells and within.average != cov.average:
+        lines.append(f"  the within-run CIs alone (before the between-run allowance): {within.a_covers_b}/{within.cells} "
+                     f"and {within.b_covers_a}/{within.cells}, average {within.average:.0%}")
+    adj = result.adjusted_coverage
+    if result.drift and adj and adj.cells:
+        lines.append(f"Machine drift: {b} ran {abs(result.drift - 1):.1%} {'faster' if result.drift >= 1 else 'slower'} "
+                     f"than {a} on the median cell (common to every framework, it largely cancels in verdicts, which "
+                     "compare cells of one run). "
+                     + (f"The calibration probe (no framework involved) ran {abs(result.probe - 1):.1%} "
+                        f"{'faster' if result.probe >= 1 else 'slower'}. " if result.probe else "")
+                     + f"With it taken out, the within-run CIs cover the other run's value in {adj.a_covers_b}/{adj.cells} "
+                     f"and {adj.b_covers_a}/{adj.cells} cells, average {adj.average:.0%}")
+    counts = ", ".join(f"{v.count(kind)} {kind}" for kind in CHANGE_KINDS)
+    lines.append(f"Verdicts of {v.pairs} framework-vs-framework pairs (band ±{v.band * 100:g}%): "
+                 f"{len(v.changes)} changed: {counts}")
+    return lines

@@ -184,6 +184,7 @@ class FirstScreen:
     strongest: list[str]
     grades: list[tuple[str, str]]  # (criterion title, its grade(s), or why it has none)
     command: str  # how to weigh the criteria differently (each weighs 1 by default; 0 leaves one out)
+    change: str | None = None  # the margin and the smallest change of priorities that reverses it
 
 
 def _grades_of(per_framework: dict[str, dict]) -> str:
@@ -205,7 +206,7 @@ def _first_scope(factors, factor_name: str) -> dict:
 def first_screen(store, run: dict) -> FirstScreen:
     """The recommendation block, built from the run's stored rows (``recommend`` for equal
     priorities over this run's criteria, as ``dlarena run`` prints it)."""
-    from dlarena.recommend import latest_factors, parse_priorities, recommend, strongest
+    from dlarena.recommend import latest_factors, parse_priorities, recommend, strongest, what_would_change
 
     result = recommend(latest_factors(store, parse_priorities(None), run["run_id"]))
     env = run.get("env") or {}
@@ -222,4 +223,4 @@ def first_screen(store, run: dict) -> FirstScreen:
             " — one host: process overhead on this host, not multi-machine scaling" if dist.get("single_host") else ""))
     table = [(f.title, _grades_of(f.per_framework) if f.status == "measured" else f.status) for f in result.factors]
     command = f"dlarena recommend --run {run['run_id']} --priority speed=3 --priority deployment=2"
-    return FirstScreen(result.paragraph, scope, strongest(result), table, command)
+    return FirstScreen(result.paragraph, scope, strongest(result), table, command, what_would_change(result))

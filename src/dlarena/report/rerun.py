@@ -56,7 +56,7 @@ class RerunCheck:
         return text
 
 
-def _earlier_runs(store: ResultStore, run: dict) -> list[str]:
+def earlier_runs(store: ResultStore, run: dict) -> list[str]:
     """Run ids of this machine's earlier runs, newest first."""
     key = machine_key(run.get("env"))
     out = []
@@ -77,7 +77,7 @@ def check(store: ResultStore, run: dict) -> RerunCheck:
     out = RerunCheck(run["run_id"], pairs=len(mine))
     if not mine:
         return out
-    for earlier in _earlier_runs(store, run)[:MAX_LOOKBACK]:
+    for earlier in earlier_runs(store, run)[:MAX_LOOKBACK]:
         theirs = pair_verdicts(store.cells(earlier), store.measurements(earlier), band)
         if mine.keys() & theirs.keys():
             out.previous, out.changes = earlier, verdict_changes(theirs, mine, band)

@@ -32,6 +32,7 @@ class Entry:
     extras: dict[str, float] = field(default_factory=dict)  # other metrics of the cell
     replicates: tuple[float, ...] | None = None  # bootstrap replicates of value (store column "bootstrap")
     busy: str | None = None  # the engine's note when the cell's windows stayed contended: no verdict from it
+    windows: int | None = None  # timing windows behind the estimate (older runs: not recorded)
 
     @property
     def label(self) -> str:
@@ -141,6 +142,7 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND,
                     q1=head.get("q1"), q3=head.get("q3"), n=head.get("n"),
                     extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
                     replicates=Estimate.from_row("", head).replicates, busy=busy_of(head),
+                    windows=(head.get("extra") or {}).get("windows"),
                 ))
             if entries:
                 view = ScenarioView(scenario, title, metric, higher, entries, band=band)
