@@ -29,7 +29,7 @@ TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Where chromium could not be installed the browser tests skip, named in the summary (not a failure).
-NO_BROWSER = $$(command -v chromium >/dev/null || command -v chromium-browser >/dev/null || echo chromium)
+NO_BROWSER = $$([ -n "$$DLARENA_CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || echo chromium)
 
 test: setup browser
 	DLARENA_TESTS_WITHOUT="$${DLARENA_TESTS_WITHOUT:-$(NO_BROWSER)}" $(PYTEST)
