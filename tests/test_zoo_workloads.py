@@ -17,7 +17,9 @@ from helpers.parity_util import capture, capture_isolated
 
 # A one-layer, 16-token Llama: the architecture whole, a few seconds to build in each zoo.
 LLAMA = "llama@layers=1,seq=16,size=tiny"
-ZOO_MODELS = [LLAMA]
+BERT = "bert@layers=1,seq=16,size=tiny"
+VIT = "vit@layers=1,size=tiny"
+ZOO_MODELS = [LLAMA, BERT, VIT]
 
 
 def _require(*modules: str) -> None:
@@ -32,6 +34,13 @@ def torch_records(tmp_path_factory):
     return folder, {name: capture(folder, name, "torch") for name in ZOO_MODELS}
 
 
+@pytest.fixture(scope="module")
+def tensorflow_records(torch_records):
+    _require("tensorflow", "keras_hub")
+    folder, _ = torch_records
+    return {name: capture(folder, name, "tensorflow")[0] for name in ZOO_MODELS}
+
+
 def _assert_comparable(result: dict) -> dict:
     assert result["status"] == "ok", result.get("error")
     rows = {row["metric"]: row for row in result["metrics"]}
@@ -41,11 +50,9 @@ def _assert_comparable(result: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", ZOO_MODELS)
-def test_keras_hub_on_tensorflow_computes_what_hf_transformers_computes(torch_records, name):
-    _require("tensorflow", "keras_hub")
-    folder, records = torch_records
-    other, _ = capture(folder, name, "tensorflow")
-    diffs = _assert_comparable(parity.compare(workloads.get(name), records[name][0], other, "torch"))
+def test_keras_hub_on_tensorflow_computes_what_hf_transformers_computes(torch_records, tensorflow_records, name):
+    _, records = torch_records
+    diffs = _assert_comparable(parity.compare(workloads.get(name), records[name][0], tensorflow_records[name], "torch"))
     # measured 1e-6 (forward) and 2e-6 (gradients): float32 rounding, far below a layout mistake
     assert diffs["parity_forward_rel_diff"] < 1e-5 and diffs["parity_grad_rel_diff"] < 1e-4
 
@@ -82,6 +89,18 @@ def test_weight_maps_cover_every_parameter_of_both_zoo_models(name):
         assert isinstance(model, torch.nn.Module if framework == "torch" else keras.Model)
 
 
+def test_hf_bert_with_its_default_exact_gelu_is_a_named_difference_from_keras_hub(torch_records, tensorflow_records):
+    """keras-hub's BERT computes the tanh-approximated GELU (Google's original BERT); HF's BertConfig
+    defaults to the exact erf GELU: the same weights give another function, and parity says so."""
+    folder, _ = torch_records
+    exact = BERT.replace("layers=1,", "gelu=exact,layers=1,")
+    record, _ = capture(folder, exact, "torch")
+    result = parity.compare(workloads.get(exact), record, tensorflow_records[BERT], "torch")
+    assert result["status"] == "not_comparable" and result["finding"].startswith("forward: rel diff")
+    forward = next(r for r in result["metrics"] if r["metric"] == "parity_forward_rel_diff")
+    assert forward["value"] > 10 * forward["extra"]["tolerance"]  # far outside the noise, not a rounding edge
+
+
 def test_llama_sizes_are_the_published_shapes_with_their_parameter_counts():
     # SmolLM-135M and Llama-3.2-1B as published (tied embeddings, counted once)
     assert workloads.get("llama@size=small").parameter_count == 134_515_008
@@ -92,6 +111,18 @@ def test_llama_sizes_are_the_published_shapes_with_their_parameter_counts():
     assert workloads.described(["llama@size=small"])["llama@size=small"]["parameter_count"] == 134_515_008
     one = workloads.get(LLAMA)
     assert one.config["llama"]["num_hidden_layers"] == 1 and "1 of its layers" in one.description
+
+
+def test_bert_and_vit_sizes_are_the_published_shapes_with_their_parameter_counts():
+    # bert-base-uncased / bert-large-uncased (BertModel with pooler) + a 2-class head;
+    # google/vit-base-patch16-224 / vit-large-patch16-224 with their 1000-class heads
+    assert workloads.get("bert@size=small").parameter_count == 109_482_240 + 768 * 2 + 2
+    assert workloads.get("bert@size=full").parameter_count == 335_141_888 + 1024 * 2 + 2
+    assert workloads.get("vit@size=small").parameter_count == 86_567_656
+    assert workloads.get("vit@size=full").parameter_count == 304_326_632
+    assert workloads.get("vit@size=tiny").input_shape == (32, 32, 3)
+    with pytest.raises(ConfigError, match="workload 'bert': unknown gelu 'erf'; valid: tanh, exact"):
+        build_config(workloads=["bert@gelu=erf"])
 
 
 def test_next_token_batches_label_every_position_with_the_following_token():
