@@ -123,6 +123,17 @@ def test_the_copy_probe_counts_read_and_written_bytes():
     assert len(rates) == 3 and all(r > 0 for r in rates)
 
 
+def test_the_last_level_cache_is_the_largest_data_cache(tmp_path):
+    for index, (level, kind, size) in enumerate([(1, "Data", "48K"), (1, "Instruction", "32K"), (2, "Unified", "2048K"),
+                                                 (3, "Unified", "32M")]):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        for name, value in (("level", level), ("type", kind), ("size", size)):
+            (folder / name).write_text(f"{value}\n")
+    assert bandwidth.last_level_cache_bytes(tmp_path) == 32 * 2**20
+    assert bandwidth.last_level_cache_bytes(tmp_path / "absent") is None
+
+
 def test_the_bandwidth_cell_is_planned_once_beside_the_gemm_cells():
     from dlarena.config import build_config
     from helpers.planning import planned
@@ -212,7 +223,8 @@ def _run():
     rows.append(dict(_head("torch", "eager", "llm_decode_p32", 1)[0], metric="llm_bytes_per_token", value=8e6,
                      ci_low=None, bootstrap=None))
     rows.append(dict(workload="memory_bandwidth", framework="torch", mode="numpy", scenario="memory_bandwidth",
-                     batch=0, status="ok", metric="memory_bandwidth_gb_per_s", value=10.0, extra={}))
+                     batch=0, status="ok", metric="memory_bandwidth_gb_per_s", value=10.0,
+                     extra={"last_level_cache_bytes": 4 * 2**20}))
     return cells, rows
 
 
@@ -233,6 +245,10 @@ def test_the_table_shows_a_framework_not_timed_and_the_roofline():
     by_fw = {r[1]: dict(zip(titles, r)) for r in body}
     assert by_fw["PyTorch"]["decode tokens/s (prompt 32)"] == "50 [49–51]"
     assert by_fw["PyTorch"]["decode / bandwidth roof"] == "4.0%"  # 50 tok/s of 10 GB/s / 8 MB = 1250 tok/s
+    cached = [dict(r, extra={"last_level_cache_bytes": 16 * 2**20}) if r["metric"] == "memory_bandwidth_gb_per_s" else r
+              for r in rows]
+    in_cache = dict(zip(titles, report.table(cells, cached)[1][0]))["decode / bandwidth roof"]
+    assert in_cache == "4.0% (the 7.63 MB read per token fit in the 16 MB cache)"
     assert by_fw["PyTorch"]["parameters"] == "1.79M" and by_fw["PyTorch"]["parity"] == "ok"
     not_timed = by_fw["Keras 3 on PyTorch"]
     assert not_timed["status"].startswith("not timed (not_comparable): differs from PyTorch at greedy decoding")
@@ -241,3 +257,57 @@ def test_the_table_shows_a_framework_not_timed_and_the_roofline():
     assert "| Keras 3 on PyTorch | eager |" in section.markdown and "memory bandwidth 10 GB/s" in section.markdown
     assert "GEMM peak not measured" in section.markdown and "Scope: cpu, 2 threads, 1.79M parameters" in section.markdown
     assert report.build_section([], [], 0.05) is None
+
+
+# --- real tiny runs (a 1-layer Llama; the zoo workload) ------------------------------------------
+
+WORKLOAD = "llama@size=tiny,layers=1"
+TIMING = {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 2, "min_s": 0.0, "max_s": 5.0}
+needs_llama = pytest.mark.skipif("llama" not in workloads.available(), reason="the llama zoo workload is not merged")
+
+
+def _payload(tmp_path, framework: str, mode: str, scenario: str, **extra) -> dict:
+    cell = Cell(workload=WORKLOAD, framework=framework, mode=mode, scenario=scenario, batch=1)
+    return {"cell": cell.model_dump(), "threads": 1, "interop_threads": 1, "seed": 0, "timing": TIMING,
+            "device": "cpu", "timeout_s": 300, "artifacts": str(tmp_path), "windows": 2,
+            "llm": {"prompt_lengths": [8], "new_tokens": 4}, **extra}
+
+
+def test_without_a_gpu_a_gpu_cell_is_skipped_before_anything_is_built(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the CUDA path runs instead")
+    from dlarena.cell import Skipped
+
+    with pytest.raises(Skipped, match="no GPU"):
+        llm.start(_payload(tmp_path, "torch", "eager", "llm_decode_p8", device="gpu"))
+
+
+@needs_llama
+def test_a_decoder_workload_plans_prefill_and_decode_per_mode():
+    from dlarena.config import build_config
+    from helpers.planning import planned
+
+    config = build_config(criteria=["llm"], workloads=[WORKLOAD], frameworks=["torch", "keras-jax"],
+                          llm={"prompt_lengths": [32, 128], "skip_modes": ["torch:compile"]})
+    ids = [c.id for c in planned(config, "llm", WORKLOAD)]
+    assert ids == [f"{WORKLOAD}/{fw}/llm_{kind}/b1" for fw in ("torch/eager", "keras-jax/xla")
+                   for kind in ("prefill_p32", "prefill_p128", "decode_p32")]
+
+
+@needs_llama
+@pytest.mark.parametrize("framework, mode", [("torch", "eager"), ("keras-jax", "xla")])
+def test_a_real_tiny_decode_cell_gives_its_rows(tmp_path, framework, mode):
+    from dlarena.process.isolate import run_isolated
+
+    result = run_isolated(llm.ENTRY, _payload(tmp_path, framework, mode, "llm_decode_p8"), 300,
+                          {"OMP_NUM_THREADS": "1", "XLA_FLAGS": ""})
+    assert result["status"] == "ok", result.get("error")
+    rows = {r["metric"]: r for r in result["metrics"]}
+    head = rows["llm_decode_tokens_per_s"]
+    assert head["value"] > 0 and head["ci_low"] <= head["value"] <= head["ci_high"] and head["extra"]["windows"] == 2
+    assert rows["llm_tpot_ms"]["value"] == pytest.approx(1e3 / head["value"], rel=0.5)
+    assert rows["llm_parameter_count"]["value"] == 1_786_624  # the 1-layer tiny Llama, as transformers counts it
+    assert rows["llm_bytes_per_token"]["value"] == pytest.approx(1_786_624 * 4 + 10 * 1024)  # prompt 8 + 4 / 2
+    assert rows["peak_rss_mb"]["value"] > 0 and rows["first_call_s"]["value"] > 0
+    assert result["runtime"]["generation"]["mode_greedy_check"].startswith("no parity record")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -34,3 +35,21 @@ def copy_rates_gb_per_s(n_bytes: int = DEFAULT_BYTES, threads: int = 1, repeats:
 def _slices(n: int, k: int) -> list[slice]:
     edges = np.linspace(0, n, k + 1).astype(int)
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def last_level_cache_bytes(cpu_caches: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> int | None:
+    """The size of the CPU's largest cache level (Linux sysfs), or None where it cannot be read.
+    Work whose bytes fit in it is not bounded by the memory bandwidth measured here."""
+    best: tuple[int, int] | None = None
+    for index in sorted(cpu_caches.glob("index*")):
+        try:
+            level = int((index / "level").read_text())
+            kind = (index / "type").read_text().strip()
+            size = (index / "size").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        units = {"K": 2**10, "M": 2**20, "G": 2**30}
+        value = int(size[:-1]) * units[size[-1]] if size[-1] in units else int(size)
+        if kind != "Instruction" and (best is None or level > best[0]):
+            best = (level, value)
+    return best[1] if best else None

@@ -75,6 +75,12 @@ def lines(cells: list[dict], rows: list[dict]) -> list[Line]:
                                                 if l.framework in frameworks.FRAMEWORKS else 99, l.mode))
 
 
+def cache_bytes(rows: list[dict]) -> int | None:
+    """The CPU's last-level cache size the bandwidth probe recorded, if any."""
+    return next(((r.get("extra") or {}).get("last_level_cache_bytes") for r in rows
+                 if r.get("metric") == BANDWIDTH_METRIC and (r.get("extra") or {}).get("last_level_cache_bytes")), None)
+
+
 def machine(rows: list[dict]) -> tuple[float | None, float | None]:
     """The run's measured memory bandwidth (GB/s) and best fp32 GEMM peak (GFLOP/s), if measured."""
     bw = [r["value"] for r in rows if r.get("metric") == BANDWIDTH_METRIC and r.get("value")]
@@ -94,6 +100,7 @@ def table(cells: list[dict], rows: list[dict]) -> tuple[list[str], list[list[str
                       for p in [parsed[1]]})
     decode_at = sorted({parsed[1] for c in cells if (parsed := parse(c.get("scenario"))) and parsed[0] == DECODE})
     bandwidth, peak = machine(rows)
+    cache = cache_bytes(rows)
     titles = ["model", "framework", "mode", "parameters", "parity"]
     for p in prompts:
         titles += [f"TTFT ms (prompt {p})", f"prefill tokens/s (prompt {p})"]
@@ -112,7 +119,10 @@ def table(cells: list[dict], rows: list[dict]) -> tuple[list[str], list[list[str
         decode = next((v[f"{METRIC[DECODE]}@{p}"] for p in decode_at if f"{METRIC[DECODE]}@{p}" in v), None)
         per_token = next((v[f"llm_bytes_per_token@{p}"] for p in decode_at if f"llm_bytes_per_token@{p}" in v), None)
         roof = roofline.decode_roof_tokens_per_s(bandwidth, per_token and per_token["value"])
-        row.append(_pct(roofline.fraction(decode and decode["value"], roof)))
+        share = _pct(roofline.fraction(decode and decode["value"], roof))
+        if share != "–" and cache and per_token and per_token["value"] <= cache:
+            share += f" (the {per_token['value'] / 2**20:.3g} MB read per token fit in the {cache / 2**20:.3g} MB cache)"
+        row.append(share)
         first = prompts[-1] if prompts else None
         prefill, flops = v.get(f"{METRIC[PREFILL]}@{first}"), v.get(f"llm_flops_per_token@{first}")
         achieved = prefill["value"] * flops["value"] / 1e9 if prefill and flops else None

@@ -47,6 +47,7 @@ def run_bandwidth(payload: dict) -> dict:
         rows.append(metric("memory_copy_gb_per_s", "GB/s", max(rates), s, rates, threads=n))
         best = max(best or 0.0, max(rates))
     rows.append(metric(BANDWIDTH_METRIC, "GB/s", best, convention=bandwidth.CONVENTION,
+                       last_level_cache_bytes=bandwidth.last_level_cache_bytes(),
                        array_mb=bandwidth.DEFAULT_BYTES / 2**20,
                        how=f"best copy over {', '.join(map(str, sorted({1, threads})))} thread(s)"))
     return {"status": "ok", "metrics": rows, "runtime": {"device": "cpu", "threads": threads}}
