@@ -221,7 +221,7 @@ TESTS_OF = {
     "distributed": ["test_distributed"],
     "debugging": ["test_debugging"],
     "pretrained": ["test_pretrained"],
-    "workloads": ["test_workload_variants"],
+    "workloads": ["test_workload_variants", "test_zoo_workloads"],
     "frameworks": ["test_framework_plugin"],
     "store": ["test_store"],
     "measure": ["test_stats_and_verdict"],

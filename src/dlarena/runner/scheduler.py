@@ -178,10 +178,19 @@ class SuiteRunner:
         info = frameworks.info(name)
         if not info.is_installed():
             return {"status": "skipped", "error": f"{info.display_name} is not installed; install it with: {info.install_hint}"}
+        reason = self._unavailable(workload, info.model_module) if workload is not None else None
+        if reason:
+            return {"status": "skipped", "error": f"workload '{workload}' on {info.display_name}: {reason}"}
         if workload is not None and not self._implements(workload, info.model_module):
             return {"status": "skipped", "error": f"workload '{workload}' has no {info.display_name} implementation "
                                                   f"({info.model_module}) yet"}
         return None
+
+    def _unavailable(self, workload: str, model_module: str) -> str | None:
+        try:
+            return workloads.get(workload).unavailable(model_module)
+        except (KeyError, ValueError):
+            return None  # not a registered workload (a global cell), or one whose cells report the error
 
     def _implements(self, workload: str, model_module: str) -> bool:
         try:

@@ -85,7 +85,7 @@ def preflight(config: SuiteConfig) -> None:
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     keras_files = workloads._keras_workloads()
     for name in config.workloads:
-        if name in workloads.BUILTIN or name in keras_files:  # built-ins are tested; files were inspected
+        if workloads.base_name(name) in workloads.BUILTIN or name in keras_files:  # built-ins (and their variants) are tested; files were inspected
             continue
         try:  # an entry-point workload is imported here for the first time
             batch = workloads.get(name).batch_for(PARITY)

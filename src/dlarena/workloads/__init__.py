@@ -43,6 +43,9 @@ BUILTIN: dict[str, str] = {
     "resnet50_v2": "dlarena.workloads.resnet50_v2",
     "bert_large": "dlarena.workloads.bert_large",
     "lstm": "dlarena.workloads.lstm",
+    "llama": "dlarena.workloads.llama",
+    "bert": "dlarena.workloads.bert",
+    "vit": "dlarena.workloads.vit",
 }
 # What runs when no workload is named (and in the quick suite): small enough for a 2-core CPU.
 DEFAULT: list[str] = ["mlp", "cnn", "transformer"]

@@ -21,6 +21,9 @@ import numpy as np
 
 ParamKind = Literal["dense", "conv2d", "vector", "embedding"]
 InputKind = Literal["features", "image", "tokens"]
+# What the labels are: one class per sample (batch,), or a language model's next token at every
+# position (batch, tokens), the inputs shifted by one; the loss is cross-entropy over every label.
+Target = Literal["class", "next_token"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,12 @@ class Workload:
     # convolution; element-wise ops, norms and softmax are left out, as FLOP counters do).
     forward_flops: int = 0
     size: str | None = None  # the size preset of a sized workload (tiny, small, full)
+    target: Target = "class"
+    # The model zoos its framework models import: (model module, import name, install command). A
+    # framework whose zoo is not installed has its cells skipped with the command, not failed.
+    requires: tuple[tuple[str, str, str], ...] = ()
+    # Model modules left out on purpose: (model module, why), the reason its framework's cells give.
+    left_out: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_name(self) -> str:
@@ -80,6 +89,9 @@ class Workload:
     def make_batch(self, batch: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(seed)
         shape = (batch, *self.input_shape)
+        if self.target == "next_token":
+            text = rng.integers(0, self.vocab_size, size=(batch, self.input_shape[0] + 1)).astype(np.int32)
+            return text[:, :-1], text[:, 1:]
         if self.input_kind == "tokens":
             x = rng.integers(0, self.vocab_size, size=shape, dtype=np.int64).astype(np.int32)
         else:
@@ -89,6 +101,18 @@ class Workload:
 
     def batch_for(self, scenario: str) -> int:
         return self.batch_sizes.get(scenario, 1)
+
+    def unavailable(self, model_module: str) -> str | None:
+        """Why this workload's ``model_module`` cannot run here (left out, or its zoo not installed)."""
+        import importlib.util
+
+        reason = dict(self.left_out).get(model_module)
+        if reason:
+            return reason
+        for module, import_name, install in self.requires:
+            if module == model_module and importlib.util.find_spec(import_name) is None:
+                return f"not installed: {install} (this workload's {model_module} imports {import_name})"
+        return None
 
     @property
     def parameter_count(self) -> int:

@@ -7,7 +7,10 @@
   RNN cells their dropout / recurrent_dropout 0, random augmentation layers run as in inference.
   Any other layer that owns a random seed generator draws random numbers dlarena cannot switch
   off: it is named, so a parity failure can point at it.
-- ``float64_copy``: the same model with every layer in float64 (the noise-floor reference).
+- ``float64_copy``: the same model with every layer in float64 (the noise-floor reference). A model
+  whose layers take their dtype from ``keras.config.floatx()`` (keras-hub's zoo models) is built
+  in float64 directly inside ``float64_context``: cloning one from its config is not always
+  possible (keras-hub 0.32's ``LlamaTransformerDecoder`` does not rebuild from its own config).
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def _as_in_inference(call, inputs, *args, training=None, **kwargs):
 
 @contextlib.contextmanager
 def float64_context():
-    """Keras's default float type (losses, optimizer slots), on JAX 64-bit arrays, and on every
+    """Keras's default float type (losses, optimizer slots) and dtype policy, on JAX 64-bit arrays, and on every
     backend but TensorFlow Keras's type promotion kept at float64 (``keep_float64``); restored."""
     import keras
 
@@ -96,11 +99,18 @@ def float64_context():
         jax_x64 = jax.config.read("jax_enable_x64")
         jax.config.update("jax_enable_x64", True)
     keras.config.set_floatx("float64")
+    # The global dtype policy is fixed at floatx's value by its first reader (the float32 build):
+    # layers that take their dtype from it (keras-hub's) are built in float64 only if it is reset.
+    from keras.src.backend.common import global_state
+
+    policy = global_state.get_global_attribute("dtype_policy", None)
+    keras.config.set_dtype_policy("float64")
     try:
         with keep_float64():
             yield
     finally:
         keras.config.set_floatx(previous)
+        global_state.set_global_attribute("dtype_policy", policy)
         if jax_x64 is not None:
             import jax
 
@@ -170,4 +180,13 @@ class KerasParityMethods:
         return float64_context()
 
     def float64_model(self, workload, params):
-        return float64_copy(self.build(workload, params))
+        model = self.build(workload, params)
+        if built_in_float64(model):  # its layers follow keras.config.floatx() (keras-hub's do): no clone
+            return model
+        return float64_copy(model)
+
+
+def built_in_float64(model) -> bool:
+    """Whether every floating-point weight of ``model`` is float64 already."""
+    floats = [str(v.dtype) for v in model.weights if "float" in str(v.dtype)]
+    return bool(floats) and all(dtype == "float64" for dtype in floats)
