@@ -169,6 +169,26 @@ def test_a_workload_that_is_not_a_decoder_plans_no_generation_cell():
     assert planned(build_config(workloads=["transformer"]), "llm", "transformer") == []
 
 
+def test_a_mode_whose_greedy_ids_differ_from_its_parity_record_is_not_timed(tmp_path):
+    cell = Cell(workload="w", framework="torch", mode="compile", scenario="llm_decode_p8", batch=1)
+    ids = np.arange(3, 3 + STEPS)
+    (tmp_path / "parity").mkdir()
+    np.savez(tmp_path / "parity" / "w__torch.npz", **{generation.PREFIX + "prompt": generation.prompt(64, 32, 0),
+                                                      generation.PREFIX + "ids": ids,
+                                                      generation.PREFIX + "mode": np.array("eager")})
+    payload = {"artifacts": str(tmp_path)}
+    same = llm.check_mode(lambda prompt, n: ids[None, :n], payload, cell, None)
+    assert same == {"mode_greedy_check": "identical to the parity-checked eager ids for 16 steps"}
+    off = ids.copy()
+    off[5] = 0
+    with pytest.raises(llm.ModeDiverges, match="^greedy ids in mode compile differ from PyTorch's parity-checked "
+                                               "eager ids at step 5 of 16: not timed$"):
+        llm.check_mode(lambda prompt, n: off[None, :n], payload, cell, None)
+    assert llm.ModeDiverges.status == "not_comparable"  # the worker records the cell as not comparable
+    unchecked = llm.check_mode(lambda prompt, n: off[None, :n], {"artifacts": str(tmp_path / "none")}, cell, None)
+    assert unchecked["mode_greedy_check"].startswith("no parity record")
+
+
 def test_paired_decode_samples_drop_a_non_positive_difference():
     assert llm._per_token(1.0, 0.2, 8) == pytest.approx(0.1)
     assert llm._per_token(0.2, 0.2, 8) is None and llm._per_token(0.1, 0.2, 8) is None
@@ -263,7 +283,6 @@ def test_the_table_shows_a_framework_not_timed_and_the_roofline():
 
 WORKLOAD = "llama@size=tiny,layers=1"
 TIMING = {"warmup_iters": 1, "warmup_s": 0.0, "min_iters": 2, "min_s": 0.0, "max_s": 5.0}
-needs_llama = pytest.mark.skipif("llama" not in workloads.available(), reason="the llama zoo workload is not merged")
 
 
 def _payload(tmp_path, framework: str, mode: str, scenario: str, **extra) -> dict:
@@ -283,7 +302,13 @@ def test_without_a_gpu_a_gpu_cell_is_skipped_before_anything_is_built(tmp_path):
         llm.start(_payload(tmp_path, "torch", "eager", "llm_decode_p8", device="gpu"))
 
 
-@needs_llama
+def test_an_unknown_size_or_architecture_is_one_line_listing_the_valid_ones():
+    with pytest.raises(ValueError, match=r"^workload 'llama': unknown size 'huge'; valid: tiny, small, full$"):
+        workloads.get("llama@size=huge")
+    with pytest.raises(KeyError, match=r"unknown workload 'gpt'; valid: .*llama"):
+        workloads.get("gpt")
+
+
 def test_a_decoder_workload_plans_prefill_and_decode_per_mode():
     from dlarena.config import build_config
     from helpers.planning import planned
@@ -295,19 +320,30 @@ def test_a_decoder_workload_plans_prefill_and_decode_per_mode():
                    for kind in ("prefill_p32", "prefill_p128", "decode_p32")]
 
 
-@needs_llama
-@pytest.mark.parametrize("framework, mode", [("torch", "eager"), ("keras-jax", "xla")])
-def test_a_real_tiny_decode_cell_gives_its_rows(tmp_path, framework, mode):
+# Default: PyTorch's decode and keras-hub's prefill on Keras 3's PyTorch backend (neither compiles);
+# the compiled paths (XLA compiles generate for each shape: minutes on a loaded 2-core host) in full.
+REAL_RUNS = [("torch", "eager", "llm_decode_p8"), ("keras-torch", "eager", "llm_prefill_p8")] + (
+    [("keras-jax", "xla", "llm_decode_p8"), ("keras-tensorflow", "xla", "llm_decode_p8")] if FULL else [])
+
+
+@pytest.mark.parametrize("framework, mode, scenario", REAL_RUNS)
+def test_a_real_tiny_generation_cell_gives_its_rows(tmp_path, framework, mode, scenario):
     from dlarena.process.isolate import run_isolated
 
-    result = run_isolated(llm.ENTRY, _payload(tmp_path, framework, mode, "llm_decode_p8"), 300,
+    result = run_isolated(llm.ENTRY, _payload(tmp_path, framework, mode, scenario), 900,
                           {"OMP_NUM_THREADS": "1", "XLA_FLAGS": ""})
     assert result["status"] == "ok", result.get("error")
     rows = {r["metric"]: r for r in result["metrics"]}
-    head = rows["llm_decode_tokens_per_s"]
-    assert head["value"] > 0 and head["ci_low"] <= head["value"] <= head["ci_high"] and head["extra"]["windows"] == 2
-    assert rows["llm_tpot_ms"]["value"] == pytest.approx(1e3 / head["value"], rel=0.5)
+    kind = llm.parse(scenario)[0]
+    head, per_token = rows[llm.METRIC[kind]], rows[llm.PER_TOKEN[kind]]
+    assert head["unit"] == "tokens/s" and head["value"] > 0 and head["ci_low"] <= head["value"] <= head["ci_high"]
+    assert head["extra"]["windows"] == 2 and head["extra"]["prompt_tokens"] == 8
+    assert per_token["unit"] == "ms" and 0 < per_token["ci_low"] <= per_token["value"] <= per_token["ci_high"]
     assert rows["llm_parameter_count"]["value"] == 1_786_624  # the 1-layer tiny Llama, as transformers counts it
-    assert rows["llm_bytes_per_token"]["value"] == pytest.approx(1_786_624 * 4 + 10 * 1024)  # prompt 8 + 4 / 2
+    if kind == "decode":
+        assert rows["llm_bytes_per_token"]["value"] == pytest.approx(1_786_624 * 4 + 10 * 1024)  # context 8 + 4 / 2
+    else:
+        assert rows["llm_flops_per_token"]["value"] == pytest.approx(
+            roofline.prefill_flops_per_token(roofline.shape_of(TINY_1), 8))
     assert rows["peak_rss_mb"]["value"] > 0 and rows["first_call_s"]["value"] > 0
     assert result["runtime"]["generation"]["mode_greedy_check"].startswith("no parity record")
