@@ -277,6 +277,10 @@ def test_the_table_shows_a_framework_not_timed_and_the_roofline():
     assert "| Keras 3 on PyTorch | eager |" in section.markdown and "memory bandwidth 10 GB/s" in section.markdown
     assert "GEMM peak not measured" in section.markdown and "Scope: cpu, 2 threads, 1.79M parameters" in section.markdown
     assert report.build_section([], [], 0.05) is None
+    train = dict(workload="llama@size=tiny", framework="torch", mode="eager", scenario="train", batch=8, status="ok",
+                 metric="train_throughput_sps", value=10.0, extra={})
+    assert ("Training step of llama@size=tiny (PyTorch eager, the speed criterion's train cell): 10 samples/s × 64 "
+            "tokens = 640 tokens/s") in report.build_section(cells, rows + [train], 0.05).markdown
 
 
 # --- real tiny runs (a 1-layer Llama; the zoo workload) ------------------------------------------

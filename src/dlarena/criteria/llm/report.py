@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlarena import frameworks
+from dlarena import frameworks, workloads
 from dlarena.criteria.llm import roofline
 from dlarena.criteria.llm.cells import DECODE, METRIC, PER_TOKEN, PREFILL, parse
 from dlarena.criteria.llm.scores import scope, verdicts
@@ -133,6 +133,15 @@ def table(cells: list[dict], rows: list[dict]) -> tuple[list[str], list[list[str
     return titles, out
 
 
+def _tokens(row: dict) -> str:
+    """`` × 64 tokens = 1,234 tokens/s`` for a training row of a token workload."""
+    try:
+        seq = workloads.get(row["workload"]).input_shape[0]
+    except (KeyError, ValueError, TypeError, IndexError):
+        return ""
+    return f" × {seq} tokens = {fmt(row['value'] * seq)} tokens/s"
+
+
 def build_section(cells: list[dict], rows: list[dict], band: float | None = None) -> Section | None:
     titles, body = table(cells, rows)
     if not body:
@@ -148,8 +157,8 @@ def build_section(cells: list[dict], rows: list[dict], band: float | None = None
              "prefill MFU = prompt tokens/s × FLOPs per token / GEMM peak (largest prompt).")
     train = [r for r in rows if (r.get("scenario"), r.get("metric")) == TRAIN and r.get("workload") in
              {row[0] for row in body} and r.get("value")]
-    notes = [f"Training step of {r['workload']} ({frameworks.display_name(r['framework'])} {r['mode']}): "
-             f"{fmt(r['value'])} samples/s in the speed criterion's train cell" for r in train]
+    notes = [f"Training step of {r['workload']} ({frameworks.display_name(r['framework'])} {r['mode']}, the speed "
+             f"criterion's train cell): {fmt(r['value'])} samples/s" + _tokens(r) for r in train]
     found = [v for _, _, v in verdicts(rows, band)]
     head = "".join(f"<th class='l'>{html.escape(t)}</th>" for t in titles)
     cells_html = "".join("<tr>" + "".join(f"<td class='l'>{html.escape(str(x))}</td>" for x in row) + "</tr>" for row in body)
