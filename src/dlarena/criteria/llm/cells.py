@@ -216,7 +216,9 @@ def window(handle: Generating, timing: dict) -> list[float]:
     per prefill (to first token), or per output token."""
     handle.sample()
     samples = _samples(handle.sample, TimingConfig(**timing))
-    return samples or [s for s in [handle.sample()] if s is not None] or [float("nan")]
+    if not samples:  # every paired decode difference was non-positive: noise larger than the decoding
+        raise RuntimeError("no valid sample in this window: generating 1 + N tokens never took longer than 1 token")
+    return samples
 
 
 def finish(handle: Generating) -> list[dict]:
