@@ -194,6 +194,17 @@ def test_paired_decode_samples_drop_a_non_positive_difference():
     assert llm._per_token(0.2, 0.2, 8) is None and llm._per_token(0.1, 0.2, 8) is None
 
 
+def test_a_window_without_a_valid_sample_fails_with_its_reason():
+    timing = {"warmup_iters": 0, "warmup_s": 0.0, "min_iters": 3, "min_s": 0.0, "max_s": 5.0}
+    noisy = llm.Generating(sample=lambda: None, sync=lambda: None, adapter=None, runtime={})
+    with pytest.raises(RuntimeError, match="no valid sample in this window"):
+        llm.window(noisy, timing)
+    counted = iter(range(100))
+    steady = llm.Generating(sample=lambda: 0.01 if next(counted) % 2 else None, sync=lambda: None, adapter=None,
+                            runtime={})
+    assert llm.window(steady, timing) == [0.01, 0.01]  # 3 samples after the untimed one; the 2nd invalid
+
+
 def test_a_bad_skip_mode_is_one_line():
     from dlarena.config import ConfigError, build_config
 
