@@ -28,9 +28,11 @@ class Llm(Criterion[LlmOptions]):
     weighed = True
     use_cases = {"Production serving on a server": 1}
     stands_for = "LLM prefill and decode speed"
-    # The demo's LLM: the tiny Llama, one prompt length, without torch.compile's minutes of compilation
-    demo = {"workloads": ["llama@size=tiny"],
-            "options": {"prompt_lengths": [32], "new_tokens": 8, "skip_modes": ["torch:compile"]}}
+    # The demo's LLM: the tiny Llama cut to one layer (its parity check, float64 pass included, is most
+    # of the demo's added time), one prompt length, each framework's path that compiles in seconds:
+    # torch.compile and XLA compile generate for minutes on a loaded 2-core host (notes of issue 27).
+    demo = {"workloads": ["llama@layers=1,seq=16,size=tiny"],
+            "options": {"prompt_lengths": [32], "new_tokens": 8, "skip_modes": ["torch:compile", "tensorflow:xla"]}}
 
     def check(self, selection: Selection, options: LlmOptions) -> None:
         for item in options.skip_modes:
