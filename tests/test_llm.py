@@ -253,6 +253,10 @@ def _run():
             + _head("keras-jax", "xla", "llm_prefill_p32", 3000.0) + _head("keras-jax", "xla", "llm_decode_p32", 50.5))
     rows.append(dict(_head("torch", "eager", "llm_decode_p32", 1)[0], metric="llm_bytes_per_token", value=8e6,
                      ci_low=None, bootstrap=None))
+    parity = dict(workload="llama@size=tiny", mode="eager", scenario="parity", batch=2, status="ok", value=1.0)
+    rows += [dict(parity, framework="torch", metric="parity_reference", extra={}),
+             dict(parity, framework="keras-jax", metric="parity_greedy_identical_steps", value=16.0,
+                  extra={"horizon": 16})]
     rows.append(dict(workload="memory_bandwidth", framework="torch", mode="numpy", scenario="memory_bandwidth",
                      batch=0, status="ok", metric="memory_bandwidth_gb_per_s", value=10.0,
                      extra={"last_level_cache_bytes": 4 * 2**20}))
@@ -280,7 +284,8 @@ def test_the_table_shows_a_framework_not_timed_and_the_roofline():
               for r in rows]
     in_cache = dict(zip(titles, report.table(cells, cached)[1][0]))["decode / bandwidth roof"]
     assert in_cache == "4.0% (the 7.63 MB read per token fit in the 16 MB cache)"
-    assert by_fw["PyTorch"]["parameters"] == "1.79M" and by_fw["PyTorch"]["parity"] == "ok"
+    assert by_fw["PyTorch"]["parameters"] == "1.79M" and by_fw["PyTorch"]["parity"] == "ok (the reference)"
+    assert by_fw["Keras 3 on JAX"]["parity"] == "ok, greedy ids 16/16"
     not_timed = by_fw["Keras 3 on PyTorch"]
     assert not_timed["status"].startswith("not timed (not_comparable): differs from PyTorch at greedy decoding")
     assert not_timed["decode tokens/s (prompt 32)"] == "–" and not_timed["parity"].startswith("not_comparable")

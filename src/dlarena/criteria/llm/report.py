@@ -41,12 +41,20 @@ def _ci(row: dict | None, digits: int = 3) -> str:
     return f"{fmt(row['value'], digits)} [{fmt(row['ci_low'], digits)}–{fmt(row['ci_high'], digits)}]"
 
 
-def _parity(cells: list[dict], workload: str, framework: str) -> str:
+def _parity(cells: list[dict], rows: list[dict], workload: str, framework: str) -> str:
+    """The framework's parity status: ok with its greedy ids' identical steps (or as the reference)."""
     cell = next((c for c in cells if c["workload"] == workload and c["framework"] == framework
                  and c["scenario"] == PARITY_SCENARIO), None)
     if cell is None:
         return "not checked"
-    return "ok" if cell["status"] == "ok" else f"{cell['status']}: {cell.get('error') or ''}".strip(": ")
+    if cell["status"] != "ok":
+        return f"{cell['status']}: {cell.get('error') or ''}".strip(": ")
+    mine = {r["metric"]: r for r in rows if r.get("workload") == workload and r.get("framework") == framework
+            and r.get("scenario") == PARITY_SCENARIO}
+    if "parity_reference" in mine:
+        return "ok (the reference)"
+    greedy = mine.get("parity_greedy_identical_steps")
+    return f"ok, greedy ids {greedy['value']:.0f}/{greedy['extra'].get('horizon', 16)}" if greedy else "ok"
 
 
 def lines(cells: list[dict], rows: list[dict]) -> list[Line]:
@@ -111,7 +119,7 @@ def table(cells: list[dict], rows: list[dict]) -> tuple[list[str], list[list[str
         v = line.values
         params = v.get("llm_parameter_count", {}).get("value")
         row = [line.workload, frameworks.display_name(line.framework), line.mode,
-               f"{params / 1e6:.3g}M" if params else "–", _parity(cells, line.workload, line.framework)]
+               f"{params / 1e6:.3g}M" if params else "–", _parity(cells, rows, line.workload, line.framework)]
         for p in prompts:
             row += [_ci(v.get(f"{PER_TOKEN[PREFILL]}@{p}")), _ci(v.get(f"{METRIC[PREFILL]}@{p}"))]
         row += [_ci(v.get(f"{PER_TOKEN[DECODE]}@{p}")) for p in decode_at]
