@@ -19,7 +19,7 @@ REDUCED = [("mlp", "torch", "compile", "train"), ("mlp", "tensorflow", "function
 # The paper workloads at their tiny preset: the full shapes (ResNet-50 at 224, BERT-Large) take
 # longer per cell on a 2-core CPU than a test may; they run through `--suite paper`.
 EVERYTHING = [(w, fw, mode, sc) for w in build_config(workloads=workloads.names(), size="tiny").workloads
-              for fw in frameworks.names()
+              for fw in frameworks.names() if not workloads.get(w).unavailable(frameworks.info(fw).model_module)
               for mode, sc in itertools.product(frameworks.info(fw).modes, ("infer_latency", "infer_throughput", "train"))]
 
 

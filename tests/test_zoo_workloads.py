@@ -159,3 +159,14 @@ def test_a_zoo_that_is_not_installed_is_a_skip_with_its_install_command(monkeypa
     assert scheduler._missing_framework("tensorflow", LLAMA) is None  # keras-hub is there: runs
     jax = scheduler._missing_framework("jax", LLAMA)
     assert jax["status"] == "skipped" and "measured as keras-jax" in jax["error"]
+
+
+def test_zoo_suite_runs_the_three_at_size_small_on_hf_and_keras_hub_frameworks():
+    from dlarena.suites import suite_defaults
+
+    config = build_config(**suite_defaults("zoo"))
+    assert config.workloads == ["llama@size=small", "bert@size=small", "vit@size=small"]
+    assert config.frameworks == ["torch", "tensorflow", "keras-torch", "keras-jax"]  # native JAX: left out
+    assert config.skip_speed_modes == ["tensorflow:eager", "tensorflow:xla", "keras-jax:eager"]
+    assert config.budget_s == 480.0 and not config.repetitions.interleave_workloads
+    assert not set(workloads.ZOO) & set(suite_defaults("deployment")["workloads"])  # no zoo export paths yet

@@ -49,6 +49,8 @@ BUILTIN: dict[str, str] = {
 }
 # What runs when no workload is named (and in the quick suite): small enough for a 2-core CPU.
 DEFAULT: list[str] = ["mlp", "cnn", "transformer"]
+# The zoo models: the architectures as HF transformers (PyTorch) and keras-hub (Keras 3) ship them.
+ZOO: list[str] = ["llama", "bert", "vit"]
 SIZES = ("tiny", "small", "full")
 USER_SOURCES_ENV = "DLARENA_USER_WORKLOADS"
 KERAS_MODELS_ENV = "DLARENA_KERAS_MODELS"

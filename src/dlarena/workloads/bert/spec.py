@@ -14,7 +14,7 @@ CLASSES = 2
 SEQ = {"tiny": 64, "small": 128, "full": 512}
 BATCHES = {
     "tiny": {"infer_latency": 1, "infer_throughput": 16, "train": 16, "parity": 4},
-    "small": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 2},
+    "small": {"infer_latency": 1, "infer_throughput": 8, "train": 1, "parity": 1},
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 1},
 }
 SOURCE = {"tiny": "Google's BERT-Tiny shape", "small": "bert-base-uncased's shape", "full": "bert-large-uncased's shape"}

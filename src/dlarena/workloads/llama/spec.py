@@ -23,7 +23,7 @@ NO_JAX = (("jax_model", "JAX users load this zoo model from keras-hub on JAX: me
 SEQ = {"tiny": 64, "small": 128, "full": 512}
 BATCHES = {
     "tiny": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 2},
-    "small": {"infer_latency": 1, "infer_throughput": 4, "train": 4, "parity": 1},
+    "small": {"infer_latency": 1, "infer_throughput": 4, "train": 1, "parity": 1},
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 4, "parity": 1},
 }
 SOURCE = {"tiny": "a reduced Llama", "small": "SmolLM-135M's shape", "full": "Llama-3.2-1B's shape"}

@@ -10,7 +10,7 @@ from dlarena.workloads.vit.configs import CLASSES, SIZES
 
 BATCHES = {
     "tiny": {"infer_latency": 1, "infer_throughput": 16, "train": 16, "parity": 4},
-    "small": {"infer_latency": 1, "infer_throughput": 4, "train": 4, "parity": 1},
+    "small": {"infer_latency": 1, "infer_throughput": 4, "train": 1, "parity": 1},
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 1},
 }
 SOURCE = {"tiny": "DeiT-Tiny's width, reduced", "small": "ViT-B/16's shape", "full": "ViT-L/16's shape"}
