@@ -329,6 +329,19 @@ def test_an_unknown_size_or_architecture_is_one_line_listing_the_valid_ones():
         workloads.get("gpt")
 
 
+def test_the_zoo_suite_times_the_decoders_generation_in_each_frameworks_modes():
+    from dlarena.suites import suite_defaults
+    from dlarena.config import build_config
+    from helpers.planning import planned
+
+    config = build_config(**suite_defaults("zoo"))
+    assert {"llm", "peak"} <= set(config.criteria)
+    modes = {(c.framework, c.mode) for c in planned(config, "llm", "llama@size=small")}
+    assert modes == {("torch", "eager"), ("tensorflow", "function"), ("tensorflow", "xla"), ("keras-torch", "eager"),
+                     ("keras-jax", "xla")}
+    assert planned(config, "llm", "bert@size=small") == []  # an encoder generates nothing
+
+
 def test_a_decoder_workload_plans_prefill_and_decode_per_mode():
     from dlarena.config import build_config
     from helpers.planning import planned

@@ -114,7 +114,8 @@ SUITES: dict[str, dict] = {
     # 1B-335M-304M shapes, for GPUs).
     "zoo": {
         "workloads": list(workloads.ZOO),
-        "criteria": ["speed"],
+        # llm: the decoder's generation (prefill at 32 and 128 tokens, decode), against the peaks' roofs
+        "criteria": ["speed", "llm", "peak"],
         "frameworks": _zoo_frameworks(),
         "modes": ["eager", "function", "xla"],
         "skip_speed_modes": ["tensorflow:eager", "tensorflow:xla", "keras-jax:eager"],
