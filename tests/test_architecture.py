@@ -211,6 +211,7 @@ TESTS_OF = {
     "criteria/peak": ["test_flops_and_peak"],
     "criteria/tta": ["test_tta"],
     "criteria/zoo": ["test_zoo"],
+    "criteria/llm": ["test_llm"],
     "parity": ["test_parity", "test_parity_agreement", "test_parity_randomness", "test_keras_model",
                "test_keras_model_random"],
     "cellkit": ["test_zoo"],

@@ -18,11 +18,14 @@ from dlarena.suites import suite_defaults
 
 def test_demo_plans_every_criterion_of_the_summary():
     config = build_config(**suite_defaults("demo"))
-    assert set(config.criteria) == set(ORDER)
+    # and the peak criterion's bandwidth probe (unweighed): the roof of the demo LLM's decoding
+    assert set(config.criteria) == set(ORDER) | {"peak"}
+    assert config.options_of("peak").probes == ["memory_bandwidth"]
     runner = SuiteRunner(config, ResultStore(None), "plan-only")
     planned = {name for w in config.workloads for name, _ in runner._planned(w)} | {
         name for name, _ in runner._planned_global()}
-    assert planned == set(ORDER)
+    llm_workloads = [w for w in config.workloads if runner._planned(w) and w.startswith("llama")]
+    assert planned == (set(ORDER) | {"peak"}) - (set() if llm_workloads else {"llm"})
     # deployment, distributed and time to first result on the MLP only; speed on every quick workload
     assert {c.workload for name, c in runner._planned("cnn")} == {"cnn"}
     assert {name for name, _ in runner._planned("cnn")} == {"speed"}

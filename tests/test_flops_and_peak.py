@@ -86,7 +86,8 @@ def _payload(cell: Cell, **extra) -> dict:
 def test_peak_cells_measure_a_gemm_per_framework_and_precision(monkeypatch):
     cells = planned(build_config(frameworks=["torch", "tensorflow"], precisions=["fp32", "bf16"]), "peak")
     assert [c.id for c in cells] == ["gemm/torch/eager/peak_fp32/b0", "gemm/torch/eager/peak_bf16/b0",
-                                     "gemm/tensorflow/eager/peak_fp32/b0", "gemm/tensorflow/eager/peak_bf16/b0"]
+                                     "gemm/tensorflow/eager/peak_fp32/b0", "gemm/tensorflow/eager/peak_bf16/b0",
+                                     "memory_bandwidth/torch/numpy/memory_bandwidth/b0"]  # once (tests/test_llm.py)
     monkeypatch.setattr(peak, "CPU_SIZES", (64, 128))
     result = peak.run_cell(_payload(cells[0], device="cpu"))
     rows = {(r["metric"], r["extra"].get("n")): r for r in result["metrics"]}

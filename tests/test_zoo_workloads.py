@@ -44,6 +44,8 @@ def tensorflow_records(torch_records):
 def _assert_comparable(result: dict) -> dict:
     assert result["status"] == "ok", result.get("error")
     rows = {row["metric"]: row for row in result["metrics"]}
+    greedy = rows.pop("parity_greedy_identical_steps", None)  # a decoder's greedy ids (parity/generation.py)
+    assert greedy is None or greedy["value"] == greedy["extra"]["horizon"] == 16
     for row in rows.values():  # the real difference, under the noise-floor limit, with both floors measured
         assert row["extra"]["noise_floor"] is not None and row["value"] <= row["extra"]["tolerance"]
     return {metric: row["value"] for metric, row in rows.items()}

@@ -14,6 +14,10 @@ def _demo_criteria() -> dict:
     declare a part in the demo (``Criterion.demo``)."""
     parts = {c.name: c.demo for c in criteria.registered() if c.demo is not None}
     return {"criteria": list(parts),
+            # the default workloads, then those a part adds (the LLM's decoder), when registered here
+            "workloads": list(dict.fromkeys(list(workloads.DEFAULT) + [
+                w for part in parts.values() for w in part.get("workloads", [])
+                if workloads.parse(w)[0] in workloads.available()])),
             "criterion_workloads": {name: part["workloads"] for name, part in parts.items() if "workloads" in part},
             **{name: part["options"] for name, part in parts.items() if "options" in part}}
 
@@ -36,7 +40,6 @@ SUITES: dict[str, dict] = {
     # inventories) run last, two at a time.
     "demo": {
         **_demo_criteria(),
-        "workloads": list(workloads.DEFAULT),
         "frameworks": frameworks.names(),
         "modes": frameworks.all_modes(),
         "scenarios": list(SPEED_SCENARIOS),
@@ -111,7 +114,8 @@ SUITES: dict[str, dict] = {
     # 1B-335M-304M shapes, for GPUs).
     "zoo": {
         "workloads": list(workloads.ZOO),
-        "criteria": ["speed"],
+        # llm: the decoder's generation (prefill at 32 and 128 tokens, decode), against the peaks' roofs
+        "criteria": ["speed", "llm", "peak"],
         "frameworks": _zoo_frameworks(),
         "modes": ["eager", "function", "xla"],
         "skip_speed_modes": ["tensorflow:eager", "tensorflow:xla", "keras-jax:eager"],

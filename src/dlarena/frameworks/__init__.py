@@ -42,6 +42,9 @@ PLUGIN_AREAS = {
                           "(see dlarena.frameworks.torch.zoo)"),
     "zoo": ("zoo", "DESCRIPTION, build(adapter, spec, mode, seed) -> (model, adapter, mode) to time it with, "
                    "parameter_count(model): its zoo ResNet-50"),
+    "llm": ("llm", "modes(framework) -> {mode: what it times}, causal_lm(model), parameter_count(lm), "
+                   "generator(lm, mode, framework) -> fn(prompt ids, n) -> n greedy ids, logits(lm, ids): "
+                   "causal-LM generation as the zoo's users call it (see dlarena.frameworks.torch.llm)"),
     "distributed": ("distributed", "how the data-parallel runtime's workers start, and its names (see "
                                    "dlarena.frameworks.torch.distributed; its worker program: distributed_worker.py)"),
 }

@@ -8,7 +8,8 @@ deterministic function; this worker's model is its own, speed cells time the mod
 and twice: in float32 and in float64, so the comparison is judged against each framework's own
 fp32 rounding noise (see ``noise_floor``). The parent compares each framework's record with the
 reference framework's; a framework that does not match is "not comparable" and is not timed
-(which frameworks are compared, and which is the reference: ``agreement``).
+(which frameworks are compared, and which is the reference: ``agreement``). A decoder workload's
+record also holds greedy token ids from one prompt, which must be identical (``generation``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlarena.parity import noise_floor
+from dlarena.parity import generation, noise_floor
 from dlarena.cellkit.common import metric, prepare
 from dlarena.workloads.base import Workload
 
@@ -36,9 +37,12 @@ def run_cell(payload: dict) -> dict:
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
     model = adapter.build(workload, params)
     randomness = _neutralise(adapter, model)
+    # Greedy ids first: the record below takes a training step, which changes the weights.
+    greedy = generation.capture(cell.framework, model, workload, payload["seed"]) if generation.is_decoder(workload) else {}
     arrays = _record(adapter, model, workload, x, y, getattr(adapter, "parity_mode", "eager"))
     arrays.update({noise_floor.F64 + k: v for k, v in _float64_record(adapter, workload, params, x, y, arrays).items()})
     arrays.update({f"{META}{kind}": np.array(names, dtype=str) for kind, names in randomness.items()})
+    arrays.update(greedy)
     Path(payload["output"]).parent.mkdir(parents=True, exist_ok=True)
     np.savez(payload["output"], **arrays)
     runtime = {**prep.runtime, "parity_randomness_disabled": list(randomness["disabled"]),
@@ -149,6 +153,9 @@ def compare(workload: Workload, reference_path: str, other_path: str, reference_
                            noise_floor=worst.floor, **extra, **common))
         if not worst.ok:
             failures.append(f"{label.format(name)}: rel diff {worst.diff:.2e} > {_limit_text(worst)}")
+    greedy_rows, greedy_failure = generation.compare(ref, other)  # a decoder's greedy ids (else nothing)
+    rows += greedy_rows
+    failures += [greedy_failure] if greedy_failure else []
     if failures:
         diagnosis = [d for d in (first_diverging_layer(ref, other, tol.forward, floors),
                                  _random_cause(remaining)) if d]

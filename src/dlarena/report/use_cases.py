@@ -16,7 +16,7 @@ from dlarena.report.overview import Overview, cell_anchor
 # criterion's own (``Criterion.use_cases``).
 BASIS: dict[str, str] = {
     "Research prototyping": "code size and error messages, debugging in the default mode, speed",
-    "Production serving on a server": "export paths that load and match, serving latency, speed",
+    "Production serving on a server": "export paths that load and match, serving latency, speed, LLM generation",
     "Multi-machine training": "data-parallel scaling with workers on several hosts",
     "Learning curve": "code size, error messages, time to first result, community",
 }

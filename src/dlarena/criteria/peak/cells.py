@@ -1,6 +1,7 @@
 """Peak FLOP/s of this machine, measured: a square GEMM per framework and precision (the
 operation dense layers, convolutions and attention lower to). MFU in the report is each speed
-cell's achieved FLOP/s divided by the best of these for its precision."""
+cell's achieved FLOP/s divided by the best of these for its precision. Beside it, once per run, the
+host's memory bandwidth (measure/bandwidth.py), the roof of memory-bound batch-1 LLM decoding."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from dlarena.cell import Cell
 from dlarena.criteria.base import NoOptions, Selection
 from dlarena.cellkit.common import Skipped, metric, setup_adapter
+from dlarena.measure import bandwidth
 from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig, measure
 
@@ -19,15 +21,42 @@ SCENARIO_PREFIX = "peak_"
 # regime; a GPU needs larger matrices to fill its units.
 CPU_SIZES = (1024, 2048)
 GPU_SIZES = (4096, 8192)
+BANDWIDTH = "memory_bandwidth"  # the bandwidth cell's scenario (and its workload name)
+BANDWIDTH_METRIC = "memory_bandwidth_gb_per_s"
 
 
-def plan_global(selection: Selection, options: NoOptions) -> list[Cell]:
-    return [Cell(workload=WORKLOAD, framework=fw, mode="eager", scenario=f"{SCENARIO_PREFIX}{precision}", batch=0)
-            for fw in selection.frameworks for precision in selection.precisions]
+def plan_global(selection: Selection, options) -> list[Cell]:
+    probes = getattr(options, "probes", PROBES)
+    gemm = [Cell(workload=WORKLOAD, framework=fw, mode="eager", scenario=f"{SCENARIO_PREFIX}{precision}", batch=0)
+            for fw in selection.frameworks for precision in selection.precisions] if "gemm" in probes else []
+    # numpy copies: framework-neutral, measured once, in the first selected framework's worker set-up
+    membw = [Cell(workload=BANDWIDTH, framework=selection.frameworks[0], mode="numpy", scenario=BANDWIDTH, batch=0)]
+    return gemm + (membw if BANDWIDTH in probes and selection.frameworks else [])
+
+
+PROBES = ("gemm", BANDWIDTH)
+
+
+def run_bandwidth(payload: dict) -> dict:
+    threads = max(1, int(payload.get("threads") or 1))
+    rows = []
+    best = None
+    for n in sorted({1, threads}):
+        rates = bandwidth.copy_rates_gb_per_s(threads=n)
+        s = sample_summary(rates)
+        rows.append(metric("memory_copy_gb_per_s", "GB/s", max(rates), s, rates, threads=n))
+        best = max(best or 0.0, max(rates))
+    rows.append(metric(BANDWIDTH_METRIC, "GB/s", best, convention=bandwidth.CONVENTION,
+                       last_level_cache_bytes=bandwidth.last_level_cache_bytes(),
+                       array_mb=bandwidth.DEFAULT_BYTES / 2**20,
+                       how=f"best copy over {', '.join(map(str, sorted({1, threads})))} thread(s)"))
+    return {"status": "ok", "metrics": rows, "runtime": {"device": "cpu", "threads": threads}}
 
 
 def run_cell(payload: dict) -> dict:
     cell = Cell(**payload["cell"])
+    if cell.scenario == BANDWIDTH:
+        return run_bandwidth(payload)
     adapter, runtime = setup_adapter(payload, cell)
     precision = cell.scenario.removeprefix(SCENARIO_PREFIX)
     unsupported = adapter.precision_unsupported(precision)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dlarena import workloads
 from dlarena.cell import Cell
 from dlarena.criteria.base import Criterion, NoOptions, Selection
 from dlarena.criteria.speed import best_mode, cells, claims, sweep
@@ -21,7 +22,7 @@ class Speed(Criterion[NoOptions]):
     timed_in_windows = True
     weighed = True
     use_cases = {"Research prototyping": 1, "Production serving on a server": 1}
-    demo = {}
+    demo = {"workloads": list(workloads.DEFAULT)}  # the quick workloads (others' demo workloads are theirs)
 
     def plan(self, selection: Selection, options: NoOptions, workload: str) -> list[Cell]:
         return cells.plan(selection, options, workload)
