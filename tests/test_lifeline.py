@@ -1,16 +1,21 @@
 """What a cell starts itself goes with the cell: kill -9 of the suite, or the cell's own end,
 leaves no grandchild running (issue 31). The kernel's parent-death signal reaches a direct child
-only; the guardian of each cell's process group covers the rest."""
+only; the guardian of each cell's process group covers the rest. And what a killed process leaves
+in the temp folder goes once it is gone."""
 
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
+import pytest
 
 from dlarena.process.lifeline import guard_process_group
+from dlarena.process.tempdirs import KINDS, owned_prefix, remove_orphaned_temp
 
 GONE_WITHIN_S = 60  # how long the test waits for a process to go; not a bound on how fast
 
@@ -109,3 +114,18 @@ def test_guard_process_group_returns_the_guardians_pid_in_the_caller():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          start_new_session=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_temp_folders_of_every_kind_name_their_owner_and_go_once_it_is_gone(kind, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout)
+    mine = Path(tempfile.mkdtemp(prefix=owned_prefix(kind)))
+    orphan = tmp_path / mine.name.replace(f"-{os.getpid()}-", f"-{dead}-")
+    orphan.mkdir()
+    (orphan / "result.json").write_text("{}")
+    other = tmp_path / f"dlarena-report-{dead}-x"  # not a kind this module owns
+    other.mkdir()
+    assert remove_orphaned_temp() == [orphan]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
