@@ -555,10 +555,10 @@ def test_a_second_resume_of_a_run_being_written_is_refused(tmp_path, instant_run
 
 
 def test_a_clean_run_and_resume_leave_no_lock_file(tmp_path, instant_run):
-    db = tmp_path / "r.duckdb"
+    db = tmp_path / "results" / "r.duckdb"  # a folder the run makes
     assert invoke(*SKIPPED_RUN, "--db", db)[0].exit_code == 0
     assert invoke("run", "--resume", "--db", db)[0].exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".lock") == []
+    assert sorted(p.name for p in db.parent.iterdir() if p.suffix == ".lock") == []
 
 
 @pytest.mark.parametrize("command", [["report"], ["claims"], ["recommend"], ["run", "--resume"]])

@@ -216,6 +216,13 @@ def test_a_run_lock_is_held_by_one_store_and_its_file_goes_on_release(tmp_path):
     second.release_run()
 
 
+def test_a_run_lock_makes_the_folder_of_a_new_database(tmp_path):
+    store = ResultStore(tmp_path / "new" / "r.duckdb")
+    store.hold_run("a")
+    store.release_run()
+    assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
+
+
 def test_a_taker_that_locked_a_file_its_holder_removed_locks_the_new_one(tmp_path, monkeypatch):
     """B opened the lock file, A removed it and let go, B's flock then succeeds on the removed file:
     B must not count that as holding the run (C, creating the file anew, would hold it too)."""

@@ -23,6 +23,7 @@ class RunLock:
 
     def acquire(self) -> bool:
         """True when this process now holds the lock; False when another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a first run's folder is made here
         if fcntl is None:
             from filelock import FileLock, Timeout
 
