@@ -130,11 +130,8 @@ def test_hung_cell_is_killed_at_its_timeout_on_its_node(cluster, tmp_path):
     config = _config(workloads=["mlp"], frameworks=["torch"], timeout_s=3)
     executor = _executor(drivers="helpers.fault_cluster_hang")
     store, runs = _start(tmp_path, config, executor)
-    started = time.monotonic()
     executor.run(config, store, runs)
-    # The hang sleeps 600 s: returning in well under that means the 3 s timeout ended the cell. Half of it
-    # as the bound, so a busy machine cannot fail this (it is not a speed check).
-    assert time.monotonic() - started < 300
+    # The hang sleeps 600 s and would end "ok": the status and message say the 3 s timeout ended it.
     for kr in runs:
         cells = {c["scenario"]: c for c in store.cells(kr.run_id)}
         assert cells["train"]["status"] == "timeout" and "timeout of 3 s" in cells["train"]["error"]
