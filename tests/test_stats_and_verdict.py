@@ -136,9 +136,9 @@ def test_ratio_cis_that_just_touch_the_band_or_1():
 
 
 def test_cell_cis_that_just_touch_can_still_decide():
-    # A's CI starts where B's ends: no overlap test decides, the ratio's CI does (log-normal, in quadrature).
-    # Without replicates: each CI read as log-normal. Worked by hand: log half-widths 0.0910/2 and
-    # 0.1001/2 combine to 0.0676, so the ratio 1.1 gets [1.0281, 1.1770] -- a win, though the CIs touch.
+    # A's CI starts where B's ends: no overlap test decides, the ratio's CI does. Without replicates each
+    # CI is read as log-normal; worked by hand: log half-widths 0.0910/2 and 0.1001/2 combine to 0.0676,
+    # so the ratio 1.1 gets [1.0281, 1.1770] -- a win, though the CIs touch.
     v = compare(Estimate("A", 110, 105, 115), Estimate("B", 100, 95, 105), True)
     assert (v.outcome, v.winner) == ("faster", "A")
     assert (v.ratio, v.ratio_low, v.ratio_high) == pytest.approx((1.1, 1.02807, 1.17696), abs=1e-5)
