@@ -227,7 +227,7 @@ TESTS_OF = {
     "store": ["test_store"],
     "measure": ["test_stats_and_verdict"],
     "evidence": ["test_recommend_grades"],
-    "process": ["test_isolate"],
+    "process": ["test_isolate", "test_lifeline"],
     "cell": ["test_suite"],
     "tests/helpers": ["test_skip_guard", "test_xdist_files"],
 }

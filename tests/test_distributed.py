@@ -183,11 +183,11 @@ def test_rendezvous_timeout_is_recorded(framework, tmp_path):
                        master_port=_free_port(), rendezvous_timeout_s=4)
     started = time.monotonic()
     result = run_isolated(distributed.ENTRY, payload, CELL_TIMEOUT_S)
-    elapsed = time.monotonic() - started
     assert result["status"] == "timeout"
+    # the rendezvous limit ended it (the cell's own limit would say "cell exceeded its timeout"), after
+    # waiting those 4 s
     assert result["error"] == "rendezvous timed out after 4 s: 0 of 1 workers on this node joined a world of 2"
-    # the rendezvous limit ended it: it waited those 4 s, and the cell's own limit was not what stopped it
-    assert 4 <= elapsed < CELL_TIMEOUT_S
+    assert time.monotonic() - started >= 4
     assert not _leftovers(str(tmp_path / "w"))
 
 

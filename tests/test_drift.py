@@ -103,7 +103,9 @@ def test_engine_widens_the_stored_ci_and_keeps_replicates(tmp_path, fault_entrie
     assert head["ci_low"] < low and head["ci_high"] > high
     assert head["extra"]["between_run"] == {"sigma": 0.03, "pairs": 0, "prior": None, "drifts": []}
     assert np.quantile(head["bootstrap"], 0.975) == pytest.approx(high, rel=1e-6)
-    assert ci_coverage([head], [head], within_run=True).a_covers_b == 1
+    # a rerun's value inside the widened CI but above the within-run one: covered only by the former
+    rerun = {**head, "value": (high + head["ci_high"]) / 2, "extra": {}}
+    assert (ci_coverage([head], [rerun]).a_covers_b, ci_coverage([head], [rerun], within_run=True).a_covers_b) == (1, 0)
 
 
 def test_probe_speedup_is_the_ratio_of_median_probe_times():

@@ -552,3 +552,24 @@ def test_a_second_resume_of_a_run_being_written_is_refused(tmp_path, instant_run
     resumed, out = invoke("run", "--resume", "--db", db)  # its writer gone (killed: the kernel let go of the lock)
     assert resumed.exit_code == 0, out
     assert ResultStore(db).run()["status"] == "complete"
+
+
+def test_a_clean_run_and_resume_leave_no_lock_file(tmp_path, instant_run):
+    db = tmp_path / "results" / "r.duckdb"  # a folder the run makes
+    assert invoke(*SKIPPED_RUN, "--db", db)[0].exit_code == 0
+    assert invoke("run", "--resume", "--db", db)[0].exit_code == 0
+    assert sorted(p.name for p in db.parent.iterdir() if p.suffix == ".lock") == []
+
+
+@pytest.mark.parametrize("command", [["report"], ["claims"], ["recommend"], ["run", "--resume"]])
+def test_a_run_config_nested_too_deep_is_one_line(tmp_path, command):
+    import duckdb
+
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r1", "quick", {}, {})
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE runs SET config = ?", ["[" * 100_000 + "]" * 100_000])
+    con.close()
+    result, out = invoke(*command, "--db", store.path, *(["--out", tmp_path / "out"] if command == ["report"] else []))
+    assert (result.exit_code, out) == (2, "error: run r1's config in the results database is JSON nested too deep "
+                                          "to read; the file was changed outside dlarena")

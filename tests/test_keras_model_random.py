@@ -16,10 +16,13 @@ from helpers.parity_util import capture_isolated
 # ~45 s each even at 32x32 (two Keras workers, float32 and float64 passes): DLARENA_FULL_TESTS=1 only; the
 # default run's BatchNorm parity on Keras backends is tests/test_keras_model.py's small CNN
 APPLICATIONS = ["MobileNetV2", "EfficientNetB0", "ResNet50", "DenseNet121"] if FULL else []
-# A finding, recorded (docs/custom-workloads.md): Keras on JAX computes BatchNormalization below
-# float64 (1e-7 off numpy's float64 from the first BN on), which 50 layers turn into a gradient
-# difference just above the floor of a BN offset both backends compute precisely in fp32.
-FINDINGS = {("ResNet50", "keras-jax"): "_bn/beta: rel diff"}
+# Models a backend is expected to differ on, with the text of the finding. ResNet50 on Keras-on-JAX
+# was one ("_bn/beta: rel diff", 1.2e-5 > 5.4e-6) while its float64 pass ran BatchNormalization in
+# float32 (issue 28). With that pass float64 (frameworks/keras/parity.keep_float64) the two float64
+# records agree to ~1e-14, so |a32 - b32| <= floor A + floor B holds per tensor and the rule
+# (4 x the floors + 1e-6) passes: none expected. Reasoned from the rule, not re-run here (the
+# 64x64 ResNet50 capture on three backends outlasted 25 min on the loaded 2-core machine).
+FINDINGS: dict[tuple[str, str], str] = {}
 
 
 def test_model_with_dropout_gru_and_attention_is_comparable_and_timed(keras_run):

@@ -163,3 +163,29 @@ def test_rule_a_tensor_both_compute_exactly_gets_the_absolute_floor(tmp_path):
     assert row["extra"]["tolerance"] == noise_floor.ABSOLUTE_FLOOR
     far = {**GOOD, "forward": [1.0 + 1e-5, 1.0, 1.0]}
     assert _parity(tmp_path, exact, far, noise=0.0)["status"] == "not_comparable"
+
+
+# -- noise_floor.rel / check on their own (edges mutmut found untested; docs/mutation.md) -----------
+class _Rec(dict):
+    @property
+    def files(self):
+        return list(self)
+
+
+def test_rule_rel_of_empty_tensors_is_zero():
+    assert noise_floor.rel(np.zeros(0), np.zeros(0), 1.0) == 0.0
+
+
+def test_rule_floor_is_the_sum_of_both_frameworks_floors():
+    ref = _Rec(w=np.array([1.0]), **{"f64:w": np.array([1.001])})  # floor 1e-3
+    other = _Rec(w=np.array([1.004]), **{"f64:w": np.array([1.002])})  # floor 2e-3
+    c = noise_floor.check(ref, other, "w", 1.0, 0.5, floors=True)
+    assert (c.diff, c.floor, c.limit) == pytest.approx((4e-3, 3e-3, 4 * 3e-3 + 1e-6))
+
+
+@pytest.mark.parametrize("ref_f64, other_f64, floors", [(True, False, True), (False, True, True), (True, True, False)])
+def test_rule_fixed_tolerance_without_both_float64_records_or_without_floors(ref_f64, other_f64, floors):
+    ref = _Rec(w=np.array([1.0]), **({"f64:w": np.array([1.001])} if ref_f64 else {}))
+    other = _Rec(w=np.array([1.004]), **({"f64:w": np.array([1.002])} if other_f64 else {}))
+    c = noise_floor.check(ref, other, "w", 1.0, 0.5, floors=floors)
+    assert (c.floor, c.limit) == (None, 0.5)

@@ -154,11 +154,10 @@ def test_an_archive_of_300000_empty_members_is_refused_from_its_end_record_quick
         for i in range(300_000):
             archive.writestr(f"{i}", b"")
     body = buffer.getvalue()
-    started = time.perf_counter()
     error, peak = _peak_traced(lambda: decode(body, "application/x-npz", 64 * 2**20))
     assert (error.status, error.message) == (400, "the .npz body declares 300000 members; a request holds one "
                                                   "array (at most 16 members)")
-    assert time.perf_counter() - started < 1.0 and peak < 2**20  # zipfile would take seconds and 100+ MB
+    assert peak < 2**20  # refused from the end record: zipfile would read every member (100+ MB)
 
 
 # -- protocol: decode and conform directly -------------------------------------------------
@@ -363,12 +362,11 @@ def test_the_header_timeout_also_guards_the_next_request_on_a_kept_alive_connect
             received += conn.recv(4096)
         if not pipelined:
             conn.sendall(partial)
-        started = time.monotonic()
         while chunk := conn.recv(4096):
             received += chunk
+    # closed by the 0.3 s header limit (a 408 with its body), not by uvicorn's 5 s keep-alive (no answer)
     assert received.startswith(b"HTTP/1.1 200 OK") and received.endswith(TIMED_OUT_BODY)
     assert TIMED_OUT in received
-    assert time.monotonic() - started < 4  # the 0.3 s header limit, well before uvicorn's 5 s keep-alive
 
 
 def test_non_finite_model_output_is_a_one_line_500_in_json_and_kept_in_npy(server, model):

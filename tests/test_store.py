@@ -163,3 +163,99 @@ def test_resume_skips_failed_timeout_skipped_and_not_comparable_cells(store):
     for cell, status in zip(cells, statuses):
         store.record_cell("run1", cell, {**OK, "status": status, "error": None if status == "ok" else "why"})
     assert store.completed_cells("run1") == {cell.id: status for cell, status in zip(cells, statuses)}
+
+
+# -- JSON columns a file changed outside dlarena may hold (DuckDB's JSON type refuses what is
+# not JSON, not what is nested past Python's parser) ------------------------------------------
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("config", DEEP, "run run1's config in the results database is JSON nested too deep to read"),
+    ("env", '{"a": ' + DEEP + "}", "run run1's env in the results database is JSON nested too deep to read"),
+])
+def test_a_run_whose_json_cannot_be_read_is_a_store_error(store, column, value, expected):
+    from dlarena.store.db import StoreError
+
+    con = duckdb.connect(str(store.path))
+    con.execute(f"UPDATE runs SET {column} = ?", [value])
+    con.close()
+    with pytest.raises(StoreError) as caught:
+        store.run("run1")
+    assert str(caught.value).startswith(expected)
+    assert str(caught.value).endswith("; the file was changed outside dlarena")
+
+
+def test_deep_json_in_a_measurement_or_a_window_is_a_store_error(store):
+    from dlarena.store.db import StoreError
+
+    store.record_cell("run1", CELL, {**OK, "repetitions": [{"metric": "latency_ms", "repetition": 0, "noise": {}}]})
+    con = duckdb.connect(str(store.path))
+    con.execute("UPDATE measurements SET extra = ?", [DEEP])
+    con.execute("UPDATE repetitions SET noise = ?", [DEEP])
+    con.close()
+    with pytest.raises(StoreError, match="the extra of latency_ms of cell .* nested too deep"):
+        store.measurements("run1")
+    with pytest.raises(StoreError, match="the noise of a window of cell .* nested too deep"):
+        store.repetitions("run1")
+
+
+# -- one writer per run: the lock beside the database ---------------------------------------
+def test_a_run_lock_is_held_by_one_store_and_its_file_goes_on_release(tmp_path):
+    from dlarena.store.db import StoreBusy, run_lock_path
+
+    first, second = ResultStore(tmp_path / "r.duckdb"), ResultStore(tmp_path / "r.duckdb")
+    first.hold_run("a")
+    first.hold_run("b")
+    assert run_lock_path(first.path, "a").exists() and run_lock_path(first.path, "b").exists()
+    with pytest.raises(StoreBusy, match="run a is being written by another dlarena process"):
+        second.hold_run("a")
+    first.release_run()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    second.hold_run("a")  # free again
+    second.release_run()
+
+
+def test_a_run_lock_makes_the_folder_of_a_new_database(tmp_path):
+    store = ResultStore(tmp_path / "new" / "r.duckdb")
+    store.hold_run("a")
+    store.release_run()
+    assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
+
+
+def test_a_taker_that_locked_a_file_its_holder_removed_locks_the_new_one(tmp_path, monkeypatch):
+    """B opened the lock file, A removed it and let go, B's flock then succeeds on the removed file:
+    B must not count that as holding the run (C, creating the file anew, would hold it too)."""
+    import os
+
+    from dlarena.store import run_lock
+
+    path = tmp_path / "r.lock"
+    a = run_lock.RunLock(path)
+    assert a.acquire()
+    stale = os.open(path, os.O_RDWR)  # B's open, before A lets go
+    a.release()
+    assert not path.exists()
+    opened = []
+    real_open = os.open
+
+    def open_(p, *args):
+        opened.append(p)
+        return stale if len(opened) == 1 else real_open(p, *args)
+
+    monkeypatch.setattr(run_lock.os, "open", open_)
+    b = run_lock.RunLock(path)
+    assert b.acquire()
+    assert len(opened) == 2 and path.exists()
+    monkeypatch.setattr(run_lock.os, "open", real_open)
+    assert not run_lock.RunLock(path).acquire()  # C: B holds the file at the path
+    b.release()
+    assert not path.exists()
+
+
+def test_stored_json_that_is_not_json_is_a_store_error():
+    from dlarena.store.db import StoreError, stored_json
+
+    assert stored_json('{"a": [1]}', "x") == {"a": [1]} and stored_json({"a": 1}, "x") == {"a": 1}
+    with pytest.raises(StoreError, match=r"^x in the results database is not valid JSON \(Expecting"):
+        stored_json("{", "x")

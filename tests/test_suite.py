@@ -71,3 +71,25 @@ def test_config_errors_are_one_clear_line(field, value, message):
     with pytest.raises(ConfigError) as info:
         build_config(**{field: value})
     assert str(info.value) == message
+
+
+def test_a_run_starts_by_removing_temp_folders_of_processes_killed_with_sigkill(tmp_path, tiny_timing, monkeypatch):
+    """A suite killed with -9 leaves its sessions' folders and compile cache behind: the next run
+    removes them before its first cell; a folder of a process still alive stays."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout)
+    orphans = [tmp_path / f"dlarena-session-{dead}-torch-x", tmp_path / f"dlarena-compile-cache-{dead}-y"]
+    alive = tmp_path / f"dlarena-session-{os.getppid()}-torch-z"
+    for folder in (*orphans, alive):
+        folder.mkdir()
+    seen = []
+    monkeypatch.setattr(SuiteRunner, "_run_workload",
+                        lambda self, workload, done: seen.append(sorted(p.name for p in tmp_path.iterdir())) or [])
+    SuiteRunner(_config(tiny_timing), ResultStore(None), "r").run()
+    assert seen == [[alive.name]]

@@ -28,7 +28,7 @@ from dlarena.measure.contention import busy_processes, busy_warning, other_dlare
 from dlarena.recommend import ORDER
 from dlarena.runner.executors.local import LocalExecutor
 from dlarena.runner.scheduler import SuiteRunner
-from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id
+from dlarena.store.db import ResultStore, StoreBusy, StoreError, check_path, new_run_id, stored_json
 from dlarena.suites import SUITES, suite_defaults
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -490,8 +490,9 @@ def _run_on_cluster(store: ResultStore, resume_run: Optional[str], address: Opti
             console.print(f"Cluster run ({config.suite} suite, by {nodes_by}) -> {store.path}")
             for r in runs:
                 console.print(f"  [bold]{escape(r.run_id)}[/]: {escape(r.kind)} — {len(r.nodes)} node(s)")
-    except ray_cluster.ClusterError as exc:
+    except (ray_cluster.ClusterError, StoreError) as exc:  # StoreBusy: another process writes a run of the group
         cluster.shutdown()
+        store.release_run()
         fail(str(exc))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
@@ -504,18 +505,22 @@ def _run_on_cluster(store: ResultStore, resume_run: Optional[str], address: Opti
                 outcomes = cluster.run(config, store, runs, update, on_cell_done=_print_cell(progress.console))
             except KeyboardInterrupt:
                 problems = [p for p in (_mark(store, r.run_id, "interrupted") for r in runs) if p]
+                store.release_run()
                 fail(problems[0] if problems else "interrupted; completed cells are saved. Continue with: "
                      + _resume_hint(runs[0].run_id), 130)
             progress.update(task, description="done")
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         cluster.shutdown()
-    for r in runs:
-        problem = _mark(store, r.run_id, "complete")
-        if problem:
-            fail(problem)
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(outcomes[r.run_id].counts.items()))
-        console.print(f"Run [bold]{escape(r.run_id)}[/] ({escape(r.kind)}) finished: {summary}.")
+    try:
+        for r in runs:
+            problem = _mark(store, r.run_id, "complete")
+            if problem:
+                fail(problem)
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(outcomes[r.run_id].counts.items()))
+            console.print(f"Run [bold]{escape(r.run_id)}[/] ({escape(r.kind)}) finished: {summary}.")
+    finally:
+        store.release_run()
     group = runs[0].run_id.rsplit(".", 1)[0] if len(runs) > 1 else runs[0].run_id
     console.print(f"Next: dlarena report RUN, or side by side: dlarena compare {group} --by-hardware")
 
@@ -571,7 +576,7 @@ def results(db: Optional[Path] = DbOption) -> None:
                   "wall time", "cells", "ok", "threads", box=box.SIMPLE_HEAD)
     cpus: dict[str, list[str]] = {}
     for r in rows:
-        env = json.loads(r["env"]) if r["env"] else {}
+        env = stored_json(r["env"], f"run {r['run_id']}'s env") or {}
         wall = f"{(r['finished_at'] - r['started_at']).total_seconds():.0f} s" if r["finished_at"] else "–"
         status = "stopped" if r["run_id"] in stopped else r["status"]
         table.add_row(r["run_id"], r["suite"], status, wall, str(r["cells"]), str(r["ok"]), str(env.get("intra_op_threads", "?")))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,12 +18,9 @@ import time
 from pathlib import Path
 
 from dlarena.process.lifeline import parent_env
+from dlarena.process.tempdirs import owned_prefix, remove_orphaned_temp
 
 LOG_TAIL_LINES = 15
-# A cell's temp folder names the process that made it: one left by a process killed with -9 (which
-# removes nothing) is removed by the next run, once that process is gone.
-TEMP_PREFIX = "dlarena-cell-"
-OWNED = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 # What pins a child process's thread pools before any library starts them: OpenMP, MKL, OpenBLAS,
 # and the intra/inter-op pools a framework reads at start-up.
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
@@ -60,29 +55,10 @@ def _describe_exit(returncode: int) -> str:
     return f"process exited with code {returncode} without writing a result"
 
 
-def remove_orphaned_temp() -> None:
-    """Removes the cell temp folders of dlarena processes that no longer exist."""
-    root = Path(tempfile.gettempdir())
-    for folder in root.glob(f"{TEMP_PREFIX}*-*"):
-        owner = OWNED.match(folder.name)
-        if owner and not _exists(int(owner.group(1))):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
-
-
 def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None) -> dict:
     """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened."""
     remove_orphaned_temp()
-    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=owned_prefix("cell")) as tmp:
         tmpdir = Path(tmp)
         payload_path, result_path, log_path = tmpdir / "payload.json", tmpdir / "result.json", tmpdir / "log.txt"
         payload_path.write_text(json.dumps(payload))

@@ -4,7 +4,6 @@ TensorFlow on CPU X vs on GPU Y"), and what the Ray executor cost per unit of wo
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
@@ -14,7 +13,7 @@ from markupsafe import escape
 from dlarena import frameworks
 from dlarena.criteria.speed.views import HEADLINES
 from dlarena.document.fragments import html_table, md_table
-from dlarena.store.db import ResultStore
+from dlarena.store.db import ResultStore, stored_json
 from dlarena.store.groups import cluster_of, group_runs, hardware_of
 
 HEADLINE = {scenario: (metric, higher) for scenario, (metric, higher, _) in HEADLINES.items()}
@@ -32,7 +31,7 @@ class HardwareTable:
 
 def _runtime(row: dict) -> dict:
     rt = row.get("runtime")
-    return json.loads(rt) if isinstance(rt, str) else (rt or {})
+    return stored_json(rt, f"the runtime of cell {row.get('cell_id')}") or {}
 
 
 def build_table(store: ResultStore, run_or_group: str) -> HardwareTable | None:

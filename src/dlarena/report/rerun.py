@@ -10,13 +10,12 @@ it does not, by the same rule and pairing as ``dlarena compare`` (report/compare
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from dlarena.measure.verdict import band_of
 from dlarena.report.compare_runs import CHANGE_KINDS, VerdictChanges, pair_verdicts, probe_speedup, verdict_changes
 from dlarena.measure.env import machine_key
-from dlarena.store.db import ResultStore
+from dlarena.store.db import ResultStore, stored_json
 
 MAX_LISTED = 5  # changed verdicts named in the line; `dlarena compare` lists them all
 MAX_LOOKBACK = 10  # earlier runs of this machine searched for shared verdicts
@@ -63,7 +62,7 @@ def earlier_runs(store: ResultStore, run: dict) -> list[str]:
     for r in store.runs():  # newest first
         if r["run_id"] == run["run_id"] or str(r["started_at"]) >= str(run["started_at"]):
             continue
-        env = json.loads(r["env"]) if isinstance(r["env"], str) else r["env"]
+        env = stored_json(r["env"], f"run {r['run_id']}'s env")
         if machine_key(env) == key:
             out.append(r["run_id"])
     return out

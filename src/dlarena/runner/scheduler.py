@@ -23,6 +23,7 @@ from dlarena.config import PARITY, Cell, SuiteConfig
 from dlarena.parity import agreement
 from dlarena.parity import check as parity
 from dlarena.process.isolate import run_isolated, thread_env
+from dlarena.process.tempdirs import owned_prefix, remove_orphaned_temp
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
 from dlarena.runner.session import Session
@@ -116,7 +117,7 @@ class SuiteRunner:
         unless ``repetitions.interleave_workloads`` is off)."""
         if framework not in self._sessions:
             if self._compile_cache is None:
-                self._compile_cache = tempfile.mkdtemp(prefix="dlarena-compile-cache-")
+                self._compile_cache = tempfile.mkdtemp(prefix=owned_prefix("compile-cache"))
             env = {**self._env(), "DLARENA_COMPILE_CACHE_DIR": self._compile_cache}
             prefer = (self.config.threads_fit or {}).get("prefer")
             self._sessions[framework] = Session(framework, env, pinned_cpus(
@@ -199,6 +200,7 @@ class SuiteRunner:
             return True  # not a registered workload (a global cell): the criterion decides
 
     def run(self, done: dict[str, str] | None = None) -> SuiteOutcome:
+        remove_orphaned_temp()  # of runs and cells killed with -9
         done = done or {}
         deadline = time.monotonic() + self.config.budget_s if self.config.budget_s else None
         together = self.config.repetitions.interleave_workloads
@@ -230,6 +232,7 @@ class SuiteRunner:
     def run_workload_unit(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
         """One workload's parity, its own-process cells and its cells timed in windows (the engine
         interleaves them: they must share a machine); returns its untimed cells, not run here."""
+        remove_orphaned_temp()
         try:
             self._run_windowed(self._run_workload(workload, done), done, None)
         finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from dlarena.process.isolate import _describe_exit, _kill_group, _tail
 from dlarena.process.lifeline import parent_env
+from dlarena.process.tempdirs import owned_prefix
 
 
 class Session:
@@ -31,7 +32,7 @@ class Session:
         self.proc: subprocess.Popen | None = None
         self._reply_fd: int | None = None
         self._buffer = b""
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"dlarena-session-{name}-")
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{owned_prefix('session')}{name}-")
         self.log_path = Path(self._tmp.name) / "log.txt"
         self.started_s = 0.0  # seconds the latest worker took to start (interpreter only)
 

@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from dlarena.cell import Cell
+from dlarena.store.run_lock import RunLock
 
 DEFAULT_DIR = Path("dlarena-results")
 FINAL_STATUSES = ("ok", "failed", "timeout", "skipped", "not_comparable")
@@ -99,6 +99,21 @@ def check_path(path: Path, write: bool) -> None:
             raise StoreError(f"cannot write the results database {path}: {exc.strerror or exc}") from None
 
 
+def stored_json(text, what: str):
+    """A JSON column as read back (text parsed, anything else as is); one-line StoreError when it is
+    not JSON dlarena wrote (a file edited or made elsewhere: nested past the parser's depth, cut)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise StoreError(f"{what} in the results database is JSON nested too deep to read; "
+                         "the file was changed outside dlarena") from None
+    except ValueError as exc:
+        raise StoreError(f"{what} in the results database is not valid JSON ({exc}); "
+                         "the file was changed outside dlarena") from None
+
+
 def incomplete(path: Path) -> StoreError:
     return StoreError(f"{path} is not a complete DuckDB file (a first write cut short, e.g. by a full disk); "
                       "move it away or delete it, and dlarena starts a new one")
@@ -140,25 +155,28 @@ def run_lock_path(db: Path, run_id: str) -> Path:
 class ResultStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
-        self._run_lock: FileLock | None = None
+        self._run_locks: dict[str, RunLock] = {}
 
     def hold_run(self, run_id: str) -> None:
         """Makes this process the one writer of ``run_id`` until ``release_run`` (or its exit, kill -9
         included: the kernel drops the lock); StoreBusy when another process writes it now."""
-        lock = FileLock(run_lock_path(self.path, run_id))
+        if run_id in self._run_locks:
+            return
+        lock = RunLock(run_lock_path(self.path, run_id))
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise StoreBusy(f"run {run_id} is being written by another dlarena process; wait for it to end "
-                            "(or stop it) and resume again") from None
+            held = lock.acquire()
         except OSError as exc:
             raise StoreError(f"cannot lock run {run_id} beside {self.path}: {exc.strerror or exc}") from None
-        self._run_lock = lock
+        if not held:
+            raise StoreBusy(f"run {run_id} is being written by another dlarena process; wait for it to end "
+                            "(or stop it) and resume again")
+        self._run_locks[run_id] = lock
 
     def release_run(self) -> None:
-        if self._run_lock is not None:
-            self._run_lock.release()
-            self._run_lock = None
+        """Lets go of every run this store holds; their lock files go too."""
+        locks, self._run_locks = self._run_locks, {}
+        for lock in locks.values():
+            lock.release()
 
     @property
     def artifacts_dir(self) -> Path:
@@ -277,7 +295,8 @@ class ResultStore:
         if not rows:
             return None
         row = rows[0]
-        row["config"], row["env"] = json.loads(row["config"]), json.loads(row["env"])
+        what = f"run {row['run_id']}'s"
+        row["config"], row["env"] = stored_json(row["config"], f"{what} config"), stored_json(row["env"], f"{what} env")
         return row
 
     def cells(self, run_id: str) -> list[dict]:
@@ -289,7 +308,7 @@ class ResultStore:
     def measurements(self, run_id: str) -> list[dict]:
         rows = self._rows("SELECT * FROM measurements WHERE run_id = ? ORDER BY cell_id, metric", [run_id])
         for row in rows:
-            row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+            row["extra"] = stored_json(row["extra"], f"the extra of {row['metric']} of cell {row['cell_id']}") or {}
         return rows
 
     def headline_values(self, run_ids: list[str], metrics: list[str]) -> dict[str, list[dict]]:
@@ -312,7 +331,7 @@ class ResultStore:
         except duckdb.CatalogException:  # a file written before repetitions were recorded
             return []
         for row in rows:
-            row["noise"] = json.loads(row["noise"]) if row["noise"] else {}
+            row["noise"] = stored_json(row["noise"], f"the noise of a window of cell {row['cell_id']}") or {}
         return rows
 
     def export(self, fmt: str, out: Path, run_id: str | None = None) -> Path:

@@ -6,15 +6,14 @@ base run id the kinds' run ids extend (``<group>.<kind>``; a single kind keeps t
 
 from __future__ import annotations
 
-import json
 
-from dlarena.store.db import ResultStore
+from dlarena.store.db import ResultStore, stored_json
 
 
 def cluster_of(env) -> dict:
     """A run's cluster record ({} for a run made on one machine)."""
     if isinstance(env, str):
-        env = json.loads(env or "{}")
+        env = stored_json(env or "{}", "a run's env")
     return (env or {}).get("cluster") or {}
 
 

@@ -31,6 +31,7 @@ from dlarena.distributed.spec import WorkerSpec, global_batch
 from dlarena.measure.env import physical_cores
 from dlarena.measure.stats import sample_summary
 from dlarena.measure.timer import TimingConfig
+from dlarena.process.tempdirs import owned_prefix
 from dlarena.workloads.base import Workload
 
 ENTRY = "dlarena.criteria.distributed.cells:run_cell"
@@ -81,7 +82,7 @@ def run_cell(payload: dict) -> dict:
     timeout_s = float(payload.get("timeout_s", 600.0))
     budget = max(timeout_s - LAUNCHER_RESERVE_S, timeout_s / 2)
 
-    with tempfile.TemporaryDirectory(prefix="dlarena-dist-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=owned_prefix("dist")) as tmp:
         spec = WorkerSpec(
             workload=cell.workload, framework=cell.framework, world_size=world, local_world_size=cluster.local_size,
             node_rank=d.node_rank, batch=cell.batch, threads=threads, interop_threads=payload["interop_threads"],

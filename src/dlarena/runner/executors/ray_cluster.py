@@ -149,12 +149,14 @@ class RayExecutor:
             run_id = f"{base_run_id}.{slug(kind)}" if len(kinds) > 1 or self.nodes_by == "all" else base_run_id
             env = {**nodes[0].fingerprint, "cluster": self._cluster_env(base_run_id, kind, nodes),
                    "workloads": workloads.described(config.workloads)}
+            store.hold_run(run_id)
             store.start_run(run_id, config.suite, config.model_dump(), env)
             runs.append(KindRun(kind, run_id, nodes))
         return runs
 
     def resume_runs(self, store: ResultStore, config: SuiteConfig, group: str) -> tuple[list[KindRun], list[str]]:
-        """The runs of ``group`` whose kind has nodes in the cluster now; and the kinds without."""
+        """The runs of ``group`` whose kind has nodes in the cluster now, each held by this process
+        (StoreBusy while another process writes one); and the kinds without."""
         kinds = group_by_kind(self.nodes(config), self.nodes_by)
         runs, missing = [], []
         for row in store.runs():
@@ -163,11 +165,13 @@ class RayExecutor:
             if cluster.get("group") != group:
                 continue
             if cluster.get("hardware") in kinds:
-                store.mark_running(row["run_id"])
+                store.hold_run(row["run_id"])
                 runs.append(KindRun(cluster["hardware"], row["run_id"], kinds[cluster["hardware"]],
                                     completed_cells(store, row["run_id"])))
             else:
                 missing.append(cluster.get("hardware"))
+        for kr in runs:  # every run held first: a refused resume changes none
+            store.mark_running(kr.run_id)
         return sorted(runs, key=lambda r: r.kind), missing
 
     def _cluster_env(self, group: str, kind: str, nodes: list[Node]) -> dict:
