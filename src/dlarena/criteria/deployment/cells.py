@@ -98,6 +98,9 @@ def _export(payload: dict) -> dict:
     started = time.perf_counter()
     try:
         produced = exporter(model, xt, folder)
+    except ModuleNotFoundError as exc:  # an optional exporter package (executorch, litert-torch) is absent
+        return {"status": "skipped", "runtime": prep.runtime, "metrics": [],
+                "error": f"{path.title} not measured: {exc.name or exc} is not installed ({error_line(exc)})"}
     except Exception as exc:  # noqa: BLE001 - a failed export is this cell's result
         return {"status": "failed", "error": f"{path.title} export failed: {error_line(exc, limit=400)}", "runtime": prep.runtime,
                 "metrics": [metric("export_s", "s", time.perf_counter() - started, succeeded=False)]}

@@ -1,5 +1,6 @@
 """TensorFlow's deployment runtimes: a SavedModel, and the TFLite interpreter (LiteRT) that also runs
-the JAX paths converted through jax2tf (the ``runtime`` plug-in area; see ``dlarena.deploy.runtimes``)."""
+the JAX paths converted through jax2tf and PyTorch's litert-torch flatbuffers (the ``runtime``
+plug-in area; see ``dlarena.deploy.runtimes``)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,12 @@ def _tflite(module, file: Path, threads: int, interop: int, spin: bool):
         interpreter.invoke()
         return interpreter.get_tensor(out).copy()
 
-    name = "ai-edge-litert" if module.__name__.startswith("ai_edge_litert") else "tensorflow (tf.lite.Interpreter)"
-    return predict, {"interpreter": name}
+    if module.__name__.startswith("ai_edge_litert"):
+        from importlib.metadata import version
+
+        return predict, {"interpreter": "ai-edge-litert", "ai-edge-litert": version("ai-edge-litert")}
+    return predict, {"interpreter": "tf.lite.Interpreter (fallback: ai-edge-litert is not installed)",
+                     "tensorflow": module.__version__}
 
 
 # runtime -> (the library to import, the loader, what to do before the import)
