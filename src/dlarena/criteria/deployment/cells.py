@@ -134,7 +134,10 @@ def _runtime(payload: dict) -> dict:
     if missing:
         return missing
     manifest = Manifest.load(folder)
-    loaded = runtimes.load(folder, manifest, payload["threads"], payload["interop_threads"])
+    try:
+        loaded = runtimes.load(folder, manifest, payload["threads"], payload["interop_threads"])
+    except runtimes.LoadError as exc:  # one line: the runtime and the file
+        return {"status": "failed", "metrics": [], "error": str(exc), "runtime": {"runtime": manifest.runtime}}
     ref = np.load(folder / REFERENCE)
     x, expected = runtimes.as_input(ref["x"], manifest), ref["y"]
     x1 = np.ascontiguousarray(x[:1])
