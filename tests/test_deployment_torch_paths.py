@@ -61,6 +61,11 @@ def test_pytorch_paths_round_trip_with_parity(tmp_path, workload, path):
     assert _metrics(export)["artifact_size_mb"]["value"] > 0.01
     manifest = Manifest.load(artifact_dir(tmp_path, workload, "torch", path))
     loaded = _cell(tmp_path, workload, path, deployment.RUNTIME)
+    if (workload, path) == ("transformer", "litert_torch"):  # its reshapes bake in the fixed batch
+        assert loaded["status"] == "failed"
+        assert loaded["error"].startswith("fails at batch 1 (artifact batch fixed at 32): RuntimeError: ")
+        assert "(RESHAPE) failed to prepare" in loaded["error"]
+        return
     assert loaded["status"] == "ok", loaded.get("error")
     m = _metrics(loaded)
     # fp32 everywhere: measured 0 to 4e-7 of the output scale on these workloads
@@ -131,6 +136,25 @@ def test_a_load_failure_in_the_runtime_cell_is_its_error(tmp_path):
     loaded = _cell(tmp_path, "mlp", "torch_export", deployment.RUNTIME)
     assert loaded["status"] == "failed" and loaded["metrics"] == []
     assert loaded["error"].startswith(f"cannot load {artifact} with torch.export module: ")
+
+
+def test_an_artifact_that_fails_at_batch_1_is_a_failed_row_saying_so(tmp_path, monkeypatch):
+    folder = artifact_dir(tmp_path, "mlp", "torch", "litert_torch")
+    folder.mkdir(parents=True)
+    Manifest(workload="mlp", framework="torch", path="litert_torch", runtime="tflite", file="model.tflite",
+             input=TensorSpec([None, 4], "float32", "input"), output=TensorSpec([None, 2], "float32", "output"),
+             exporter={"batch": "fixed at 8"}).save(folder)
+    np.savez(folder / "reference.npz", x=np.ones((8, 4), np.float32), y=np.ones((8, 2), np.float32))
+
+    def fixed(x):
+        if len(x) != 8:
+            raise RuntimeError("Node number 0 (RESHAPE) failed to prepare.")
+        return np.ones((8, 2), np.float32)
+
+    monkeypatch.setattr(runtimes, "load", lambda *a, **k: runtimes.Loaded(fixed, "tflite", 0.1, 0.1, {"interpreter": "x"}))
+    result = _cell(tmp_path, "mlp", "litert_torch", deployment.RUNTIME)
+    assert result["status"] == "failed" and result["metrics"] == []
+    assert result["error"] == "fails at batch 1 (artifact batch fixed at 8): RuntimeError: Node number 0 (RESHAPE) failed to prepare."
 
 
 # -- the LiteRT runtime, and tf.lite.Interpreter named as the fallback -------------------------------

@@ -143,7 +143,12 @@ def _runtime(payload: dict) -> dict:
     x1 = np.ascontiguousarray(x[:1])
 
     started = time.perf_counter()
-    out1 = loaded.predict(x1)
+    try:
+        out1 = loaded.predict(x1)
+    except Exception as exc:  # noqa: BLE001 - e.g. an artifact whose batch is baked in and cannot be resized
+        batch = manifest.exporter.get("batch", "")
+        return {"status": "failed", "metrics": [], "runtime": {"runtime": manifest.runtime, "versions": loaded.versions},
+                "error": f"fails at batch 1{f' (artifact batch {batch})' if batch else ''}: {error_line(exc)}"}
     first_s = time.perf_counter() - started
     out = loaded.predict(x)
 

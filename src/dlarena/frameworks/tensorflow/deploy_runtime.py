@@ -29,10 +29,13 @@ def _savedmodel(tf, file: Path, threads: int, interop: int, spin: bool):
 def _tflite(module, file: Path, threads: int, interop: int, spin: bool):
     interpreter_cls = module.Interpreter if hasattr(module, "Interpreter") else module.lite.Interpreter
     interpreter = interpreter_cls(model_path=str(file), num_threads=threads)
-    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    detail = interpreter.get_input_details()[0]
+    inp, out = detail["index"], interpreter.get_output_details()[0]["index"]
+    dtype = detail["dtype"]  # litert-torch turns torch's int64 token ids into int32
     state = {"shape": None}
 
     def predict(x):
+        x = x.astype(dtype, copy=False)
         if state["shape"] != x.shape:  # the converted model has a dynamic batch: resize once per shape
             interpreter.resize_tensor_input(inp, x.shape)
             interpreter.allocate_tensors()
