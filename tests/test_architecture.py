@@ -203,7 +203,7 @@ TESTS_OF = {
     "criteria": ["test_architecture", "test_criterion_plugin"],
     "criteria/speed": ["test_speed_scores", "test_best_mode", "test_sweep_report", "test_jax_precision"],
     "criteria/ease": ["test_ease"],
-    "criteria/deployment": ["test_deployment", "test_deployment_jax", "test_serving"],
+    "criteria/deployment": ["test_deployment", "test_deployment_jax", "test_deployment_torch_paths", "test_serving"],
     "criteria/distributed": ["test_distributed"],
     "criteria/pretrained": ["test_pretrained", "test_pretrained_ecosystem"],
     "criteria/debugging": ["test_debugging"],

@@ -197,35 +197,87 @@ def test_deployment_maturity_compares_the_share_of_paths_that_work():
 def test_use_tf_production_is_partly_supported_when_its_parts_disagree():
     def lat(fw, mode, ms):
         return r("deploy_runtime", fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
-    rows = deploy_rows() + [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "torchscript", 0.047)]
-    rows = [x for x in rows if not (x["metric"] == "parity_rel_diff" and x["mode"] in ("tflite_fp32", "torchscript"))]
+    rows = deploy_rows() + [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "executorch", 0.047)]
+    rows = [x for x in rows if not (x["metric"] == "parity_rel_diff" and x["mode"] == "tflite_fp32")]
     result = verdict("use-tf-production", rows)
-    assert result.checks[0].lines[:2] == ["speed-after-deployment: supported, in part", "deploy-tflite: supported"]
+    # speed-after-deployment: the edge pair decided, the server pair not measured; deploy-tflite: its
+    # torch.export check not measured either
+    assert result.checks[0].lines[:2] == ["speed-after-deployment: supported, in part", "deploy-tflite: supported, in part"]
     assert result.outcome == "partly supported"  # deploy-pytorch-maturity: partly supported
 
 
-def test_each_tensorflow_runtime_is_judged_on_its_own_after_deployment():
-    # The issue's numbers: SavedModel 0.402 ms, TFLite 0.010 ms, TorchScript 0.015 ms at batch 1. A
-    # group of TensorFlow's runtimes let TFLite speak for SavedModel ("supported"); each on its own
-    # makes the claim partly supported.
-    def lat(fw, mode, ms):
-        return r("deploy_runtime", fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
-    rows = [lat("tensorflow", "savedmodel", 0.402), lat("tensorflow", "tflite_fp32", 0.010),
-            lat("torch", "torchscript", 0.015), lat("torch", "torch_export", 0.117)]
-    result = verdict("speed-after-deployment", rows)
-    outcomes = {c.check.what.split(":")[1].split(" has ")[0].strip(): c.outcome for c in result.checks[:2]}
-    assert outcomes == {"TensorFlow's SavedModel (its server format)": "contradicted",
-                        "TensorFlow's TFLite fp32 (its edge runtime)": "supported"}
+def _lat(fw, mode, ms):
+    return r("deploy_runtime", fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
+
+
+# The issue's numbers: SavedModel 0.402 ms, TFLite 0.010 ms; torch.export 0.117 ms, ExecuTorch 0.038 ms.
+AFTER_DEPLOYMENT = [_lat("tensorflow", "savedmodel", 0.402), _lat("tensorflow", "tflite_fp32", 0.010),
+                    _lat("torch", "torch_export", 0.117), _lat("torch", "executorch", 0.038),
+                    _lat("torch", "torchscript", 0.015)]
+
+
+def _pairs(result) -> dict[str, str]:
+    return {c.check.what.split(": ", 1)[1].split(" has ")[0]: c.outcome for c in result.checks[:2]}
+
+
+def test_named_runtimes_are_judged_pairwise_after_deployment():
+    """Server format against server format, edge runtime against edge runtime: a group of TensorFlow's
+    runtimes let TFLite speak for SavedModel ("supported"); pairwise the claim is partly supported."""
+    result = verdict("speed-after-deployment", AFTER_DEPLOYMENT)
+    assert _pairs(result) == {"TensorFlow SavedModel (its server format)": "contradicted",
+                              "TFLite fp32 (TensorFlow's edge runtime)": "supported"}
     assert result.outcome == "partly supported"
-    # both faster: supported
-    faster = [lat("tensorflow", "savedmodel", 0.012)] + rows[1:]
-    assert verdict("speed-after-deployment", faster).outcome == "supported"
+    # each comparison names its two runtimes; the legacy TorchScript (0.015 ms, faster than TFLite's
+    # counterpart) stands for PyTorch in no deciding check
+    assert [(c.a["mode"], c.b["mode"]) for k in result.checks[:4] for c in k.comparisons] == [
+        ("savedmodel", "torch_export"), ("tflite_fp32", "executorch")]
+
+
+def test_the_after_deployment_rule_at_its_edges():
+    rows = {(x["framework"], x["mode"]): x for x in AFTER_DEPLOYMENT}
+
+    def with_ms(**ms):
+        return [_lat(fw, mode, ms.get(mode, x["value"])) for (fw, mode), x in rows.items()]
+
+    # both pairs faster: supported; both slower: contradicted
+    assert verdict("speed-after-deployment", with_ms(savedmodel=0.05)).outcome == "supported"
+    assert verdict("speed-after-deployment", with_ms(tflite_fp32=0.5)).outcome == "contradicted"
+    # a pair within the band (equivalent) does not support "faster": the pairs disagree
+    result = verdict("speed-after-deployment", with_ms(savedmodel=0.118))
+    assert _pairs(result)["TensorFlow SavedModel (its server format)"] == "contradicted"
+    assert result.outcome == "partly supported"
+    # just outside the band, with the CIs apart: faster
+    assert verdict("speed-after-deployment", with_ms(savedmodel=0.117 / 1.12)).outcome == "supported"
+    # a pair not measured (no ExecuTorch artifact loaded) leaves the other to decide, flagged as partial
+    no_edge = [x for x in with_ms(savedmodel=0.05) if x["mode"] != "executorch"]
+    result = verdict("speed-after-deployment", no_edge)
+    assert result.outcome == "supported" and result.partial
+    assert result.checks[1].outcome == "not measured"
+    # nothing of PyTorch's native runtimes: not measured, whatever TorchScript did
+    only_legacy = [x for x in AFTER_DEPLOYMENT if x["mode"] not in ("torch_export", "executorch")]
+    assert verdict("speed-after-deployment", only_legacy).outcome == "not measured"
+
+
+def test_tflite_is_compared_with_each_of_pytorchs_runtimes_on_its_own():
+    result = verdict("deploy-tflite", AFTER_DEPLOYMENT)
+    assert [c.outcome for c in result.checks[:2]] == ["supported", "supported"]
+    assert result.outcome == "supported"
+    slower_than_executorch = [x for x in AFTER_DEPLOYMENT if x["mode"] != "tflite_fp32"] + [
+        _lat("tensorflow", "tflite_fp32", 0.060)]
+    result = verdict("deploy-tflite", slower_than_executorch)
+    assert [c.outcome for c in result.checks[:2]] == ["contradicted", "supported"]
+    assert result.outcome == "partly supported"
 
 
 def test_languages_of_the_runtimes_that_ran_each_frameworks_artifacts():
     result = verdict("deploy-cross-platform", deploy_rows())
     assert result.outcome == "supported"  # SavedModel: Go; TFLite: Swift; beyond ONNX Runtime's list
-    assert "only TensorFlow: Go, Swift" in result.checks[0].lines
+    assert "only TensorFlow: Go, Kotlin, Swift" in result.checks[0].lines
+    # ExecuTorch's artifact (C++, Java / Kotlin on Android, Objective-C / Swift on iOS) leaves Go alone
+    with_executorch = deploy_rows() + [r("deploy_runtime", "torch", "executorch", "parity_rel_diff", 1e-7,
+                                         tolerance=1e-5)]
+    result = verdict("deploy-cross-platform", with_executorch)
+    assert result.outcome == "supported" and "only TensorFlow: Go" in result.checks[0].lines
     # Without TensorFlow's own runtimes, its ONNX artifact reaches no more than PyTorch's.
     assert verdict("deploy-cross-platform", deploy_rows(tf_ok=("onnx",))).outcome == "contradicted"
 
@@ -233,11 +285,11 @@ def test_languages_of_the_runtimes_that_ran_each_frameworks_artifacts():
 def test_deployed_inference_uses_the_deployment_runtimes_only():
     def lat(fw, mode, ms, scenario="deploy_runtime"):
         return r(scenario, fw, mode, "latency_ms", ms, ci=(ms * 0.98, ms * 1.02))
-    rows = [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "torchscript", 0.047), lat("torch", "torch_export", 0.117),
+    rows = [lat("tensorflow", "tflite_fp32", 0.015), lat("torch", "executorch", 0.047), lat("torch", "torch_export", 0.117),
             lat("torch", "eager", 0.001, scenario="infer_latency")]  # a speed cell: never part of a deployment check
     check = REGISTER["deploy-tflite"].checks[0]
     result = claims.evaluate_check(check, rows)
-    assert result.outcome == "supported" and [c.b["mode"] for c in result.comparisons] == ["torchscript"]
+    assert result.outcome == "supported" and [c.b["mode"] for c in result.comparisons] == ["executorch"]
     # ...and deployment cells never enter a speed check.
     speed = claims.Check(what="", metric="latency_ms", a=claims.Side("tensorflow"), b=claims.Side("torch"))
     assert claims.evaluate_check(speed, rows).outcome == "not measured"

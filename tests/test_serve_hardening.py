@@ -421,7 +421,7 @@ def test_serve_with_a_corrupt_model_file_is_one_line(tmp_path):
     pytest.importorskip("onnxruntime")
     _manifest(tmp_path)
     out = _one_line_exit_2(tmp_path, "--port", free_port())
-    assert out.startswith(f"error: cannot load {tmp_path / 'model.onnx'} with onnxruntime: ")
+    assert out.startswith(f"error: cannot load {tmp_path / 'model.onnx'} with ONNX Runtime: ")
 
 
 def test_serve_on_a_port_in_use_says_so_before_serving(tmp_path):

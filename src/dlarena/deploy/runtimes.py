@@ -19,9 +19,15 @@ from typing import Callable
 import numpy as np
 
 from dlarena import deploy, frameworks
+from dlarena.cell import error_line
 from dlarena.deploy.manifest import Manifest
 
 Predict = Callable[[np.ndarray], np.ndarray]
+
+
+class LoadError(RuntimeError):
+    """An artifact its runtime could not load (or a runtime that is not installed): one line that
+    names the runtime and the file."""
 
 
 @dataclass
@@ -74,10 +80,18 @@ def load(folder: Path, manifest: Manifest, threads: int, interop_threads: int = 
     module_name, loader, before_import = loader_of(manifest.runtime)
     if before_import is not None:
         before_import(threads)
+    title = deploy.runtime_titles().get(manifest.runtime, manifest.runtime)
+    file = Path(folder) / manifest.file
     started = time.perf_counter()
-    module = importlib.import_module(module_name())
+    try:
+        module = importlib.import_module(module_name())
+    except ImportError as exc:
+        raise LoadError(f"cannot load {file} with {title}: the runtime is not installed ({error_line(exc)})") from None
     imported = time.perf_counter()
-    predict, versions = loader(module, Path(folder) / manifest.file, threads, interop_threads, spin)
+    try:
+        predict, versions = loader(module, file, threads, interop_threads, spin)
+    except Exception as exc:  # noqa: BLE001 - whatever the runtime raises on a bad artifact: one line
+        raise LoadError(f"cannot load {file} with {title}: {error_line(exc)}") from None
     return Loaded(predict, manifest.runtime, imported - started, time.perf_counter() - imported, versions)
 
 

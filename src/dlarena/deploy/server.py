@@ -255,7 +255,9 @@ def load(folder: Path, manifest: Manifest, options: ServerOptions) -> Model:
     artifact = folder / manifest.file
     try:
         model = Model(folder, manifest, options)
-    except Exception as exc:  # noqa: BLE001 - each runtime fails in its own way on a corrupt file
+    except runtimes.LoadError as exc:  # already one line naming the runtime and the file
+        raise ServeError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - anything else the model's set-up raises
         raise ServeError(f"cannot load {artifact} with {manifest.runtime}: {error_line(exc)}") from None
     try:
         warm_up(model)  # the first call allocates and specialises; keep it out of the first client's latency

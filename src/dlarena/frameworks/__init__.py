@@ -19,6 +19,7 @@ class ExportPath:
     quantized: bool = False  # compared against the looser int8 tolerance
     served: bool = False  # in the default serving selection (deployment.serve)
     edge: bool = False  # its runtime is made for mobile / edge devices
+    legacy: bool = False  # deprecated by its framework; measured, never its framework's native path
 
     @property
     def key(self) -> str:

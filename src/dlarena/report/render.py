@@ -76,7 +76,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
     context = {"run": run, "views": speed_views, "images": images, "env": run["env"], "config": run["config"],
                "sections": _sections(store, run, out_dir), "overview": summary,
                "first": overview.first_screen(store, run),
-               "use_cases": use_cases.answers(summary, cells, rows),
+               "use_cases": use_cases.answers(summary, cells, rows, band),
                "contenders": _contenders(run), "verdict_rule": describe(band),
                "noise": contention.line(contention.summary(store, run, rows)),
                "rerun": rerun.check(store, run).line(), "history": past,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from dlarena import criteria, deploy
 from dlarena.criteria.deployment.cells import RUNTIME
 from dlarena.criteria.distributed import analysis
+from dlarena.measure.verdict import DEFAULT_BAND, Estimate, compare
 from dlarena.recommend import LEAD_MARGIN, TITLES
 from dlarena.report.overview import Overview, cell_anchor
 
@@ -75,37 +76,64 @@ def _weighted(view: Overview, weights: dict[str, float]) -> Answer | str:
     return Answer("", text, "", links)
 
 
-def _edge(view: Overview, cells: list[dict], rows: list[dict]) -> Answer:
+def _edge_cells(fw: str, runtime: list[dict]) -> list[tuple[dict, deploy.ExportPath]]:
+    out = []
+    for c in runtime:
+        if c["framework"] != fw:
+            continue
+        try:
+            path = deploy.get_path(fw, c["mode"])
+        except KeyError:
+            continue
+        if path.edge and not path.quantized:
+            out.append((c, path))
+    return out
+
+
+def _edge_workload(view: Overview, runtime: list[dict], latency: dict[str, dict], band: float):
+    """One workload's mobile / edge runtimes, named, with their batch-1 latency; the fastest against
+    the fastest of each other framework (the verdict rule, on the CIs)."""
+    parts, links, best = [], [], []
+    for fw, name in view.frameworks:
+        edge = _edge_cells(fw, runtime)
+        if not edge:
+            parts.append(f"{name}: no mobile / edge path measured")
+            continue
+        shown = []
+        for c, p in edge:
+            row = latency.get(c["cell_id"])
+            if c["status"] == "ok" and row is not None:
+                shown.append(f"{p.title} {row['value']:.3g} ms")
+            else:
+                shown.append(f"{p.title} {c['status']}")
+            links.append((f"{name} {p.title}", cell_anchor(c["cell_id"])))
+        parts.append(f"{name}: " + ", ".join(shown))
+        timed = [(latency[c["cell_id"]], p) for c, p in edge if c["status"] == "ok" and c["cell_id"] in latency]
+        if timed:
+            row, p = min(timed, key=lambda rp: rp[0]["value"])
+            best.append(Estimate.from_row(f"{p.title} ({name})", row))
+    text = "; ".join(parts)
+    if len(best) >= 2:
+        ranked = sorted(best, key=lambda e: e.value)
+        verdicts = [compare(ranked[0], other, higher_is_better=False, band=band).text for other in ranked[1:]]
+        text += " — " + "; ".join(verdicts)
+    return text, links
+
+
+def _edge(view: Overview, cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> Answer:
     runtime = [c for c in cells if c["scenario"] == RUNTIME]
-    basis = "export to a mobile / edge runtime (TFLite) that loads and matches the source model, its batch-1 latency"
+    basis = ("each framework's float32 mobile / edge runtimes (TFLite / LiteRT, ExecuTorch), named, whose artifact "
+             "loads and matches the source model: batch-1 latency, each framework's fastest compared on its CI")
     if not runtime:
         return Answer(EDGE, "not measured in this run: deployment", basis, measured=False)
-    latency = {r["cell_id"]: r["value"] for r in rows if r["metric"] == "latency_ms" and r["value"] is not None}
-    names = dict(view.frameworks)
-    parts, links = [], []
-    for fw, name in view.frameworks:
-        edge = []
-        for c in runtime:
-            if c["framework"] != fw:
-                continue
-            try:
-                path = deploy.get_path(fw, c["mode"])
-            except KeyError:
-                continue
-            if path.edge:
-                edge.append((c, path))
-        ok = [(c, p) for c, p in edge if c["status"] == "ok"]
-        if ok:
-            c, p = min(ok, key=lambda cp: latency.get(cp[0]["cell_id"], float("inf")))
-            ms = latency.get(c["cell_id"])
-            parts.append(f"{name}: {p.title} works" + (f" ({ms:.3g} ms at batch 1)" if ms is not None else ""))
-            links.append((f"{names[fw]} {p.title}", cell_anchor(c["cell_id"])))
-        elif edge:
-            parts.append(f"{name}: {edge[0][1].title} failed ({edge[0][0]['status']})")
-            links.append((f"{names[fw]} {edge[0][1].title}", cell_anchor(edge[0][0]["cell_id"])))
-        else:
-            parts.append(f"{name}: no mobile / edge path measured in this run")
-    return Answer(EDGE, "; ".join(parts), basis, links)
+    latency = {r["cell_id"]: r for r in rows if r["metric"] == "latency_ms" and r["value"] is not None}
+    texts, links = [], []
+    workloads = list(dict.fromkeys(c["workload"] for c in runtime))
+    for workload in workloads:
+        text, more = _edge_workload(view, [c for c in runtime if c["workload"] == workload], latency, band)
+        texts.append(f"{workload}: {text}" if len(workloads) > 1 else text)
+        links += more
+    return Answer(EDGE, " | ".join(texts), basis, links)
 
 
 def _one_host(view: Overview, cells: list[dict], rows: list[dict]) -> Answer | None:
@@ -126,7 +154,7 @@ def _one_host(view: Overview, cells: list[dict], rows: list[dict]) -> Answer | N
                   measured=False)
 
 
-def answers(view: Overview, cells: list[dict], rows: list[dict]) -> list[Answer]:
+def answers(view: Overview, cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND) -> list[Answer]:
     out = []
     for question, (wanted, basis) in questions().items():
         if question == MULTI_MACHINE and (single := _one_host(view, cells, rows)) is not None:
@@ -138,5 +166,5 @@ def answers(view: Overview, cells: list[dict], rows: list[dict]) -> list[Answer]
         else:
             result.question, result.basis = question, basis
             out.append(result)
-    out.insert(2, _edge(view, cells, rows))
+    out.insert(2, _edge(view, cells, rows, band))
     return out

@@ -13,11 +13,20 @@ from dlarena.criteria.base import Criterion, Selection
 from dlarena.criteria.deployment import cells, claims, report
 from dlarena.criteria.deployment.options import DeploymentOptions
 
-# The demo's paths: each framework's native format (the paths served by default), ONNX, and the
-# float32 mobile/edge runtime paths (TFLite: the article's claims). No HTTP serving (a server
-# start per artifact, 5-13 s each): `--suite deployment` serves under load.
-DEMO_PATHS = [p.key for p in deploy.paths() if p.served or p.runtime == "onnxruntime" or (p.edge and not p.quantized)]
+# The demo's paths: each framework's native format (the paths served by default: torch.export,
+# SavedModel, jax.export), ONNX, and each framework's first float32 mobile/edge path (ExecuTorch,
+# TFLite, TFLite via jax2tf), so that the mobile/edge answer compares a runtime of each. No HTTP
+# serving (a server start per artifact, 5-13 s each), no legacy TorchScript, no AOTInductor (a C++
+# compile of minutes on 2 cores), no litert-torch: `--suite deployment` runs them all.
+def _demo_paths() -> list[str]:
+    edge: dict[str, str] = {}
+    for p in deploy.paths():
+        if p.edge and not p.quantized:
+            edge.setdefault(p.framework, p.key)
+    return [p.key for p in deploy.paths() if p.served or p.runtime == "onnxruntime" or p.key in edge.values()]
 
+
+DEMO_PATHS = _demo_paths()
 
 class Deployment(Criterion[DeploymentOptions]):
     name = "deployment"

@@ -98,6 +98,9 @@ def _export(payload: dict) -> dict:
     started = time.perf_counter()
     try:
         produced = exporter(model, xt, folder)
+    except ModuleNotFoundError as exc:  # an optional exporter package (executorch, litert-torch) is absent
+        return {"status": "skipped", "runtime": prep.runtime, "metrics": [],
+                "error": f"{path.title} not measured: {exc.name or exc} is not installed ({error_line(exc)})"}
     except Exception as exc:  # noqa: BLE001 - a failed export is this cell's result
         return {"status": "failed", "error": f"{path.title} export failed: {error_line(exc, limit=400)}", "runtime": prep.runtime,
                 "metrics": [metric("export_s", "s", time.perf_counter() - started, succeeded=False)]}
@@ -131,13 +134,21 @@ def _runtime(payload: dict) -> dict:
     if missing:
         return missing
     manifest = Manifest.load(folder)
-    loaded = runtimes.load(folder, manifest, payload["threads"], payload["interop_threads"])
+    try:
+        loaded = runtimes.load(folder, manifest, payload["threads"], payload["interop_threads"])
+    except runtimes.LoadError as exc:  # one line: the runtime and the file
+        return {"status": "failed", "metrics": [], "error": str(exc), "runtime": {"runtime": manifest.runtime}}
     ref = np.load(folder / REFERENCE)
     x, expected = runtimes.as_input(ref["x"], manifest), ref["y"]
     x1 = np.ascontiguousarray(x[:1])
 
     started = time.perf_counter()
-    out1 = loaded.predict(x1)
+    try:
+        out1 = loaded.predict(x1)
+    except Exception as exc:  # noqa: BLE001 - e.g. an artifact whose batch is baked in and cannot be resized
+        batch = manifest.exporter.get("batch", "")
+        return {"status": "failed", "metrics": [], "runtime": {"runtime": manifest.runtime, "versions": loaded.versions},
+                "error": f"fails at batch 1{f' (artifact batch {batch})' if batch else ''}: {error_line(exc)}"}
     first_s = time.perf_counter() - started
     out = loaded.predict(x)
 

@@ -233,7 +233,10 @@ def _notes(r: Row) -> str | None:
     if r.error:
         return r.error
     extra = (r.metrics.get("export_s") or {}).get("extra", {})
-    bits = [f"{k}: {extra[k]}" for k in ("variant", "trace_check", "opset") if k in extra]
+    bits = [f"{k.replace('_', ' ')}: {extra[k]}" for k in ("variant", "trace_check", "opset", "batch", "max_batch")
+            if k in extra]
+    if deploy.get_path(r.framework, r.path).legacy:
+        bits.insert(0, f"legacy: deprecated by {frameworks.display_name(r.framework)}")
     # An exporter that fell back to another route records why the first failed as '<route>_error'.
     bits += [f"{k.removesuffix('_error').replace('_', ' ')} exporter failed: {v}" for k, v in extra.items()
              if k.endswith("_error")]

@@ -1,5 +1,6 @@
 """TensorFlow's deployment runtimes: a SavedModel, and the TFLite interpreter (LiteRT) that also runs
-the JAX paths converted through jax2tf (the ``runtime`` plug-in area; see ``dlarena.deploy.runtimes``)."""
+the JAX paths converted through jax2tf and PyTorch's litert-torch flatbuffers (the ``runtime``
+plug-in area; see ``dlarena.deploy.runtimes``)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ def _savedmodel(tf, file: Path, threads: int, interop: int, spin: bool):
 def _tflite(module, file: Path, threads: int, interop: int, spin: bool):
     interpreter_cls = module.Interpreter if hasattr(module, "Interpreter") else module.lite.Interpreter
     interpreter = interpreter_cls(model_path=str(file), num_threads=threads)
-    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    detail = interpreter.get_input_details()[0]
+    inp, out = detail["index"], interpreter.get_output_details()[0]["index"]
+    dtype = detail["dtype"]  # litert-torch turns torch's int64 token ids into int32
     state = {"shape": None}
 
     def predict(x):
+        x = x.astype(dtype, copy=False)
         if state["shape"] != x.shape:  # the converted model has a dynamic batch: resize once per shape
             interpreter.resize_tensor_input(inp, x.shape)
             interpreter.allocate_tensors()
@@ -40,8 +44,12 @@ def _tflite(module, file: Path, threads: int, interop: int, spin: bool):
         interpreter.invoke()
         return interpreter.get_tensor(out).copy()
 
-    name = "ai-edge-litert" if module.__name__.startswith("ai_edge_litert") else "tensorflow (tf.lite.Interpreter)"
-    return predict, {"interpreter": name}
+    if module.__name__.startswith("ai_edge_litert"):
+        from importlib.metadata import version
+
+        return predict, {"interpreter": "ai-edge-litert", "ai-edge-litert": version("ai-edge-litert")}
+    return predict, {"interpreter": "tf.lite.Interpreter (fallback: ai-edge-litert is not installed)",
+                     "tensorflow": module.__version__}
 
 
 # runtime -> (the library to import, the loader, what to do before the import)

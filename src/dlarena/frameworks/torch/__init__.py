@@ -16,12 +16,19 @@ FRAMEWORK = FrameworkInfo(
     image_layout="NCHW",
     color="#ee4c2c",
     package=__name__,
+    # torch.export is PyTorch's deployment format (TorchScript is deprecated: kept, labelled legacy);
+    # AOTInductor compiles it ahead of time; ExecuTorch is PyTorch's edge runtime and litert-torch
+    # converts to Google's LiteRT (the TFLite runtime), the cross path.
     exports=(
-        ExportPath("torchscript", "torch", "torchscript", "TorchScript (torch.jit.trace)", served=True),
-        ExportPath("torch_export", "torch", "torch_export", "torch.export (ExportedProgram)"),
+        ExportPath("torchscript", "torch", "torchscript", "TorchScript (torch.jit.trace; legacy)", legacy=True),
+        ExportPath("torch_export", "torch", "torch_export", "torch.export (ExportedProgram)", served=True),
+        ExportPath("aot_inductor", "torch", "aot_inductor", "AOTInductor (torch.export, compiled ahead of time)"),
         ExportPath("onnx", "torch", "onnxruntime", "ONNX (torch.onnx.export)", served=True),
+        ExportPath("executorch", "torch", "executorch", "ExecuTorch .pte (XNNPACK delegate)", edge=True),
+        ExportPath("litert_torch", "torch", "tflite", "LiteRT flatbuffer (litert-torch)", edge=True),
     ),
-    runtimes=(("torchscript", "TorchScript (torch.jit)"), ("torch_export", "torch.export module")),
+    runtimes=(("torchscript", "TorchScript (torch.jit; legacy)"), ("torch_export", "torch.export module"),
+              ("aot_inductor", "AOTInductor (aoti_load_package)"), ("executorch", "ExecuTorch runtime")),
     community=(("github", "pytorch/pytorch"), ("pypi", "torch")),
     thread_pool="OpenMP (GNU libgomp): idle threads spin, then sleep; OMP_WAIT_POLICY / GOMP_SPINCOUNT apply",
     strict_modes=(("compile", "compile-fullgraph"),),

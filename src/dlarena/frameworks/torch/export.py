@@ -1,5 +1,7 @@
-"""PyTorch export paths: TorchScript (trace), torch.export, ONNX. Each writes into ``folder`` and
-returns the artifact's file name and what produced it. Runs inside an isolated cell."""
+"""PyTorch export paths: torch.export, AOTInductor, ONNX, ExecuTorch (XNNPACK), litert-torch (LiteRT
+flatbuffer) and TorchScript (trace; legacy). Each writes into ``folder`` and returns the artifact's
+file name and what produced it. Runs inside an isolated cell; a path whose package is missing
+raises ModuleNotFoundError, which the cell records as skipped."""
 
 from __future__ import annotations
 
@@ -13,8 +15,12 @@ from dlarena.cell import error_line
 MAX_BATCH = 4096
 
 
-def _batch_dim():
-    return ({0: torch.export.Dim("batch", min=1, max=MAX_BATCH)},)
+def _batch_dim(max_batch: int = MAX_BATCH):
+    return ({0: torch.export.Dim("batch", min=1, max=max_batch)},)
+
+
+def _program(model, example, max_batch: int = MAX_BATCH):
+    return torch.export.export(model, (example,), dynamic_shapes=_batch_dim(max_batch))
 
 
 def torchscript(model, example, folder: Path) -> dict:
@@ -34,10 +40,57 @@ def torchscript(model, example, folder: Path) -> dict:
 
 
 def torch_export(model, example, folder: Path) -> dict:
-    program = torch.export.export(model, (example,), dynamic_shapes=_batch_dim())
-    torch.export.save(program, str(folder / "model.pt2"))
+    torch.export.save(_program(model, example), str(folder / "model.pt2"))
     return {"file": "model.pt2", "exporter": {"api": "torch.export.export + torch.export.save",
                                               "torch": torch.__version__}}
+
+
+def aot_inductor(model, example, folder: Path) -> dict:
+    """The exported program compiled to a shared library by Inductor (a C++ compiler must be on the
+    machine), packaged with its weights."""
+    torch._inductor.aoti_compile_and_package(_program(model, example), package_path=str(folder / "model.pt2"))
+    return {"file": "model.pt2", "exporter": {"api": "torch.export.export + torch._inductor.aoti_compile_and_package",
+                                              "torch": torch.__version__}}
+
+
+def executorch(model, example, folder: Path) -> dict:
+    """Lowered to ExecuTorch with the XNNPACK delegate (its CPU backend). The batch is dynamic up to
+    the export batch only: ExecuTorch plans every tensor's memory for the largest declared shape."""
+    from importlib.metadata import version
+
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+
+    max_batch = int(example.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pytree deprecation notices from executorch's passes
+        lowered = to_edge_transform_and_lower(_program(model, example, max_batch), partitioner=[XnnpackPartitioner()])
+        program = lowered.to_executorch()
+    (folder / "model.pte").write_bytes(program.buffer)
+    return {"file": "model.pte", "exporter": {
+        "api": "torch.export.export + executorch.exir.to_edge_transform_and_lower(XnnpackPartitioner) + to_executorch",
+        "max_batch": max_batch, "executorch": version("executorch"), "torch": torch.__version__}}
+
+
+def litert_torch(model, example, folder: Path) -> dict:
+    """Google's PyTorch -> LiteRT converter. A dynamic batch is tried first; litert-torch 0.10 fails
+    on it (an AssertionError on a tensor of size -2**63), so the model is then converted at the export
+    batch and the runtime resizes its input, which works only where no op baked the batch in."""
+    from importlib.metadata import version
+
+    import litert_torch as converter
+
+    info: dict = {"api": "litert_torch.convert + export", "litert_torch": version("litert-torch"),
+                  "torch": torch.__version__}
+    try:
+        edge = converter.convert(model, (example,), dynamic_shapes=_batch_dim())
+        info["batch"] = "dynamic"
+    except Exception as exc:  # noqa: BLE001 - any converter failure: convert at the fixed export batch
+        info["dynamic_batch_error"] = error_line(exc, limit=200)
+        edge = converter.convert(model, (example,))
+        info["batch"] = f"fixed at {example.shape[0]}"
+    edge.export(str(folder / "model.tflite"))
+    return {"file": "model.tflite", "exporter": info}
 
 
 def onnx(model, example, folder: Path) -> dict:
@@ -66,4 +119,5 @@ def onnx(model, example, folder: Path) -> dict:
     return {"file": "model.onnx", "exporter": info}
 
 
-EXPORTERS = {"torchscript": torchscript, "torch_export": torch_export, "onnx": onnx}
+EXPORTERS = {"torchscript": torchscript, "torch_export": torch_export, "aot_inductor": aot_inductor, "onnx": onnx,
+             "executorch": executorch, "litert_torch": litert_torch}
