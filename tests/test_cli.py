@@ -21,7 +21,7 @@ def _invoke(*args):
     (["--frameworks", "torch,mxnet"], "unknown framework 'mxnet'; valid: torch, tensorflow, jax"),
     (["--modes", "turbo"], "unknown mode 'turbo'; valid: eager, compile, function, xla, jit"),
     (["--scenarios", "serve"], "unknown scenario 'serve'; valid: infer_latency, infer_throughput, train"),
-    (["--suite", "huge"], "unknown suite 'huge'; valid: demo, quick, speed, paper, sweep, smoke, deployment"),
+    (["--suite", "huge"], "unknown suite 'huge'; valid: demo, quick, speed, paper, sweep, smoke, zoo, deployment"),
     (["--criteria", "beauty"], "unknown criterion 'beauty'; valid: speed"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, message):

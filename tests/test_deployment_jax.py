@@ -160,5 +160,5 @@ def test_served_backend_names_its_source_when_a_runtime_runs_several_frameworks(
              for fw, p in [("torch", "torchscript"), ("tensorflow", "savedmodel"), ("jax", "savedmodel"),
                            ("jax", "jax_export")]]
     assert [s.backend for s in report.serving(cells, [])] == [
-        "TorchScript (torch.jit)", "TensorFlow SavedModel (from TensorFlow)", "TensorFlow SavedModel (from JAX)",
+        "TorchScript (torch.jit; legacy)", "TensorFlow SavedModel (from TensorFlow)", "TensorFlow SavedModel (from JAX)",
         "jax.export (deserialized, jit)"]

@@ -80,7 +80,7 @@ def test_changing_priorities_changes_the_ranking(tmp_path):
     assert speed_first.totals["torch"] == pytest.approx((3 * 1 + 0.4) / 4)
     assert ease_first.totals["tensorflow"] == pytest.approx((0 + 3 * 1) / 4)
     assert "PyTorch leads on speed" in speed_first.paragraph and "TensorFlow leads on ease of use" in speed_first.paragraph
-    assert "Not measured yet, so not counted: deployment, distributed training" in speed_first.paragraph
+    assert "Not measured yet, so not counted: LLM generation, deployment, distributed training" in speed_first.paragraph
     only_speed = recommend(latest_factors(store, parse_priorities(["ease=0"])))
     assert only_speed.totals == {"torch": 1.0, "tensorflow": 0.0}
 
@@ -102,7 +102,7 @@ def test_not_enough_results_says_so():
 
 
 @pytest.mark.parametrize("values,message", [
-    (["beauty=2"], "unknown criterion 'beauty' in --priority; valid: speed, ease, deployment"),
+    (["beauty=2"], "unknown criterion 'beauty' in --priority; valid: speed, llm, ease, deployment"),
     (["speed"], "priority 'speed' is not CRITERION=WEIGHT"),
     (["speed=fast"], "weight of 'speed' must be a number"),
     (["speed=-1"], "weight of 'speed' must be a number from 0 to 100, got '-1'"),
@@ -134,7 +134,7 @@ def test_report_opens_with_summary_table_and_links_resolve(tmp_path):
     html = html_path.read_text()
     assert html.index('id="summary"') < html.index('<h2 id="environment">Environment</h2>')
     table = html[html.index('id="summary"'):html.index('id="when-to-use"')]
-    assert table.count("not measured yet") == 2 * 5  # deployment, distributed, pretrained, debugging, community
+    assert table.count("not measured yet") == 2 * 6  # llm, deployment, distributed, pretrained, debugging, community
     assert table.count("[measured here]") == 2 * 2  # speed and ease, both frameworks
     targets = set(re.findall(r'href="#([^"]+)"', html))
     assert {"evidence-speed-torch", "evidence-ease-tensorflow"} <= targets

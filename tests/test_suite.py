@@ -59,7 +59,7 @@ def test_resume_runs_only_missing_cells(tmp_path, tiny_timing, fault_entries):
 
 
 @pytest.mark.parametrize("field,value,message", [
-    ("workloads", ["resnet"], "unknown workload 'resnet'; valid: mlp, cnn, transformer, resnet50_v1_5, resnet50_v2, bert_large, lstm"),
+    ("workloads", ["resnet"], "unknown workload 'resnet'; valid: mlp, cnn, transformer, resnet50_v1_5, resnet50_v2, bert_large, lstm, llama, bert, vit"),
     ("frameworks", ["mxnet"], "unknown framework 'mxnet'; valid: torch, tensorflow, jax"),
     ("modes", ["turbo"], "unknown mode 'turbo'; valid: eager, compile, function, xla, jit"),
     ("threads", 0, "config field 'threads': Input should be greater than or equal to 1"),

@@ -28,6 +28,11 @@ class PriorityError(ValueError):
     """Bad --priority input; the CLI prints it as one line."""
 
 
+
+def _in_text(title: str) -> str:
+    """A criterion's title inside a sentence: "Ease of use" -> "ease of use", "LLM generation" kept."""
+    return title if title[:2].isupper() else title[:1].lower() + title[1:]
+
 def parse_priorities(values: list[str] | None) -> dict[str, float]:
     weights = {name: 1.0 for name in ORDER}
     for value in values or []:
@@ -172,17 +177,17 @@ def _why_unscored(factor: Factor, fws: list[str]) -> str:
         if summary is None or not evidence.counts(summary):
             by_grade.setdefault(why, []).append(frameworks.display_name(fw))
     reasons = "; ".join(f"{why}: {', '.join(names)}" for why, names in by_grade.items())
-    return f"{factor.title.lower()} ({reasons})" if reasons else factor.title.lower()
+    return f"{_in_text(factor.title)} ({reasons})" if reasons else _in_text(factor.title)
 
 
 def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, float], ranking: list[str]) -> str:
     if len(ranking) < 2 or not scored:
-        missing = [f.title.lower() for f in factors if f.status != "measured"]
+        missing = [_in_text(f.title) for f in factors if f.status != "measured"]
         return ("Not enough measured results to compare frameworks yet"
                 + (f" ({_join(missing)} not measured)" if missing else "") + ". Run: dlarena run --criteria "
                 + ",".join(f.criterion for f in factors if f.status == "not measured yet") + ".")
     first, second = ranking[0], ranking[1]
-    raised = [f"{f.title.lower()} ×{f.weight:g}" for f in factors if f.weight != 1]
+    raised = [f"{_in_text(f.title)} ×{f.weight:g}" for f in factors if f.weight != 1]
     prio = f"With your priorities ({', '.join(raised)}, every other criterion ×1)" if raised else "With equal priorities"
     scores = [f"{frameworks.display_name(first)} scores {totals[first]:.2f}"] + [f"{frameworks.display_name(fw)} {totals[fw]:.2f}" for fw in ranking[1:]]
     text = [f"{prio}, {_join(scores)} over {len(scored)} measured criteria."]
@@ -192,12 +197,12 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
     for f in scored:
         leader, runner_up = sorted(ranking, key=lambda fw: -f.per_framework[fw]["score"])[:2]
         if f.per_framework[leader]["score"] - f.per_framework[runner_up]["score"] < LEAD_MARGIN:
-            even.append(f.title.lower())
+            even.append(_in_text(f.title))
         else:
             leads[leader].append((f, runner_up))
     for fw in ranking:
         if leads[fw]:
-            items = [f"{f.title.lower()} ({f.per_framework[fw]['score']:.2f} vs "
+            items = [f"{_in_text(f.title)} ({f.per_framework[fw]['score']:.2f} vs "
                      f"{f.per_framework[runner_up]['score']:.2f}: {headline(f.per_framework[fw])})"
                      for f, runner_up in sorted(leads[fw], key=lambda lead: -lead[0].weight)]
             text.append(f"{frameworks.display_name(fw)} leads on {_join(items)}.")
@@ -205,12 +210,12 @@ def _paragraph(factors: list[Factor], scored: list[Factor], totals: dict[str, fl
         text.append(f"{'They are about even' if len(ranking) == 2 else 'No framework leads clearly'} on {_join(even)}.")
     for fw in ranking:
         if leads[fw]:
-            top = [f.title.lower() for f, _ in sorted(leads[fw], key=lambda lead: -lead[0].weight)[:2]]
+            top = [_in_text(f.title) for f, _ in sorted(leads[fw], key=lambda lead: -lead[0].weight)[:2]]
             text.append(f"Use {frameworks.display_name(fw)} when {_join(top)} matter{'s' if len(top) == 1 else ''} most to you.")
     margin = totals[first] - totals[second]
     if margin < LEAD_MARGIN:
         text.append(f"The overall margin ({margin:.2f}) is small: a change of priorities can reverse it.")
-    missing = [f.title.lower() for f in factors if f.status != "measured" and f.weight > 0]
+    missing = [_in_text(f.title) for f in factors if f.status != "measured" and f.weight > 0]
     if missing:
         text.append(f"Not measured yet, so not counted: {_join(missing)}.")
     return " ".join(text)
@@ -240,10 +245,10 @@ def what_would_change(result: Recommendation) -> str | None:
         return f"{text}; no priorities reverse it: no framework scores higher than {name1} on any scored criterion."
     weight, other, f = min(options, key=lambda o: o[0])
     if weight > MAX_WEIGHT:
-        return f"{text}; no priorities reverse it (it would take {f.title.lower()} ×{weight}, above the largest weight, {MAX_WEIGHT})."
+        return f"{text}; no priorities reverse it (it would take {_in_text(f.title)} ×{weight}, above the largest weight, {MAX_WEIGHT})."
     name = frameworks.display_name(other)
     scores = f"{f.per_framework[other]['score']:.2f} vs {f.per_framework[first]['score']:.2f}"
-    return (f"{text}. What would change it: {f.title.lower()} weighted ×{weight} (--priority {f.criterion}={weight}), "
+    return (f"{text}. What would change it: {_in_text(f.title)} weighted ×{weight} (--priority {f.criterion}={weight}), "
             f"where {name} scores {scores}, puts {name} ahead of {name1}.")
 
 

@@ -11,10 +11,9 @@ def make_optimizer(model: torch.nn.Module, learning_rate: float) -> torch.optim.
 
 
 def compute_loss(model, x, y):
-    # Every position is a prediction: a classifier's (batch, classes) logits and a language
-    # model's (batch, tokens, vocab) alike.
-    logits = model(x)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    # Every position is a prediction: a classifier's (batch, classes) and a language model's
+    # (batch, tokens, vocab) logits alike.
+    return F.cross_entropy(model(x).flatten(0, -2), y.flatten())
 
 
 def train_step(model, optimizer, x, y, autocast=contextlib.nullcontext):
