@@ -12,20 +12,22 @@ from xdist.scheduler import LoadScopeScheduling
 # Files built on another file's session fixture run in that file's worker.
 SAME_WORKER_AS = {"tests/test_keras_model_random.py": "tests/test_keras_model.py"}  # keras_run (keras_runs.py)
 
-# Seconds each file takes alone (pytest --durations=0, 2 cores, 2026-11-30); files not listed come after.
+# Seconds each file took in `make test` (2 workers, 2 cores, quiet, 2026-12-07; DLARENA_TEST_TIMES), less what
+# moved behind DLARENA_FULL_TESTS since; files not listed come after.
 SECONDS = {
-    "tests/test_keras_model.py": 78, "tests/test_distributed.py": 65, "tests/test_ray_executor.py": 36,
-    "tests/test_deployment.py": 32, "tests/test_debugging.py": 32, "tests/test_workload_variants.py": 30,
-    "tests/test_custom_workloads.py": 28, "tests/test_modes.py": 26, "tests/test_engine.py": 24,
-    "tests/test_zoo.py": 16, "tests/test_parity.py": 15, "tests/test_ease.py": 13, "tests/test_tta.py": 12,
-    "tests/test_deployment_jax.py": 10, "tests/test_hardening.py": 10, "tests/test_cli.py": 10,
-    # added 2026-12-07 (estimates under load, halved): start the new multi-process files early
-    "tests/test_parity_agreement.py": 35, "tests/test_criterion_plugin.py": 30, "tests/test_isolate.py": 15,
-    "tests/test_serve_hardening.py": 15,
-    # added for issue 29 (under load, halved): the browser starts a Chromium process
-    "tests/test_report_browser.py": 20,
-    "tests/test_zoo_workloads.py": 50,  # 108 s under load average ~11 (2026-12-07), halved
-    "tests/test_llm.py": 50,  # 100 s under load average ~10 (2026-12-07), halved
+    "tests/test_keras_model.py": 195, "tests/test_deployment.py": 114, "tests/test_distributed.py": 86,
+    "tests/test_ray_executor.py": 71, "tests/test_usability_cli.py": 58, "tests/test_hardening.py": 58,
+    "tests/test_engine.py": 56, "tests/test_modes.py": 55, "tests/test_parity.py": 54,
+    "tests/test_workload_variants.py": 52, "tests/test_custom_workloads.py": 51, "tests/test_debugging.py": 49,
+    "tests/test_zoo_workloads.py": 31, "tests/test_tta.py": 25, "tests/test_ease.py": 25,
+    "tests/test_cli.py": 25, "tests/test_deployment_jax.py": 23, "tests/test_report_browser.py": 21,
+    "tests/test_framework_plugin.py": 20, "tests/test_deployment_torch_paths.py": 19,
+    "tests/test_recommend.py": 18, "tests/test_criterion_plugin.py": 18, "tests/test_serving.py": 15,
+    "tests/test_serve_hardening.py": 15, "tests/test_gpu_skip.py": 14, "tests/test_compare_runs.py": 14,
+    "tests/test_llm.py": 12, "tests/test_isolate.py": 12, "tests/test_report_first_screen.py": 11,
+    "tests/test_claims_register.py": 11, "tests/test_sweep_report.py": 10,
+    "tests/test_parity_agreement.py": 10, "tests/test_store.py": 9, "tests/test_report_charts.py": 8,
+    "tests/test_zoo.py": 6,
 }
 
 
