@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,3 +51,14 @@ def prepare(payload: dict) -> Prepared:
     runtime["workload"] = {"description": workload.description, "size": workload.size,
                            "parameter_count": workload.parameter_count, "forward_flops": workload.forward_flops}
     return Prepared(cell, adapter, workload, runtime)
+
+
+def runtime_of(cell: dict) -> dict:
+    """A stored cell's runtime record (JSON text in the store, a dict in memory; {} if unreadable)."""
+    runtime = cell.get("runtime")
+    if isinstance(runtime, str):
+        try:
+            runtime = json.loads(runtime) if runtime else {}
+        except ValueError:
+            runtime = {}
+    return runtime if isinstance(runtime, dict) else {}

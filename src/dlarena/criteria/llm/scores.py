@@ -6,11 +6,11 @@ with no decided comparison has no score."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import combinations
 
 from dlarena import frameworks
+from dlarena.cellkit.common import runtime_of
 from dlarena.criteria.llm.cells import HEADLINE, parse
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
 
@@ -58,22 +58,12 @@ def verdicts(rows: list[dict], band: float | None = None) -> list[tuple[Best, Be
     return out
 
 
-def _runtime(cell: dict) -> dict:
-    runtime = cell.get("runtime")
-    if isinstance(runtime, str):
-        try:
-            runtime = json.loads(runtime) if runtime else {}
-        except ValueError:
-            runtime = {}
-    return runtime if isinstance(runtime, dict) else {}
-
-
 def scope(cells: list[dict], rows: list[dict]) -> str:
     """Device(s), threads and model sizes of this criterion's timed cells: '<device>, N threads,
     model of 4.0M parameters'."""
     mine = [c for c in cells if parse(c.get("scenario")) and c.get("status") == "ok"]
-    devices = sorted({str(_runtime(c).get("device") or "").split(":")[0].lower() or "?" for c in mine})
-    threads = sorted({int(t) for c in mine if isinstance(t := _runtime(c).get("intra_op_threads"), (int, float))})
+    devices = sorted({str(runtime_of(c).get("device") or "").split(":")[0].lower() or "?" for c in mine})
+    threads = sorted({int(t) for c in mine if isinstance(t := runtime_of(c).get("intra_op_threads"), (int, float))})
     params = sorted({int(r["value"]) for r in rows if r.get("metric") == "llm_parameter_count" and r.get("value")})
     parts = ["/".join(devices) or "device not recorded"]
     if threads:

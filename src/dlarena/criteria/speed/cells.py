@@ -5,7 +5,6 @@ other cells by runner/engine.py; the parent turns the windows into metrics (``ro
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -15,7 +14,7 @@ import numpy as np
 from dlarena import frameworks, workloads
 from dlarena.cell import Cell
 from dlarena.criteria.base import NoOptions, Selection
-from dlarena.cellkit.common import Skipped, metric, prepare, split_mode, with_precision
+from dlarena.cellkit.common import Skipped, metric, prepare, runtime_of, split_mode, with_precision
 from dlarena.criteria.speed.headlines import BY_SCENARIO, METRIC_OF
 from dlarena.measure import stats
 from dlarena.measure.memory import current_rss_mb, peak_rss_mb
@@ -163,20 +162,9 @@ PER_CALL_PARAMS = 1_000_000  # a batch-1 latency on a model below this measures 
 UNDECIDED_WHY = {"busy": "machine busy"}  # verdict outcomes without a winner, other than inconclusive
 
 
-def _runtime_of(cell: dict) -> dict:
-    """A stored cell's runtime record (JSON text in the store, a dict in memory)."""
-    runtime = cell.get("runtime")
-    if isinstance(runtime, str):
-        try:
-            runtime = json.loads(runtime) if runtime else {}
-        except ValueError:
-            runtime = {}
-    return runtime if isinstance(runtime, dict) else {}
-
-
 def _param_count(cell: dict | None) -> int | None:
     """The model's parameter count as the cell recorded it (``runtime.workload``), never re-derived."""
-    value = (_runtime_of(cell or {}).get("workload") or {}).get("parameter_count")
+    value = (runtime_of(cell or {}).get("workload") or {}).get("parameter_count")
     return int(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
@@ -214,9 +202,9 @@ def speed_scope(cells: list[dict], rows: list[dict], compared: set[str] | None =
     every speed cell), and the share of the run's speed timing windows flagged as contended."""
     speed_cells = [c for c in cells if c.get("scenario") in HEADLINE and c.get("status") == "ok"
                    and (compared is None or c.get("cell_id") in compared)]
-    devices = sorted({d for c in speed_cells if (d := _device(_runtime_of(c)))})
+    devices = sorted({d for c in speed_cells if (d := _device(runtime_of(c)))})
     threads = sorted({int(t) for c in speed_cells
-                      if isinstance(t := _runtime_of(c).get("intra_op_threads"), (int, float)) and t > 0})
+                      if isinstance(t := runtime_of(c).get("intra_op_threads"), (int, float)) and t > 0})
     params = sorted({p for c in speed_cells if (p := _param_count(c))})
     ids = {c.get("cell_id") for c in cells if c.get("scenario") in HEADLINE}  # the run's machine, all windows
     windows = flagged = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, dense_flops
 from dlarena.workloads.bert.configs import SIZES
+from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
 
 CLASSES = 2
 SEQ = {"tiny": 64, "small": 128, "full": 512}
@@ -18,10 +19,6 @@ BATCHES = {
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 1},
 }
 SOURCE = {"tiny": "Google's BERT-Tiny shape", "small": "bert-base-uncased's shape", "full": "bert-large-uncased's shape"}
-ZOOS = (("torch_model", "transformers", "pip install 'transformers>=5,<6'"),
-        ("keras_model", "keras_hub", "pip install keras-hub (see requirements-nodeps.txt: tensorflow-text)"))
-NO_JAX = (("jax_model", "JAX users load this zoo model from keras-hub on JAX: measured as keras-jax "
-                        "(-f keras-jax); transformers 5 has no Flax models"),)
 GELU = {"tanh": "gelu_new", "exact": "gelu"}
 
 

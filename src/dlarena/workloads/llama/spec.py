@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, dense_flops
 from dlarena.workloads.llama.configs import SIZES
+from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
 
 # What each zoo model imports (a missing one skips that column), and why native JAX has no cell:
 # JAX users load keras-hub on JAX, measured as keras-jax (dlarena's jax adapter runs Flax NNX models).
-ZOOS = (("torch_model", "transformers", "pip install 'transformers>=5,<6'"),
-        ("keras_model", "keras_hub", "pip install keras-hub (see requirements-nodeps.txt: tensorflow-text)"))
-NO_JAX = (("jax_model", "JAX users load this zoo model from keras-hub on JAX: measured as keras-jax "
-                        "(-f keras-jax); transformers 5 has no Flax models"),)
 
 SEQ = {"tiny": 64, "small": 128, "full": 512}
 BATCHES = {

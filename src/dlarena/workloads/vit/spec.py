@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, conv2d_flops, dense_flops
 from dlarena.workloads.vit.configs import CLASSES, SIZES
+from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
 
 BATCHES = {
     "tiny": {"infer_latency": 1, "infer_throughput": 16, "train": 16, "parity": 4},
@@ -14,10 +15,6 @@ BATCHES = {
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 1},
 }
 SOURCE = {"tiny": "DeiT-Tiny's width, reduced", "small": "ViT-B/16's shape", "full": "ViT-L/16's shape"}
-ZOOS = (("torch_model", "transformers", "pip install 'transformers>=5,<6'"),
-        ("keras_model", "keras_hub", "pip install keras-hub (see requirements-nodeps.txt: tensorflow-text)"))
-NO_JAX = (("jax_model", "JAX users load this zoo model from keras-hub on JAX: measured as keras-jax "
-                        "(-f keras-jax); transformers 5 has no Flax models"),)
 
 
 def _dense(n_in: int, n_out: int, prefix: str) -> dict[str, ParamSpec]:
