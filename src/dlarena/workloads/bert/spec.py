@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, dense_flops
 from dlarena.workloads.bert.configs import SIZES
-from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import dense as _dense, norm as _norm
 
 CLASSES = 2
 SEQ = {"tiny": 64, "small": 128, "full": 512}
@@ -20,16 +21,6 @@ BATCHES = {
 }
 SOURCE = {"tiny": "Google's BERT-Tiny shape", "small": "bert-base-uncased's shape", "full": "bert-large-uncased's shape"}
 GELU = {"tanh": "gelu_new", "exact": "gelu"}
-
-
-def _dense(n_in: int, n_out: int, prefix: str) -> dict[str, ParamSpec]:
-    return {f"{prefix}.kernel": ParamSpec((n_in, n_out), "dense", init="small"),
-            f"{prefix}.bias": ParamSpec((n_out,), "vector", init="small")}
-
-
-def _norm(dim: int, prefix: str) -> dict[str, ParamSpec]:
-    return {f"{prefix}.gamma": ParamSpec((dim,), "vector", init="ones"),
-            f"{prefix}.beta": ParamSpec((dim,), "vector", init="small")}
 
 
 def bert_params(c: dict, classes: int) -> dict[str, ParamSpec]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, dense_flops
 from dlarena.workloads.llama.configs import SIZES
-from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import NO_JAX, ZOOS
 
 # What each zoo model imports (a missing one skips that column), and why native JAX has no cell:
 # JAX users load keras-hub on JAX, measured as keras-jax (dlarena's jax adapter runs Flax NNX models).

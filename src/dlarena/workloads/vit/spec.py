@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, conv2d_flops, dense_flops
 from dlarena.workloads.vit.configs import CLASSES, SIZES
-from dlarena.workloads.zoo_sources import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import dense as _dense, norm as _norm
 
 BATCHES = {
     "tiny": {"infer_latency": 1, "infer_throughput": 16, "train": 16, "parity": 4},
@@ -15,16 +16,6 @@ BATCHES = {
     "full": {"infer_latency": 1, "infer_throughput": 8, "train": 8, "parity": 1},
 }
 SOURCE = {"tiny": "DeiT-Tiny's width, reduced", "small": "ViT-B/16's shape", "full": "ViT-L/16's shape"}
-
-
-def _dense(n_in: int, n_out: int, prefix: str) -> dict[str, ParamSpec]:
-    return {f"{prefix}.kernel": ParamSpec((n_in, n_out), "dense", init="small"),
-            f"{prefix}.bias": ParamSpec((n_out,), "vector", init="small")}
-
-
-def _norm(dim: int, prefix: str) -> dict[str, ParamSpec]:
-    return {f"{prefix}.gamma": ParamSpec((dim,), "vector", init="ones"),
-            f"{prefix}.beta": ParamSpec((dim,), "vector", init="small")}
 
 
 def tokens(c: dict) -> int:
