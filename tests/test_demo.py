@@ -126,3 +126,13 @@ def test_use_cases_say_not_measured_without_their_criteria(tmp_path):
     assert answers["Mobile / edge"].text == "not measured in this run: deployment"
     assert answers["Learning curve"].text == "not measured in this run: community"
     assert not any(a.measured for a in answers.values())
+
+
+def test_a_built_in_workload_that_leaves_a_framework_out_does_not_narrow_the_run():
+    # The demo holds the tiny Llama, which native JAX leaves out (its cells: skipped, naming keras-jax);
+    # JAX must still run every other workload and count in the totals.
+    from dlarena.runner import user_workloads
+
+    config = build_config(**suite_defaults("demo"))
+    assert "llama" in {w.partition("@")[0] for w in config.workloads}
+    assert user_workloads.narrow_frameworks(config, frameworks_given=False).frameworks == ["torch", "tensorflow", "jax"]

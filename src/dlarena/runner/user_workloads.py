@@ -56,12 +56,15 @@ def register_recorded(config: dict) -> None:
 
 
 def narrow_frameworks(config: SuiteConfig, frameworks_given: bool) -> SuiteConfig:
-    """Without --frameworks, run each framework that every selected workload implements: a user
-    workload written for PyTorch and Keras is not an error because JAX is installed."""
+    """Without --frameworks, run each framework that every selected user workload implements: a user
+    workload written for PyTorch and Keras is not an error because JAX is installed. Built-in
+    workloads never narrow the selection: one a framework leaves out (the zoo models on native JAX)
+    is a skipped row saying why, and that framework still runs every other workload."""
     if frameworks_given:
         return config
+    user = [w for w in config.workloads if workloads.base_name(w) not in workloads.BUILTIN]
     usable = [fw for fw in config.frameworks
-              if all(workloads.implements(w, frameworks.info(fw).model_module) for w in config.workloads)]
+              if all(workloads.implements(w, frameworks.info(fw).model_module) for w in user)]
     return config.model_copy(update={"frameworks": usable or config.frameworks})
 
 
