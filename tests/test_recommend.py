@@ -312,3 +312,25 @@ def test_what_would_change_it_names_the_smallest_weight_that_reverses_the_lead()
     assert "deployment weighted ×5" in what_would_change(result)
     three[2] = replace(three[2], weight=0)  # without deployment: JAX by ease; 1.8 vs 1.0, 1 + 0.8 / 0.2 = 5 ties
     assert "ease of use weighted ×6 (--priority ease=6), where JAX scores 1.00 vs 0.80" in what_would_change(recommend(three))
+
+
+@pytest.mark.parametrize("shared,compared", [
+    (2, ["torch", "tensorflow"]),  # 3 x 2 = 6 scores either way: the framework is left out, as before
+    (3, ["torch", "tensorflow", "jax"]),  # 3 x 3 = 9 > 2 x 4 = 8: the criterion JAX lacks is left out
+])
+def test_a_criterion_one_framework_lacks_is_left_out_when_that_keeps_more_scores(shared, compared):
+    def summary(score):
+        return {"score": score, "line": "x", "evidence": []}
+
+    names = ["speed", "ease", "pretrained", "debugging"][:shared]
+    factors = [Factor(name, 1.0, "r1", {"torch": summary(0.5), "tensorflow": summary(0.4), "jax": summary(0.9)}, "measured")
+               for name in names]
+    factors.append(Factor("llm", 1.0, "r1", {"torch": summary(0.0), "tensorflow": summary(1.0)}, "measured"))
+    result = recommend(factors)
+    assert sorted(result.ranking) == sorted(compared)
+    if "jax" in compared:
+        assert result.totals == pytest.approx({"torch": 0.5, "tensorflow": 0.4, "jax": 0.9})  # llm not counted
+        assert "Not scored, shown only: LLM generation (not measured: JAX)." in result.paragraph
+        assert "Left out of the totals" not in result.paragraph
+    else:
+        assert "Left out of the totals, measured on fewer criteria: JAX (2 of 3)." in result.paragraph

@@ -149,9 +149,15 @@ def recommend(factors: list[Factor]) -> Recommendation:
     # only speed covers it) is left out rather than letting its gaps shrink everyone's totals. A
     # line that may not be scored (stale, environment-dependent) keeps its framework compared and
     # takes the criterion out of the totals for all, named.
+    # Unless leaving out the criteria some framework lacks keeps more scores than leaving out the
+    # frameworks (JAX without the LLM criterion, which native JAX cannot run: 3 x 7 scores beat 2 x 8):
+    # then every framework is compared and those criteria are shown, not counted.
     most = max(coverage.values(), default=0)
     fws = [fw for fw, n in coverage.items() if n == most]
-    left_out = [fw for fw, n in coverage.items() if n < most]
+    common = [f for f in measured if all(fw in f.per_framework for fw in coverage)]
+    if len(coverage) * len(common) > len(fws) * most:
+        fws = list(coverage)
+    left_out = [fw for fw in coverage if fw not in fws]
     # Only criteria scored for every compared framework enter the totals: a missing number is no zero.
     scored = [f for f in measured if fws and all(fw in lines[f.criterion] for fw in fws)]
     total_weight = sum(f.weight for f in scored)
