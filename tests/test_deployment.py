@@ -118,6 +118,12 @@ def test_suite_runs_export_load_and_serve_cells_in_order(tmp_path):
     assert order == ["deploy_export"] * len(paths) + ["deploy_runtime"] * len(paths) + ["deploy_serve"] * len(serve)
     assert all(c["status"] == "ok" for c in cells), [(c["cell_id"], c["error"]) for c in cells if c["status"] != "ok"]
     assert outcome.counts == {"ok": 2 * len(paths) + len(serve)}
+    # the exports ran side by side (their time is not compared), stored in plan order; the timed loads one by one
+    exports = [c for c in cells if c["scenario"] == "deploy_export"]
+    started = [c["recorded_at"].timestamp() - c["duration_s"] for c in exports]
+    assert started[1] < exports[0]["recorded_at"].timestamp()
+    loads = [c for c in cells if c["scenario"] == "deploy_runtime"]
+    assert loads[1]["recorded_at"].timestamp() - loads[1]["duration_s"] >= loads[0]["recorded_at"].timestamp() - 0.5
 
     rows = store.measurements("r")
     value = {(r["cell_id"], r["metric"]): r for r in rows}

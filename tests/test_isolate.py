@@ -129,3 +129,31 @@ def test_temp_folders_of_killed_processes_are_removed_by_the_next_cell(fault_ent
         (folder / "payload.json").write_text("{}")
     assert run_isolated("helpers.fault_cells:ok", {}, timeout_s=60)["status"] == "ok"
     assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name]
+
+
+def test_a_cancelled_cell_is_killed_with_its_children(fault_entries, tmp_path):
+    """A cell run from a worker thread (exports side by side) is killed when its caller is
+    interrupted: Ctrl-C reaches the main thread only."""
+    import threading
+
+    from dlarena.process.isolate import Cancelled
+
+    pidfile, cancel, outcome = tmp_path / "pids", threading.Event(), {}
+
+    def run():
+        try:
+            outcome["result"] = run_isolated("helpers.fault_cells:hang", {"pidfile": str(pidfile)}, 600, cancel=cancel)
+        except Cancelled:
+            outcome["cancelled"] = True
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not (pidfile.exists() and len(pidfile.read_text().split()) == 2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    cancel.set()
+    thread.join(KILL_SLACK_S)
+    assert outcome == {"cancelled": True}
+    time.sleep(0.5)
+    for pid in (int(p) for p in pidfile.read_text().split()):
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

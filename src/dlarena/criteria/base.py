@@ -107,6 +107,12 @@ class Criterion(Generic[OptionsT]):
         every timed cell, several at a time, each still isolated with its timeout."""
         return False
 
+    def side_by_side(self, cell: Cell) -> bool:
+        """True for a cell run in its own process whose time is not compared (e.g. an export: its
+        duration is shown, never judged): such cells of a workload run ``untimed_parallel`` at a
+        time, in its plan's place, before the cells after them that may need their output."""
+        return False
+
     def scores(self, cells: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         """Its score per framework from a run's rows: ``{framework: {"score": 0..1 or None,
         "line", "evidence": [cell ids], "grade", "scope"?, "unscored"?}}``; ``{}`` when the rows

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -55,8 +56,31 @@ def _describe_exit(returncode: int) -> str:
     return f"process exited with code {returncode} without writing a result"
 
 
-def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None) -> dict:
-    """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened."""
+class Cancelled(Exception):
+    """The cell's worker was killed because its caller was interrupted."""
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float, cancel: threading.Event | None) -> None:
+    if cancel is None:
+        proc.wait(timeout=timeout_s)
+        return
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            proc.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+            return
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
+        if cancel.is_set():
+            raise Cancelled()
+
+
+def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str] | None = None,
+                 cancel: threading.Event | None = None) -> dict:
+    """Returns the worker's result dict, or a ``failed``/``timeout`` result describing what happened.
+    ``cancel`` (for a call from a thread other than the main one, which Ctrl-C does not reach): when
+    set, the worker is killed and the call raises ``Cancelled``."""
     remove_orphaned_temp()
     with tempfile.TemporaryDirectory(prefix=owned_prefix("cell")) as tmp:
         tmpdir = Path(tmp)
@@ -71,7 +95,7 @@ def run_isolated(entry: str, payload: dict, timeout_s: float, env: dict[str, str
                 start_new_session=True,
             )
             try:
-                proc.wait(timeout=timeout_s)
+                _wait(proc, timeout_s, cancel)
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
                 return {"status": "timeout", "error": f"cell exceeded its timeout of {timeout_s:g} s and was killed",

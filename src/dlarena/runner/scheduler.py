@@ -300,7 +300,7 @@ class SuiteRunner:
     def _run_workload(self, workload: str, done: dict[str, str]) -> list[tuple[str, Cell, str | None]]:
         """Parity, then the cells that run in their own process; returns the cells to time in windows."""
         reasons = self._parity(workload, done)
-        windowed = []
+        windowed, own_process = [], []
         for criterion, cell in self._planned(workload):
             not_comparable = reasons.get(cell.framework) if self.criteria[criterion].needs_parity else None
             if self.criteria[criterion].timed_in_windows:
@@ -308,8 +308,44 @@ class SuiteRunner:
             elif self._untimed(criterion, cell):
                 self._deferred.append((criterion, cell, not_comparable))
             else:
-                self._run_cell(criterion, cell, done, not_comparable)
+                own_process.append((criterion, cell, not_comparable))
+        self._run_own_process(own_process, done)
         return windowed
+
+    def _run_own_process(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str]) -> None:
+        """Cells in their own process, in plan order; consecutive cells whose time is not compared
+        (``Criterion.side_by_side``) ``untimed_parallel`` at a time."""
+        i = 0
+        while i < len(planned):
+            j = i
+            while j < len(planned) and self.criteria[planned[j][0]].side_by_side(planned[j][1]):
+                j += 1
+            if j - i > 1 and self.config.untimed_parallel > 1:
+                self._run_side_by_side(planned[i:j], done)
+                i = j
+            else:
+                self._run_cell(planned[i][0], planned[i][1], done, planned[i][2])
+                i += 1
+
+    def _run_side_by_side(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str]) -> None:
+        todo = self._runnable(planned, done)
+        if not todo:
+            return
+        self.progress(f"{len(todo)} {todo[0][1].scenario} cells, {min(len(todo), self.config.untimed_parallel)} at a time",
+                      self._done, self.total)
+        cancel = threading.Event()
+        pool = ThreadPoolExecutor(min(len(todo), self.config.untimed_parallel), thread_name_prefix="dlarena-side")
+        try:
+            futures = [(cell, pool.submit(run_isolated, self.entries[criterion],
+                                          self._payload(cell, **self._options(criterion)),
+                                          self.config.timeout_s, self._env(), cancel)) for criterion, cell in todo]
+            for cell, future in futures:  # stored in plan order
+                self._record(cell, future.result())
+        except BaseException:  # Ctrl-C / SIGTERM: the workers still running are killed
+            cancel.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run_windowed(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str],
                       deadline: float | None) -> None:

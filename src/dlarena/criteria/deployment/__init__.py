@@ -42,6 +42,9 @@ class Deployment(Criterion[DeploymentOptions]):
     def plan(self, selection: Selection, options: DeploymentOptions, workload: str) -> list[Cell]:
         return cells.plan(selection, options, workload)
 
+    def side_by_side(self, cell: Cell) -> bool:
+        return cell.scenario == cells.EXPORT  # export time is shown, not judged: exports run side by side
+
     def scores(self, cells_: list[dict], rows: list[dict], band: float) -> dict[str, dict]:
         return cells.scores(cells_, rows)
 

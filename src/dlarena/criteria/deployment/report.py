@@ -255,7 +255,8 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     intro = ("Each export path of each workload: exported in one process, then loaded in a fresh process that "
              "imports only the target runtime (cold start = runtime import + artifact load + first call). "
              "Parity: max |exported − source| / max |source| on the same input (full batch and batch 1), "
-             "against the workload's fp32 tolerance, or the stated looser tolerance for int8.")
+             "against the workload's fp32 tolerance, or the stated looser tolerance for int8. Exports run side by side "
+             "(export time is shown, never compared); loading and timing run one at a time.")
     html_parts = [f"<p>{html.escape(intro)}</p>"]
     md_parts = [intro, ""]
     if summaries:
