@@ -270,6 +270,16 @@ def test_scores_come_from_verdicts_between_best_modes():
     assert s["keras-jax"]["wins"] == 1 and s["keras-jax"]["ties"] == 1 and s["keras-jax"]["score"] == 0.75
     assert s["torch"]["losses"] == 1 and s["torch"]["ties"] == 1 and s["torch"]["score"] == 0.25
     assert "scope: cpu, 2 threads, 1.79M parameters" in s["torch"]["line"]
+    assert "below 20M parameters a decoded token measures the generate loop's per-token overhead" in s["torch"]["line"]
+
+
+@pytest.mark.parametrize("params,toy", [(scores.TOY_PARAMS - 1, True), (scores.TOY_PARAMS, False)])
+def test_a_toy_sized_decoder_says_its_verdicts_measure_per_token_overhead(params, toy):
+    cells, rows = _run()
+    rows = [dict(r, value=params) if r["metric"] == "llm_parameter_count" else r for r in rows]
+    line = scores.scores(cells, rows, 0.05)["torch"]["line"]
+    assert ("per-token overhead, not an LLM's memory-bound decode" in line) == toy
+    assert f"{params / 1e6:.3g}M parameters" in line
 
 
 def test_the_table_shows_a_framework_not_timed_and_the_roofline():

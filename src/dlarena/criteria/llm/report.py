@@ -160,7 +160,9 @@ def build_section(cells: list[dict], rows: list[dict], band: float | None = None
     limits += f"fp32 GEMM peak {fmt(peak)} GFLOP/s." if peak else "GEMM peak not measured: no prefill MFU."
     intro = (f"Scope: {scope(cells, rows)}. Batch 1, greedy, random weights (nothing downloaded). Median "
              "[95% CI] over interleaved windows. TTFT: a 1-token generate after the prompt (prefill tokens/s = "
-             "prompt / TTFT); TPOT: (generate of 1 + N tokens − generate of 1) / N. " + limits +
+             "prompt / TTFT); TPOT: (generate of 1 + N tokens − generate of 1) / N. Each zoo's generate as its users "
+             "call it: keras-hub pads the prompt to prompt + N and prefills that whole length, so its TPOT also "
+             "carries the N padded positions' prefill; HF transformers prefills the prompt only. " + limits +
              " Decode roof = bandwidth / bytes read per token (every weight once + the KV cache); "
              "prefill MFU = prompt tokens/s × FLOPs per token / GEMM peak (largest prompt).")
     train = [r for r in rows if (r.get("scenario"), r.get("metric")) == TRAIN and r.get("workload") in

@@ -14,6 +14,11 @@ from dlarena.cellkit.common import runtime_of
 from dlarena.criteria.llm.cells import HEADLINE, parse
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
 
+# Below this a decoder's weights fit in a CPU's cache and a generated token costs the generate loop's
+# per-token overhead (Python, dispatch), not the memory-bound read of the weights that decides an LLM's
+# decode: the verdicts stand, for that size only (SmolLM-135M, the zoo suite's size, is far above).
+TOY_PARAMS = 20_000_000
+
 
 @dataclass(frozen=True)
 class Best:
@@ -86,6 +91,10 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
                 t["undecided"] += 1
             evidence.setdefault(me.framework, []).append(me.cell_id)
     where = scope(cells, rows)
+    params = [r["value"] for r in rows if r.get("metric") == "llm_parameter_count" and r.get("value")]
+    if params and max(params) < TOY_PARAMS:
+        where += (f"; below {TOY_PARAMS / 1e6:.0f}M parameters a decoded token measures the generate loop's "
+                  "per-token overhead, not an LLM's memory-bound decode (--suite zoo: 135M)")
     out = {}
     for fw, t in tally.items():
         decided = t["wins"] + t["ties"] + t["losses"]
