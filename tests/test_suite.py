@@ -93,3 +93,24 @@ def test_a_run_starts_by_removing_temp_folders_of_processes_killed_with_sigkill(
                         lambda self, workload, done: seen.append(sorted(p.name for p in tmp_path.iterdir())) or [])
     SuiteRunner(_config(tiny_timing), ResultStore(None), "r").run()
     assert seen == [[alive.name]]
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_a_large_models_parity_capture_runs_in_its_own_process(tmp_path, tiny_timing, fault_entries, monkeypatch,
+                                                                above):
+    """Above ISOLATED_CAPTURE_PARAMS a capture runs in a process of its own (its memory goes back
+    before the next); at the limit, in the framework's worker like every other."""
+    from dlarena import workloads
+    from dlarena.runner import scheduler
+
+    limit = workloads.get("mlp").parameter_count - (1 if above else 0)
+    monkeypatch.setattr(scheduler, "ISOLATED_CAPTURE_PARAMS", limit)
+    calls, real = [], scheduler.run_isolated
+    monkeypatch.setattr(scheduler, "run_isolated", lambda entry, *a, **k: calls.append(entry) or real(entry, *a, **k))
+    store = ResultStore(tmp_path / "r.duckdb")
+    config = _config(tiny_timing, scenarios=["infer_throughput"])
+    store.start_run("r", "custom", config.model_dump(), {})
+    SuiteRunner(config, store, "r", entries={"parity": "helpers.fault_cells:same_record"},
+                drivers={"speed": "helpers.fault_speed"}).run()
+    assert calls.count("helpers.fault_cells:same_record") == (1 if above else 0)
+    assert {c["scenario"]: c["status"] for c in store.cells("r")} == {"parity": "ok", "infer_throughput": "ok"}
