@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from dlarena import frameworks
+from dlarena import workloads
 from dlarena.cellkit.common import runtime_of
 from dlarena.criteria.llm.cells import HEADLINE, parse
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
@@ -26,7 +26,7 @@ class Best:
 
     @property
     def label(self) -> str:
-        return f"{frameworks.display_name(self.framework)} {self.mode}"
+        return f"{workloads.column_label(self.workload, self.framework)} {self.mode}"
 
     def estimate(self) -> Estimate:
         return Estimate.from_row(self.label, self.row)
