@@ -276,6 +276,17 @@ def test_scores_come_from_verdicts_between_best_modes():
     assert "scope: cpu, 2 threads, 1.79M parameters" in s["torch"]["line"]
 
 
+def test_jax_s_column_says_it_is_keras_hub_on_jax_in_the_table_verdicts_and_score_line():
+    cells = [_cell("torch", "eager", "llm_decode_p32"), _cell("jax", "jit", "llm_decode_p32")]
+    rows = _head("torch", "eager", "llm_decode_p32", 50.0) + _head("jax", "jit", "llm_decode_p32", 80.0)
+    s = scores.scores(cells, rows, 0.05)
+    assert s["jax"]["line"].startswith("JAX (keras-hub on JAX): faster in 1, ") and s["jax"]["score"] == 1.0
+    assert s["torch"]["line"].startswith("faster in 0, ")  # PyTorch's column is its own zoo: nothing to say
+    titles, body = report.table(cells, rows)
+    assert [r[1:3] for r in body] == [["PyTorch", "eager"], ["JAX (keras-hub on JAX)", "jit"]]
+    assert any(v.text.startswith("JAX (keras-hub on JAX) jit") for _, _, v in scores.verdicts(rows, 0.05))
+
+
 def test_the_table_shows_a_framework_not_timed_and_the_roofline():
     cells, rows = _run()
     titles, body = report.table(cells, rows)
