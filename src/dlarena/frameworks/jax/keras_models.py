@@ -30,7 +30,6 @@ class KerasOnJaxAdapter(KerasAdapter):
     def __init__(self, info: FrameworkInfo):
         super().__init__(frameworks.info(KERAS))  # sets KERAS_BACKEND=jax; refuses Keras on another backend
         self.jax = JaxAdapter(info)  # device choice, thread record, device memory: JAX's own
-        self.column = info
         self.parity_mode = self.float64_mode = "jit"
         self.compiled_gradients = True
         self.compiler_options = QUICK_COMPILE  # compiled for one call: XLA's quickest compilation
@@ -49,7 +48,12 @@ class KerasOnJaxAdapter(KerasAdapter):
             return super().build(workload, params)
 
     def select_device(self, device: str) -> str | None:
-        return self.jax.select_device(device)
+        reason = self.jax.select_device(device)
+        if reason is None:  # Keras puts its arrays on JAX's default device: the one chosen here
+            import jax
+
+            jax.config.update("jax_default_device", self.jax.device)
+        return reason
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         return {**self.jax.setup(threads, interop_threads, seed), **super().setup(threads, interop_threads, seed),
@@ -60,7 +64,6 @@ class KerasOnJaxAdapter(KerasAdapter):
 
     def versions(self) -> dict[str, str]:
         return {**self.jax.versions(), **super().versions()}
-
 
 
 @contextlib.contextmanager
