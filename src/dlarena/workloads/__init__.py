@@ -218,9 +218,11 @@ def column_label(name: str, framework: str) -> str:
     from dlarena import frameworks
 
     display = frameworks.display_name(framework)
+    if base_name(name) not in BUILTIN or framework not in frameworks.FRAMEWORKS:
+        return display  # reports never import a workload named in a results file: built-ins only
     try:
         note = get(name).column_note(frameworks.info(framework).model_module)
-    except (KeyError, ValueError, ImportError):  # a stored run's workload not registered here
+    except (KeyError, ValueError):  # a variant this version does not know
         return display
     return f"{display} ({note})" if note else display
 
