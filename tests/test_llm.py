@@ -217,7 +217,11 @@ def test_every_generation_plugin_names_its_modes():
     keras = frameworks.plugin_module("keras-jax", "llm")
     assert list(keras.modes("keras-jax")) == ["xla"] and list(keras.modes("keras-torch")) == ["eager"]
     assert list(frameworks.plugin_module("tensorflow", "llm").modes("tensorflow")) == ["function", "xla"]
-    assert frameworks.with_plugin("llm", ["torch", "jax", "keras-jax"]) == ["torch", "keras-jax"]
+    assert frameworks.with_plugin("llm", ["torch", "jax", "keras-jax"]) == ["torch", "jax", "keras-jax"]
+    jax = frameworks.plugin_module("jax", "llm")  # keras-hub on JAX, under JAX's compiled mode's name
+    assert list(jax.modes("jax")) == ["jit"] and "keras-hub on JAX" in jax.modes("jax")["jit"]
+    with pytest.raises(ValueError, match="^unknown generation mode 'xla' for jax; valid: jit$"):
+        jax.generator(None, "xla", "jax")
 
 
 # --- scores and the report --------------------------------------------------------------------
@@ -280,6 +284,17 @@ def test_a_toy_sized_decoder_says_its_verdicts_measure_per_token_overhead(params
     line = scores.scores(cells, rows, 0.05)["torch"]["line"]
     assert ("per-token overhead, not an LLM's memory-bound decode" in line) == toy
     assert f"{params / 1e6:.3g}M parameters" in line
+
+
+def test_jax_s_column_says_it_is_keras_hub_on_jax_in_the_table_verdicts_and_score_line():
+    cells = [_cell("torch", "eager", "llm_decode_p32"), _cell("jax", "jit", "llm_decode_p32")]
+    rows = _head("torch", "eager", "llm_decode_p32", 50.0) + _head("jax", "jit", "llm_decode_p32", 80.0)
+    s = scores.scores(cells, rows, 0.05)
+    assert s["jax"]["line"].startswith("JAX (keras-hub on JAX): faster in 1, ") and s["jax"]["score"] == 1.0
+    assert s["torch"]["line"].startswith("faster in 0, ")  # PyTorch's column is its own zoo: nothing to say
+    titles, body = report.table(cells, rows)
+    assert [r[1:3] for r in body] == [["PyTorch", "eager"], ["JAX (keras-hub on JAX)", "jit"]]
+    assert any(v.text.startswith("JAX (keras-hub on JAX) jit") for _, _, v in scores.verdicts(rows, 0.05))
 
 
 def test_the_table_shows_a_framework_not_timed_and_the_roofline():
@@ -348,7 +363,7 @@ def test_the_zoo_suite_times_the_decoders_generation_in_each_frameworks_modes():
     assert {"llm", "peak"} <= set(config.criteria)
     modes = {(c.framework, c.mode) for c in planned(config, "llm", "llama@size=small")}
     assert modes == {("torch", "eager"), ("tensorflow", "function"), ("tensorflow", "xla"), ("keras-torch", "eager"),
-                     ("keras-jax", "xla")}
+                     ("jax", "jit")}
     assert planned(config, "llm", "bert@size=small") == []  # an encoder generates nothing
 
 
@@ -367,7 +382,8 @@ def test_a_decoder_workload_plans_prefill_and_decode_per_mode():
 # the compiled paths (XLA compiles generate for each shape: minutes on a loaded 2-core host) in full.
 # keras-hub cells take 20 s and more each on 2 cores: one real cell (HF) by default, keras-hub with FULL
 REAL_RUNS = [("torch", "eager", "llm_decode_p8")] + (
-    [("keras-torch", "eager", "llm_prefill_p8"), ("keras-jax", "xla", "llm_decode_p8"), ("keras-tensorflow", "xla", "llm_decode_p8")] if FULL else [])
+    [("keras-torch", "eager", "llm_prefill_p8"), ("keras-jax", "xla", "llm_decode_p8"), ("keras-tensorflow", "xla", "llm_decode_p8"),
+     ("jax", "jit", "llm_decode_p8")] if FULL else [])
 
 
 @pytest.mark.parametrize("framework, mode, scenario", REAL_RUNS)

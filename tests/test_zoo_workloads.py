@@ -1,7 +1,8 @@
 """Zoo architectures as workloads: the model each framework's users load (Hugging Face transformers
 on PyTorch, keras-hub on Keras 3), one canonical random parameter set ported into both, parity
 checked with the noise-floor rule. Default form: a one-layer, short-sequence variant of each, PyTorch
-against keras-hub on TensorFlow in this process; DLARENA_FULL_TESTS=1 adds Keras 3 on JAX and PyTorch."""
+against keras-hub on TensorFlow in this process; DLARENA_FULL_TESTS=1 adds keras-hub on native JAX's
+column (Keras's JAX backend under JAX's modes) and Keras 3 on JAX and PyTorch."""
 
 import importlib.util
 
@@ -59,15 +60,43 @@ def test_keras_hub_on_tensorflow_computes_what_hf_transformers_computes(torch_re
     assert diffs["parity_forward_rel_diff"] < 1e-5 and diffs["parity_grad_rel_diff"] < 1e-4
 
 
-@pytest.mark.parametrize("framework", ["keras-jax", "keras-torch"])
+@pytest.mark.parametrize("framework", ["jax", "keras-jax", "keras-torch"])
 @pytest.mark.parametrize("name", ZOO_MODELS)
 def test_keras_hub_on_jax_and_pytorch_backends_computes_the_same(torch_records, name, framework):
     if not FULL:
         pytest.skip("keras-hub on 3 backends runs with DLARENA_FULL_TESTS=1 (TensorFlow's runs by default)")
     _require("keras_hub", framework.removeprefix("keras-"))
     folder, records = torch_records
-    other, _ = capture_isolated(folder, name, framework)
-    _assert_comparable(parity.compare(workloads.get(name), records[name][0], other, "torch"))
+    other, result = capture_isolated(folder, name, framework)
+    diffs = _assert_comparable(parity.compare(workloads.get(name), records[name][0], other, "torch"))
+    assert diffs["parity_forward_rel_diff"] < 1e-5 and diffs["parity_grad_rel_diff"] < 1e-4
+    if framework == "jax":  # JAX's column: the keras-hub model, run by Keras on JAX
+        assert result["runtime"]["model"] == "keras-hub on Keras 3's JAX backend"
+        assert result["runtime"]["versions"]["keras_backend"] == "jax" and "flax" in result["runtime"]["versions"]
+
+
+def test_native_jax_runs_the_keras_hub_model_of_a_zoo_workload_under_its_own_name_and_modes():
+    for name in ZOO_MODELS:
+        workload = workloads.get(name)
+        assert workload.model_module_for("jax_model") == "keras_model"
+        assert workload.model_module_for("torch_model") == "torch_model" and workloads.implements(name, "jax_model")
+    assert workloads.get("mlp").model_module_for("jax_model") == "jax_model"  # the Flax NNX models: unchanged
+    assert workloads.column_label(LLAMA, "jax") == "JAX (keras-hub on JAX)"
+    assert workloads.column_label(LLAMA, "tensorflow") == "TensorFlow" and workloads.column_label("mlp", "jax") == "JAX"
+    assert workloads.column_label("not-a-workload", "jax") == "JAX"  # a stored run's workload unknown here
+    assert dict(frameworks.info("jax").model_adapters) == {
+        "keras_model": "dlarena.frameworks.jax.keras_models:KerasOnJaxAdapter"}
+    with pytest.raises(LookupError, match="^JAX has no adapter for torch_model models$"):
+        frameworks.load_adapter("jax", "torch_model")
+    _require("jax", "flax")
+    from dlarena.frameworks.jax.keras_models import KerasOnJaxAdapter
+
+    adapter = KerasOnJaxAdapter.__new__(KerasOnJaxAdapter)  # its mode switches only: no Keras import here
+    adapter.info = frameworks.info("keras-jax")
+    assert adapter._switches("jit") == {"run_eagerly": False, "jit_compile": True}  # jax.jit of Keras's steps
+    assert adapter._switches("eager") == {"run_eagerly": True, "jit_compile": False}
+    with pytest.raises(ValueError, match="^unknown JAX mode 'xla' for a keras-hub model; valid: eager, jit$"):
+        adapter._switches("xla")
 
 
 @pytest.mark.parametrize("name", ZOO_MODELS)
@@ -157,8 +186,12 @@ def test_a_zoo_that_is_not_installed_is_a_skip_with_its_install_command(monkeypa
     assert scheduler._missing_framework("torch", LLAMA) == {
         "status": "skipped", "error": f"workload '{LLAMA}' on PyTorch: {reason}"}
     assert scheduler._missing_framework("tensorflow", LLAMA) is None  # keras-hub is there: runs
-    jax = scheduler._missing_framework("jax", LLAMA)
-    assert jax["status"] == "skipped" and "measured as keras-jax" in jax["error"]
+    assert scheduler._missing_framework("jax", LLAMA) is None  # JAX's column: keras-hub on JAX
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "keras_hub" else real(name, *a))
+    hub = ("not installed: pip install keras-hub (see requirements-nodeps.txt: tensorflow-text) "
+           "(this workload's keras_model imports keras_hub)")
+    assert scheduler._missing_framework("jax", LLAMA) == {"status": "skipped", "error": f"workload '{LLAMA}' on JAX: {hub}"}
+    assert scheduler._missing_framework("jax", "mlp") is None  # a Flax NNX model needs no keras-hub
 
 
 def test_zoo_suite_runs_the_three_at_size_small_on_hf_and_keras_hub_frameworks():
@@ -166,7 +199,9 @@ def test_zoo_suite_runs_the_three_at_size_small_on_hf_and_keras_hub_frameworks()
 
     config = build_config(**suite_defaults("zoo"))
     assert config.workloads == ["llama@size=small", "bert@size=small", "vit@size=small"]
-    assert config.frameworks == ["torch", "tensorflow", "keras-torch", "keras-jax"]  # native JAX: left out
-    assert config.skip_speed_modes == ["tensorflow:eager", "tensorflow:xla", "keras-jax:eager"]
+    # JAX's and TensorFlow's columns are keras-hub on their backends: no keras-jax / keras-tensorflow beside them
+    assert config.frameworks == ["torch", "tensorflow", "jax", "keras-torch"]
+    assert config.skip_speed_modes == ["tensorflow:eager", "tensorflow:xla", "jax:eager"]
+    assert "jit" in config.modes
     assert config.budget_s == 480.0 and not config.repetitions.interleave_workloads
     assert not set(workloads.ZOO) & set(suite_defaults("deployment")["workloads"])  # no zoo export paths yet

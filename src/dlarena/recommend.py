@@ -150,7 +150,8 @@ def recommend(factors: list[Factor]) -> Recommendation:
     # line that may not be scored (stale, environment-dependent) keeps its framework compared and
     # takes the criterion out of the totals for all, named.
     # Unless leaving out the criteria some framework lacks keeps more scores than leaving out the
-    # frameworks (JAX without the LLM criterion, which native JAX cannot run: 3 x 7 scores beat 2 x 8):
+    # frameworks (e.g. a framework without the LLM criterion, where its generation was not measured:
+    # 3 x 7 scores beat 2 x 8):
     # then every framework is compared and those criteria are shown, not counted.
     most = max(coverage.values(), default=0)
     fws = [fw for fw, n in coverage.items() if n == most]

@@ -23,12 +23,13 @@ def _demo_criteria() -> dict:
 
 
 def _zoo_frameworks() -> list[str]:
-    """Where the zoo models run: each native framework with a model for them (native JAX is left out:
-    its users load keras-hub on JAX), then the Keras 3 backends that no native framework's Keras
-    already runs (TensorFlow's Keras is the keras-hub model on TensorFlow)."""
+    """Where the zoo models run: each native framework with a model for them, then the Keras 3
+    backends that no native framework's column already runs (TensorFlow's and JAX's columns are the
+    keras-hub model on TensorFlow and on JAX)."""
     zoo = workloads.get(workloads.ZOO[0])
     native = [fw for fw in frameworks.names() if not zoo.unavailable(frameworks.info(fw).model_module)]
-    keras_run = {frameworks.info(fw).import_name for fw in native if frameworks.info(fw).model_module == "keras_model"}
+    keras_run = {frameworks.info(fw).import_name for fw in native
+                 if zoo.model_module_for(frameworks.info(fw).model_module) == "keras_model"}
     return native + [fw for fw in frameworks.keras_names() if frameworks.info(fw).import_name not in keras_run]
 
 
@@ -109,7 +110,7 @@ SUITES: dict[str, dict] = {
     # transformers (PyTorch) and keras-hub (Keras 3 on TensorFlow, JAX, PyTorch) ship them, at about
     # 100M parameters (size small: SmolLM-135M, bert-base, ViT-B/16), one canonical random parameter
     # set in both zoos, parity-checked, then timed in each framework's default fast path (PyTorch
-    # eager, tf.function, Keras's jit on JAX, Keras on PyTorch eager) at batch 1: a forward pass and
+    # eager, tf.function, JAX jit: keras-hub under Keras's jit on JAX, Keras on PyTorch eager) at batch 1: a forward pass and
     # a training step. Budgeted for about 10 minutes on 2 CPU cores (--size full: the published
     # 1B-335M-304M shapes, for GPUs).
     "zoo": {
@@ -117,8 +118,8 @@ SUITES: dict[str, dict] = {
         # llm: the decoder's generation (prefill at 32 and 128 tokens, decode), against the peaks' roofs
         "criteria": ["speed", "llm", "peak"],
         "frameworks": _zoo_frameworks(),
-        "modes": ["eager", "function", "xla"],
-        "skip_speed_modes": ["tensorflow:eager", "tensorflow:xla", "keras-jax:eager"],
+        "modes": ["eager", "function", "xla", "jit"],
+        "skip_speed_modes": ["tensorflow:eager", "tensorflow:xla", "jax:eager"],
         "scenarios": ["infer_latency", "train"],
         "size": "small",
         "timeout_s": 1200.0,

@@ -24,9 +24,10 @@ def with_precision(mode: str, precision: str) -> str:
     return mode if precision == "fp32" else f"{mode}{PRECISION_SEPARATOR}{precision}"
 
 
-def setup_adapter(payload: dict, cell: Cell):
-    """The cell's framework adapter, on the requested device (Skipped if that device is absent)."""
-    adapter = frameworks.load_adapter(cell.framework)
+def setup_adapter(payload: dict, cell: Cell, model_module: str | None = None):
+    """The cell's framework adapter (for ``model_module`` when the framework's column of the workload
+    runs another family's model), on the requested device (Skipped if that device is absent)."""
+    adapter = frameworks.load_adapter(cell.framework, model_module)
     reason = adapter.select_device(payload.get("device", "auto"))
     if reason:
         raise Skipped(reason)
@@ -45,8 +46,8 @@ class Prepared:
 
 def prepare(payload: dict) -> Prepared:
     cell = Cell(**payload["cell"])
-    adapter, runtime = setup_adapter(payload, cell)
     workload = workloads.get(cell.workload)
+    adapter, runtime = setup_adapter(payload, cell, workload.model_module_for(frameworks.info(cell.framework).model_module))
     # What exactly was run (a size preset's reductions included), stored with every cell.
     runtime["workload"] = {"description": workload.description, "size": workload.size,
                            "parameter_count": workload.parameter_count, "forward_flops": workload.forward_flops}

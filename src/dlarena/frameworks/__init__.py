@@ -104,6 +104,10 @@ class FrameworkInfo:
     # "one thread" JAX eager used 1.3 cores of 2 and ran 1.6x faster than pinned to one CPU, so a
     # framework that cannot bound itself is pinned to one CPU instead (runner/scheduler.pinned_cpus).
     bounds_one_thread: bool = True
+    # Adapters for another framework family's model that this framework's users load, as (model
+    # module, "module:Class"): e.g. JAX's for a Keras model (keras-hub's zoo) on Keras's JAX backend,
+    # for a workload whose column here runs that model (``Workload.runs_model_of``).
+    model_adapters: tuple[tuple[str, str], ...] = ()
 
     def plugin(self, area: str) -> str | None:
         """The module implementing ``area`` for this framework, or None (the criterion skips it)."""
@@ -215,6 +219,12 @@ def info(name: str) -> FrameworkInfo:
         raise KeyError(f"unknown framework '{name}'; valid: {', '.join(names())}") from None
 
 
-def load_adapter(name: str):
-    module, cls = info(name).adapter.split(":")
-    return getattr(importlib.import_module(module), cls)(info(name))
+def load_adapter(name: str, model_module: str | None = None):
+    """``name``'s adapter for its own models, or for ``model_module`` (another family's model that
+    its users load: ``FrameworkInfo.model_adapters``)."""
+    entry = info(name)
+    path = entry.adapter if model_module in (None, entry.model_module) else dict(entry.model_adapters).get(model_module)
+    if path is None:
+        raise LookupError(f"{entry.display_name} has no adapter for {model_module} models")
+    module, cls = path.split(":")
+    return getattr(importlib.import_module(module), cls)(entry)

@@ -88,11 +88,11 @@ class SuiteRunner:
         return planned
 
     def parity_cells(self, workload: str) -> list[Cell]:
-        """The workload's parity cells, or none when no planned cell of it depends on parity
-        (e.g. ``--criteria pretrained,community``: nothing to check a workload for)."""
-        if not any(self.criteria[name].needs_parity for name, _ in self._planned(workload)):
-            return []
-        return self.config.parity_cells(workload)
+        """The workload's parity cells of the frameworks with a planned cell of it that depends on
+        parity; none when no framework has one (e.g. ``--criteria pretrained,community``: nothing
+        to check a workload for; or the demo's Llama on JAX, whose generation the demo skips)."""
+        checked = {cell.framework for name, cell in self._planned(workload) if self.criteria[name].needs_parity}
+        return [cell for cell in self.config.parity_cells(workload) if cell.framework in checked]
 
     @cached_property
     def total(self) -> int:

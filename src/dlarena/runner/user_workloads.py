@@ -58,8 +58,8 @@ def register_recorded(config: dict) -> None:
 def narrow_frameworks(config: SuiteConfig, frameworks_given: bool) -> SuiteConfig:
     """Without --frameworks, run each framework that every selected user workload implements: a user
     workload written for PyTorch and Keras is not an error because JAX is installed. Built-in
-    workloads never narrow the selection: one a framework leaves out (the zoo models on native JAX)
-    is a skipped row saying why, and that framework still runs every other workload."""
+    workloads never narrow the selection: one a framework leaves out (``Workload.left_out``) is a
+    skipped row saying why, and that framework still runs every other workload."""
     if frameworks_given:
         return config
     user = [w for w in config.workloads if workloads.base_name(w) not in workloads.BUILTIN]

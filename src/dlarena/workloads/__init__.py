@@ -200,14 +200,31 @@ def with_size(name: str, size: str | None) -> str:
 
 
 def implements(name: str, module: str) -> bool:
-    """Whether a workload has a model for a framework (e.g. ``jax_model``), without importing it."""
+    """Whether a workload has a model for a framework (e.g. ``jax_model``), without importing it;
+    for a framework whose column runs another model module (``Workload.runs_model_of``), that one."""
     if name in _keras_workloads():
         return module == "keras_model"
     package = importlib.import_module(package_of(name))
+    module = get(name).model_module_for(module)
     if hasattr(package, module):
         return True
     own = [f"{package.__name__}.{module}"] if hasattr(package, "__path__") else []
     return any(_module_exists(m) for m in [*own, *_plugin_model_modules(package.__name__, module)])
+
+
+def column_label(name: str, framework: str) -> str:
+    """A framework's name on this workload's column, saying what the column runs when its users
+    load another framework family's model: "JAX (keras-hub on JAX)" on the zoo models."""
+    from dlarena import frameworks
+
+    display = frameworks.display_name(framework)
+    if base_name(name) not in BUILTIN or framework not in frameworks.FRAMEWORKS:
+        return display  # reports never import a workload named in a results file: built-ins only
+    try:
+        note = get(name).column_note(frameworks.info(framework).model_module)
+    except (KeyError, ValueError):  # a variant this version does not know
+        return display
+    return f"{display} ({note})" if note else display
 
 
 def _module_exists(name: str) -> bool:

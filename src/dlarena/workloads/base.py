@@ -70,6 +70,10 @@ class Workload:
     requires: tuple[tuple[str, str, str], ...] = ()
     # Model modules left out on purpose: (model module, why), the reason its framework's cells give.
     left_out: tuple[tuple[str, str], ...] = ()
+    # Frameworks whose users load another framework family's model of this workload: (model module,
+    # the model module it runs instead, what the column is), e.g. ("jax_model", "keras_model",
+    # "keras-hub on JAX"): JAX users load the zoo models from keras-hub on Keras's JAX backend.
+    runs_model_of: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def base_name(self) -> str:
@@ -102,6 +106,14 @@ class Workload:
     def batch_for(self, scenario: str) -> int:
         return self.batch_sizes.get(scenario, 1)
 
+    def model_module_for(self, model_module: str) -> str:
+        """The model module a framework whose own is ``model_module`` runs for this workload."""
+        return next((runs for own, runs, _ in self.runs_model_of if own == model_module), model_module)
+
+    def column_note(self, model_module: str) -> str | None:
+        """What that framework's column of this workload is, when it runs another model module."""
+        return next((note for own, _, note in self.runs_model_of if own == model_module), None)
+
     def unavailable(self, model_module: str) -> str | None:
         """Why this workload's ``model_module`` cannot run here (left out, or its zoo not installed)."""
         import importlib.util
@@ -109,6 +121,7 @@ class Workload:
         reason = dict(self.left_out).get(model_module)
         if reason:
             return reason
+        model_module = self.model_module_for(model_module)
         for module, import_name, install in self.requires:
             if module == model_module and importlib.util.find_spec(import_name) is None:
                 return f"not installed: {install} (this workload's {model_module} imports {import_name})"

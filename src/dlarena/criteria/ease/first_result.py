@@ -25,9 +25,10 @@ def measure(payload: dict) -> dict:
         importlib.import_module(name)
     import_s = time.perf_counter() - started
 
-    adapter = frameworks.load_adapter(cell.framework)  # thread setup is not part of the user's wait
-    runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
     workload = workloads.get(cell.workload)
+    # thread setup is not part of the user's wait; the adapter of the model the framework's column runs
+    adapter = frameworks.load_adapter(cell.framework, workload.model_module_for(frameworks.info(cell.framework).model_module))
+    runtime = adapter.setup(payload["threads"], payload["interop_threads"], payload["seed"])
     model_module = workloads.framework_module(cell.workload, adapter.info.model_module)
     x, y = workload.make_batch(cell.batch, seed=payload["seed"] + 1)
 

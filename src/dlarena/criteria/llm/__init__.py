@@ -31,8 +31,13 @@ class Llm(Criterion[LlmOptions]):
     # The demo's LLM: the tiny Llama cut to one layer (its parity check, float64 pass included, is most
     # of the demo's added time), one prompt length, each framework's path that compiles in seconds:
     # torch.compile and XLA compile generate for minutes on a loaded 2-core host (notes of issue 27).
+    # JAX's column (keras-hub on JAX) is left out of the demo for its cost: its parity capture (Keras's
+    # jitted steps compiled in float32 and float64, after the keras-hub and TensorFlow imports) took
+    # 127 s, and the demo's LLM part 3:40 with it against 1:07 without, under load (+40 s allowed;
+    # notes of issue 27, JAX column). It runs in the zoo suite and with --criteria llm.
     demo = {"workloads": ["llama@layers=1,seq=16,size=tiny"],
-            "options": {"prompt_lengths": [32], "new_tokens": 8, "skip_modes": ["torch:compile", "tensorflow:xla"]}}
+            "options": {"prompt_lengths": [32], "new_tokens": 8,
+                        "skip_modes": ["torch:compile", "tensorflow:xla", "jax:jit"]}}
 
     def check(self, selection: Selection, options: LlmOptions) -> None:
         for item in options.skip_modes:

@@ -137,7 +137,7 @@ def check_mode(generate, payload: dict, cell: Cell, workload) -> dict:
     step = generation.first_divergence(expected, ids)
     reference_mode = str(record[generation.PREFIX + "mode"]) if generation.PREFIX + "mode" in record.files else "?"
     if step is not None:
-        raise ModeDiverges(f"greedy ids in mode {cell.mode} differ from {frameworks.display_name(cell.framework)}'s "
+        raise ModeDiverges(f"greedy ids in mode {cell.mode} differ from {workloads.column_label(cell.workload, cell.framework)}'s "
                            f"parity-checked {reference_mode} ids at step {step} of {generation.GREEDY_STEPS}: not timed")
     return {"mode_greedy_check": f"identical to the parity-checked {reference_mode} ids for {generation.GREEDY_STEPS} steps"}
 

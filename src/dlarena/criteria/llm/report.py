@@ -118,7 +118,7 @@ def table(cells: list[dict], rows: list[dict]) -> tuple[list[str], list[list[str
     for line in found:
         v = line.values
         params = v.get("llm_parameter_count", {}).get("value")
-        row = [line.workload, frameworks.display_name(line.framework), line.mode,
+        row = [line.workload, workloads.column_label(line.workload, line.framework), line.mode,
                f"{params / 1e6:.3g}M" if params else "–", _parity(cells, rows, line.workload, line.framework)]
         for p in prompts:
             row += [_ci(v.get(f"{PER_TOKEN[PREFILL]}@{p}")), _ci(v.get(f"{METRIC[PREFILL]}@{p}"))]
@@ -167,7 +167,7 @@ def build_section(cells: list[dict], rows: list[dict], band: float | None = None
              "prefill MFU = prompt tokens/s × FLOPs per token / GEMM peak (largest prompt).")
     train = [r for r in rows if (r.get("scenario"), r.get("metric")) == TRAIN and r.get("workload") in
              {row[0] for row in body} and r.get("value")]
-    notes = [f"Training step of {r['workload']} ({frameworks.display_name(r['framework'])} {r['mode']}, the speed "
+    notes = [f"Training step of {r['workload']} ({workloads.column_label(r['workload'], r['framework'])} {r['mode']}, the speed "
              f"criterion's train cell): {fmt(r['value'])} samples/s" + _tokens(r) for r in train]
     found = [v for _, _, v in verdicts(rows, band)]
     head = "".join(f"<th class='l'>{html.escape(t)}</th>" for t in titles)

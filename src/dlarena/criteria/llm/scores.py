@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from dlarena import frameworks
+from dlarena import frameworks, workloads
 from dlarena.cellkit.common import runtime_of
 from dlarena.criteria.llm.cells import HEADLINE, parse
 from dlarena.measure.verdict import DEFAULT_BAND, Estimate, Verdict, compare
@@ -31,7 +31,7 @@ class Best:
 
     @property
     def label(self) -> str:
-        return f"{frameworks.display_name(self.framework)} {self.mode}"
+        return f"{workloads.column_label(self.workload, self.framework)} {self.mode}"
 
     def estimate(self) -> Estimate:
         return Estimate.from_row(self.label, self.row)
@@ -80,6 +80,7 @@ def scope(cells: list[dict], rows: list[dict]) -> str:
 def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> dict[str, dict]:
     tally: dict[str, dict[str, int]] = {}
     evidence: dict[str, list[str]] = {}
+    columns: dict[str, set[str]] = {}
     for a, b, verdict in verdicts(rows, band):
         for me in (a, b):
             t = tally.setdefault(me.framework, {"wins": 0, "ties": 0, "losses": 0, "undecided": 0})
@@ -90,6 +91,7 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
             else:
                 t["undecided"] += 1
             evidence.setdefault(me.framework, []).append(me.cell_id)
+            columns.setdefault(me.framework, set()).add(workloads.column_label(me.workload, me.framework))
     where = scope(cells, rows)
     params = [r["value"] for r in rows if r.get("metric") == "llm_parameter_count" and r.get("value")]
     if params and max(params) < TOY_PARAMS:
@@ -98,7 +100,10 @@ def scores(cells: list[dict], rows: list[dict], band: float | None = None) -> di
     out = {}
     for fw, t in tally.items():
         decided = t["wins"] + t["ties"] + t["losses"]
-        counts = (f"faster in {t['wins']}, equivalent in {t['ties']}, slower in {t['losses']}, undecided "
+        # what the framework's column ran, where it is another family's model (JAX: keras-hub on JAX)
+        ran = "; ".join(sorted(columns[fw] - {frameworks.display_name(fw)}))
+        counts = ((f"{ran}: " if ran else "") +
+                  f"faster in {t['wins']}, equivalent in {t['ties']}, slower in {t['losses']}, undecided "
                   f"{t['undecided']} of {sum(t.values())} generation comparisons (prefill, decode; best mode each)")
         out[fw] = {"score": (t["wins"] + 0.5 * t["ties"]) / decided if decided else None,
                    "unscored": None if decided else "no decided comparison",

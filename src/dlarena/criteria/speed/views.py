@@ -33,10 +33,11 @@ class Entry:
     replicates: tuple[float, ...] | None = None  # bootstrap replicates of value (store column "bootstrap")
     busy: str | None = None  # the engine's note when the cell's windows stayed contended: no verdict from it
     windows: int | None = None  # timing windows behind the estimate (older runs: not recorded)
+    column: str | None = None  # the framework's name on this workload's column (JAX (keras-hub on JAX))
 
     @property
     def label(self) -> str:
-        return f"{frameworks.info(self.framework).display_name} {self.mode}"
+        return f"{self.column or frameworks.info(self.framework).display_name} {self.mode}"
 
     def estimate(self) -> Estimate:
         return Estimate(self.label, self.value, self.ci_low, self.ci_high, self.replicates, self.busy)
@@ -143,6 +144,7 @@ def build(cells: list[dict], rows: list[dict], band: float = DEFAULT_BAND,
                     extras={k: v["value"] for k, v in metrics.items() if k != metric and v["value"] is not None},
                     replicates=Estimate.from_row("", head).replicates, busy=busy_of(head),
                     windows=(head.get("extra") or {}).get("windows"),
+                    column=workloads.column_label(name, c["framework"]),
                 ))
             if entries:
                 view = ScenarioView(scenario, title, metric, higher, entries, band=band)

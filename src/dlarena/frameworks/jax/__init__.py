@@ -29,4 +29,6 @@ FRAMEWORK = FrameworkInfo(
     thread_pool="XLA CPU runtime's Eigen thread pool: spins briefly, then sleeps; OMP_WAIT_POLICY does not apply "
                 "(no setting); threads bounded by CPU affinity",
     bounds_one_thread=False,
+    # the zoo models: JAX users load them from keras-hub, run by Keras 3 on the JAX backend
+    model_adapters=(("keras_model", "dlarena.frameworks.jax.keras_models:KerasOnJaxAdapter"),),
 )

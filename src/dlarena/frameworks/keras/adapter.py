@@ -51,6 +51,8 @@ class KerasAdapter(KerasParityMethods, AdapterDefaults):
         self._built: dict[int, Workload] = {}
         # Parity's float64 pass: on JAX, op-by-op dispatch would compile every op again for float64.
         self.float64_mode = "xla" if self.backend == "jax" else "eager"
+        self.compiled_gradients = False  # parity's float32 gradients on JAX as the user's eager call computes them
+        self.compiler_options: dict = {}  # XLA options of parity's compiled gradients (JAX)
 
     def setup(self, threads: int, interop_threads: int, seed: int) -> dict:
         runtime = {"device": "CPU", "keras_backend": self.keras.backend.backend()}
@@ -132,8 +134,13 @@ class KerasAdapter(KerasParityMethods, AdapterDefaults):
                 return loss_fn(y, out)
 
             gradients = jax.value_and_grad(compute)
-            compiled = self.float64_mode != "eager" and self.keras.config.floatx() == "float64"
-            loss, grads = (jax.jit(gradients) if compiled else gradients)([v.value for v in trainable])
+            compiled = self.compiled_gradients or (self.float64_mode != "eager" and self.keras.config.floatx() == "float64")
+            values = [v.value for v in trainable]
+            if compiled and self.compiler_options:  # compiled once, for this record only
+                gradients = jax.jit(gradients).lower(values).compile(compiler_options=self.compiler_options)
+            elif compiled:
+                gradients = jax.jit(gradients)
+            loss, grads = gradients(values)
         native = {v.path: self.to_numpy(g) for v, g in zip(trainable, grads)}
         return float(self.to_numpy(loss)), self._mapper(workload).canonical_values(native)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, dense_flops
 from dlarena.workloads.bert.configs import SIZES
-from dlarena.workloads.zoo_common import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import JAX_FROM_KERAS_HUB, ZOOS
 from dlarena.workloads.zoo_common import dense as _dense, norm as _norm
 
 CLASSES = 2
@@ -72,7 +72,7 @@ def variant(size: str = "tiny", layers: int = 0, seq: int = 0, gelu: str = "tanh
         forward_flops=bert_flops(bert, seq, CLASSES),
         size=size,
         requires=ZOOS,
-        left_out=NO_JAX,
+        runs_model_of=JAX_FROM_KERAS_HUB,
     )
 
 

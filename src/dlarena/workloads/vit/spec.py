@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dlarena.workloads.base import ParamSpec, Workload, conv2d_flops, dense_flops
 from dlarena.workloads.vit.configs import CLASSES, SIZES
-from dlarena.workloads.zoo_common import NO_JAX, ZOOS
+from dlarena.workloads.zoo_common import JAX_FROM_KERAS_HUB, ZOOS
 from dlarena.workloads.zoo_common import dense as _dense, norm as _norm
 
 BATCHES = {
@@ -66,7 +66,7 @@ def variant(size: str = "tiny", layers: int = 0) -> Workload:
         forward_flops=vit_flops(vit, classes),
         size=size,
         requires=ZOOS,
-        left_out=NO_JAX,
+        runs_model_of=JAX_FROM_KERAS_HUB,
     )
 
 
