@@ -14,8 +14,24 @@ def test_summary_of_known_samples():
     assert s.n == 100
     assert s.median == pytest.approx(50.5)
     assert s.q1 == pytest.approx(25.75) and s.q3 == pytest.approx(75.25)
-    assert s.p99 == pytest.approx(99.01)
+    assert s.p90 == pytest.approx(90.1) and s.p99 == pytest.approx(99.01)
+    assert s.mean == 50.5 and s.std == pytest.approx(29.011491975882016, rel=1e-12)  # sample sd (ddof 1)
     assert (s.ci_low, s.ci_high) == (41.0, 59.5)  # seed 0, 1000 resamples
+
+
+def test_summary_of_one_and_of_two_samples():
+    one = sample_summary([5.0])
+    assert (one.n, one.median, one.mean, one.std, one.ci_low, one.ci_high) == (1, 5.0, 5.0, 0.0, 5.0, 5.0)
+    two = sample_summary([1.0, 3.0])
+    assert two.std == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert bootstrap_median_ci(np.array([1.0, 3.0])) == (1.0, 3.0)  # two samples are resampled, not taken as one
+
+
+def test_summary_of_float32_samples_is_computed_in_float64():
+    samples = np.array([0.1, 0.2], dtype=np.float32)
+    s = sample_summary(samples)
+    assert s.median == (float(samples[0]) + float(samples[1])) / 2  # float32 arithmetic rounds it differently
+    assert s.mean == s.median
 
 
 def test_bootstrap_ci_narrows_with_more_samples():
@@ -26,7 +42,7 @@ def test_bootstrap_ci_narrows_with_more_samples():
 
 
 def test_summarize_rejects_empty():
-    with pytest.raises(ValueError, match="no samples"):
+    with pytest.raises(ValueError, match="^no samples to summarize$"):
         sample_summary([])
 
 
@@ -90,6 +106,34 @@ def test_estimate_of_one_window_and_of_none():
     assert (one.ci_low, one.ci_high) == (41.0, 61.0)  # within-window uncertainty only (seed 0)
     with pytest.raises(ValueError, match="no windows to estimate"):
         estimate([])
+
+
+# Student-t quantiles (scipy.stats.t.ppf): exact for 1 and 2 degrees of freedom, beyond that the
+# 4-term Cornish-Fisher expansion, always a little low, within its known error
+T_QUANTILES = [  # p, df, exact, the expansion's relative error
+    (0.975, 1, 12.706204736174694, 1e-12), (0.995, 1, 63.656741162871526, 1e-12),
+    (0.975, 2, 4.302652729749462, 1e-12), (0.9, 2, 1.8856180831641272, 1e-12),
+    (0.9, 3, 1.637744353696209, 2.0e-4), (0.975, 3, 3.1824463052837078, 1.3e-3), (0.995, 3, 5.840909309733355, 8.0e-3),
+    (0.95, 4, 2.1318467863266495, 1.2e-4), (0.975, 6, 2.4469118511449786, 5e-5), (0.95, 10, 1.8124611228116756, 1.3e-6),
+    (0.975, 30, 2.0422724563012378, 2e-8),
+]
+
+
+@pytest.mark.parametrize("p, df, exact, error", T_QUANTILES)
+def test_student_t_quantile_within_the_expansions_error(p, df, exact, error):
+    from dlarena.measure.stats import _student_t_quantile
+
+    assert _student_t_quantile(p, df) == pytest.approx(exact, rel=error)
+    assert df < 3 or _student_t_quantile(p, df) < exact
+
+
+def test_student_t_quantile_is_abramowitz_stegun_26_7_5_to_four_terms():
+    # the expansion's own values where each of its terms weighs most (df 3, far tail), so a changed
+    # coefficient shows even where it would bring the value nearer the exact quantile
+    from dlarena.measure.stats import _student_t_quantile
+
+    assert _student_t_quantile(0.995, 3) == pytest.approx(5.794932457570617, rel=1e-12)
+    assert _student_t_quantile(0.9, 3) == pytest.approx(1.6374250413708942, rel=1e-12)
 
 
 def test_small_sample_factor_is_the_student_t_widening():
