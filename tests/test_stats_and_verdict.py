@@ -104,8 +104,21 @@ def test_estimate_of_one_window_and_of_none():
     one = estimate([np.arange(1.0, 102.0)], resamples=1000)
     assert one.value == 51.0 and one.n_windows == 1
     assert (one.ci_low, one.ci_high) == (41.0, 61.0)  # within-window uncertainty only (seed 0)
-    with pytest.raises(ValueError, match="no windows to estimate"):
+    with pytest.raises(ValueError, match="^no windows to estimate$"):
         estimate([])
+
+
+def test_a_bootstrap_median_of_three_samples_is_the_smallest_in_7_of_27_resamples():
+    # two or three of the three draws are the smallest value: 3 (1/3)^2 (2/3) + (1/3)^3 = 7/27
+    one = estimate([[1.0, 2.0, 3.0]], resamples=4000)
+    assert set(one.replicates.tolist()) == {1.0, 2.0, 3.0}
+    assert np.mean(one.replicates == 1.0) == pytest.approx(7 / 27, abs=0.03)
+    assert np.mean(one.replicates == 3.0) == pytest.approx(7 / 27, abs=0.03)
+
+
+def test_an_estimate_of_float32_windows_is_computed_in_float64():
+    window = np.array([0.1, 0.2], dtype=np.float32)
+    assert estimate([window], resamples=10).value == (float(window[0]) + float(window[1])) / 2
 
 
 # Student-t quantiles (scipy.stats.t.ppf): exact for 1 and 2 degrees of freedom, beyond that the
