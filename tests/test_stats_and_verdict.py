@@ -16,6 +16,7 @@ def test_summary_of_known_samples():
     assert s.q1 == pytest.approx(25.75) and s.q3 == pytest.approx(75.25)
     assert s.p90 == pytest.approx(90.1) and s.p99 == pytest.approx(99.01)
     assert s.mean == 50.5 and s.std == pytest.approx(29.011491975882016, rel=1e-12)  # sample sd (ddof 1)
+    assert s.as_dict()["p90"] == s.p90 and s.as_dict()["n"] == 100
     assert (s.ci_low, s.ci_high) == (41.0, 59.5)  # seed 0, 1000 resamples
 
 
@@ -382,19 +383,36 @@ def test_a_winner_clearing_1_by_exactly_the_fragile_share_is_not_fragile():
     assert fragile(Verdict("t", "A", 1.0, "faster", math.sqrt(nudged * high), nudged, high)) is True
 
 
-@pytest.mark.parametrize("m", [2, 3, 6])
-def test_the_estimates_replicates_are_widened_by_exactly_the_small_sample_factor(m):
+@pytest.mark.parametrize("m, level, confidence", [(2, 1, 0.95), (3, 1, 0.95), (6, 1, 0.95), (3, 0.01, 0.95), (3, 1, 0.9)])
+def test_the_estimates_replicates_are_widened_by_exactly_the_small_sample_factor(m, level, confidence):
     # Same seed, same draws: the corrected replicates are the plain ones stretched on the log scale
-    # around the value by small_sample_factor(m) -- of m windows, not m-1 or m+1.
+    # around the value by small_sample_factor(m, confidence) -- of m windows, not m-1 or m+1; for
+    # values below 1 too (seconds), and at the confidence asked.
     rng = np.random.default_rng(m)
-    windows = [list(1 + 0.05 * i + 0.01 * rng.standard_normal(40)) for i in range(m)]
-    plain = estimate(windows, seed=5, small_sample_correction=False)
-    wide = estimate(windows, seed=5)
+    windows = [list(level * (1 + 0.05 * i + 0.01 * rng.standard_normal(40))) for i in range(m)]
+    plain = estimate(windows, seed=5, small_sample_correction=False, confidence=confidence)
+    wide = estimate(windows, seed=5, confidence=confidence)
     assert wide.value == plain.value
     moved = np.abs(np.log(plain.replicates / plain.value)) > 1e-9  # a replicate at the value stays there
     stretch = np.log(wide.replicates[moved] / wide.value) / np.log(plain.replicates[moved] / plain.value)
-    assert moved.sum() > 1000 and np.allclose(stretch, small_sample_factor(m), rtol=1e-6)
+    assert moved.sum() > 1000 and np.allclose(stretch, small_sample_factor(m, confidence), rtol=1e-6)
     assert wide.ci_low < plain.ci_low and wide.ci_high > plain.ci_high
+
+
+def test_replicates_at_or_below_zero_are_widened_linearly():
+    # a window at 0 (a replicate of 0: no log scale): the replicates are stretched around the
+    # value by the factor on the linear scale, and stay finite
+    windows = [[0.0, 0.0], [2.0, 2.0]]
+    plain = estimate(windows, seed=3, small_sample_correction=False)
+    wide = estimate(windows, seed=3)
+    assert plain.value == 1.0 and 0.0 in plain.replicates
+    assert np.allclose(wide.replicates, 1.0 + small_sample_factor(2) * (plain.replicates - 1.0), rtol=1e-12)
+
+
+def test_windows_of_one_sample_are_estimated_and_an_empty_one_is_named():
+    assert estimate([[1.0], [2.0, 3.0]], resamples=10).value == pytest.approx((1.0 + 2.5) / 2)
+    with pytest.raises(ValueError, match="^window 1 has no samples$"):
+        estimate([[1.0], [], [2.0]])
 
 
 # -- edges mutmut found untested (docs/mutation.md, "mutmut") ----------------------------------
