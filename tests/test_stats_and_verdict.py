@@ -42,6 +42,11 @@ def test_bootstrap_ci_narrows_with_more_samples():
     assert (large[1] - large[0]) < (small[1] - small[0]) / 4
 
 
+def test_bootstrap_ci_is_seeded_with_0_by_default():
+    samples = np.random.default_rng(0).normal(10, 1, 30)
+    assert bootstrap_median_ci(samples) == bootstrap_median_ci(samples, seed=0) != bootstrap_median_ci(samples, seed=1)
+
+
 def test_summarize_rejects_empty():
     with pytest.raises(ValueError, match="^no samples to summarize$"):
         sample_summary([])
