@@ -446,3 +446,12 @@ def test_a_busy_verdict_keeps_the_ratio_it_did_not_judge():
 def test_a_faster_verdict_missing_one_end_of_its_ci_is_not_fragile():
     assert fragile(Verdict("t", "A", 50.0, "faster", 1.5, None, 2.0)) is False
     assert fragile(Verdict("t", "A", 50.0, "faster", 1.5, 1.01, None)) is False
+
+
+def test_the_rule_in_one_sentence_names_the_band_and_every_outcome():
+    from dlarena.measure.verdict import describe
+
+    assert describe(0.1) == (
+        'Verdict rule: from the 95% CI of the speed ratio of A over B: "A faster than B by x% [low–high%]" when the '
+        'CI lies above 1; "equivalent" when it lies within ±10%; otherwise "inconclusive"; "undecided: machine busy" '
+        "when a cell's windows stayed contended.")
