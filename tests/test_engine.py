@@ -4,6 +4,7 @@ Timings are synthetic (tests/helpers/fault_speed.py), so the tests assert schedu
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -274,36 +275,55 @@ class _FakeSession:
     """A worker that answers at once: each window's per-call times come from ``windows(cell, n)``
     (n: the cell's window count so far), with the calibration probe ``probe_s``."""
 
-    def __init__(self, windows, log):
-        self.windows, self.log, self.count = windows, log, {}
+    def __init__(self, windows, log, duration_s=0.01):
+        self.windows, self.log, self.count, self.duration_s = windows, log, {}, duration_s
         self.alive, self.process, self.pid = True, 1, os.getpid()
+        self.stops: list[int] = []  # windows timed (all sessions) when each stop came
 
     def request(self, command, timeout):
         key = command["key"]
         if command["op"] == "window":
             n = self.count[key] = self.count.get(key, 0) + 1
             self.log.append(key)
-            samples, probe = self.windows(key, n)
-            return {"status": "ok", "samples": samples, "probe_s": probe, "started_at": time.time(), "duration_s": 0.01}
+            window = self.windows(key, n)
+            if window is None:
+                return {"status": "failed", "error": "worker died", "duration_s": 0.0}
+            samples, probe = window
+            return {"status": "ok", "samples": samples, "probe_s": probe, "started_at": time.time(),
+                    "duration_s": self.duration_s}
         return {"status": "ok", "metrics": [], "runtime": {}, "duration_s": 0.0}
 
     def stop(self):
-        pass
+        self.stops.append(len(self.log))
 
 
-def _fake_run(windows, frameworks=("torch", "tensorflow", "jax"), seed=0, **repetitions):
+def _fake_config(frameworks, seed=0, **repetitions):
+    return build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
+                        seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions})
+
+
+def _fake_engine(windows, frameworks=("torch", "tensorflow"), seed=0, deadline=None, own_sessions=False, duration_s=0.01,
+                 **repetitions):
+    """The engine run over fake sessions: what it timed (``order``), recorded, said, and the sessions."""
+    from types import SimpleNamespace
+
     from dlarena.config import Cell
     from dlarena.criteria.speed import cells as speed
     from dlarena.runner.engine import SpeedEngine
 
-    config = build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
-                          seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions})
-    log, recorded = [], {}
-    session = _FakeSession(windows, log)
-    cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), session, {})
+    log, recorded, said = [], {}, []
+    shared = _FakeSession(windows, log, duration_s)
+    sessions = {fw: _FakeSession(windows, log, duration_s) if own_sessions else shared for fw in frameworks}
+    cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), sessions[fw], {})
              for fw in frameworks]
-    SpeedEngine(config, speed, lambda cell, result: recorded.__setitem__(cell.framework, result)).run(cells, None)
-    return [key.split("/")[1] for key in log], recorded
+    SpeedEngine(_fake_config(frameworks, seed, **repetitions), speed,
+                lambda cell, result: recorded.__setitem__(cell.framework, result), status=said.append).run(cells, deadline)
+    return SimpleNamespace(order=[key.split("/")[1] for key in log], recorded=recorded, said=said, sessions=sessions)
+
+
+def _fake_run(windows, frameworks=("torch", "tensorflow", "jax"), seed=0, **repetitions):
+    run = _fake_engine(windows, frameworks, seed, **repetitions)
+    return run.order, run.recorded
 
 
 def test_fake_every_round_is_shuffled_not_run_in_the_given_order():
@@ -354,3 +374,60 @@ def test_fake_busy_note_edges(included, flagged, note):
 
     assert MIN_QUIET_WINDOWS == 2
     assert busy_note(_live(included, flagged)) == note
+
+
+@pytest.mark.parametrize("min_windows, processes, rounds", [(6, 3, {2, 4}), (5, 4, {2, 3, 4}), (3, 2, {2}), (4, 1, set())])
+def test_fake_replacement_rounds_share_the_minimum_between_processes(min_windows, processes, rounds):
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    config = _fake_config(["torch"], min_windows=min_windows, max_windows=min_windows, processes=processes)
+    assert SpeedEngine(config, speed, lambda *a: None)._replacement_rounds() == rounds
+
+
+def _same(key, n):
+    return [0.01] * 5, 0.001
+
+
+def test_fake_every_session_is_stopped_once_after_its_first_processs_rounds_and_each_window_is_announced():
+    # 4 windows in 2 processes: after round 2 every session (one per cell here) is stopped, so the
+    # next window starts a fresh worker
+    run = _fake_engine(_same, own_sessions=True, min_windows=4, max_windows=4, processes=2)
+    assert [s.stops for s in run.sessions.values()] == [[4], [4]]
+    windows = sorted(re.sub(r" mlp/.*", "", s) for s in run.said if "round" in s)
+    assert windows == sorted(f"mlp: round {r}, window {i}/2" for r in range(1, 5) for i in (1, 2))
+
+
+def test_fake_a_failed_window_ends_that_cell_and_the_others_go_on():
+    run = _fake_engine(lambda key, n: None if "tensorflow" in key and n == 2 else _same(key, n), min_windows=3, max_windows=3)
+    assert run.recorded["tensorflow"]["status"] == "failed" and run.recorded["tensorflow"]["error"] == "worker died"
+    assert run.recorded["torch"]["status"] == "ok" and run.order.count("torch") == 3
+
+
+def _undecided(key, n):
+    # windows alternating 1x and 2x, in opposite phase for the two frameworks: a wide ratio CI across 1
+    fast = (n % 2 == 0) == ("torch" in key)
+    return [0.01 if fast else 0.02] * 5, 0.001
+
+
+@pytest.mark.parametrize("deadline_in, duration_s, windows", [
+    (None, 0.01, 6),  # no budget: an undecided pair gets windows up to the maximum
+    (10_000, 600, 6),  # the next round (2 x 600 s) fits the budget
+    (1_000, 600, 3),  # it does not: the minimum only
+    (-1, 0.01, 3),  # the budget is spent
+])
+def test_fake_an_undecided_pair_gets_windows_while_the_budget_lasts(deadline_in, duration_s, windows):
+    deadline = None if deadline_in is None else time.monotonic() + deadline_in
+    run = _fake_engine(_undecided, deadline=deadline, duration_s=duration_s, min_windows=3, max_windows=6, retries=0)
+    assert run.order.count("torch") == run.order.count("tensorflow") == windows
+
+
+@pytest.mark.parametrize("deadline_in, windows", [(None, 5), (-1, 3)])
+def test_fake_contended_windows_are_replaced_only_while_retries_and_the_budget_last(monkeypatch, deadline_in, windows):
+    # tensorflow's windows are all contended: it gets min_windows + retries windows, or with the
+    # budget spent the minimum only
+    monkeypatch.setattr(contention, "why_contended", lambda noise, *a, **k: "busy" if noise["probe_s"] == 2.0 else None)
+    deadline = None if deadline_in is None else time.monotonic() + deadline_in
+    run = _fake_engine(lambda key, n: ([0.01] * 5, 2.0 if "tensorflow" in key else 0.001), deadline=deadline,
+                       min_windows=3, max_windows=8, retries=2)
+    assert run.order.count("tensorflow") == windows and run.order.count("torch") == 3
