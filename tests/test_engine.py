@@ -297,13 +297,14 @@ class _FakeSession:
         self.stops.append(len(self.log))
 
 
-def _fake_config(frameworks, seed=0, **repetitions):
+def _fake_config(frameworks, seed=0, band=None, **repetitions):
     return build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
-                        seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions})
+                        seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions},
+                        **({} if band is None else {"equivalence_band": band}))
 
 
 def _fake_engine(windows, frameworks=("torch", "tensorflow"), seed=0, deadline=None, own_sessions=False, duration_s=0.01,
-                 **repetitions):
+                 band=None, **repetitions):
     """The engine run over fake sessions: what it timed (``order``), recorded, said, and the sessions."""
     from types import SimpleNamespace
 
@@ -316,7 +317,7 @@ def _fake_engine(windows, frameworks=("torch", "tensorflow"), seed=0, deadline=N
     sessions = {fw: _FakeSession(windows, log, duration_s) if own_sessions else shared for fw in frameworks}
     cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), sessions[fw], {})
              for fw in frameworks]
-    SpeedEngine(_fake_config(frameworks, seed, **repetitions), speed,
+    SpeedEngine(_fake_config(frameworks, seed, band, **repetitions), speed,
                 lambda cell, result: recorded.__setitem__(cell.framework, result), status=said.append).run(cells, deadline)
     return SimpleNamespace(order=[key.split("/")[1] for key in log], recorded=recorded, said=said, sessions=sessions)
 
@@ -431,3 +432,84 @@ def test_fake_contended_windows_are_replaced_only_while_retries_and_the_budget_l
     run = _fake_engine(lambda key, n: ([0.01] * 5, 2.0 if "tensorflow" in key else 0.001), deadline=deadline,
                        min_windows=3, max_windows=8, retries=2)
     assert run.order.count("tensorflow") == windows and run.order.count("torch") == 3
+
+
+def _settles(key, n):
+    # the first two windows of each side disagree (1x and 2x, in opposite phase); every later one is 1x
+    if n <= 2:
+        return _undecided(key, n)
+    return [0.01] * 5, 0.001
+
+
+@pytest.mark.parametrize("band, windows", [(0.5, 7), (0.2, 11), (0.05, 20)])
+def test_fake_a_pair_stops_when_its_verdict_settles_within_the_runs_band(band, windows):
+    # each new window updates the estimate (none is kept from an earlier count of windows), and the
+    # run's equivalence band decides when the pair is settled: the wider, the sooner
+    run = _fake_engine(_settles, band=band, min_windows=2, max_windows=20, retries=0)
+    assert run.order.count("torch") == run.order.count("tensorflow") == windows
+
+
+def test_fake_pairs_of_exactly_two_quiet_windows_are_judged():
+    run = _fake_engine(_undecided, min_windows=2, max_windows=6, retries=0)
+    assert run.order.count("torch") == run.order.count("tensorflow") == 6
+
+
+def test_fake_verdicts_use_the_runs_seed_each_cells_id_and_its_replicates(monkeypatch):
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner import engine
+
+    seeds, compared = [], []
+    real_estimate, real_compare = speed.estimate, engine.compare
+    monkeypatch.setattr(speed, "estimate", lambda cell, windows, seed=0: seeds.append(seed) or real_estimate(cell, windows, seed))
+    monkeypatch.setattr(engine, "compare", lambda a, b, *args: compared.append((a, b)) or real_compare(a, b, *args))
+    _fake_engine(_undecided, seed=7, min_windows=2, max_windows=3, retries=0)
+    assert seeds and set(seeds) == {7}
+    a, b = compared[0]
+    assert {a.label, b.label} == {"mlp/torch/eager/infer_throughput/b8", "mlp/tensorflow/eager/infer_throughput/b8"}
+    assert len(a.replicates) == len(b.replicates) == 2000
+
+
+class _FinishingSession(_FakeSession):
+    """Answers "finish" with a metric of its own (or a failure), and starts a new process on stop."""
+
+    def __init__(self, windows, log, finish_ok=True):
+        super().__init__(windows, log)
+        self.finish_ok = finish_ok
+
+    def request(self, command, timeout):
+        if command["op"] == "finish":
+            if not self.finish_ok:
+                return {"status": "failed", "error": "gone", "metrics": [{"metric": "never", "value": 1.0}]}
+            return {"status": "ok", "metrics": [{"metric": "final_metric", "unit": "x", "value": 3.0}], "duration_s": 0.0}
+        return super().request(command, timeout)
+
+    def stop(self):
+        super().stop()
+        self.process += 1
+
+
+@pytest.mark.parametrize("finish_ok", [True, False])
+def test_fake_a_cells_record_holds_its_windows_processes_and_finish_metrics(finish_ok):
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    recorded = {}
+    session = _FinishingSession(_same, [], finish_ok)
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_throughput", batch=8)
+    config = _fake_config(["torch"], min_windows=4, max_windows=4, processes=2)
+    SpeedEngine(config, speed, lambda c, result: recorded.__setitem__(c.framework, result)).run([(cell, session, {})], None)
+    metrics = recorded["torch"]["metrics"]
+    head = metrics[0]["extra"]
+    assert (head["windows"], head["flagged_windows"], head["processes"]) == (4, 0, 2)
+    assert "all_windows_contended" not in head
+    assert [m["metric"] for m in metrics if m["metric"] in ("final_metric", "never")] == (["final_metric"] if finish_ok else [])
+
+
+def test_fake_a_cell_whose_windows_were_all_contended_keeps_them_and_says_so(monkeypatch):
+    monkeypatch.setattr(contention, "why_contended", lambda noise, *a, **k: "busy" if noise["probe_s"] == 2.0 else None)
+    run = _fake_engine(lambda key, n: ([0.01] * 5, 2.0 if "tensorflow" in key else 0.001), min_windows=3, max_windows=3,
+                       retries=0)
+    head = run.recorded["tensorflow"]["metrics"][0]
+    assert head["extra"]["all_windows_contended"] is True and head["extra"]["flagged_windows"] == 3
+    assert head["value"] == pytest.approx(8 / 0.01)
