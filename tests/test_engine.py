@@ -513,3 +513,27 @@ def test_fake_a_cell_whose_windows_were_all_contended_keeps_them_and_says_so(mon
     head = run.recorded["tensorflow"]["metrics"][0]
     assert head["extra"]["all_windows_contended"] is True and head["extra"]["flagged_windows"] == 3
     assert head["value"] == pytest.approx(8 / 0.01)
+
+
+@pytest.mark.parametrize("sigma", [None, 0.05])
+def test_fake_the_between_run_allowance_widens_the_headline_ci_and_keeps_the_within_run_one(sigma):
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.measure import drift
+    from dlarena.runner.engine import SpeedEngine
+
+    recorded = {}
+    windows = [[0.01 * (1 + 0.02 * n)] * 5 for n in range(3)]
+    session = _FakeSession(lambda key, n: (windows[n - 1], 0.001), [])
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_throughput", batch=8)
+    allowance = None if sigma is None else drift.BetweenRun(sigma, 2, 0.04, (1.01, 0.99))
+    SpeedEngine(_fake_config(["torch"], min_windows=3, max_windows=3), speed,
+                lambda c, result: recorded.__setitem__(c.framework, result), between_run=allowance).run([(cell, session, {})], None)
+    head = recorded["torch"]["metrics"][0]
+    within = speed.rows_from_windows(cell, windows, 0)[0]
+    if sigma is None:
+        assert (head["ci_low"], head["ci_high"]) == (within["ci_low"], within["ci_high"]) and "ci_within_run" not in head["extra"]
+        return
+    assert (head["ci_low"], head["ci_high"]) == drift.widen(within["value"], within["ci_low"], within["ci_high"], sigma)
+    assert head["extra"]["ci_within_run"] == [within["ci_low"], within["ci_high"]]
+    assert head["extra"]["between_run"] == allowance.as_dict()
