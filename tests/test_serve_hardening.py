@@ -160,6 +160,32 @@ def test_an_archive_of_300000_empty_members_is_refused_from_its_end_record_quick
     assert peak < 2**20  # refused from the end record: zipfile would read every member (100+ MB)
 
 
+def _zip64_declaring(members: int, locator_to: int | None = None) -> bytes:
+    """A one-member archive whose end record says "see the ZIP64 record" (0xFFFF), and a ZIP64 end
+    record declaring ``members`` (the form an archive of 65,535+ members has), built without them."""
+    body = _zip({"inputs.npy": [b"x"]})
+    at = body.rfind(b"PK\x05\x06")
+    head, eocd = body[:at], bytearray(body[at:])
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, members, members, 0, 0)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, len(head) if locator_to is None else locator_to, 1)
+    eocd[8:12] = struct.pack("<HH", 0xFFFF, 0xFFFF)
+    return head + record + locator + bytes(eocd)
+
+
+def test_a_zip64_archive_declaring_300000_members_is_refused_from_its_end_records():
+    from dlarena.deploy.protocol import _declared_members
+
+    body = _zip64_declaring(300_000)
+    assert _declared_members(body) == 300_000
+    error = _rejected(body)
+    assert (error.status, error.message) == (400, "the .npz body declares 300000 members; a request holds one "
+                                                  "array (at most 16 members)")
+    assert _declared_members(_zip64_declaring(300_000, locator_to=0)) == 0xFFFF  # no ZIP64 record there: the end record's
+    assert _declared_members(body.replace(b"PK\x06\x07", b"PK\x00\x00")) == 0xFFFF  # no locator: the same
+    assert _declared_members(_zip({"inputs.npy": [b"x"]})) == 1
+    assert _declared_members(b"PK no end record") is None
+
+
 # -- protocol: decode and conform directly -------------------------------------------------
 def test_npz_with_several_arrays_uses_the_one_named_inputs():
     x = np.arange(8, dtype=np.float32).reshape(2, 4)
