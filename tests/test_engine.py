@@ -411,15 +411,16 @@ def _undecided(key, n):
     return [0.01 if fast else 0.02] * 5, 0.001
 
 
-@pytest.mark.parametrize("deadline_in, duration_s, windows", [
-    (None, 0.01, 6),  # no budget: an undecided pair gets windows up to the maximum
-    (10_000, 600, 6),  # the next round (2 x 600 s) fits the budget
-    (1_000, 600, 3),  # it does not: the minimum only
-    (-1, 0.01, 3),  # the budget is spent
+@pytest.mark.parametrize("deadline_in, duration_s, windows, retries", [
+    (None, 0.01, 6, 0),  # no budget: an undecided pair gets windows up to the maximum
+    (None, 0.01, 6, 2),  # retries replace contended windows only: no window here was, so the maximum still
+    (10_000, 600, 6, 0),  # the next round (2 x 600 s) fits the budget
+    (1_000, 600, 3, 0),  # it does not: the minimum only
+    (-1, 0.01, 3, 0),  # the budget is spent
 ])
-def test_fake_an_undecided_pair_gets_windows_while_the_budget_lasts(deadline_in, duration_s, windows):
+def test_fake_an_undecided_pair_gets_windows_while_the_budget_lasts(deadline_in, duration_s, windows, retries):
     deadline = None if deadline_in is None else time.monotonic() + deadline_in
-    run = _fake_engine(_undecided, deadline=deadline, duration_s=duration_s, min_windows=3, max_windows=6, retries=0)
+    run = _fake_engine(_undecided, deadline=deadline, duration_s=duration_s, min_windows=3, max_windows=6, retries=retries)
     assert run.order.count("torch") == run.order.count("tensorflow") == windows
 
 
@@ -470,16 +471,22 @@ def test_fake_verdicts_use_the_runs_seed_each_cells_id_and_its_replicates(monkey
 
 
 class _FinishingSession(_FakeSession):
-    """Answers "finish" with a metric of its own (or a failure), and starts a new process on stop."""
+    """Answers "start" with a first-call metric, "finish" with a metric of its own ("metrics"), none
+    ("bare") or a failure ("failed"), and starts a new process on stop."""
 
-    def __init__(self, windows, log, finish_ok=True):
+    def __init__(self, windows, log, finish="metrics"):
         super().__init__(windows, log)
-        self.finish_ok = finish_ok
+        self.finish = finish
 
     def request(self, command, timeout):
+        if command["op"] == "start":
+            return {"status": "ok", "metrics": [{"metric": "first_call_ms", "unit": "ms", "value": 9.0}], "runtime": {},
+                    "duration_s": 0.5}
         if command["op"] == "finish":
-            if not self.finish_ok:
+            if self.finish == "failed":
                 return {"status": "failed", "error": "gone", "metrics": [{"metric": "never", "value": 1.0}]}
+            if self.finish == "bare":
+                return {"status": "ok", "duration_s": 0.0}
             return {"status": "ok", "metrics": [{"metric": "final_metric", "unit": "x", "value": 3.0}], "duration_s": 0.0}
         return super().request(command, timeout)
 
@@ -488,22 +495,28 @@ class _FinishingSession(_FakeSession):
         self.process += 1
 
 
-@pytest.mark.parametrize("finish_ok", [True, False])
-def test_fake_a_cells_record_holds_its_windows_processes_and_finish_metrics(finish_ok):
+@pytest.mark.parametrize("finish, extra", [("metrics", ["final_metric"]), ("bare", []), ("failed", [])])
+def test_fake_a_cells_record_holds_its_windows_processes_and_finish_metrics(finish, extra):
     from dlarena.config import Cell
     from dlarena.criteria.speed import cells as speed
     from dlarena.runner.engine import SpeedEngine
 
     recorded = {}
-    session = _FinishingSession(_same, [], finish_ok)
+    session = _FinishingSession(_same, [], finish)
     cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_throughput", batch=8)
     config = _fake_config(["torch"], min_windows=4, max_windows=4, processes=2)
     SpeedEngine(config, speed, lambda c, result: recorded.__setitem__(c.framework, result)).run([(cell, session, {})], None)
-    metrics = recorded["torch"]["metrics"]
-    head = metrics[0]["extra"]
+    record = recorded["torch"]
+    head = record["metrics"][0]["extra"]
     assert (head["windows"], head["flagged_windows"], head["processes"]) == (4, 0, 2)
-    assert "all_windows_contended" not in head
-    assert [m["metric"] for m in metrics if m["metric"] in ("final_metric", "never")] == (["final_metric"] if finish_ok else [])
+    assert "all_windows_contended" not in head and "busy" not in head
+    quality = record["runtime"]["repetitions"]
+    assert (quality["windows"], quality["flagged_windows"], quality["processes"]) == (4, 0, 2)
+    assert record["runtime"]["restart_s"] == [0.5]  # started again in the second process
+    assert record["duration_s"] == pytest.approx(4 * 0.01) and len(record["repetitions"]) == 4
+    names = [m["metric"] for m in record["metrics"]]
+    assert names.count("first_call_ms") == 1  # from the first process only
+    assert [n for n in names if n in ("final_metric", "never")] == extra
 
 
 def test_fake_a_cell_whose_windows_were_all_contended_keeps_them_and_says_so(monkeypatch):
@@ -512,6 +525,8 @@ def test_fake_a_cell_whose_windows_were_all_contended_keeps_them_and_says_so(mon
                        retries=0)
     head = run.recorded["tensorflow"]["metrics"][0]
     assert head["extra"]["all_windows_contended"] is True and head["extra"]["flagged_windows"] == 3
+    assert head["extra"]["busy"] == "3 of 3 windows contended (busy)"
+    assert run.recorded["tensorflow"]["runtime"]["repetitions"]["busy"] == "3 of 3 windows contended (busy)"
     assert head["value"] == pytest.approx(8 / 0.01)
 
 
@@ -537,3 +552,19 @@ def test_fake_the_between_run_allowance_widens_the_headline_ci_and_keeps_the_wit
     assert (head["ci_low"], head["ci_high"]) == drift.widen(within["value"], within["ci_low"], within["ci_high"], sigma)
     assert head["extra"]["ci_within_run"] == [within["ci_low"], within["ci_high"]]
     assert head["extra"]["between_run"] == allowance.as_dict()
+
+
+def test_fake_two_modes_of_one_framework_are_not_a_pair_but_each_is_paired_with_the_others():
+    # torch eager and torch compiled come first in the group: skipped as a pair, the loop goes on to
+    # each of them against tensorflow (undecided: every cell gets windows up to the maximum)
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    log, recorded = [], {}
+    session = _FakeSession(lambda key, n: _undecided(key.replace("compiled", "eager"), n), log)
+    cells = [(Cell(workload="mlp", framework=fw, mode=mode, scenario="infer_throughput", batch=8), session, {})
+             for fw, mode in (("torch", "eager"), ("torch", "compiled"), ("tensorflow", "eager"))]
+    SpeedEngine(_fake_config(["torch", "tensorflow"], min_windows=3, max_windows=6, retries=0), speed,
+                lambda cell, result: recorded.__setitem__(cell.id, result)).run(cells, None)
+    assert sorted(log.count(c.id) for c, _, _ in cells) == [6, 6, 6]

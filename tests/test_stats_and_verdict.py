@@ -42,6 +42,12 @@ def test_bootstrap_ci_narrows_with_more_samples():
     assert (large[1] - large[0]) < (small[1] - small[0]) / 4
 
 
+def test_the_estimate_is_seeded_with_0_by_default():
+    windows = [[1.0, 2.0, 3.0], [10.0, 11.0, 12.0, 13.0]]
+    assert np.array_equal(estimate(windows, resamples=50).replicates, estimate(windows, resamples=50, seed=0).replicates)
+    assert not np.array_equal(estimate(windows, resamples=50).replicates, estimate(windows, resamples=50, seed=1).replicates)
+
+
 def test_bootstrap_ci_is_seeded_with_0_by_default():
     samples = np.random.default_rng(0).normal(10, 1, 30)
     assert bootstrap_median_ci(samples) == bootstrap_median_ci(samples, seed=0) != bootstrap_median_ci(samples, seed=1)
