@@ -10,6 +10,7 @@ import struct
 import threading
 import time
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -200,6 +201,10 @@ def test_npz_with_several_arrays_uses_the_one_named_inputs():
     assert np.array_equal(decode(body, "application/zip", LIMIT), x)
     only = _zip({"whatever.npy": [_npy(x)]})
     assert np.array_equal(decode(only, "application/x-npz", LIMIT), x)
+    # the limits are inclusive: MAX_NPZ_MEMBERS members, and a member of exactly max_bytes
+    sixteen = _zip({"inputs.npy": [_npy(x)], **{f"m{i}.npy": [b""] for i in range(15)}})
+    assert np.array_equal(decode(sixteen, "application/x-npz", LIMIT), x)
+    assert np.array_equal(decode(only, "application/x-npz", len(_npy(x))), x)
 
 
 def test_json_integers_are_cast_to_the_model_dtype():
@@ -231,6 +236,12 @@ def test_fixed_batch_artifact_takes_exactly_its_batch():
         with pytest.raises(RequestError, match=f"this artifact has a fixed batch of 2, got {rows}") as info:
             conform(np.ones((rows, 4)), fixed, MAX_BATCH)
         assert info.value.status == 422
+    # a float64 beyond float32 is refused, without a numpy overflow warning on the way
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RequestError) as info:
+            conform(np.full((1, 4), 1e300), SPEC, MAX_BATCH)
+    assert (info.value.status, info.value.message) == (422, "inputs overflow float32 (largest magnitude 3.4e+38)")
     # and the other refusals of conform, each with its status and whole message
     for sent, spec, message in [
         (np.ones((2, 3)), SPEC, "wrong input shape (2, 3): expected (batch, 4) or (4,) for a single sample"),
