@@ -135,7 +135,7 @@ def test_npy_header_declaring_more_data_than_the_body_holds_is_truncated():
     assert decode(_npy(np.ones((0, 4), np.float32)), "application/x-npy", LIMIT).shape == (0, 4)
 
 
-def _zip64_declaring(members: int, locator_to: int | None = None) -> bytes:
+def _zip64_declaring(members: int, locator_to: int | None = None, count: int = 0xFFFF) -> bytes:
     """A one-member archive whose end record says "see the ZIP64 record" (0xFFFF), and a ZIP64 end
     record declaring ``members`` (the form an archive of 65,535+ members has), built without them."""
     body = _zip({"inputs.npy": [b"x"]})
@@ -143,7 +143,7 @@ def _zip64_declaring(members: int, locator_to: int | None = None) -> bytes:
     head, eocd = body[:at], bytearray(body[at:])
     record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, members, members, 0, 0)
     locator = b"PK\x06\x07" + struct.pack("<IQI", 0, len(head) if locator_to is None else locator_to, 1)
-    eocd[8:12] = struct.pack("<HH", 0xFFFF, 0xFFFF)
+    eocd[8:12] = struct.pack("<HH", count, count)
     return head + record + locator + bytes(eocd)
 
 
@@ -160,6 +160,9 @@ def _zip64_declaring(members: int, locator_to: int | None = None) -> bytes:
     (_zip({f"m{i}.npy": [b""] for i in range(17)}),
      "the .npz body declares 17 members; a request holds one array (at most 16 members)"),
     (_zip64_declaring(300_000), "the .npz body declares 300000 members; a request holds one array (at most 16 members)"),
+    (_zip64_declaring(300_000, locator_to=0), "the .npz body declares 65535 members; a request holds one array "
+                                              "(at most 16 members)"),  # no ZIP64 record where the locator points
+    (_zip64_declaring(300_000, count=1), "the .npz body must hold one array or one named \"inputs\", got 0: []"),
     (b"\x93NUMPY\x03\x00" + bytes(16), "malformed numpy body: unsupported .npy format version 3.0"),
     (_npy_header((-1, 4)) + bytes(16), "malformed numpy body: negative dimension in shape (-1, 4)"),
 ])
