@@ -691,3 +691,16 @@ def test_rows_at_least_holds_on_equal_shares_and_higher_needs_more():
     assert _run_check("rows", better, b="tensorflow", expect="a_at_least").outcome == "supported"
     assert _run_check("rows", rows[2:] + rows[:1], b="tensorflow", expect="a_at_least").outcome == "supported"
     assert _run_check("rows", [rows[1]] + rows[2:], b="tensorflow", expect="a_at_least").outcome == "contradicted"
+
+
+@pytest.mark.parametrize("cell, device", [
+    ({"runtime": {"device": "CUDA:0"}, "extra": {"device": "cpu"}}, "cuda:0"),  # the runtime's first
+    ({"runtime": '{"device": "GPU"}'}, "gpu"),  # as stored: JSON text
+    ({"runtime": "", "extra": {"device": "CUDA:1"}}, "cuda:1"),  # none in the runtime: the row's extra
+    ({"runtime": None, "extra": None}, ""),
+    ({"runtime": {}, "extra": {}}, ""),
+])
+def test_a_cells_device_is_read_from_its_runtime_then_its_extra(cell, device):
+    from dlarena.claims.evaluators import _device
+
+    assert _device(cell) == device
