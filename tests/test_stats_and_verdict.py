@@ -447,6 +447,8 @@ def test_a_busy_verdict_keeps_the_ratio_it_did_not_judge():
     assert (v.outcome, v.winner, v.ratio) == ("busy", None, 2.0)
     assert v.ratio_low < 2.0 < v.ratio_high
     assert v.text.startswith("undecided: machine busy during A: probe 2x (ratio 2.00 [")
+    both = compare(Estimate("A", 2.0, 1.9, 2.1, busy="probe 2x"), Estimate("B", 1.0, 0.95, 1.05, busy="runq 40%"), True)
+    assert both.text.startswith("undecided: machine busy during A: probe 2x; B: runq 40% (ratio 2.00 [")
 
 
 def test_a_faster_verdict_missing_one_end_of_its_ci_is_not_fragile():
