@@ -55,10 +55,19 @@ test-full: setup browser
 mutation: setup
 	$(BIN)/python tools/mutate.py --baseline $(MUTATE_ARGS)
 
-# mutmut 3 over the decision modules of [tool.mutmut] in pyproject.toml (its mutants in mutants/;
-# verdict.py alone: 265 mutants, ~8 minutes on a loaded 2-core machine). `mutmut browse` to read survivors.
+# mutmut 3 over the decision modules (docs/mutation.md, "mutmut 3"): the whole of verdict, stats, drift
+# and noise_floor, the decision functions of the others (tools/mutmut_scores.py, MUTMUT_SETS); its
+# mutants in mutants/, the fast tests of [tool.mutmut] in pyproject.toml. About 1.5 hours on a loaded
+# 2-core machine: `make mutmut MUTMUT_SET="dlarena.measure.drift.*"` for one set, then the table.
+E = dlarena.runner.engine.xǁSpeedEngineǁ
+MUTMUT_SET ?= "dlarena.measure.verdict.*" "dlarena.measure.stats.*" "dlarena.measure.drift.*" "dlarena.parity.noise_floor.*" \
+	$(foreach f,rows claims dated device _device,"dlarena.claims.evaluators.x_$(f)__*") \
+	$(foreach f,parse_priorities latest_factors recommend what_would_change strongest,"dlarena.recommend.x_$(f)__*") \
+	"dlarena.runner.engine.x_busy_note__*" $(foreach f,run _replacement_rounds _next_round _undecided _estimate _finish _add_between_run,"$(E)$(f)__*") \
+	$(foreach f,completed_cells cells finish_run mark_running run,"dlarena.store.db.xǁResultStoreǁ$(f)__*") \
+	$(foreach f,conform _load_npy _load_npz _declared_members _check_integers,"dlarena.deploy.protocol.x_$(f)__*")
 mutmut: setup
-	$(BIN)/python -m mutmut run --max-children 2; $(BIN)/python -m mutmut results
+	nice -n 10 $(BIN)/python -m mutmut run --max-children 2 $(MUTMUT_SET); $(BIN)/python tools/mutmut_scores.py --survivors
 
 clean:
 	rm -rf $(VENV) dlarena-results mutants

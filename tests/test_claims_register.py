@@ -691,3 +691,32 @@ def test_rows_at_least_holds_on_equal_shares_and_higher_needs_more():
     assert _run_check("rows", better, b="tensorflow", expect="a_at_least").outcome == "supported"
     assert _run_check("rows", rows[2:] + rows[:1], b="tensorflow", expect="a_at_least").outcome == "supported"
     assert _run_check("rows", [rows[1]] + rows[2:], b="tensorflow", expect="a_at_least").outcome == "contradicted"
+
+
+@pytest.mark.parametrize("cell, device", [
+    ({"runtime": {"device": "CUDA:0"}, "extra": {"device": "cpu"}}, "cuda:0"),  # the runtime's first
+    ({"runtime": '{"device": "GPU"}'}, "gpu"),  # as stored: JSON text
+    ({"runtime": "", "extra": {"device": "CUDA:1"}}, "cuda:1"),  # none in the runtime: the row's extra
+    ({"runtime": None, "extra": None}, ""),
+    ({"runtime": {}, "extra": {}}, ""),
+])
+def test_a_cells_device_is_read_from_its_runtime_then_its_extra(cell, device):
+    from dlarena.claims.evaluators import _device
+
+    assert _device(cell) == device
+
+
+@pytest.mark.parametrize("options, today, outcome, note, lines", [
+    ({"fact": "X ships Y", "as_of": "2025-06-01", "source": "release notes", "verdict": "supported"}, date(2026, 1, 1),
+     "supported", "", ["X ships Y (as of 2025-06-01; release notes)"]),
+    ({"as_of": "2025-06-01", "source": "a blog", "verdict": "contradicted"}, date(2026, 1, 1),  # no fact: the check's text
+     "contradicted", "", ["what the check says (as of 2025-06-01; a blog)"]),
+    ({"fact": "X ships Y", "as_of": "2020-01-01", "source": "release notes", "verdict": "supported"}, date(2026, 1, 1),
+     "not checkable", "its source is older than 24 months",
+     ["X ships Y (as of 2020-01-01; release notes)", "older than 24 months: not evidence about today"]),
+])
+def test_a_dated_statement_says_its_source_and_date_and_goes_stale(options, today, outcome, note, lines):
+    from dlarena.claimkit.model import Check, Context
+
+    result = EVALUATORS["dated"](Check(what="what the check says", kind="dated", options=options), Context([], 0.05, today=today))
+    assert (result.outcome, result.note, result.lines) == (outcome, note, lines)

@@ -160,3 +160,40 @@ def test_coverage_within_run_reads_the_ci_before_the_allowance():
     at_end = {**b, "value": 110.0}
     assert ci_coverage([a], [at_end]).a_covers_b == 1
     assert ci_coverage([a], [{**b, "value": 101.0}], within_run=True).a_covers_b == 1
+
+
+def test_only_positive_drifts_and_speeds_count():
+    # a drift or speed of 0, a negative one, and one below 1 (slower: a real drift, not noise)
+    assert between_run([1.02, 0.0, -1.0]).pairs == 1
+    assert between_run([0.98], prior=0.0, prior_pairs=0).sigma == pytest.approx(abs(math.log(0.98)) / math.sqrt(2))
+    assert common_drift([(1, 0.5), (2, 0), (2, -1)]) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("value, low, high", [
+    (100.0, 0.0, 101.0), (100.0, 99.0, 0.0),  # a CI end at 0: no log scale
+    (0.0, 0.5, 2.0), (-1.0, 0.5, 2.0),  # a value that is not positive
+])
+def test_widen_leaves_a_ci_without_a_log_scale_unchanged(value, low, high):
+    assert widen(value, low, high, 0.05) == (low, high)
+
+
+def test_widen_works_below_1_and_adds_only_the_allowance_to_a_side_the_ci_does_not_extend():
+    z = 1.959963984540054
+    low, high = widen(0.5, 0.4, 0.8, 0.05)  # values below 1 have a log scale too
+    assert low == pytest.approx(0.5 * math.exp(-math.hypot(math.log(0.5 / 0.4), z * 0.05)))
+    assert high == pytest.approx(0.5 * math.exp(math.hypot(math.log(0.8 / 0.5), z * 0.05)))
+    # a CI that does not reach the value on one side (a zero-width or shifted interval): that side
+    # gets the allowance alone, not the distance to the far end
+    assert widen(100.0, 100.0, 100.0, 0.05) == pytest.approx((100 * math.exp(-z * 0.05), 100 * math.exp(z * 0.05)))
+    assert widen(100.0, 101.0, 110.0, 0.05)[0] == pytest.approx(100 * math.exp(-z * 0.05))
+    assert widen(100.0, 90.0, 99.0, 0.05)[1] == pytest.approx(100 * math.exp(z * 0.05))
+
+
+def test_describe_says_how_many_pairs_informed_the_allowance():
+    from dlarena.measure.drift import BetweenRun
+
+    assert between_run([]).describe() == "between-run allowance sigma 4.0%, from a default of 4%"
+    one = BetweenRun(0.03, 1, 0.04, (1.05,)).describe()
+    assert one == ("between-run allowance sigma 3.0%, from 1 pair of earlier runs on this machine (drifts +5.0%) "
+                   "and a default of 4%")
+    assert BetweenRun(0.02, 0, None).describe() == "between-run allowance sigma 2.0% (set in the configuration)"

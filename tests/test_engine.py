@@ -4,6 +4,7 @@ Timings are synthetic (tests/helpers/fault_speed.py), so the tests assert schedu
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -274,36 +275,56 @@ class _FakeSession:
     """A worker that answers at once: each window's per-call times come from ``windows(cell, n)``
     (n: the cell's window count so far), with the calibration probe ``probe_s``."""
 
-    def __init__(self, windows, log):
-        self.windows, self.log, self.count = windows, log, {}
+    def __init__(self, windows, log, duration_s=0.01):
+        self.windows, self.log, self.count, self.duration_s = windows, log, {}, duration_s
         self.alive, self.process, self.pid = True, 1, os.getpid()
+        self.stops: list[int] = []  # windows timed (all sessions) when each stop came
 
     def request(self, command, timeout):
         key = command["key"]
         if command["op"] == "window":
             n = self.count[key] = self.count.get(key, 0) + 1
             self.log.append(key)
-            samples, probe = self.windows(key, n)
-            return {"status": "ok", "samples": samples, "probe_s": probe, "started_at": time.time(), "duration_s": 0.01}
+            window = self.windows(key, n)
+            if window is None:
+                return {"status": "failed", "error": "worker died", "duration_s": 0.0}
+            samples, probe = window
+            return {"status": "ok", "samples": samples, "probe_s": probe, "started_at": time.time(),
+                    "duration_s": self.duration_s}
         return {"status": "ok", "metrics": [], "runtime": {}, "duration_s": 0.0}
 
     def stop(self):
-        pass
+        self.stops.append(len(self.log))
 
 
-def _fake_run(windows, frameworks=("torch", "tensorflow", "jax"), seed=0, **repetitions):
+def _fake_config(frameworks, seed=0, band=None, **repetitions):
+    return build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
+                        seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions},
+                        **({} if band is None else {"equivalence_band": band}))
+
+
+def _fake_engine(windows, frameworks=("torch", "tensorflow"), seed=0, deadline=None, own_sessions=False, duration_s=0.01,
+                 band=None, **repetitions):
+    """The engine run over fake sessions: what it timed (``order``), recorded, said, and the sessions."""
+    from types import SimpleNamespace
+
     from dlarena.config import Cell
     from dlarena.criteria.speed import cells as speed
     from dlarena.runner.engine import SpeedEngine
 
-    config = build_config(workloads=["mlp"], frameworks=list(frameworks), modes=["eager"], scenarios=["infer_throughput"],
-                          seed=seed, repetitions={"gap_s": 0, **IGNORE_CONTENTION, **repetitions})
-    log, recorded = [], {}
-    session = _FakeSession(windows, log)
-    cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), session, {})
+    log, recorded, said = [], {}, []
+    shared = _FakeSession(windows, log, duration_s)
+    sessions = {fw: _FakeSession(windows, log, duration_s) if own_sessions else shared for fw in frameworks}
+    cells = [(Cell(workload="mlp", framework=fw, mode="eager", scenario="infer_throughput", batch=8), sessions[fw], {})
              for fw in frameworks]
-    SpeedEngine(config, speed, lambda cell, result: recorded.__setitem__(cell.framework, result)).run(cells, None)
-    return [key.split("/")[1] for key in log], recorded
+    SpeedEngine(_fake_config(frameworks, seed, band, **repetitions), speed,
+                lambda cell, result: recorded.__setitem__(cell.framework, result), status=said.append).run(cells, deadline)
+    return SimpleNamespace(order=[key.split("/")[1] for key in log], recorded=recorded, said=said, sessions=sessions)
+
+
+def _fake_run(windows, frameworks=("torch", "tensorflow", "jax"), seed=0, **repetitions):
+    run = _fake_engine(windows, frameworks, seed, **repetitions)
+    return run.order, run.recorded
 
 
 def test_fake_every_round_is_shuffled_not_run_in_the_given_order():
@@ -354,3 +375,196 @@ def test_fake_busy_note_edges(included, flagged, note):
 
     assert MIN_QUIET_WINDOWS == 2
     assert busy_note(_live(included, flagged)) == note
+
+
+@pytest.mark.parametrize("min_windows, processes, rounds", [(6, 3, {2, 4}), (5, 4, {2, 3, 4}), (3, 2, {2}), (4, 1, set())])
+def test_fake_replacement_rounds_share_the_minimum_between_processes(min_windows, processes, rounds):
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    config = _fake_config(["torch"], min_windows=min_windows, max_windows=min_windows, processes=processes)
+    assert SpeedEngine(config, speed, lambda *a: None)._replacement_rounds() == rounds
+
+
+def _same(key, n):
+    return [0.01] * 5, 0.001
+
+
+def test_fake_every_session_is_stopped_once_after_its_first_processs_rounds_and_each_window_is_announced():
+    # 4 windows in 2 processes: after round 2 every session (one per cell here) is stopped, so the
+    # next window starts a fresh worker
+    run = _fake_engine(_same, own_sessions=True, min_windows=4, max_windows=4, processes=2)
+    assert [s.stops for s in run.sessions.values()] == [[4], [4]]
+    windows = sorted(re.sub(r" mlp/.*", "", s) for s in run.said if "round" in s)
+    assert windows == sorted(f"mlp: round {r}, window {i}/2" for r in range(1, 5) for i in (1, 2))
+
+
+def test_fake_a_failed_window_ends_that_cell_and_the_others_go_on():
+    run = _fake_engine(lambda key, n: None if "tensorflow" in key and n == 2 else _same(key, n), min_windows=3, max_windows=3)
+    assert run.recorded["tensorflow"]["status"] == "failed" and run.recorded["tensorflow"]["error"] == "worker died"
+    assert run.recorded["torch"]["status"] == "ok" and run.order.count("torch") == 3
+
+
+def _undecided(key, n):
+    # windows alternating 1x and 2x, in opposite phase for the two frameworks: a wide ratio CI across 1
+    fast = (n % 2 == 0) == ("torch" in key)
+    return [0.01 if fast else 0.02] * 5, 0.001
+
+
+@pytest.mark.parametrize("deadline_in, duration_s, windows, retries", [
+    (None, 0.01, 6, 0),  # no budget: an undecided pair gets windows up to the maximum
+    (None, 0.01, 6, 2),  # retries replace contended windows only: no window here was, so the maximum still
+    (10_000, 600, 6, 0),  # the next round (2 x 600 s) fits the budget
+    (1_000, 600, 3, 0),  # it does not: the minimum only
+    (-1, 0.01, 3, 0),  # the budget is spent
+])
+def test_fake_an_undecided_pair_gets_windows_while_the_budget_lasts(deadline_in, duration_s, windows, retries):
+    deadline = None if deadline_in is None else time.monotonic() + deadline_in
+    run = _fake_engine(_undecided, deadline=deadline, duration_s=duration_s, min_windows=3, max_windows=6, retries=retries)
+    assert run.order.count("torch") == run.order.count("tensorflow") == windows
+
+
+@pytest.mark.parametrize("deadline_in, windows", [(None, 5), (-1, 3)])
+def test_fake_contended_windows_are_replaced_only_while_retries_and_the_budget_last(monkeypatch, deadline_in, windows):
+    # tensorflow's windows are all contended: it gets min_windows + retries windows, or with the
+    # budget spent the minimum only
+    monkeypatch.setattr(contention, "why_contended", lambda noise, *a, **k: "busy" if noise["probe_s"] == 2.0 else None)
+    deadline = None if deadline_in is None else time.monotonic() + deadline_in
+    run = _fake_engine(lambda key, n: ([0.01] * 5, 2.0 if "tensorflow" in key else 0.001), deadline=deadline,
+                       min_windows=3, max_windows=8, retries=2)
+    assert run.order.count("tensorflow") == windows and run.order.count("torch") == 3
+
+
+def _settles(key, n):
+    # the first two windows of each side disagree (1x and 2x, in opposite phase); every later one is 1x
+    if n <= 2:
+        return _undecided(key, n)
+    return [0.01] * 5, 0.001
+
+
+@pytest.mark.parametrize("band, windows", [(0.5, 7), (0.2, 11), (0.05, 20)])
+def test_fake_a_pair_stops_when_its_verdict_settles_within_the_runs_band(band, windows):
+    # each new window updates the estimate (none is kept from an earlier count of windows), and the
+    # run's equivalence band decides when the pair is settled: the wider, the sooner
+    run = _fake_engine(_settles, band=band, min_windows=2, max_windows=20, retries=0)
+    assert run.order.count("torch") == run.order.count("tensorflow") == windows
+
+
+def test_fake_pairs_of_exactly_two_quiet_windows_are_judged():
+    run = _fake_engine(_undecided, min_windows=2, max_windows=6, retries=0)
+    assert run.order.count("torch") == run.order.count("tensorflow") == 6
+
+
+def test_fake_verdicts_use_the_runs_seed_each_cells_id_and_its_replicates(monkeypatch):
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner import engine
+
+    seeds, compared = [], []
+    real_estimate, real_compare = speed.estimate, engine.compare
+    monkeypatch.setattr(speed, "estimate", lambda cell, windows, seed=0: seeds.append(seed) or real_estimate(cell, windows, seed))
+    monkeypatch.setattr(engine, "compare", lambda a, b, *args: compared.append((a, b)) or real_compare(a, b, *args))
+    _fake_engine(_undecided, seed=7, min_windows=2, max_windows=3, retries=0)
+    assert seeds and set(seeds) == {7}
+    a, b = compared[0]
+    assert {a.label, b.label} == {"mlp/torch/eager/infer_throughput/b8", "mlp/tensorflow/eager/infer_throughput/b8"}
+    assert len(a.replicates) == len(b.replicates) == 2000
+
+
+class _FinishingSession(_FakeSession):
+    """Answers "start" with a first-call metric, "finish" with a metric of its own ("metrics"), none
+    ("bare") or a failure ("failed"), and starts a new process on stop."""
+
+    def __init__(self, windows, log, finish="metrics"):
+        super().__init__(windows, log)
+        self.finish = finish
+
+    def request(self, command, timeout):
+        if command["op"] == "start":
+            return {"status": "ok", "metrics": [{"metric": "first_call_ms", "unit": "ms", "value": 9.0}], "runtime": {},
+                    "duration_s": 0.5}
+        if command["op"] == "finish":
+            if self.finish == "failed":
+                return {"status": "failed", "error": "gone", "metrics": [{"metric": "never", "value": 1.0}]}
+            if self.finish == "bare":
+                return {"status": "ok", "duration_s": 0.0}
+            return {"status": "ok", "metrics": [{"metric": "final_metric", "unit": "x", "value": 3.0}], "duration_s": 0.0}
+        return super().request(command, timeout)
+
+    def stop(self):
+        super().stop()
+        self.process += 1
+
+
+@pytest.mark.parametrize("finish, extra", [("metrics", ["final_metric"]), ("bare", []), ("failed", [])])
+def test_fake_a_cells_record_holds_its_windows_processes_and_finish_metrics(finish, extra):
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    recorded = {}
+    session = _FinishingSession(_same, [], finish)
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_throughput", batch=8)
+    config = _fake_config(["torch"], min_windows=4, max_windows=4, processes=2)
+    SpeedEngine(config, speed, lambda c, result: recorded.__setitem__(c.framework, result)).run([(cell, session, {})], None)
+    record = recorded["torch"]
+    head = record["metrics"][0]["extra"]
+    assert (head["windows"], head["flagged_windows"], head["processes"]) == (4, 0, 2)
+    assert "all_windows_contended" not in head and "busy" not in head
+    quality = record["runtime"]["repetitions"]
+    assert (quality["windows"], quality["flagged_windows"], quality["processes"]) == (4, 0, 2)
+    assert record["runtime"]["restart_s"] == [0.5]  # started again in the second process
+    assert record["duration_s"] == pytest.approx(4 * 0.01) and len(record["repetitions"]) == 4
+    names = [m["metric"] for m in record["metrics"]]
+    assert names.count("first_call_ms") == 1  # from the first process only
+    assert [n for n in names if n in ("final_metric", "never")] == extra
+
+
+def test_fake_a_cell_whose_windows_were_all_contended_keeps_them_and_says_so(monkeypatch):
+    monkeypatch.setattr(contention, "why_contended", lambda noise, *a, **k: "busy" if noise["probe_s"] == 2.0 else None)
+    run = _fake_engine(lambda key, n: ([0.01] * 5, 2.0 if "tensorflow" in key else 0.001), min_windows=3, max_windows=3,
+                       retries=0)
+    head = run.recorded["tensorflow"]["metrics"][0]
+    assert head["extra"]["all_windows_contended"] is True and head["extra"]["flagged_windows"] == 3
+    assert head["extra"]["busy"] == "3 of 3 windows contended (busy)"
+    assert run.recorded["tensorflow"]["runtime"]["repetitions"]["busy"] == "3 of 3 windows contended (busy)"
+    assert head["value"] == pytest.approx(8 / 0.01)
+
+
+@pytest.mark.parametrize("sigma", [None, 0.05])
+def test_fake_the_between_run_allowance_widens_the_headline_ci_and_keeps_the_within_run_one(sigma):
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.measure import drift
+    from dlarena.runner.engine import SpeedEngine
+
+    recorded = {}
+    windows = [[0.01 * (1 + 0.02 * n)] * 5 for n in range(3)]
+    session = _FakeSession(lambda key, n: (windows[n - 1], 0.001), [])
+    cell = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_throughput", batch=8)
+    allowance = None if sigma is None else drift.BetweenRun(sigma, 2, 0.04, (1.01, 0.99))
+    SpeedEngine(_fake_config(["torch"], min_windows=3, max_windows=3), speed,
+                lambda c, result: recorded.__setitem__(c.framework, result), between_run=allowance).run([(cell, session, {})], None)
+    head = recorded["torch"]["metrics"][0]
+    within = speed.rows_from_windows(cell, windows, 0)[0]
+    if sigma is None:
+        assert (head["ci_low"], head["ci_high"]) == (within["ci_low"], within["ci_high"]) and "ci_within_run" not in head["extra"]
+        return
+    assert (head["ci_low"], head["ci_high"]) == drift.widen(within["value"], within["ci_low"], within["ci_high"], sigma)
+    assert head["extra"]["ci_within_run"] == [within["ci_low"], within["ci_high"]]
+    assert head["extra"]["between_run"] == allowance.as_dict()
+
+
+def test_fake_two_modes_of_one_framework_are_not_a_pair_but_each_is_paired_with_the_others():
+    # torch eager and torch compiled come first in the group: skipped as a pair, the loop goes on to
+    # each of them against tensorflow (undecided: every cell gets windows up to the maximum)
+    from dlarena.config import Cell
+    from dlarena.criteria.speed import cells as speed
+    from dlarena.runner.engine import SpeedEngine
+
+    log, recorded = [], {}
+    session = _FakeSession(lambda key, n: _undecided(key.replace("compiled", "eager"), n), log)
+    cells = [(Cell(workload="mlp", framework=fw, mode=mode, scenario="infer_throughput", batch=8), session, {})
+             for fw, mode in (("torch", "eager"), ("torch", "compiled"), ("tensorflow", "eager"))]
+    SpeedEngine(_fake_config(["torch", "tensorflow"], min_windows=3, max_windows=6, retries=0), speed,
+                lambda cell, result: recorded.__setitem__(cell.id, result)).run(cells, None)
+    assert sorted(log.count(c.id) for c, _, _ in cells) == [6, 6, 6]

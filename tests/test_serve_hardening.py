@@ -10,6 +10,7 @@ import struct
 import threading
 import time
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -128,6 +129,22 @@ def test_npy_header_declaring_a_huge_shape_is_refused_before_allocating():
 def test_npy_header_declaring_more_data_than_the_body_holds_is_truncated():
     error = _rejected(_npy_header((100, 4)) + bytes(16))
     assert (error.status, error.message) == (400, "truncated .npy: its header declares 1600 bytes of data, the body holds 16")
+    # the limits are inclusive: an array of exactly max_bytes, and one with a zero dimension, decode
+    exact = np.ones((LIMIT // 16, 4), np.float32)
+    assert np.array_equal(decode(_npy(exact), "application/x-npy", LIMIT), exact)
+    assert decode(_npy(np.ones((0, 4), np.float32)), "application/x-npy", LIMIT).shape == (0, 4)
+
+
+def _zip64_declaring(members: int, locator_to: int | None = None, count: int = 0xFFFF) -> bytes:
+    """A one-member archive whose end record says "see the ZIP64 record" (0xFFFF), and a ZIP64 end
+    record declaring ``members`` (the form an archive of 65,535+ members has), built without them."""
+    body = _zip({"inputs.npy": [b"x"]})
+    at = body.rfind(b"PK\x05\x06")
+    head, eocd = body[:at], bytearray(body[at:])
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, members, members, 0, 0)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, len(head) if locator_to is None else locator_to, 1)
+    eocd[8:12] = struct.pack("<HH", count, count)
+    return head + record + locator + bytes(eocd)
 
 
 @pytest.mark.parametrize("body, message", [
@@ -142,6 +159,12 @@ def test_npy_header_declaring_more_data_than_the_body_holds_is_truncated():
      "'m6', 'm7', ...]"),
     (_zip({f"m{i}.npy": [b""] for i in range(17)}),
      "the .npz body declares 17 members; a request holds one array (at most 16 members)"),
+    (_zip64_declaring(300_000), "the .npz body declares 300000 members; a request holds one array (at most 16 members)"),
+    (_zip64_declaring(300_000, locator_to=0), "the .npz body declares 65535 members; a request holds one array "
+                                              "(at most 16 members)"),  # no ZIP64 record where the locator points
+    (_zip64_declaring(300_000, count=1), "the .npz body must hold one array or one named \"inputs\", got 0: []"),
+    (b"\x93NUMPY\x03\x00" + bytes(16), "malformed numpy body: unsupported .npy format version 3.0"),
+    (_npy_header((-1, 4)) + bytes(16), "malformed numpy body: negative dimension in shape (-1, 4)"),
 ])
 def test_unusable_numpy_bodies_are_400(body, message):
     error = _rejected(body)
@@ -160,6 +183,20 @@ def test_an_archive_of_300000_empty_members_is_refused_from_its_end_record_quick
     assert peak < 2**20  # refused from the end record: zipfile would read every member (100+ MB)
 
 
+def test_a_zip64_archive_declaring_300000_members_is_refused_from_its_end_records():
+    from dlarena.deploy.protocol import _declared_members
+
+    body = _zip64_declaring(300_000)
+    assert _declared_members(body) == 300_000
+    error = _rejected(body)
+    assert (error.status, error.message) == (400, "the .npz body declares 300000 members; a request holds one "
+                                                  "array (at most 16 members)")
+    assert _declared_members(_zip64_declaring(300_000, locator_to=0)) == 0xFFFF  # no ZIP64 record there: the end record's
+    assert _declared_members(body.replace(b"PK\x06\x07", b"PK\x00\x00")) == 0xFFFF  # no locator: the same
+    assert _declared_members(_zip({"inputs.npy": [b"x"]})) == 1
+    assert _declared_members(b"PK no end record") is None
+
+
 # -- protocol: decode and conform directly -------------------------------------------------
 def test_npz_with_several_arrays_uses_the_one_named_inputs():
     x = np.arange(8, dtype=np.float32).reshape(2, 4)
@@ -167,6 +204,10 @@ def test_npz_with_several_arrays_uses_the_one_named_inputs():
     assert np.array_equal(decode(body, "application/zip", LIMIT), x)
     only = _zip({"whatever.npy": [_npy(x)]})
     assert np.array_equal(decode(only, "application/x-npz", LIMIT), x)
+    # the limits are inclusive: MAX_NPZ_MEMBERS members, and a member of exactly max_bytes
+    sixteen = _zip({"inputs.npy": [_npy(x)], **{f"m{i}.npy": [b""] for i in range(15)}})
+    assert np.array_equal(decode(sixteen, "application/x-npz", LIMIT), x)
+    assert np.array_equal(decode(only, "application/x-npz", len(_npy(x))), x)
 
 
 def test_json_integers_are_cast_to_the_model_dtype():
@@ -183,8 +224,9 @@ def test_integer_inputs_are_checked_against_their_range():
     assert conform(np.array([[0, 99, 5.0]]), tokens, MAX_BATCH)[0].tolist() == [[0, 99, 5]]
     for sent, message in [([[0, 100, 5]], "values must lie in [0, 100), got min 0 max 100"),
                           ([[0, 1.5, 5]], "expected integer values (int32), got non-integer numbers")]:
-        with pytest.raises(RequestError, match=re.escape(message)):
+        with pytest.raises(RequestError) as info:
             conform(np.array(sent), tokens, MAX_BATCH)
+        assert (info.value.status, info.value.message) == (422, message)
     unbounded = TensorSpec(shape=[None, 1], dtype="int32")
     with pytest.raises(RequestError, match=re.escape("values must lie in [-2147483648, 2147483648), got min 4294967296")):
         conform(np.array([[2**32]]), unbounded, MAX_BATCH)
@@ -197,6 +239,23 @@ def test_fixed_batch_artifact_takes_exactly_its_batch():
         with pytest.raises(RequestError, match=f"this artifact has a fixed batch of 2, got {rows}") as info:
             conform(np.ones((rows, 4)), fixed, MAX_BATCH)
         assert info.value.status == 422
+    # a float64 beyond float32 is refused, without a numpy overflow warning on the way
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RequestError) as info:
+            conform(np.full((1, 4), 1e300), SPEC, MAX_BATCH)
+    assert (info.value.status, info.value.message) == (422, "inputs overflow float32 (largest magnitude 3.4e+38)")
+    # and the other refusals of conform, each with its status and whole message
+    for sent, spec, message in [
+        (np.ones((2, 3)), SPEC, "wrong input shape (2, 3): expected (batch, 4) or (4,) for a single sample"),
+        (np.ones((2, 3, 4)), TensorSpec(shape=[None, 4, 3], dtype="float32"),
+         "wrong input shape (2, 3, 4): expected (batch, 4, 3) or (4, 3,) for a single sample"),
+        (np.ones((2, 4), bool), SPEC, "expected float32 values, got dtype bool"),
+        (np.ones((2, 4)), TensorSpec(shape=[None, 4], dtype="bool"), "expected bool values, got dtype float64"),
+    ]:
+        with pytest.raises(RequestError) as info:
+            conform(sent, spec, MAX_BATCH)
+        assert (info.value.status, info.value.message) == (422, message)
 
 
 def test_max_batch_is_its_own_413():

@@ -14,8 +14,25 @@ def test_summary_of_known_samples():
     assert s.n == 100
     assert s.median == pytest.approx(50.5)
     assert s.q1 == pytest.approx(25.75) and s.q3 == pytest.approx(75.25)
-    assert s.p99 == pytest.approx(99.01)
+    assert s.p90 == pytest.approx(90.1) and s.p99 == pytest.approx(99.01)
+    assert s.mean == 50.5 and s.std == pytest.approx(29.011491975882016, rel=1e-12)  # sample sd (ddof 1)
+    assert s.as_dict()["p90"] == s.p90 and s.as_dict()["n"] == 100
     assert (s.ci_low, s.ci_high) == (41.0, 59.5)  # seed 0, 1000 resamples
+
+
+def test_summary_of_one_and_of_two_samples():
+    one = sample_summary([5.0])
+    assert (one.n, one.median, one.mean, one.std, one.ci_low, one.ci_high) == (1, 5.0, 5.0, 0.0, 5.0, 5.0)
+    two = sample_summary([1.0, 3.0])
+    assert two.std == pytest.approx(math.sqrt(2), rel=1e-12)
+    assert bootstrap_median_ci(np.array([1.0, 3.0])) == (1.0, 3.0)  # two samples are resampled, not taken as one
+
+
+def test_summary_of_float32_samples_is_computed_in_float64():
+    samples = np.array([0.1, 0.2], dtype=np.float32)
+    s = sample_summary(samples)
+    assert s.median == (float(samples[0]) + float(samples[1])) / 2  # float32 arithmetic rounds it differently
+    assert s.mean == s.median
 
 
 def test_bootstrap_ci_narrows_with_more_samples():
@@ -25,8 +42,19 @@ def test_bootstrap_ci_narrows_with_more_samples():
     assert (large[1] - large[0]) < (small[1] - small[0]) / 4
 
 
+def test_the_estimate_is_seeded_with_0_by_default():
+    windows = [[1.0, 2.0, 3.0], [10.0, 11.0, 12.0, 13.0]]
+    assert np.array_equal(estimate(windows, resamples=50).replicates, estimate(windows, resamples=50, seed=0).replicates)
+    assert not np.array_equal(estimate(windows, resamples=50).replicates, estimate(windows, resamples=50, seed=1).replicates)
+
+
+def test_bootstrap_ci_is_seeded_with_0_by_default():
+    samples = np.random.default_rng(0).normal(10, 1, 30)
+    assert bootstrap_median_ci(samples) == bootstrap_median_ci(samples, seed=0) != bootstrap_median_ci(samples, seed=1)
+
+
 def test_summarize_rejects_empty():
-    with pytest.raises(ValueError, match="no samples"):
+    with pytest.raises(ValueError, match="^no samples to summarize$"):
         sample_summary([])
 
 
@@ -88,8 +116,49 @@ def test_estimate_of_one_window_and_of_none():
     one = estimate([np.arange(1.0, 102.0)], resamples=1000)
     assert one.value == 51.0 and one.n_windows == 1
     assert (one.ci_low, one.ci_high) == (41.0, 61.0)  # within-window uncertainty only (seed 0)
-    with pytest.raises(ValueError, match="no windows to estimate"):
+    with pytest.raises(ValueError, match="^no windows to estimate$"):
         estimate([])
+
+
+def test_a_bootstrap_median_of_three_samples_is_the_smallest_in_7_of_27_resamples():
+    # two or three of the three draws are the smallest value: 3 (1/3)^2 (2/3) + (1/3)^3 = 7/27
+    one = estimate([[1.0, 2.0, 3.0]], resamples=4000)
+    assert set(one.replicates.tolist()) == {1.0, 2.0, 3.0}
+    assert np.mean(one.replicates == 1.0) == pytest.approx(7 / 27, abs=0.03)
+    assert np.mean(one.replicates == 3.0) == pytest.approx(7 / 27, abs=0.03)
+
+
+def test_an_estimate_of_float32_windows_is_computed_in_float64():
+    window = np.array([0.1, 0.2], dtype=np.float32)
+    assert estimate([window], resamples=10).value == (float(window[0]) + float(window[1])) / 2
+
+
+# Student-t quantiles (scipy.stats.t.ppf): exact for 1 and 2 degrees of freedom, beyond that the
+# 4-term Cornish-Fisher expansion, always a little low, within its known error
+T_QUANTILES = [  # p, df, exact, the expansion's relative error
+    (0.975, 1, 12.706204736174694, 1e-12), (0.995, 1, 63.656741162871526, 1e-12),
+    (0.975, 2, 4.302652729749462, 1e-12), (0.9, 2, 1.8856180831641272, 1e-12),
+    (0.9, 3, 1.637744353696209, 2.0e-4), (0.975, 3, 3.1824463052837078, 1.3e-3), (0.995, 3, 5.840909309733355, 8.0e-3),
+    (0.95, 4, 2.1318467863266495, 1.2e-4), (0.975, 6, 2.4469118511449786, 5e-5), (0.95, 10, 1.8124611228116756, 1.3e-6),
+    (0.975, 30, 2.0422724563012378, 2e-8),
+]
+
+
+@pytest.mark.parametrize("p, df, exact, error", T_QUANTILES)
+def test_student_t_quantile_within_the_expansions_error(p, df, exact, error):
+    from dlarena.measure.stats import _student_t_quantile
+
+    assert _student_t_quantile(p, df) == pytest.approx(exact, rel=error)
+    assert df < 3 or _student_t_quantile(p, df) < exact
+
+
+def test_student_t_quantile_is_abramowitz_stegun_26_7_5_to_four_terms():
+    # the expansion's own values where each of its terms weighs most (df 3, far tail), so a changed
+    # coefficient shows even where it would bring the value nearer the exact quantile
+    from dlarena.measure.stats import _student_t_quantile
+
+    assert _student_t_quantile(0.995, 3) == pytest.approx(5.794932457570617, rel=1e-12)
+    assert _student_t_quantile(0.9, 3) == pytest.approx(1.6374250413708942, rel=1e-12)
 
 
 def test_small_sample_factor_is_the_student_t_widening():
@@ -325,19 +394,36 @@ def test_a_winner_clearing_1_by_exactly_the_fragile_share_is_not_fragile():
     assert fragile(Verdict("t", "A", 1.0, "faster", math.sqrt(nudged * high), nudged, high)) is True
 
 
-@pytest.mark.parametrize("m", [2, 3, 6])
-def test_the_estimates_replicates_are_widened_by_exactly_the_small_sample_factor(m):
+@pytest.mark.parametrize("m, level, confidence", [(2, 1, 0.95), (3, 1, 0.95), (6, 1, 0.95), (3, 0.01, 0.95), (3, 1, 0.9)])
+def test_the_estimates_replicates_are_widened_by_exactly_the_small_sample_factor(m, level, confidence):
     # Same seed, same draws: the corrected replicates are the plain ones stretched on the log scale
-    # around the value by small_sample_factor(m) -- of m windows, not m-1 or m+1.
+    # around the value by small_sample_factor(m, confidence) -- of m windows, not m-1 or m+1; for
+    # values below 1 too (seconds), and at the confidence asked.
     rng = np.random.default_rng(m)
-    windows = [list(1 + 0.05 * i + 0.01 * rng.standard_normal(40)) for i in range(m)]
-    plain = estimate(windows, seed=5, small_sample_correction=False)
-    wide = estimate(windows, seed=5)
+    windows = [list(level * (1 + 0.05 * i + 0.01 * rng.standard_normal(40))) for i in range(m)]
+    plain = estimate(windows, seed=5, small_sample_correction=False, confidence=confidence)
+    wide = estimate(windows, seed=5, confidence=confidence)
     assert wide.value == plain.value
     moved = np.abs(np.log(plain.replicates / plain.value)) > 1e-9  # a replicate at the value stays there
     stretch = np.log(wide.replicates[moved] / wide.value) / np.log(plain.replicates[moved] / plain.value)
-    assert moved.sum() > 1000 and np.allclose(stretch, small_sample_factor(m), rtol=1e-6)
+    assert moved.sum() > 1000 and np.allclose(stretch, small_sample_factor(m, confidence), rtol=1e-6)
     assert wide.ci_low < plain.ci_low and wide.ci_high > plain.ci_high
+
+
+def test_replicates_at_or_below_zero_are_widened_linearly():
+    # a window at 0 (a replicate of 0: no log scale): the replicates are stretched around the
+    # value by the factor on the linear scale, and stay finite
+    windows = [[0.0, 0.0], [2.0, 2.0]]
+    plain = estimate(windows, seed=3, small_sample_correction=False)
+    wide = estimate(windows, seed=3)
+    assert plain.value == 1.0 and 0.0 in plain.replicates
+    assert np.allclose(wide.replicates, 1.0 + small_sample_factor(2) * (plain.replicates - 1.0), rtol=1e-12)
+
+
+def test_windows_of_one_sample_are_estimated_and_an_empty_one_is_named():
+    assert estimate([[1.0], [2.0, 3.0]], resamples=10).value == pytest.approx((1.0 + 2.5) / 2)
+    with pytest.raises(ValueError, match="^window 1 has no samples$"):
+        estimate([[1.0], [], [2.0]])
 
 
 # -- edges mutmut found untested (docs/mutation.md, "mutmut") ----------------------------------
@@ -361,8 +447,19 @@ def test_a_busy_verdict_keeps_the_ratio_it_did_not_judge():
     assert (v.outcome, v.winner, v.ratio) == ("busy", None, 2.0)
     assert v.ratio_low < 2.0 < v.ratio_high
     assert v.text.startswith("undecided: machine busy during A: probe 2x (ratio 2.00 [")
+    both = compare(Estimate("A", 2.0, 1.9, 2.1, busy="probe 2x"), Estimate("B", 1.0, 0.95, 1.05, busy="runq 40%"), True)
+    assert both.text.startswith("undecided: machine busy during A: probe 2x; B: runq 40% (ratio 2.00 [")
 
 
 def test_a_faster_verdict_missing_one_end_of_its_ci_is_not_fragile():
     assert fragile(Verdict("t", "A", 50.0, "faster", 1.5, None, 2.0)) is False
     assert fragile(Verdict("t", "A", 50.0, "faster", 1.5, 1.01, None)) is False
+
+
+def test_the_rule_in_one_sentence_names_the_band_and_every_outcome():
+    from dlarena.measure.verdict import describe
+
+    assert describe(0.1) == (
+        'Verdict rule: from the 95% CI of the speed ratio of A over B: "A faster than B by x% [low–high%]" when the '
+        'CI lies above 1; "equivalent" when it lies within ±10%; otherwise "inconclusive"; "undecided: machine busy" '
+        "when a cell's windows stayed contended.")

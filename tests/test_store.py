@@ -259,3 +259,26 @@ def test_stored_json_that_is_not_json_is_a_store_error():
     assert stored_json('{"a": [1]}', "x") == {"a": [1]} and stored_json({"a": 1}, "x") == {"a": 1}
     with pytest.raises(StoreError, match=r"^x in the results database is not valid JSON \(Expecting"):
         stored_json("{", "x")
+
+
+def test_a_resumed_run_is_running_again_and_finishing_marks_only_that_run(store):
+    store.start_run("run2", "quick", {}, {})
+    store.finish_run("run1", "interrupted")
+    store.finish_run("run2")
+    assert (store.run("run1")["status"], store.run("run2")["status"]) == ("interrupted", "complete")
+    assert store.run("run1")["finished_at"] is not None
+    store.mark_running("run1")  # --resume
+    resumed, other = store.run("run1"), store.run("run2")
+    assert (resumed["status"], resumed["finished_at"]) == ("running", None)
+    assert other["status"] == "complete" and other["finished_at"] is not None
+    assert store.run()["run_id"] == "run2"  # no id: the newest run
+    assert store.run("nope") is None
+
+
+def test_only_final_statuses_are_completed_cells_of_their_own_run(store):
+    store.start_run("run2", "quick", {}, {})
+    store.record_cell("run1", CELL, {**OK, "status": "running"})  # not an outcome: resume measures it again
+    other = Cell(workload="mlp", framework="torch", mode="eager", scenario="infer_latency", batch=2)
+    store.record_cell("run2", other, OK)
+    assert store.completed_cells("run1") == {} and store.completed_cells("run2") == {other.id: "ok"}
+    assert [c["cell_id"] for c in store.cells("run2")] == [other.id]
