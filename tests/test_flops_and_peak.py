@@ -171,3 +171,14 @@ def test_tensorflow_profiler_agrees_with_the_analytical_count():
     assert _tf_profiled("mlp") == workloads.get("mlp").forward_flops + 256 + 256 + 10
     for name in ("cnn", "resnet50_v1_5@size=tiny"):
         assert _tf_profiled(name) == pytest.approx(workloads.get(name).forward_flops, rel=0.03)
+
+
+def test_a_framework_without_a_gemm_probe_is_a_skip_naming_it(monkeypatch):
+    """Keras 3 on PyTorch has no probe of its own (PyTorch's measures that GEMM): skipped, not failed."""
+    import dlarena.frameworks.torch.adapter as torch_adapter
+    from dlarena.frameworks.base import AdapterDefaults
+
+    monkeypatch.setattr(torch_adapter.TorchAdapter, "gemm", AdapterDefaults.gemm)
+    cell = Cell(workload="gemm", framework="torch", mode="eager", scenario="peak_fp32", batch=0)
+    with pytest.raises(Skipped, match="no GEMM peak probe for PyTorch in dlarena yet"):
+        peak.run_cell(_payload(cell, device="cpu"))

@@ -1,5 +1,5 @@
 """Session fixtures (a pytest plug-in, registered in conftest.py) for the bring-your-own-Keras-model
-tests: the model files, built once, and one `dlarena run --keras-model` over two of them that
+tests: the model files, built once, and one `dlarena run --keras-model` over three of them that
 test_keras_model.py and test_keras_model_random.py both read (every Keras backend worker starts
 once for all of them instead of once per test file)."""
 
@@ -20,9 +20,7 @@ INSTALLED = [fw for fw in frameworks.keras_names() if frameworks.info(fw).is_ins
 # Keras 3 on JAX runs parity op by op (a GRU step by step: ~80 s for the sequence model here): the
 # default run takes it for the small CNN only (test_keras_model.py), DLARENA_FULL_TESTS=1 for all.
 RUN_BACKENDS = INSTALLED if FULL else ["keras-tensorflow", "keras-torch"]
-# sequence_eps (the wrong-layer twin) needs a parity record on one backend only: captured apart
-# (test_keras_model_random.py), not run and timed on every backend here (~40 s on 2 cores)
-RUN_MODELS = ("tinycnn", "sequence")
+RUN_MODELS = ("tinycnn", "sequence", "sequence_eps")
 
 
 def save_models(folder: Path, *names: str) -> None:
@@ -39,8 +37,8 @@ def keras_zoo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def keras_run(tmp_path_factory, keras_zoo):
-    """``dlarena run --keras-model`` on the small CNN and the issue's sequence model: parity, then one
-    speed scenario, then the report.
+    """``dlarena run --keras-model`` on the small CNN, the issue's sequence model and its twin with
+    another LayerNorm epsilon: parity, then one speed scenario, then the report.
     Returns (folder with r.duckdb, artifacts/ and report/, the run's result, its output in one line)."""
     from helpers.cli_util import invoke
 
