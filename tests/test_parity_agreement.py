@@ -175,3 +175,45 @@ def test_run_a_failed_capture_leaves_out_only_its_framework(run):
     cells, _, _ = run(["torch", "tensorflow", "jax"], fail=["tensorflow"])
     assert _statuses(cells, "infer_throughput") == {"torch": "ok", "tensorflow": "not_comparable", "jax": "ok"}
     assert cells["tensorflow", "infer_throughput"]["error"] == "parity check did not pass (tensorflow: failed)"
+
+
+# -- records slimmed once every framework agrees (parity/check.py: slim) ---------------------
+
+def _record_files(tmp_path) -> dict[str, list[str]]:
+    import numpy as np
+
+    return {p.stem.split("__")[1]: sorted(np.load(p).files) for p in tmp_path.glob("artifacts/r/parity/*.npz")}
+
+
+@pytest.mark.parametrize("odd", [(), ("jax",)])
+def test_records_lose_their_bulk_only_when_every_framework_agrees(run, tmp_path, monkeypatch, odd):
+    from dlarena.parity import check
+
+    monkeypatch.setattr(check, "SLIM_ABOVE_BYTES", 0)
+    run(["torch", "tensorflow", "jax"], odd=odd)
+    files = _record_files(tmp_path)
+    assert set(files) == {"torch", "tensorflow", "jax"}
+    whole = ["f64:forward", "f64:grad:block_12_depthwise_BN/beta", "f64:loss", "f64:step:w",
+             "forward", "grad:block_12_depthwise_BN/beta", "loss", "step:w"]
+    if odd:  # kept whole, every one: the finding can be looked at again
+        assert all(f == whole for f in files.values())
+    else:
+        assert all(f == ["f64:forward", "f64:loss", "forward", "loss", "meta:slimmed"] for f in files.values())
+
+
+def test_a_record_at_the_size_limit_stays_whole(tmp_path, monkeypatch):
+    import numpy as np
+
+    from dlarena.parity import check
+
+    path = tmp_path / "w__torch.npz"
+    np.savez(path, forward=np.ones(4), **{"grad:w": np.ones(4), "f64:step:w": np.ones(4), "tlayer:x": np.ones(4),
+                                          "generation:ids": np.arange(3)})
+    monkeypatch.setattr(check, "SLIM_ABOVE_BYTES", path.stat().st_size)
+    assert not check.slim(path) and len(np.load(path).files) == 5
+    monkeypatch.setattr(check, "SLIM_ABOVE_BYTES", path.stat().st_size - 1)
+    assert check.slim(path)
+    record = np.load(path)
+    assert sorted(record.files) == ["forward", "generation:ids", "meta:slimmed"] and list(record["generation:ids"]) == [0, 1, 2]
+    assert str(record["meta:slimmed"]).startswith("gradients, optimizer step and layer outputs dropped")
+    assert not list(tmp_path.glob("*.slim.npz")) and not check.slim(tmp_path / "missing.npz")

@@ -36,8 +36,8 @@ def _zoo_frameworks() -> list[str]:
 SUITES: dict[str, dict] = {
     # The whole comparison in a few minutes (`make demo`): every criterion that declares a part in
     # the demo, in a reduced but real form. Speed on the quick workloads through the engine (fewer
-    # windows); deployment (without serving), distributed training (1 and 2 workers) and time to
-    # first result on the MLP only; the cells that measure no time (probes, code metrics,
+    # windows); deployment (without serving) and time to first result on the MLP only; distributed
+    # training not (its criterion says why); the cells that measure no time (probes, code metrics,
     # inventories) run last, two at a time.
     "demo": {
         **_demo_criteria(),

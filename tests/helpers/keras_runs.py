@@ -44,7 +44,7 @@ def keras_run(tmp_path_factory, keras_zoo):
 
     folder = tmp_path_factory.mktemp("keras_run")
     config = folder / "tiny.toml"
-    config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 5\nmin_s = 0.0\nmax_s = 2.0\n')
+    config.write_text('[timing]\nwarmup_iters = 1\nwarmup_s = 0.0\nmin_iters = 3\nmin_s = 0.0\nmax_s = 1.0\n')
     models = [arg for name in RUN_MODELS for arg in ("--keras-model", keras_zoo / f"{name}.keras")]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(workloads.KERAS_MODELS_ENV, "")

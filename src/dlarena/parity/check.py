@@ -100,6 +100,30 @@ def _float64_record(adapter, workload: Workload, params, x, y, fp32: dict) -> di
 
 # --- parent side ----------------------------------------------------------------------------
 
+# Once a workload's frameworks all agree, their records' bulk (gradients, the optimizer step, layer
+# outputs, in float32 and float64: 2-3 GB a framework at ~100M parameters, 30 GB in one zoo run) has
+# served its purpose. A record above this size is then rewritten without it; forward, loss, the
+# greedy ids (read by the LLM cells) and the notes stay. A disagreeing workload keeps every record whole.
+BULK = ("grad:", "step:", "layer:", "tlayer:")
+SLIM_ABOVE_BYTES = 64 * 2**20
+
+
+def slim(path: str | Path) -> bool:
+    """Rewrites the record at ``path`` without its bulk when it is above SLIM_ABOVE_BYTES; True if it did."""
+    path = Path(path)
+    size = path.stat().st_size if path.exists() else 0
+    if size <= SLIM_ABOVE_BYTES:
+        return False
+    with np.load(path) as record:
+        kept = {k: record[k] for k in record.files if not k.removeprefix(noise_floor.F64).startswith(BULK)}
+    kept[META + "slimmed"] = np.array(f"gradients, optimizer step and layer outputs dropped once every framework "
+                                      f"agreed ({size / 2**20:.0f} MiB before)")
+    partial = path.with_name(path.stem + ".slim.npz")
+    np.savez(partial, **kept)
+    partial.replace(path)
+    return True
+
+
 
 def _names(record, kind: str) -> list[str]:
     return [str(n) for n in record[META + kind]] if META + kind in record.files else []

@@ -389,6 +389,9 @@ class SuiteRunner:
         recorded = [c.framework for c in cells if (previous[c.id] or results[c.id].get("status")) == "ok"]
         _, standings = (agreement.decide(recorded, self._comparer(workload, output), frameworks.display_name)
                         if fresh else (None, {}))
+        if standings and all(s.not_timed is None for s in standings.values()):
+            for framework in recorded:
+                parity.slim(output[framework])
         reasons = {}
         for cell in cells:
             if previous[cell.id] is not None:

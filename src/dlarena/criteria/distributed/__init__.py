@@ -23,7 +23,9 @@ class Distributed(Criterion[DistributedOptions]):
     needs_parity = True
     weighed = True
     use_cases = {"Multi-machine training": 1}
-    demo = {"workloads": ["mlp"], "options": {"workers": [1, 2]}}
+    # Not in the demo: on one host it measures process start-up and gloo/gRPC on loopback (105 s of the
+    # demo's 9 minutes on 2 cores), and it is shown, not scored. `dlarena run --criteria distributed`.
+    demo = None
 
     def check(self, selection: Selection, options: DistributedOptions) -> None:
         if options.nodes == 1 or options.node_addrs:
