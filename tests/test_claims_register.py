@@ -686,6 +686,9 @@ def test_rows_at_least_holds_on_equal_shares_and_higher_needs_more():
         x["cell_id"] = f"{x['framework']}/{x['mode']}"
     assert _run_check("rows", rows, b="tensorflow", expect="a_at_least").outcome == "supported"      # 1/2 vs 1/2
     assert _run_check("rows", rows, b="tensorflow", expect="a_higher").outcome == "inconclusive"
+    both_sides = ["torch/onnx", "torch/tflite", "tensorflow/onnx", "tensorflow/tflite"]  # decided or not
+    assert _run_check("rows", rows, b="tensorflow", expect="a_at_least").evidence == both_sides
+    assert _run_check("rows", rows, b="tensorflow", expect="a_higher").evidence == both_sides
     better = [x for x in rows if x["cell_id"] != "torch/tflite"]  # 1/1 vs 1/2
     assert _run_check("rows", better, b="tensorflow", expect="a_higher").outcome == "supported"
     assert _run_check("rows", better, b="tensorflow", expect="a_at_least").outcome == "supported"
@@ -720,3 +723,68 @@ def test_a_dated_statement_says_its_source_and_date_and_goes_stale(options, toda
 
     result = EVALUATORS["dated"](Check(what="what the check says", kind="dated", options=options), Context([], 0.05, today=today))
     assert (result.outcome, result.note, result.lines) == (outcome, note, lines)
+
+
+@pytest.mark.parametrize("need, outcome", [("any", "supported"), (None, "contradicted")])
+def test_rows_need_some_cell_with_need_any_and_every_cell_by_default(need, outcome):
+    rows = [r("deployment", "torch", "onnx", "m", 1.0), r("deployment", "torch", "tflite", "m", 1.0, status="failed")]
+    options = {"need": need} if need else {}
+    result = _run_check("rows", rows, **options)
+    assert (result.outcome, result.evidence) == (outcome, ["mlp/torch/onnx/deployment/b1", "mlp/torch/tflite/deployment/b1"])
+
+
+def test_rows_without_cells_of_one_side_name_its_scenarios_and_framework():
+    from dlarena.claimkit.model import Context
+
+    rows = [r("deploy_export", "torch", "onnx", "m", 1.0), r("deploy_runtime", "torch", "onnx", "m", 1.0)]
+    for a, b in (("torch", "tensorflow"), ("tensorflow", "torch")):
+        check = Check("t", a=Side(a), b=Side(b), kind="rows", scenarios=("deploy_export", "deploy_runtime"))
+        result = EVALUATORS["rows"](check, Context(rows, 0.05, today=TODAY))
+        assert result.check is check
+        assert (result.outcome, result.lines) == ("not measured", ["no deploy_export/deploy_runtime cells for TensorFlow"])
+
+
+def test_a_claims_check_carries_the_evidence_and_the_undecided_parts_of_the_claims_it_combines():
+    from dlarena.claimkit.model import CheckResult, Claim, ClaimResult, Context
+
+    def decided(claim_id, evidence, partial):
+        part = Check("w", kind="rows")
+        return ClaimResult(Claim(claim_id, "t", "s", (part,)), "supported", [CheckResult(part, "supported", evidence=evidence)],
+                           partial=partial)
+
+    check = Check("t", kind="claims", options={"claims": ["a", "b"]})
+    for partial in (True, False):  # a decided claim resting on undecided parts makes the whole partial
+        results = {"a": decided("a", ["x/1", "x/2"], partial), "b": decided("b", ["y/1"], False)}
+        result = EVALUATORS["claims"](check, Context([], 0.05, results=results))
+        assert (result.outcome, result.partial, result.evidence) == ("supported", partial, ["x/1", "x/2", "y/1"])
+        assert result.lines == [f"a: supported{', in part' if partial else ''}", "b: supported"]
+
+
+def _cell(workload, device, scenario="train", status="ok", error=None):
+    return {**r(scenario, "torch", "eager", "train_throughput_sps", 1.0, workload=workload, status=status, error=error),
+            "runtime": json.dumps({"device": device} if device else {})}
+
+
+LONG_ERROR = "no CUDA device: " + "x" * 200
+
+
+@pytest.mark.parametrize("cells, options, outcome, lines", [
+    # no device option: a GPU, named "cuda..." or "gpu..." (TensorFlow's /GPU:0, lower-cased)
+    ([_cell("mlp", "cuda:0"), _cell("cnn", "GPU:0")], {}, "supported", ["PyTorch: 2 cells ran on cuda:0, gpu:0"]),
+    ([_cell("mlp", "cpu")], {"device": "cpu"}, "supported", ["PyTorch: 1 cells ran on cpu"]),
+    # a GPU cell outside the check's scenarios does not count
+    ([_cell("mlp", "cpu"), _cell("cnn", "tpu:0"), _cell("rnn", "cuda:0", scenario="infer_latency")], {}, "not measured",
+     ["PyTorch's cells ran on cpu, tpu:0, not on a gpu"]),
+    # a failed cell's error, a skipped cell without one, a cell without its device: none says where it ran
+    ([_cell("mlp", ""), _cell("cnn", "", status="failed", error="boom"), _cell("rnn", "", status="skipped")], {},
+     "not measured", ["no PyTorch cell of this run records a gpu device"]),
+    ([_cell("mlp", "", status="skipped", error=LONG_ERROR)], {}, "not measured", ["skipped: " + LONG_ERROR[:160]]),
+])
+def test_a_device_check_names_the_devices_its_cells_ran_on(cells, options, outcome, lines):
+    from dlarena.claimkit.model import Context
+
+    check = Check("t", a=Side("torch"), kind="device", scenarios=("train",), options=options)
+    result = EVALUATORS["device"](check, Context([], 0.05, today=TODAY, cell_rows=cells))
+    assert (result.outcome, result.lines) == (outcome, lines)
+    if outcome == "supported":
+        assert result.evidence == [c["cell_id"] for c in cells]

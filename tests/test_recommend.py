@@ -10,7 +10,8 @@ from dlarena.cli import app
 from dlarena.config import Cell, build_config
 from dlarena.measure.env import fingerprint
 from dlarena.criteria.speed import cells as speed
-from dlarena.recommend import Factor, PriorityError, latest_factors, parse_priorities, recommend, summarize_run
+from dlarena.recommend import (ORDER, Factor, PriorityError, latest_factors, parse_priorities, recommend, strongest,
+                               summarize_run, what_would_change)
 from dlarena.store.db import ResultStore
 
 runner = CliRunner()
@@ -106,10 +107,17 @@ def test_not_enough_results_says_so():
     (["speed"], "priority 'speed' is not CRITERION=WEIGHT"),
     (["speed=fast"], "weight of 'speed' must be a number"),
     (["speed=-1"], "weight of 'speed' must be a number from 0 to 100, got '-1'"),
+    (["speed=100.5"], "weight of 'speed' must be a number from 0 to 100, got '100.5'"),
+    (["speed==3"], "weight of 'speed' must be a number from 0 to 100, got '=3'"),  # the first '=' separates
 ])
 def test_bad_priorities(values, message):
     with pytest.raises(PriorityError, match=re.escape(message)):
         parse_priorities(values)
+
+
+def test_priorities_are_separated_by_commas_and_a_weight_of_exactly_the_maximum_is_taken():
+    weights = parse_priorities(["speed=3, ease=100", "llm=0"])
+    assert weights == {**{name: 1.0 for name in ORDER}, "speed": 3.0, "ease": 100.0, "llm": 0.0}
 
 
 def test_recommend_cli(tmp_path):
@@ -176,6 +184,7 @@ def test_framework_measured_on_fewer_criteria_is_left_out_of_totals():
     assert result.ranking == ["torch", "tensorflow"]
     assert result.totals == pytest.approx({"torch": 0.55, "tensorflow": 0.35})
     assert "Left out of the totals, measured on fewer criteria: JAX (1 of 2)." in result.paragraph
+    assert result.paragraph.startswith("With equal priorities, PyTorch scores 0.55 and TensorFlow 0.35 over 2 measured criteria.")
 
 
 def test_three_frameworks_measured_alike_are_all_ranked_and_shown(tmp_path):
@@ -238,6 +247,7 @@ def test_partial_weights_count_only_weighted_criteria_and_strongest_follows_the_
                _factor("ease", 1, {"torch": 0.2, "tensorflow": 0.9}),
                _factor("community", 0, {"torch": 0.0, "tensorflow": 1.0})]
     result = recommend(factors)
+    assert result.weights == {"speed": 3, "ease": 1, "community": 0}
     assert result.totals == pytest.approx({"torch": (3 * 0.8 + 0.2) / 4, "tensorflow": (3 * 0.4 + 0.9) / 4})
     assert result.ranking == ["torch", "tensorflow"]
     # weighted gaps: speed 3 x 0.4 = 1.2, ease 1 x 0.7 = 0.7; community weighs 0
@@ -328,9 +338,72 @@ def test_a_criterion_one_framework_lacks_is_left_out_when_that_keeps_more_scores
     factors.append(Factor("llm", 1.0, "r1", {"torch": summary(0.0), "tensorflow": summary(1.0)}, "measured"))
     result = recommend(factors)
     assert sorted(result.ranking) == sorted(compared)
+    assert result.paragraph.startswith("With equal priorities, ")  # the notes below follow the comparison
     if "jax" in compared:
         assert result.totals == pytest.approx({"torch": 0.5, "tensorflow": 0.4, "jax": 0.9})  # llm not counted
         assert "Not scored, shown only: LLM generation (not measured: JAX)." in result.paragraph
         assert "Left out of the totals" not in result.paragraph
     else:
         assert "Left out of the totals, measured on fewer criteria: JAX (2 of 3)." in result.paragraph
+
+
+def test_a_run_is_read_with_its_own_band_a_given_run_alone_and_unnamed_criteria_weigh_1(tmp_path):
+    # old: 4% apart within a +-10% band (equivalent, 0.5 each); new, started later: ease only, default band
+    store = _store(tmp_path, _speed_cells(torch_ms=0.100, tf_ms=0.104), run_id="old", equivalence_band=0.10)
+    store.start_run("new", "custom", {}, {})
+    for cell, result in _probe_cells(5.0, 1.0):
+        store.record_cell("new", cell, result)
+    latest = {f.criterion: f for f in latest_factors(store, {"ease": 2.0})}
+    assert (latest["speed"].run_id, latest["ease"].run_id) == ("old", "new")
+    assert latest["speed"].per_framework["torch"]["score"] == 0.5  # old's band, not the newest run's (1.0 there)
+    assert {name: f.weight for name, f in latest.items()} == {name: 2.0 if name == "ease" else 1.0 for name in ORDER}
+    given = {f.criterion: f for f in latest_factors(store, {"ease": 2.0}, run_id="old")}
+    assert (given["speed"].run_id, given["speed"].per_framework["torch"]["score"]) == ("old", 0.5)
+    assert (given["ease"].run_id, given["ease"].status, given["ease"].weight) == (None, "not measured yet", 2.0)
+
+
+def test_strongest_gives_three_criteria_by_default_with_two_evidence_cells_and_the_leaders_scope():
+    def summary(score, line, **more):
+        return {"score": score, "line": line, **more}
+
+    factors = [Factor("community", 1.0),  # not measured: skipped, the others still weighed
+               Factor("speed", 1.0, "r", {"torch": summary(0.9, "fast; 3 of 3", evidence=["s1", "s2", "s3"], scope="1 host"),
+                                          "tensorflow": summary(0.1, "slow"), "jax": summary(0.5, "jit")}, "measured"),
+               Factor("ease", 1.0, "r", {"torch": summary(0.5, "x"), "tensorflow": summary(0.8, "clear"),
+                                         "jax": summary(0.4, "x")}, "measured"),  # no evidence listed
+               Factor("pretrained", 1.0, "r", {"torch": summary(0.5, "x"), "tensorflow": summary(0.45, "x"),
+                                               "jax": summary(0.7, "many", evidence=["p/jax"])}, "measured"),
+               Factor("debugging", 1.0, "r", {"torch": summary(0.6, "x"), "tensorflow": summary(0.5, "x"),
+                                              "jax": summary(0.45, "x")}, "measured")]
+    result = recommend(factors)
+    assert len(result.ranking) == 3
+    # gaps between each criterion's leader and runner-up: 0.4, 0.3, 0.2, 0.1
+    assert strongest(result) == [
+        "Speed: PyTorch 0.90 vs JAX 0.50 — fast [measured here; scope: 1 host] (evidence: s1, s2)",
+        "Ease of use: TensorFlow 0.80 vs PyTorch 0.50 — clear [measured here]",
+        "Pretrained models: JAX 0.70 vs PyTorch 0.50 — many [measured here] (evidence: p/jax)"]
+    assert len(strongest(result, n=4)) == 4
+
+
+@pytest.mark.parametrize("torch_speed, text", [
+    (0.7734375, "PyTorch leads TensorFlow by 0.38. What would change it: ease of use weighted ×100 (--priority ease=100), "
+                "where TensorFlow scores 0.51 vs 0.50, puts TensorFlow ahead of PyTorch."),
+    (0.78125, "PyTorch leads TensorFlow by 0.39; no priorities reverse it (it would take ease of use ×101, above the "
+              "largest weight, 100)."),
+])
+def test_a_reversing_weight_of_exactly_the_maximum_is_named_and_one_above_it_is_not(torch_speed, text):
+    # binary fractions, exact: ease's edge is 1/128; the weighted gap is 98/128 (99/128), so ease
+    # ties at 1 + 98 = 99 (100) and passes at 100 (101)
+    result = recommend([_factor("speed", 1, {"torch": torch_speed, "tensorflow": 0.0}),
+                        _factor("ease", 1, {"torch": 0.5, "tensorflow": 0.5078125})])
+    assert what_would_change(result) == text
+
+
+def test_of_two_criteria_needing_the_same_weight_the_first_listed_is_named():
+    # sums 1.5 vs 1.0: ease and deployment (+0.25 each for TensorFlow) both tie at 3, pass at 4
+    result = recommend([_factor("speed", 1, {"torch": 1.0, "tensorflow": 0.0}),
+                        _factor("ease", 1, {"torch": 0.25, "tensorflow": 0.5}),
+                        _factor("deployment", 1, {"torch": 0.25, "tensorflow": 0.5})])
+    assert what_would_change(result) == (
+        "PyTorch leads TensorFlow by 0.17. What would change it: ease of use weighted ×4 (--priority ease=4), "
+        "where TensorFlow scores 0.50 vs 0.25, puts TensorFlow ahead of PyTorch.")
