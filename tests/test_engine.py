@@ -260,7 +260,7 @@ def test_sigterm_stops_cleanly_and_kill_9_leaves_no_orphan(tmp_path):
     proc, worker = _start_long_run(tmp_path / "a")
     proc.terminate()
     out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 130 and "interrupted; completed cells are saved" in out
+    assert proc.returncode == 130 and "interrupted; completed cells are saved" in out, out
     assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
     assert ResultStore(tmp_path / "a" / "r.duckdb").runs()[0]["status"] == "interrupted"
 

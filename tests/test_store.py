@@ -282,3 +282,33 @@ def test_only_final_statuses_are_completed_cells_of_their_own_run(store):
     store.record_cell("run2", other, OK)
     assert store.completed_cells("run1") == {} and store.completed_cells("run2") == {other.id: "ok"}
     assert [c["cell_id"] for c in store.cells("run2")] == [other.id]
+
+
+@pytest.mark.parametrize("where", ["open", "query"])
+def test_an_interrupt_inside_duckdb_is_an_interrupt(tmp_path, monkeypatch, where):
+    """Ctrl-C / SIGTERM landing inside DuckDB comes out as duckdb.InterruptException; the store gives it
+    back as KeyboardInterrupt, so `dlarena run` stops with its clean 130, not a 'cannot open' error (1)."""
+    store = ResultStore(tmp_path / "r.duckdb")
+    store.start_run("r", "custom", {}, {})
+    real = duckdb.connect
+
+    class Interrupting:
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, *a, **k):
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+        def close(self):
+            self.con.close()
+
+    def connect(*a, **k):
+        if where == "open":
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        return Interrupting(real(*a, **k))
+
+    monkeypatch.setattr(duckdb, "connect", connect)
+    with pytest.raises(KeyboardInterrupt):
+        store.runs()
+    monkeypatch.setattr(duckdb, "connect", real)
+    assert [r["run_id"] for r in store.runs()] == ["r"]

@@ -192,6 +192,8 @@ class ResultStore:
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.InterruptException:
+                raise KeyboardInterrupt from None  # see _connect
             except duckdb.Error as exc:
                 if _is_incomplete(exc):
                     raise incomplete(self.path) from None
@@ -215,6 +217,11 @@ class ResultStore:
             if not read_only:
                 con.execute(SCHEMA)
             yield con
+        except duckdb.InterruptException:
+            # Ctrl-C or SIGTERM (whose handler raises KeyboardInterrupt) landing inside DuckDB comes out as
+            # DuckDB's own error: given back as the interrupt it is, the run stops cleanly (exit 130), not as
+            # "cannot open results database" (exit 1).
+            raise KeyboardInterrupt from None
         except duckdb.IOException as exc:  # a block past the end of a file cut short
             if _is_incomplete(exc):
                 raise incomplete(self.path) from None
