@@ -108,9 +108,10 @@ class Criterion(Generic[OptionsT]):
         return False
 
     def side_by_side(self, cell: Cell) -> bool:
-        """True for a cell run in its own process whose time is not compared (e.g. an export: its
-        duration is shown, never judged): such cells of a workload run ``untimed_parallel`` at a
-        time, in its plan's place, before the cells after them that may need their output."""
+        """True for a cell run apart from the timed ones whose time is not compared (e.g. an
+        export: its duration is shown, never judged): such cells of a workload run in workers side
+        by side, one lane per framework (runner/lanes.py), in its plan's place, before the cells
+        after them that may need their output."""
         return False
 
     def scores(self, cells: list[dict], rows: list[dict], band: float) -> dict[str, dict]:

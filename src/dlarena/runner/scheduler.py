@@ -2,8 +2,10 @@
 criterion; then the criteria's global cells. Parity and the cells timed in windows (speed) run
 in one worker process per framework (runner/session.py), and the windows of every workload's
 cells are interleaved by runner/engine.py (or one workload at a time, with
-``repetitions.interleave_workloads`` off); every other cell runs in its own process. Every outcome (including crashes,
-timeouts and missing frameworks) is stored."""
+``repetitions.interleave_workloads`` off); the cells whose time is not compared (exports, and the
+untimed cells, run last) in workers side by side, one lane per framework (runner/lanes.py); every
+other cell runs in its own process. Every outcome (including crashes, timeouts and missing
+frameworks) is stored."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from dlarena.process.isolate import run_isolated, thread_env
 from dlarena.process.tempdirs import owned_prefix, remove_orphaned_temp
 from dlarena.runner import history
 from dlarena.runner.engine import SpeedEngine
+from dlarena.runner.lanes import Lanes, usable_cpus
 from dlarena.runner.session import Session
 from dlarena.store.db import ResultStore
 
@@ -254,36 +257,49 @@ class SuiteRunner:
         return self.criteria[criterion].untimed(cell)
 
     def _run_untimed(self, done: dict[str, str]) -> None:
-        """The cells that measure no time, after every timed one: one worker per framework
-        (runner/session.py: the framework imported once; a crash or hang is that cell's row and
-        the worker is replaced), ``untimed_parallel`` workers at a time; results are stored here."""
+        """The cells that measure no time, after every timed one, in workers side by side."""
         todo, self._deferred = self._deferred, []
-        groups: dict[str, list[tuple[str, Cell]]] = {}
-        for criterion, cell in self._runnable(todo, done):
-            groups.setdefault(cell.framework, []).append((criterion, cell))
-        if not groups:
+        self._run_in_workers(self._runnable(todo, done), "untimed", "untimed cells")
+
+    def _run_in_workers(self, todo: list[tuple[str, Cell]], name: str, what: str) -> None:
+        """Cells whose time is not compared, one worker per framework (runner/session.py: the
+        framework imported once; a crash or hang is that cell's row and the worker is replaced),
+        ``untimed_parallel`` workers at a time, a lane's last cells shared with an idle thread
+        (runner/lanes.py); stored as they finish."""
+        if not todo:
             return
+        lanes = Lanes(todo, lambda item: item[1].framework, self.config.untimed_parallel, usable_cpus())
         cancel, results = threading.Event(), queue.Queue()
-        sessions = {fw: Session(f"untimed-{fw}", self._env()) for fw in groups}
+        sessions: list[Session] = []
 
-        def drive(framework: str) -> None:
-            for criterion, cell in groups[framework]:
-                if cancel.is_set():
-                    return
-                command = {"op": "call", "entry": self.entries[criterion],
-                           "payload": self._payload(cell, **self._options(criterion))}
-                try:
-                    result = sessions[framework].request(command, self.config.timeout_s)
-                except Exception as exc:  # the harness itself, or a worker stopped by a cancel
-                    result = {"status": "failed", "error": f"could not run the cell: {type(exc).__name__}: {exc}"}
-                results.put((cell, result))
+        def drive(thread: int) -> None:
+            mine: dict[str, Session] = {}
+            try:
+                while not cancel.is_set():
+                    taken = lanes.take(thread)
+                    if taken is None:
+                        return
+                    framework, (criterion, cell) = taken
+                    if framework not in mine:
+                        mine[framework] = Session(f"{name}-{framework}-{thread}", self._env())
+                        sessions.append(mine[framework])
+                    command = {"op": "call", "entry": self.entries[criterion],
+                               "payload": self._payload(cell, **self._options(criterion))}
+                    try:
+                        result = mine[framework].request(command, self.config.timeout_s)
+                    except Exception as exc:  # the harness itself, or a worker stopped by a cancel
+                        result = {"status": "failed", "error": f"could not run the cell: {type(exc).__name__}: {exc}"}
+                    finally:
+                        lanes.done()
+                    results.put((cell, result))
+            finally:  # its workers end with it, not idle until the last lane is done
+                for session in mine.values():
+                    session.close()
 
-        n = sum(len(g) for g in groups.values())
-        self.progress(f"{n} untimed cells, {min(len(groups), self.config.untimed_parallel)} frameworks at a time",
-                      self._done, self.total)
-        pool = ThreadPoolExecutor(self.config.untimed_parallel, thread_name_prefix="dlarena-untimed")
+        self.progress(f"{len(todo)} {what}, {lanes.threads} workers at a time", self._done, self.total)
+        pool = ThreadPoolExecutor(lanes.threads, thread_name_prefix=f"dlarena-{name}")
         try:
-            futures = [pool.submit(drive, fw) for fw in sorted(groups, key=lambda fw: -len(groups[fw]))]
+            futures = [pool.submit(drive, i) for i in range(lanes.threads)]
             while not (all(f.done() for f in futures) and results.empty()):
                 try:
                     self._record(*results.get(timeout=0.2))
@@ -291,9 +307,10 @@ class SuiteRunner:
                     continue
         except BaseException:  # Ctrl-C / SIGTERM: stop the workers still running, keep what is stored
             cancel.set()
+            lanes.stop()
             raise
         finally:
-            for session in sessions.values():
+            for session in list(sessions):
                 session.close()
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -329,23 +346,8 @@ class SuiteRunner:
 
     def _run_side_by_side(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str]) -> None:
         todo = self._runnable(planned, done)
-        if not todo:
-            return
-        self.progress(f"{len(todo)} {todo[0][1].scenario} cells, {min(len(todo), self.config.untimed_parallel)} at a time",
-                      self._done, self.total)
-        cancel = threading.Event()
-        pool = ThreadPoolExecutor(min(len(todo), self.config.untimed_parallel), thread_name_prefix="dlarena-side")
-        try:
-            futures = [(cell, pool.submit(run_isolated, self.entries[criterion],
-                                          self._payload(cell, **self._options(criterion)),
-                                          self.config.timeout_s, self._env(), cancel)) for criterion, cell in todo]
-            for cell, future in futures:  # stored in plan order
-                self._record(cell, future.result())
-        except BaseException:  # Ctrl-C / SIGTERM: the workers still running are killed
-            cancel.set()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if todo:
+            self._run_in_workers(todo, "side", f"{todo[0][1].scenario} cells")
 
     def _run_windowed(self, planned: list[tuple[str, Cell, str | None]], done: dict[str, str],
                       deadline: float | None) -> None:

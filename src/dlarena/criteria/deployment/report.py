@@ -252,11 +252,12 @@ def build(store: ResultStore, run: dict, out_dir: Path) -> Section | None:
     comparisons = onnx_comparisons(cells, table, band_of(run["config"]))
     summaries = criterion.scores(cells, rows)
 
-    intro = ("Each export path of each workload: exported in one process, then loaded in a fresh process that "
+    intro = ("Each export path of each workload: exported in a worker that holds its framework (its exports one after "
+             "another), then loaded in a fresh process that "
              "imports only the target runtime (cold start = runtime import + artifact load + first call). "
              "Parity: max |exported − source| / max |source| on the same input (full batch and batch 1), "
-             "against the workload's fp32 tolerance, or the stated looser tolerance for int8. Exports run side by side "
-             "(export time is shown, never compared); loading and timing run one at a time.")
+             "against the workload's fp32 tolerance, or the stated looser tolerance for int8. The frameworks' exports "
+             "run side by side (export time is shown, never compared); loading and timing run one at a time.")
     html_parts = [f"<p>{html.escape(intro)}</p>"]
     md_parts = [intro, ""]
     if summaries:
