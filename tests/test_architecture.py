@@ -197,7 +197,7 @@ TESTS_OF = {
     "convert": ["test_custom_workloads"],
     "claims": ["test_claims", "test_claims_register"],
     "runner": ["test_engine", "test_suite", "test_contention", "test_ray_executor", "test_gpu_skip",
-               "test_parity_agreement"],
+               "test_parity_agreement", "test_lanes"],
     "suites": ["test_demo"],
     "config": ["test_modes"],
     "criteria": ["test_architecture", "test_criterion_plugin"],

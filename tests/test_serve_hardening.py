@@ -407,7 +407,9 @@ def test_a_client_that_never_completes_its_headers_is_cut_off(server, sent):
     started = time.monotonic()
     received = _raw_exchange(server, sent)  # a server that waits for ever fails here (socket timeout)
     assert received.startswith(TIMED_OUT) and received.endswith(TIMED_OUT_BODY)
-    assert time.monotonic() - started >= 0.3
+    # not cut off before its 0.3 s, with a millisecond of slack: 0.299998 s was measured once (cause
+    # not found; microseconds between the server's timer and this clock), far from a cut-off at once
+    assert time.monotonic() - started >= 0.299
 
 
 @pytest.mark.parametrize("pipelined", [False, True], ids=["sent after the response", "sent with the first"])
