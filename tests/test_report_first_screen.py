@@ -194,3 +194,18 @@ def test_bars_spanning_orders_of_magnitude_get_a_log_axis():
     assert not wide_range([0.56, 0.56 * WIDE_RANGE])  # exactly at the factor: linear
     assert wide_range([0.56, 0.56 * WIDE_RANGE * 1.01])
     assert not wide_range([]) and not wide_range([0.0, 5.0])
+
+
+def test_a_log_ratio_axis_reads_in_plain_numbers():
+    import matplotlib.pyplot as plt
+    from dlarena.document.plots import PlainLogFormatter
+
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    ax.set_ylim(0.55, 3.2)  # less than a decade: the minor ticks are labelled too
+    ax.yaxis.set_major_formatter(PlainLogFormatter())
+    ax.yaxis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    fig.canvas.draw()
+    labels = {t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels()} - {""}
+    plt.close(fig)
+    assert {"0.6", "1", "2", "3"} <= labels and not any("e" in label or "10^" in label for label in labels)

@@ -10,7 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import LogFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from dlarena import frameworks  # noqa: E402
 
@@ -87,6 +87,13 @@ def mfu_figure(rows) -> bytes | None:
     return png(fig)
 
 
+class PlainLogFormatter(LogFormatter):
+    """Log-axis labels as plain numbers (0.6, not 6e-01)."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        return f"{x:g}"
+
+
 PAIRING_STYLE = {"best vs best": ("#222", "o"), "eager vs eager": ("#1f77b4", "s"),
                  "compile vs function": ("#2ca02c", "^"), "compile vs xla": ("#9467bd", "D")}
 OTHER_PAIRING_STYLES = [("#d62728", "v"), ("#8c564b", "P"), ("#e377c2", "X"), ("#17becf", "<")]
@@ -117,6 +124,9 @@ def crossover_figure(points, a_label: str, b_label: str) -> bytes:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())
+        # ratios read as 0.6, 2, 3, not 6x10^-1 (minor ticks labelled where a decade is not)
+        ax.yaxis.set_major_formatter(PlainLogFormatter())
+        ax.yaxis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
         label_axes(ax, "parameters", f"{a_label} / {b_label} speed", scenario, ticks=7)
     axes[0][-1].legend(fontsize=6, loc="best")
     fig.suptitle(f"Speed ratio vs model size (> 1: {a_label} faster)", fontsize=11)
