@@ -176,7 +176,7 @@ def test_fit_is_recorded_in_the_config(monkeypatch):
     assert values["threads"] == 2 and values["threads_fit"]["warning"].startswith("--threads 2 is more than")
 
 
-def _busy_store(tmp_path):
+def _busy_store(tmp_path, busy="3 of 3 windows contended (other processes used 60% of the CPUs)"):
     from dlarena.config import Cell, build_config
     from dlarena.measure.env import fingerprint
     from dlarena.store.db import ResultStore
@@ -185,8 +185,7 @@ def _busy_store(tmp_path):
     config = build_config(workloads=["mlp"], frameworks=["torch", "tensorflow"], threads=2,
                           threads_fit=cores.fit("auto", 2, {0: 100.0, 1: 0.0}).as_dict()).model_dump()
     store.start_run("r", "custom", config, fingerprint(2, 1))
-    for fw, ms, busy in (("torch", 0.05, "3 of 3 windows contended (other processes used 60% of the CPUs)"),
-                         ("tensorflow", 0.40, None)):
+    for fw, ms, busy in (("torch", 0.05, busy), ("tensorflow", 0.40, None)):
         store.record_cell("r", Cell(workload="mlp", framework=fw, mode="eager", scenario="parity", batch=16),
                           {"status": "ok", "metrics": []})
         extra = {"busy": busy} if busy else {}
@@ -207,6 +206,15 @@ def test_the_end_of_a_run_and_the_report_say_what_was_withheld_and_how_threads_w
         "1 of 1 verdicts withheld (\"undecided: machine busy\"): the windows of 1 cell stayed contended after "
         "re-measurement (e.g. mlp/torch/eager/infer_latency/b1); the summary and recommendation do not count them. "
         "Rerun on a quieter machine, or with --threads auto"]
+    # flagged by the calibration probe alone (no process busy): the host was slow, and the advice says so
+    probe = "3 of 3 windows contended (calibration probe 1.60x slower than usual)"
+    probe_store = _busy_store(tmp_path / "probe", probe)
+    assert contention_lines(probe_store, probe_store.run("r"))[0].endswith(
+        "Every one was flagged by the calibration probe alone, with no other process busy: the host itself ran slower "
+        "(e.g. another virtual machine on it); rerun later")
+    for other in ("other processes used 30% of the CPUs", "CPU steal 12%", "the worker's threads waited 40% of the window for a CPU"):
+        both = _busy_store(tmp_path / other[:5], f"3 of 3 windows contended ({other}; calibration probe 1.60x slower than usual)")
+        assert contention_lines(both, both.run("r"))[0].endswith("Rerun on a quieter machine, or with --threads auto")
     assert threads_line(run).startswith("2 intra-op threads for every framework, fitted to the free cores "
                                         "(--threads auto): 1 of 2 CPUs free at the start (CPU busy shares 100%, 0%)")
     summary = speed.scores(store.cells("r"), store.measurements("r"))

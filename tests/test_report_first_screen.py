@@ -209,3 +209,15 @@ def test_a_log_ratio_axis_reads_in_plain_numbers():
     labels = {t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels()} - {""}
     plt.close(fig)
     assert {"0.6", "1", "2", "3"} <= labels and not any("e" in label or "10^" in label for label in labels)
+
+
+def test_a_criterion_the_run_left_out_says_how_to_run_it():
+    cells = [{"cell_id": "mlp/torch/source/ease_code/b0", "workload": "mlp", "framework": "torch", "mode": "source",
+              "scenario": "ease_code", "batch": 0, "status": "ok", "error": None, "runtime": '{"criterion": "ease"}'}]
+    rows = []
+    left_out = overview.build(cells, rows, ["torch"], run_criteria=["ease", "speed"])
+    text = {r.criterion: r.cells["torch"].text for r in left_out.rows}
+    assert text["distributed"] == "not in this run: dlarena run --criteria distributed"
+    assert text["speed"] == "not measured yet"  # selected, and nothing of it measured
+    assert {r.criterion: r.cells["torch"].text for r in overview.build(cells, rows, ["torch"]).rows}["distributed"] \
+        == "not measured yet"  # the run's selection unknown

@@ -95,6 +95,11 @@ def threads_line(run: dict) -> str | None:
             f"free at the start (CPU busy shares {busy})" + (f"; {fit['warning']}" if fit.get("warning") else ""))
 
 
+def _probe_only(busy: str) -> bool:
+    """A busy note (runner/engine.py busy_note) whose windows only the calibration probe flagged."""
+    return "calibration probe" in busy and not any(other in busy for other in ("other processes", "steal", "waited"))
+
+
 def contention_lines(store: ResultStore, run: dict) -> list[str]:
     """Verdicts withheld because a cell's windows stayed contended, and thread pools that stalled
     under contention (findings, not verdicts)."""
@@ -106,11 +111,14 @@ def contention_lines(store: ResultStore, run: dict) -> list[str]:
     withheld = sum(v.outcome == "busy" for v in verdicts.values())
     out = []
     if withheld:
-        busy_cells = sorted({r["cell_id"] for r in rows if (r.get("extra") or {}).get("busy")})
+        notes = {r["cell_id"]: r["extra"]["busy"] for r in rows if (r.get("extra") or {}).get("busy")}
+        busy_cells = sorted(notes)
+        advice = ("Every one was flagged by the calibration probe alone, with no other process busy: the host itself "
+                  "ran slower (e.g. another virtual machine on it); rerun later" if all(map(_probe_only, notes.values()))
+                  else "Rerun on a quieter machine, or with --threads auto")
         out.append(f"{withheld} of {len(verdicts)} verdicts withheld (\"undecided: machine busy\"): the windows of "
                    f"{len(busy_cells)} cell{'s' if len(busy_cells) != 1 else ''} stayed contended after re-measurement "
-                   f"(e.g. {busy_cells[0]}); the summary and recommendation do not count them. "
-                   "Rerun on a quieter machine, or with --threads auto")
+                   f"(e.g. {busy_cells[0]}); the summary and recommendation do not count them. {advice}")
     threads = (run.get("config") or {}).get("threads")
     out += stall_findings(rows, frameworks.display_name, threads)
     return out

@@ -108,6 +108,12 @@ def _unmeasured(cells: list[dict]) -> str | None:
     return None
 
 
+def _not_measured(criterion: str, run_criteria: list[str] | None) -> str:
+    if run_criteria is not None and criterion not in run_criteria:
+        return f"not in this run: dlarena run --criteria {criterion}"
+    return "not measured yet"
+
+
 def _failures(by_criterion: dict[str, list[dict]]) -> list[str]:
     out = []
     for criterion in [c for c in ORDER if c in by_criterion] + [c for c in by_criterion if c not in ORDER]:
@@ -127,7 +133,9 @@ def _metric_text(r: dict) -> str:
 
 
 def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None = None,
-          band: float = DEFAULT_BAND) -> Overview:
+          band: float = DEFAULT_BAND, run_criteria: list[str] | None = None) -> Overview:
+    """The summary table; ``run_criteria``: the run's selected criteria (a criterion outside them
+    says how to run it, not "not measured yet")."""
     errors: dict[str, str] = {}
     summaries = summarize_run(cells, rows, errors, band)
     unscored = unscored_lines(cells, rows)
@@ -147,7 +155,7 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
             if s is None:
                 why = _unmeasured([c for c in owned.get(criterion, []) if c.get("framework") == fw])
                 row.cells[fw] = Cell(errors.get(criterion) or why or unscored.get(criterion, {}).get(fw)
-                                     or "not measured yet")
+                                     or _not_measured(criterion, run_criteria))
                 continue
             anchor = evidence_anchor(criterion, fw)
             row.cells[fw] = Cell(s["line"], s["score"], anchor, grades.grade(s), s.get("unscored"))
@@ -166,7 +174,8 @@ def build(cells: list[dict], rows: list[dict], framework_names: list[str] | None
 
 def for_run(store, run: dict) -> Overview:
     run_id = run["run_id"]
-    return build(store.cells(run_id), store.measurements(run_id), run["config"].get("frameworks"), band_of(run["config"]))
+    return build(store.cells(run_id), store.measurements(run_id), run["config"].get("frameworks"), band_of(run["config"]),
+                 run["config"].get("criteria"))
 
 
 def as_json(overview: Overview) -> str:

@@ -66,7 +66,7 @@ def write_report(store: ResultStore, run: dict, out_dir: Path) -> tuple[Path, Pa
             figures[f"speed:{view.name}"] = figure
     past = history.build(store, run)
     figures.update(past.figures if past else {})
-    summary = overview.build(cells, rows, run["config"].get("frameworks"), band)
+    summary = overview.build(cells, rows, run["config"].get("frameworks"), band, run["config"].get("criteria"))
     env = Environment(loader=PackageLoader("dlarena", "report/templates"), autoescape=select_autoescape(["html", "html.j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
