@@ -49,7 +49,6 @@ def test_demo_leaves_jax_s_keras_hub_llama_out_for_its_cost_parity_included():
 
 def test_demo_leaves_jax_and_tensorflow_eager_out_of_speed_only():
     config = build_config(**suite_defaults("demo"))
-    assert config.repetitions.start_side_by_side and not build_config(**suite_defaults("quick")).repetitions.start_side_by_side
     timed = {(c.framework, c.mode) for c in planned(config, "speed", "mlp")}
     assert timed == {("torch", "eager"), ("torch", "compile"), ("tensorflow", "function"), ("tensorflow", "xla"),
                      ("jax", "jit")}

@@ -109,41 +109,6 @@ def test_hang_is_a_timeout_row_and_crash_at_start_a_failed_row(tmp_path, fault):
     assert cells["train"]["status"] == "ok"
 
 
-@pytest.mark.parametrize("side_by_side", [True, False])
-def test_starts_side_by_side_overlap_across_frameworks_and_leave_out_the_time_to_first_step(tmp_path, fault, side_by_side):
-    fault("slow_start")
-    store, outcome = _run(tmp_path, frameworks=("torch", "tensorflow"), scenarios=("infer_throughput", "train"),
-                          repetitions={"start_side_by_side": side_by_side})
-    assert outcome.counts == {"ok": 6}  # 2 parity cells, 4 speed cells
-    rows = store.measurements("r")
-    spans = {fw: sorted(r["extra"]["span"] for r in rows if r["metric"] == "start_span" and f"/{fw}/" in r["cell_id"])
-             for fw in ("torch", "tensorflow")}
-    torch, tf = spans["torch"], spans["tensorflow"]
-    overlapped = torch[0][0] < tf[0][1] and tf[0][0] < torch[0][1]
-    assert overlapped == side_by_side
-    assert torch[0][1] <= torch[1][0] and tf[0][1] <= tf[1][0]  # a framework's own cells one after another
-    speed = [c for c in store.cells("r") if c["scenario"] != "parity"]
-    notes = {json.loads(c["runtime"]).get("started_beside_others") for c in speed}
-    first_calls = [r for r in rows if r["metric"] == "first_call_s"]
-    if side_by_side:  # a start that shared the CPUs records no time to first step, and says why
-        assert first_calls == [] and notes == {"started beside other frameworks' cells: time to first step not "
-                                               "recorded (--suite quick records it)"}
-    else:
-        assert len(first_calls) == 4 and notes == {None}
-
-
-def test_a_start_that_crashes_beside_others_fails_its_cell_and_the_rest_go_on(tmp_path, fault):
-    fault("crash_latency_start")
-    store, outcome = _run(tmp_path, frameworks=("torch", "tensorflow"), scenarios=("infer_latency", "train"),
-                          repetitions={"start_side_by_side": True})
-    cells = {(c["framework"], c["scenario"]): c for c in store.cells("r")}
-    assert all(cells[(fw, "infer_latency")]["status"] == "failed" for fw in ("torch", "tensorflow"))
-    assert "SIGSEGV" in cells[("torch", "infer_latency")]["error"]
-    # the next cell started in a fresh worker; the windows ran in a worker of the main thread
-    assert cells[("torch", "train")]["status"] == cells[("tensorflow", "train")]["status"] == "ok"
-    assert outcome.counts == {"ok": 4, "failed": 2}
-
-
 def test_a_fragile_winner_gets_windows_like_an_undecided_pair(tmp_path, fault, monkeypatch):
     """torch vs tensorflow (2x) is decided after the minimum; were its CI to only just exclude a
     tie (measure/verdict.fragile), tensorflow's cell would get windows up to the maximum too."""

@@ -67,10 +67,6 @@ class RepetitionConfig(BaseModel):
     # ... or, when set, its worker's threads waited more than this share of the window for a CPU
     # (run-queue wait; recorded always, judged only when set: see measure/noise.py).
     contended_runq_wait_pct: Optional[float] = Field(None, ge=0, le=1e9)  # summed over threads: may pass 100
-    # Start (build, compile, warm up) the cells of different frameworks side by side, each
-    # framework's in turn in its worker: faster, but a start then shares the CPUs, so its time to
-    # first step is not recorded (runner/engine.py). The windows are timed alone either way.
-    start_side_by_side: bool = False
     # Interleave the windows of every workload's cells (one worker per framework holds them all),
     # so each cell's windows span the whole suite; off: one workload at a time (bounded memory).
     interleave_workloads: bool = True

@@ -48,9 +48,7 @@ SUITES: dict[str, dict] = {
         # Timed in the quick suite. How JAX is used is jit; TensorFlow's op-by-op eager mode was never its best
         # mode in a demo (Keras's fit runs tf.function) and took 45% of the demo's timing windows.
         "skip_speed_modes": ["jax:eager", "tensorflow:eager"],
-        # The frameworks' cells start (compile) side by side: their time to first step is not recorded
-        # here (the quick suite records it); a fresh machine's first torch.compile is ~45 s of the demo.
-        "repetitions": {"min_windows": 3, "max_windows": 8, "start_side_by_side": True},
+        "repetitions": {"min_windows": 3, "max_windows": 8},
         # Extra windows stop 240 s after the start: the LLM's windows and the untimed cells (about a
         # minute) follow, and `make demo` (with the report) stays within 6 minutes on a slow host too.
         "budget_s": 240.0,

@@ -2,8 +2,7 @@
 
 For the cells it is given (every workload's, or one workload's):
 1. every timed cell is started once in its framework's worker (runner/session.py): build, first
-   call (compilation included, recorded), warm-up; with ``start_side_by_side`` (the demo) the
-   frameworks start side by side, and a first call that shared the CPUs is not recorded;
+   call (compilation included, recorded), warm-up;
 2. rounds: each round times one window of every cell still in play, in a shuffled order (seed
    recorded), so a slow phase of the machine hits every framework and mode alike, never one of
    them; the machine's noise is recorded around each window, and a window measured under
@@ -26,7 +25,6 @@ from __future__ import annotations
 import math
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable
@@ -77,10 +75,6 @@ class LiveCell:
 
 
 MIN_QUIET_WINDOWS = 2  # a CI needs windows to vary between
-# A start's timings, left out when it ran beside other frameworks' starts (``start_side_by_side``).
-TIMED_AT_START = ("first_call_s", "time_to_first_step_s")
-STARTED_BESIDE_OTHERS = ("started beside other frameworks' cells: time to first step not recorded "
-                         "(--suite quick records it)")
 
 
 def busy_note(lc: LiveCell) -> str | None:
@@ -119,7 +113,7 @@ class SpeedEngine:
     # -- the cells given ---------------------------------------------------------------------
     def run(self, cells: list[tuple[Cell, Session, dict]], deadline: float | None) -> None:
         live = [LiveCell(cell, session, payload) for cell, session, payload in cells]
-        live = self._start_side_by_side(live) if self.reps.start_side_by_side else [lc for lc in live if self._start(lc)]
+        live = [lc for lc in live if self._start(lc)]
         replace_after = self._replacement_rounds()
         rounds = 0
         while live:
@@ -196,55 +190,19 @@ class SpeedEngine:
     def _start(self, lc: LiveCell) -> bool:
         """Starts the cell in its session's current worker; records it and returns False on failure."""
         self.status(f"{lc.cell.workload}: starting {lc.cell.id}")
-        failure = self._start_in_worker(lc, fresh=not lc.session.alive)
-        if failure is not None:
-            self.record(lc.cell, failure)
-        return failure is None
-
-    def _start_in_worker(self, lc: LiveCell, fresh: bool, beside_others: bool = False) -> dict | None:
-        """Starts the cell; None when it started, else the result to record (not recorded here)."""
-        payload = {**lc.payload, "process_context": {"worker_process": lc.session.process + (0 if beside_others or not fresh else 1),
+        fresh = not lc.session.alive
+        payload = {**lc.payload, "process_context": {"worker_process": lc.session.process + (1 if fresh else 0),
                                                      "framework_imported_before": not fresh}}
         result = self._request(lc, {"op": "start", "driver": self.driver, "payload": payload})
         if result.get("status") != "ok":
-            return {**result, "repetitions": self._repetition_rows(lc)}
+            self.record(lc.cell, {**result, "repetitions": self._repetition_rows(lc)})
+            return False
         lc.started_in = lc.session.process
         if lc.first_rows is None:
             lc.first_rows, lc.runtime = result.get("metrics", []), result.get("runtime", {})
-            if beside_others:
-                lc.first_rows = [r for r in lc.first_rows if r["metric"] not in TIMED_AT_START]
-                lc.runtime["started_beside_others"] = STARTED_BESIDE_OTHERS
         else:  # started again in a replacement worker: what that cost, for the record
             lc.runtime.setdefault("restart_s", []).append(round(result["duration_s"], 3))
-        return None
-
-    def _start_side_by_side(self, live: list[LiveCell]) -> list[LiveCell]:
-        """Starts each framework's cells in turn in its worker, the frameworks side by side; the
-        failures are recorded here, in plan order. Returns the cells that started."""
-        by_session: dict[int, list[LiveCell]] = {}
-        for lc in live:
-            by_session.setdefault(id(lc.session), []).append(lc)
-        # Started here, not in a pool thread: a worker dies with the thread that started it (PDEATHSIG).
-        fresh = {key: not cells[0].session.alive for key, cells in by_session.items()}
-        for key, cells in by_session.items():
-            if fresh[key]:
-                cells[0].session.start()
-        self.status(f"starting {len(live)} cells, {len(by_session)} frameworks side by side")
-
-        def start_all(key: int) -> dict[int, dict]:
-            failures = {}
-            for i, lc in enumerate(by_session[key]):
-                failure = self._start_in_worker(lc, fresh=fresh[key] and i == 0, beside_others=True)
-                if failure is not None:
-                    failures[id(lc)] = failure
-            return failures
-
-        with ThreadPoolExecutor(len(by_session) or 1, thread_name_prefix="dlarena-start") as pool:
-            failures = {k: v for part in pool.map(start_all, list(by_session)) for k, v in part.items()}
-        for lc in live:
-            if id(lc) in failures:
-                self.record(lc.cell, failures[id(lc)])
-        return [lc for lc in live if id(lc) not in failures]
+        return True
 
     def _window(self, lc: LiveCell) -> bool:
         if lc.started_in != lc.session.process or not lc.session.alive:
